@@ -1,0 +1,94 @@
+/**
+ * A classifier worker thread: owns one ONNX session, decodes each batch's images and runs the
+ * batch. The main thread (classifier.ts) only moves bytes in and probabilities out.
+ */
+import { readFile } from "node:fs/promises";
+import { parentPort, workerData } from "node:worker_threads";
+import { serializeError, type SerializedError } from "./errors.ts";
+import { imageToTensor, type DecodeBackend } from "./image-decode.ts";
+import { readImageHeader, type ImageHeader } from "./image-header.ts";
+import { parseModelInfo, readMetadataProps, type ModelInfo } from "./model-info.ts";
+import { createSession, describeSession, runSession } from "./onnx.ts";
+
+/** Set once when the worker starts. */
+export interface WorkerConfig {
+  modelPath: string;
+  threads: number;
+  backend: DecodeBackend;
+  maxPixels: number;
+}
+
+/** main → worker: one batch; all images packed into one transferred buffer. */
+export interface BatchRequest {
+  id: number;
+  buffer: ArrayBuffer;
+  /** [start, end) of each image in `buffer`, and its header when the caller already read it. */
+  images: { start: number; end: number; header?: ImageHeader }[];
+}
+
+/** worker → main. */
+export type WorkerMessage =
+  | { type: "ready"; info: ModelInfo }
+  | { type: "failed"; error: SerializedError }
+  | { type: "batch"; id: number; probabilities: Float32Array; errors: (SerializedError | null)[] }
+  | { type: "batch-failed"; id: number; error: SerializedError };
+
+const port = parentPort!;
+const config = workerData as WorkerConfig;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+function softmaxRows(scores: Float32Array, classes: number): void {
+  for (let row = 0; row < scores.length; row += classes) {
+    let max = -Infinity;
+    for (let i = row; i < row + classes; i++) max = Math.max(max, scores[i]!);
+    let sum = 0;
+    for (let i = row; i < row + classes; i++) sum += scores[i] = Math.exp(scores[i]! - max);
+    for (let i = row; i < row + classes; i++) scores[i]! /= sum;
+  }
+}
+
+try {
+  const model = await readFile(config.modelPath);
+  const session = await createSession(model, { threads: config.threads });
+  const { outputDims } = describeSession(session);
+  const classes = typeof outputDims[1] === "number" ? outputDims[1] : undefined;
+  const info = parseModelInfo(readMetadataProps(model), classes);
+  const [h, w] = info.size;
+  const perImage = info.channels * h * w;
+  const k = info.labels.length;
+
+  port.on("message", async ({ id, buffer, images }: BatchRequest) => {
+    try {
+      const tensor = new Float32Array(images.length * perImage);
+      const errors = await Promise.all(
+        images.map(async ({ start, end, header }, i): Promise<SerializedError | null> => {
+          try {
+            const bytes = new Uint8Array(buffer, start, end - start);
+            const head = header ?? readImageHeader(bytes, config.maxPixels);
+            await imageToTensor(bytes, head, info, config.backend, config.maxPixels, tensor.subarray(i * perImage, (i + 1) * perImage));
+            return null;
+          } catch (err) {
+            return serializeError(err);
+          }
+        }),
+      );
+      // Only decodable images go to the model; a bad image fails its own caller, not the batch.
+      const good = errors.flatMap((e, i) => (e ? [] : [i]));
+      const probabilities = new Float32Array(images.length * k);
+      if (good.length > 0) {
+        const input = good.length === images.length ? tensor : new Float32Array(good.length * perImage);
+        if (input !== tensor) good.forEach((src, dst) => input.set(tensor.subarray(src * perImage, (src + 1) * perImage), dst * perImage));
+        const scores = await runSession(session, input, [good.length, info.channels, h, w]);
+        if (scores.length !== good.length * k) throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
+        if (info.output === "logits") softmaxRows(scores, k);
+        good.forEach((src, dst) => probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k));
+      }
+      post({ type: "batch", id, probabilities, errors }, [probabilities.buffer as ArrayBuffer]);
+    } catch (err) {
+      post({ type: "batch-failed", id, error: serializeError(err) });
+    }
+  });
+  post({ type: "ready", info });
+} catch (err) {
+  post({ type: "failed", error: serializeError(err) });
+}

@@ -1,0 +1,70 @@
+/**
+ * The contract every component keeps (gradio components/base.py): turn a wire value into the
+ * argument `fn` receives (`preprocess`), turn what `fn` returns into a wire value
+ * (`postprocess`), and describe itself for /config and /info.
+ */
+
+/** What preprocessing may ask of the server. */
+export interface PreprocessContext {
+  /** Reads a file the request names by path, if the server allows it (uploads, examples). */
+  readFile(path: string): Promise<Uint8Array>;
+}
+
+/** Options every component takes. */
+export interface ComponentOptions {
+  /** Shown above the component, and the parameter name in the API (default: the component's name). */
+  label?: string;
+}
+
+/**
+ * Base class of input and output components.
+ *
+ * @example
+ * class Slider extends Component<number> { readonly type = "slider"; … }
+ */
+export abstract class Component<Value = unknown> {
+  /** Gradio's component type, as it appears in /config (`"image"`, `"label"`, …). */
+  abstract readonly type: string;
+  readonly label: string | undefined;
+
+  constructor(options: ComponentOptions = {}) {
+    this.label = options.label;
+  }
+
+  /** Wire value → the argument `fn` receives. Throws `InputError` for a value it cannot use. */
+  abstract preprocess(payload: unknown, ctx: PreprocessContext): Value | Promise<Value>;
+
+  /** What `fn` returned → wire value. */
+  abstract postprocess(value: unknown): unknown;
+
+  /** JSON schema of the wire value (gradio `api_info`). */
+  abstract apiInfo(): Record<string, unknown>;
+
+  /** Gradio's `python_type` for /info, which clients show as the parameter's type. */
+  abstract pythonType(): { type: string; description: string };
+
+  /** A value a caller could send, shown in the API docs (gradio `example_payload`). */
+  abstract exampleInput(): unknown;
+
+  /** Component-specific props for /config. */
+  props(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Gradio's capitalised component name, as /info shows it. */
+  get componentName(): string {
+    return this.type.charAt(0).toUpperCase() + this.type.slice(1);
+  }
+}
+
+/** Describes a value briefly for an error message ("a number (3)", "an object with keys a, b"). */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "object") {
+    const keys = Object.keys(value);
+    return keys.length ? `an object with keys ${keys.slice(0, 6).join(", ")}` : "an empty object {}";
+  }
+  return `${typeof value === "number" ? "a number" : `a ${typeof value}`} (${String(value)})`;
+}

@@ -1,0 +1,81 @@
+/** The Label output: a top class and its confidences (gradio components/label.py). */
+import type { LabelData } from "../protocol.ts";
+import { Component, type ComponentOptions } from "./component.ts";
+
+/** Options of {@link Label}. */
+export interface LabelOptions extends ComponentOptions {
+  /** Show only the N most confident classes (default: all). */
+  numTopClasses?: number;
+}
+
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+
+/**
+ * A label output. `fn` returns `{label: confidence}` (an object or a Map), a plain string or
+ * number, or a {@link LabelData}; the wire value is sorted by confidence, descending, ties in
+ * insertion order, then cut to `numTopClasses`.
+ *
+ * @example
+ * new Label({ numTopClasses: 3 }).postprocess({ cat: 0.2, dog: 0.8 })
+ * // → { label: "dog", confidences: [{ label: "dog", confidence: 0.8 }, { label: "cat", confidence: 0.2 }] }
+ */
+export class Label extends Component<LabelData> {
+  readonly type = "label";
+  readonly numTopClasses: number | undefined;
+
+  constructor(options: LabelOptions = {}) {
+    super(options);
+    const n = options.numTopClasses;
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+      throw new Error(`Label numTopClasses must be a whole number ≥ 1, got ${n}.`);
+    }
+    this.numTopClasses = n;
+  }
+
+  postprocess(value: unknown): LabelData | Record<string, never> {
+    if (value === null || value === undefined) return {};
+    if (typeof value === "string" || typeof value === "number") return { label: value, confidences: null };
+    let entries: [string | number, number][];
+    if (value instanceof Map) entries = [...value.entries()];
+    else if (typeof value === "object" && Array.isArray((value as LabelData).confidences)) {
+      entries = (value as LabelData).confidences!.map((c) => [c.label, c.confidence]);
+    } else if (typeof value === "object") entries = Object.entries(value as Record<string, number>);
+    else throw new Error(`Label expects {label: confidence}, a string or a number; fn returned a ${typeof value}.`);
+    if (entries.length === 0) return {};
+    for (const [label, confidence] of entries) {
+      if (typeof confidence !== "number") throw new Error(`Label confidence for ${JSON.stringify(label)} must be a number, got ${typeof confidence}.`);
+    }
+    const sorted = entries
+      .map(([label, confidence], i) => ({ label, confidence, i }))
+      .sort((a, b) => b.confidence - a.confidence || a.i - b.i)
+      .slice(0, this.numTopClasses);
+    return { label: sorted[0]!.label, confidences: sorted.map(({ label, confidence }) => ({ label, confidence: finite(confidence) as number })) };
+  }
+
+  preprocess(payload: unknown): LabelData {
+    return (payload ?? {}) as LabelData;
+  }
+
+  apiInfo(): Record<string, unknown> {
+    const label = { anyOf: [{ type: "string" }, { type: "integer" }, { type: "number" }, { type: "null" }], default: null, title: "Label" };
+    return {
+      $defs: { LabelConfidence: { properties: { label, confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" } }, title: "LabelConfidence", type: "object" } },
+      properties: { label, confidences: { anyOf: [{ items: { $ref: "#/$defs/LabelConfidence" }, type: "array" }, { type: "null" }], default: null, title: "Confidences" } },
+      title: "LabelData",
+      type: "object",
+      additional_description: null,
+    };
+  }
+
+  pythonType() {
+    return { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None)", description: "" };
+  }
+
+  exampleInput(): unknown {
+    return { label: "Cat", confidences: [{ label: "Cat", confidence: 0.9 }, { label: "Dog", confidence: 0.1 }] };
+  }
+
+  props(): Record<string, unknown> {
+    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}) };
+  }
+}

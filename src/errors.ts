@@ -1,0 +1,77 @@
+/**
+ * Error classes, each with the HTTP status it stands for. `server.ts` turns them into responses
+ * in one place (its `onError`); nothing else chooses a status.
+ */
+
+/**
+ * An error whose message the user should see, as Gradio's `gr.Error`: throw it from your `fn`
+ * and the message reaches the caller verbatim. Any other exception is shown as a generic
+ * message unless the Interface sets `showError`.
+ *
+ * @example
+ * if (!image) throw new AppError("Please upload an image of a garment.");
+ */
+export class AppError extends Error {
+  readonly status = 500;
+  /** Gradio's toast fields: seconds to show it (null = until closed), whether to show it, its title. */
+  readonly duration: number | null;
+  readonly visible: boolean;
+  readonly title: string;
+  constructor(message: string, { duration = 10, visible = true, title = "Error" }: { duration?: number | null; visible?: boolean; title?: string } = {}) {
+    super(message);
+    this.name = "AppError";
+    this.duration = duration;
+    this.visible = visible;
+    this.title = title;
+  }
+}
+
+/** HTTP statuses used for bad requests. */
+export type InputStatus = 400 | 403 | 404 | 413 | 415 | 422;
+
+/**
+ * The request itself is wrong (not an image, malformed JSON, too many pixels, wrong number of
+ * inputs…). Its message names what was expected and what arrived; it is always shown.
+ *
+ * @example
+ * throw new InputError("Expected 1 input (image), got 2.", 422);
+ */
+export class InputError extends Error {
+  readonly status: InputStatus;
+  constructor(message: string, status: InputStatus = 400) {
+    super(message);
+    this.name = "InputError";
+    this.status = status;
+  }
+}
+
+/** The server cannot take more work now (e.g. the queue is full). */
+export class BusyError extends Error {
+  readonly status = 503;
+  constructor(message: string) {
+    super(message);
+    this.name = "BusyError";
+  }
+}
+
+/** An error as it crosses a thread boundary (structured clone drops the class). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  status?: number;
+}
+
+/** Flattens an error so it can be posted to or from a worker. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof InputError) return { name: err.name, message: err.message, status: err.status };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: "Error", message: String(err) };
+}
+
+/** Rebuilds the class of an error that crossed a thread boundary. */
+export function deserializeError(e: SerializedError): Error {
+  if (e.name === "InputError") return new InputError(e.message, (e.status ?? 400) as InputStatus);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}

@@ -1,0 +1,42 @@
+/**
+ * Which files a request may name. A FileData `path` (and later `/file=`) is honoured only inside
+ * the folders the server itself fills (uploads, examples, outputs): `..`, absolute paths
+ * elsewhere and symlinks that lead out are refused.
+ */
+import { readFile, realpath } from "node:fs/promises";
+import { sep } from "node:path";
+import { InputError } from "./errors.ts";
+
+/**
+ * Resolves `path` (symlinks and `..` included) and checks that it lies inside one of `roots`.
+ *
+ * @throws {InputError} 403 outside the roots, 404 inside them but missing.
+ * @example
+ * await resolveAllowedPath("/tmp/space/uploads/ab12/cat.png", ["/tmp/space/uploads"]) // → the real path
+ */
+export async function resolveAllowedPath(path: string, roots: readonly string[]): Promise<string> {
+  const notAllowed = () => new InputError(`File not allowed: ${path}. Only files uploaded to this Space, its examples and its outputs can be used.`, 403);
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    // Say "not found" only inside an allowed folder, so the error reveals nothing about the rest of the disk.
+    const inside = roots.some((root) => path.startsWith(root.endsWith(sep) ? root : root + sep));
+    throw inside ? new InputError(`File not found: ${path}.`, 404) : notAllowed();
+  }
+  for (const root of roots) {
+    const realRoot = await realpath(root).catch(() => undefined);
+    if (realRoot && real.startsWith(realRoot + sep)) return real;
+  }
+  throw notAllowed();
+}
+
+/**
+ * Reads a file that {@link resolveAllowedPath} allows.
+ *
+ * @example
+ * const bytes = await readAllowedFile("examples/sneaker.png", [resolve("examples")]);
+ */
+export async function readAllowedFile(path: string, roots: readonly string[]): Promise<Uint8Array> {
+  return readFile(await resolveAllowedPath(path, roots));
+}

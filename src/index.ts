@@ -1,0 +1,20 @@
+/**
+ * The framework's public surface: everything an `app.ts` needs, nothing else.
+ *
+ * @example
+ * import { Interface, Image, Label, loadClassifier } from "./src/index.ts";
+ * const model = await loadClassifier("model.onnx");
+ * await new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
+ */
+export { Interface, type InterfaceOptions, type ComponentLike } from "./interface.ts";
+export { Component, type ComponentOptions, type PreprocessContext } from "./components/component.ts";
+export { Image, type ImageOptions } from "./components/image.ts";
+export { Label, type LabelOptions } from "./components/label.ts";
+export { Textbox } from "./components/textbox.ts";
+export { NumberInput } from "./components/number.ts";
+export { AppError, InputError } from "./errors.ts";
+export { loadClassifier, type Classifier, type ClassifierOptions, type Confidences } from "./classifier.ts";
+export type { ImageFile, ImageHeader, ImageFormat } from "./image-header.ts";
+export type { ModelInfo } from "./model-info.ts";
+export { createApp, type AppOptions } from "./server.ts";
+export { launch, type LaunchOptions, type Server } from "./launch.ts";

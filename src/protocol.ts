@@ -1,0 +1,50 @@
+/**
+ * The wire messages, defined once (mirrors gradio's data_classes.py and @gradio/client's
+ * types). Field names stay snake_case exactly as clients send them.
+ */
+
+/** Route paths (mirrors @gradio/client src/constants.ts). */
+export const API_PREFIX = "/gradio_api";
+
+/** Gradio's file reference, recognised anywhere by `meta._type`. */
+export interface FileData {
+  path?: string | null;
+  url?: string | null;
+  size?: number | null;
+  orig_name?: string | null;
+  mime_type?: string | null;
+  is_stream?: boolean;
+  meta?: { _type: "gradio.FileData" };
+}
+
+/** Body of the one-shot routes (`/api/predict`, `/run/predict`, `/gradio_api/run/predict`). */
+export interface PredictBody {
+  data: unknown[];
+  fn_index?: number;
+  session_hash?: string;
+  event_data?: unknown;
+}
+
+/** Their 200 response: Gradio 3's shape plus the keys Gradio 4–6 add. */
+export interface PredictResponse {
+  data: unknown[];
+  is_generating: false;
+  duration: number;
+  average_duration: number;
+  render_config: null;
+  changed_state_ids: [];
+}
+
+/** What a failed call carries (gradio `error_payload`): `error` is null when the message is hidden. */
+export interface ErrorPayload {
+  error: string | null;
+  title?: string;
+  duration?: number | null;
+  visible?: boolean;
+}
+
+/** Label component value (gradio LabelData). */
+export interface LabelData {
+  label?: string | number;
+  confidences?: { label: string | number; confidence: number }[] | null;
+}
