@@ -38,10 +38,10 @@ export function createBatcher<I, O>({ maxBatchSize, maxWaitMs, concurrency, run 
   }
   const waiting: Job<I, O>[] = [];
   let running = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
 
   const dispatch = () => {
-    if (timer) clearTimeout(timer);
+    if (timer) clearTimeout(timer as ReturnType<typeof setTimeout>), clearImmediate(timer as ReturnType<typeof setImmediate>);
     timer = undefined;
     while (running < concurrency && waiting.length > 0) {
       const batch = waiting.splice(0, maxBatchSize);
@@ -78,6 +78,7 @@ export function createBatcher<I, O>({ maxBatchSize, maxWaitMs, concurrency, run 
       waiting.push({ item, resolve, reject });
       if (running >= concurrency) return; // the next completion dispatches
       if (waiting.length >= maxBatchSize) dispatch();
-      else if (!timer) timer = setTimeout(dispatch, maxWaitMs);
+      // With no wait, setImmediate still lets calls made in the same tick share the batch.
+      else if (!timer) timer = maxWaitMs > 0 ? setTimeout(dispatch, maxWaitMs) : setImmediate(dispatch);
     });
 }

@@ -21,7 +21,7 @@ export interface ClassifierOptions {
   threads?: number;
   /** Largest micro-batch (default 32). */
   maxBatchSize?: number;
-  /** How long a request may wait for others to join its batch while a worker is idle (default 2 ms). */
+  /** How long a request may wait for others to join its batch while a worker is idle (default 0: calls made in the same tick still share a batch, and under load batches fill while the workers are busy). */
   maxWaitMs?: number;
   /** Image decoder (`IMAGE_BACKEND`, default "sharp"; "jimp" is pure JavaScript). */
   backend?: DecodeBackend;
@@ -163,7 +163,7 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
 
   const add = createBatcher({
     maxBatchSize: options.maxBatchSize ?? 32,
-    maxWaitMs: options.maxWaitMs ?? 2,
+    maxWaitMs: options.maxWaitMs ?? 0,
     concurrency: workers,
     run: runBatch,
   });

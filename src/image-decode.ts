@@ -3,12 +3,14 @@
  * tensor. Runs in classifier workers only: jimp decodes synchronously (1.3 s for a 12 MP JPEG)
  * and even sharp's bookkeeping is better kept off the server's event loop.
  */
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { InputError } from "./errors.ts";
 import type { ImageHeader } from "./image-header.ts";
 import type { ModelInfo } from "./model-info.ts";
 
-/** Which library decodes: sharp (libvips, fast, default) or jimp (pure JavaScript + wasm). */
+/** Which library decodes: sharp (libvips, fast, default) or jimp (pure JavaScript; WebP and AVIF through wasm). */
 export type DecodeBackend = "sharp" | "jimp";
 
 /** Raw interleaved pixels, `channels` values per pixel, already resized to the model's size. */
@@ -29,21 +31,42 @@ async function decodeWithSharp(bytes: Uint8Array, info: ModelInfo, maxPixels: nu
   return { data, channels: out.channels };
 }
 
-type JimpClass = Awaited<ReturnType<typeof loadJimp>>;
-let jimp: Promise<JimpClass> | undefined;
+type Wasm = "webp" | "avif";
+type WasmDecode = (bytes: ArrayBuffer) => Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+const wasmDecoders = new Map<Wasm, Promise<WasmDecode>>();
 
-async function loadJimp() {
-  // jimp's defaults lack WebP and AVIF; its wasm plugins add them. Loaded on first use only.
-  const [{ createJimp }, { defaultFormats, defaultPlugins }, webp, avif] = await Promise.all([
-    import("@jimp/core"), import("jimp"), import("@jimp/wasm-webp"), import("@jimp/wasm-avif"),
-  ]);
-  return createJimp({ formats: [...defaultFormats, webp.default, avif.default], plugins: defaultPlugins });
+// jimp has no WebP or AVIF decoder; @jsquash's wasm builds of libwebp and libavif do. Their
+// emscripten loader fetches the .wasm by URL, which Node's fetch cannot do for file: URLs, so
+// they get the compiled module instead. Loaded on first use only.
+function wasmDecoder(format: Wasm): Promise<WasmDecode> {
+  let decoder = wasmDecoders.get(format);
+  if (!decoder) {
+    decoder = (async () => {
+      const codec = format === "webp" ? await import("@jsquash/webp/decode.js") : await import("@jsquash/avif/decode.js");
+      const file = format === "webp" ? "@jsquash/webp/codec/dec/webp_dec.wasm" : "@jsquash/avif/codec/dec/avif_dec.wasm";
+      await codec.init(await WebAssembly.compile(await readFile(fileURLToPath(import.meta.resolve(file)))));
+      return async (bytes: ArrayBuffer) => {
+        const image = await codec.default(bytes);
+        if (!image) throw new Error(`${format.toUpperCase()} decoding failed`);
+        return image;
+      };
+    })();
+    wasmDecoders.set(format, decoder);
+  }
+  return decoder;
 }
 
-async function decodeWithJimp(bytes: Uint8Array, info: ModelInfo): Promise<Pixels> {
-  const Jimp = await (jimp ??= loadJimp());
+async function decodeWithJimp(bytes: Uint8Array, header: ImageHeader, info: ModelInfo): Promise<Pixels> {
   const [h, w] = info.size;
-  const image = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)); // applies EXIF orientation
+  const { Jimp } = await import("jimp"); // loaded on first use: most deployments never need it
+  let image;
+  if (header.format === "webp" || header.format === "avif") {
+    const own = bytes.slice().buffer; // the decoder takes an ArrayBuffer of its own
+    const { data, width, height } = await (await wasmDecoder(header.format))(own);
+    image = new Jimp({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height });
+  } else {
+    image = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)); // applies EXIF orientation
+  }
   if (info.resize === "squish") image.resize({ w, h });
   else if (info.resize === "crop") image.cover({ w, h });
   else image.contain({ w, h });
@@ -75,7 +98,7 @@ async function decodeWithJimp(bytes: Uint8Array, info: ModelInfo): Promise<Pixel
 export async function imageToTensor(bytes: Uint8Array, header: ImageHeader, info: ModelInfo, backend: DecodeBackend, maxPixels: number, out: Float32Array): Promise<void> {
   let pixels: Pixels;
   try {
-    pixels = backend === "jimp" || header.format === "bmp" ? await decodeWithJimp(bytes, info) : await decodeWithSharp(bytes, info, maxPixels);
+    pixels = backend === "jimp" || header.format === "bmp" ? await decodeWithJimp(bytes, header, info) : await decodeWithSharp(bytes, info, maxPixels);
   } catch (err) {
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new InputError(`Could not decode the ${header.format.toUpperCase()} image (${header.width}×${header.height}, ${bytes.length} bytes): ${reason}. The file may be truncated or damaged.`);

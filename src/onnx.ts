@@ -20,6 +20,9 @@ export async function createSession(model: Uint8Array, { threads }: { threads: n
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
+    // Idle ORT threads spin by default, burning the cores that decoding, HTTP and the other
+    // workers need between batches.
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
   });
 }
 

@@ -5,6 +5,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
 import { AppError, BusyError, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 import { runPredict } from "./predict.ts";
@@ -39,7 +40,6 @@ export function createApp(iface: Interface, { maxBodySize = 32 * MB }: AppOption
 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
   const oneShot = async (c: Context<{ Variables: { errorStyle: ErrorStyle } }>) => {
-    c.set("errorStyle", "payload");
     const name = c.req.param("api_name");
     // Parse JSON whatever the Content-Type: fetch() without headers sends text/plain, which avoids a preflight.
     const text = await c.req.text();
@@ -62,6 +62,10 @@ export function createApp(iface: Interface, { maxBodySize = 32 * MB }: AppOption
     const response: PredictResponse = { data, is_generating: false, duration, average_duration: iface.stats.average, render_config: null, changed_state_ids: [] };
     return c.json(response);
   };
+  const payloadErrors = createMiddleware<{ Variables: { errorStyle: ErrorStyle } }>(async (c, next) => {
+    c.set("errorStyle", "payload");
+    await next();
+  });
   const limit = bodyLimit({
     maxSize: maxBodySize,
     onError: () => {
@@ -69,7 +73,7 @@ export function createApp(iface: Interface, { maxBodySize = 32 * MB }: AppOption
     },
   });
   for (const path of ["/api/:api_name", "/run/:api_name", "/gradio_api/api/:api_name", "/gradio_api/run/:api_name"]) {
-    app.post(path, limit, oneShot);
+    app.post(path, payloadErrors, limit, oneShot);
   }
   return app;
 }
