@@ -1,0 +1,150 @@
+/**
+ * `npm run bench`: speed and memory figures for model.onnx and a ResNet-18-sized model, raw
+ * (ONNX Runtime and decoding on this thread) and end to end (HTTP /api/predict against the
+ * Space in its own process). Prints a table; targets are from the issue tracker.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import sharp from "sharp";
+import { imageToTensor } from "../src/image-decode.ts";
+import { readImageHeader } from "../src/image-header.ts";
+import { parseModelInfo, readMetadataProps } from "../src/model-info.ts";
+import { createSession, runSession } from "../src/onnx.ts";
+
+const RESNET = "bench/models/resnet18.onnx";
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
+const rows: [string, string, string][] = [];
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const check = (ok: boolean) => (ok ? "✓" : "✗");
+
+async function time<T>(fn: () => Promise<T>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** ORT alone, on this thread: batch-1 latency, best batch throughput, and decode cost of `image`. */
+async function raw(modelPath: string, image: Uint8Array) {
+  const bytes = readFileSync(modelPath);
+  const info = parseModelInfo(readMetadataProps(bytes));
+  const session = await createSession(bytes, { threads: availableParallelism() });
+  const per = info.channels * info.size[0] * info.size[1];
+  const header = readImageHeader(image);
+  const one = new Float32Array(per);
+  const decode: number[] = [];
+  for (let i = 0; i < 20; i++) decode.push(await time(() => imageToTensor(image, header, info, "sharp", 50e6, one)));
+  const dims = (b: number) => [b, info.channels, info.size[0], info.size[1]];
+  for (let i = 0; i < 5; i++) await runSession(session, one, dims(1));
+  const batch1: number[] = [];
+  for (let i = 0; i < 30; i++) batch1.push(await time(() => runSession(session, one, dims(1))));
+  let best = { batch: 1, perSecond: 0 };
+  for (const b of [1, 8, 16, 32]) {
+    const input = new Float32Array(per * b);
+    await runSession(session, input, dims(b));
+    const reps = Math.max(3, Math.round(200 / b));
+    const t = await time(async () => { for (let i = 0; i < reps; i++) await runSession(session, input, dims(b)); });
+    const perSecond = (reps * b) / (t / 1000);
+    if (perSecond > best.perSecond) best = { batch: b, perSecond };
+  }
+  await session.release();
+  return { decode: median(decode), batch1: median(batch1), best };
+}
+
+let nextPort = 7900;
+async function startServer(modelPath: string, env: Record<string, string> = {}) {
+  const port = nextPort++;
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/serve.ts", modelPath, String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+const stop = (child: ChildProcess) => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+
+async function predict(url: string, body: string) {
+  const res = await fetch(`${url}/api/predict`, { method: "POST", body, headers: { "content-type": "application/json" } });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  return res.json();
+}
+
+/** End to end through HTTP: latency at concurrency 1, throughput at 32, the server's event-loop p99 and RSS. */
+async function endToEnd(modelPath: string, image: Uint8Array) {
+  const body = JSON.stringify({ data: [`data:image/png;base64,${Buffer.from(image).toString("base64")}`] });
+  const { url, child } = await startServer(modelPath);
+  try {
+    for (let i = 0; i < 10; i++) await predict(url, body);
+    const c1: number[] = [];
+    for (let i = 0; i < 50; i++) c1.push(await time(() => predict(url, body)));
+    await fetch(`${url}/bench/reset`, { method: "POST" });
+    let done = 0;
+    const until = performance.now() + DURATION_MS;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 32 }, async () => { while (performance.now() < until) { await predict(url, body); done++; } }));
+    const perSecond = done / ((performance.now() - started) / 1000);
+    const stats = (await (await fetch(`${url}/bench/stats`)).json()) as { eventLoopP99Ms: number; maxRssMB: number };
+    return { c1: median(c1), perSecond, ...stats };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function bigJpeg(backend: "sharp" | "jimp") {
+  const jpeg = await sharp({ create: { width: 4032, height: 3024, channels: 3, background: { r: 120, g: 90, b: 60 }, noise: { type: "gaussian", mean: 100, sigma: 40 } } }).jpeg({ quality: 90 }).toBuffer();
+  const body = JSON.stringify({ data: [`data:image/jpeg;base64,${jpeg.toString("base64")}`] });
+  const { url, child } = await startServer("model.onnx", { IMAGE_BACKEND: backend });
+  try {
+    await predict(url, body);
+    const t: number[] = [];
+    for (let i = 0; i < 5; i++) t.push(await time(() => predict(url, body)));
+    const stats = (await (await fetch(`${url}/bench/stats`)).json()) as { maxRssMB: number };
+    return { latency: median(t), mb: jpeg.length / 1e6, rss: stats.maxRssMB };
+  } finally {
+    await stop(child);
+  }
+}
+
+if (!existsSync(RESNET)) {
+  log(`${RESNET} is missing: generating it with Debian's torch (python3 bench/make_resnet18.py)…`);
+  const r = spawnSync("/usr/bin/python3", ["bench/make_resnet18.py"], { stdio: "inherit" });
+  if (r.status !== 0) log("Could not generate it (apt-get install python3-torch python3-torchvision python3-onnx); ResNet-18 rows are skipped.");
+}
+
+const fashionPng = readFileSync("test/fixtures/fashion-mnist/000.png");
+const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: "gaussian", mean: 120, sigma: 30 } } }).jpeg({ quality: 85 }).toBuffer();
+const models = [
+  { name: "model.onnx (Fashion CNN), 28×28 PNG", path: "model.onnx", image: fashionPng },
+  ...(existsSync(RESNET) ? [{ name: "ResNet-18 (random weights), 640×480 JPEG", path: RESNET, image: photo }] : []),
+];
+
+for (const m of models) {
+  log(`== ${m.name}: raw ONNX Runtime…`);
+  const r = await raw(m.path, m.image);
+  log(`== ${m.name}: end to end over HTTP (${DURATION_MS / 1000} s at concurrency 32)…`);
+  const e = await endToEnd(m.path, m.image);
+  const rawOne = r.decode + r.batch1;
+  rows.push(
+    [m.name, "", ""],
+    ["  raw ORT latency, batch 1", ms(r.batch1), ""],
+    ["  raw decode + resize + normalise (sharp)", ms(r.decode), ""],
+    [`  raw best-batch throughput (batch ${r.best.batch})`, `${r.best.perSecond.toFixed(0)} img/s`, ""],
+    ["  end to end /api/predict, concurrency 1 (median)", ms(e.c1), `${check(e.c1 <= rawOne + 5)} ≤ raw decode+inference + 5 = ${ms(rawOne + 5)}`],
+    ["  end to end /api/predict, concurrency 32", `${e.perSecond.toFixed(0)} req/s`, `${check(e.perSecond >= 0.85 * r.best.perSecond)} ≥ 0.85 × raw = ${(0.85 * r.best.perSecond).toFixed(0)} (${((100 * e.perSecond) / r.best.perSecond).toFixed(0)} %)`],
+    ["  server event-loop delay p99 under that load", ms(e.eventLoopP99Ms), `${check(e.eventLoopP99Ms <= 20)} ≤ 20 ms`],
+    ["  server peak RSS", `${e.maxRssMB.toFixed(0)} MB`, ""],
+  );
+}
+for (const backend of ["sharp", "jimp"] as const) {
+  log(`== 12 MP JPEG end to end with ${backend}…`);
+  const b = await bigJpeg(backend);
+  rows.push([`12 MP JPEG (4032×3024, ${b.mb.toFixed(1)} MB) end to end, ${backend}`, ms(b.latency), `${backend === "sharp" ? `${check(b.latency <= 150)} ≤ 150 ms; ` : ""}peak RSS ${b.rss.toFixed(0)} MB`]);
+}
+
+const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+console.log(`\nnpm run bench — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`${"figure".padEnd(w[0]!)}  ${"value".padStart(w[1]!)}  target`);
+for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`);

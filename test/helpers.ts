@@ -1,0 +1,48 @@
+/** Shared test fixtures: the committed Fashion-MNIST images and hostile inputs made on the fly. */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { deflateSync } from "node:zlib";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+export const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
+
+/** The first 200 Fashion-MNIST test images (PNG bytes) and their labels. */
+export function fashionImages(): { bytes: Buffer; label: string }[] {
+  const labels: string[] = JSON.parse(readFileSync(fixture("fashion-mnist/labels.json"), "utf8"));
+  return labels.map((label, i) => ({ label, bytes: readFileSync(fixture(`fashion-mnist/${String(i).padStart(3, "0")}.png`)) }));
+}
+
+export const dataUrl = (bytes: Uint8Array, mime = "image/png") => `data:${mime};base64,${Buffer.from(bytes).toString("base64")}`;
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/**
+ * A valid, fully decodable 1-bit black PNG of width × height: 20,000 × 20,000 compresses to
+ * ~50 KB but would decode to 400 MP (a decompression bomb).
+ */
+export function hugePng(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grayscale
+  const row = Math.ceil(width / 8) + 1; // filter byte + packed bits
+  const raw = Buffer.alloc(row * height);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
