@@ -63,7 +63,7 @@ confusion.forEach((row, i) => {
 
 // The matrix as a picture: cells shaded by the share of each true class, counts written in.
 const cell = 64, left = 130, top = 120;
-const size = { w: left + k * cell + 20, h: top + k * cell + 20 };
+const size = { w: left + k * cell + 70, h: top + k * cell + 20 };
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 const cells = confusion.flatMap((row, i) => {
   const total = row.reduce((a, b) => a + b, 0);
@@ -79,6 +79,7 @@ const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size.w}" height="$
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${size.w / 2}" y="28" text-anchor="middle" font-size="20" font-weight="bold">Confusion matrix — accuracy ${((100 * correct) / count).toFixed(2)} %</text>
 <text x="${left + (k * cell) / 2}" y="52" text-anchor="middle" font-size="14" fill="#555">predicted</text>
+<text transform="translate(18,${top + (k * cell) / 2}) rotate(-90)" text-anchor="middle" font-size="14" fill="#555">true</text>
 ${labels.map((l, j) => `<text transform="translate(${left + j * cell + cell / 2},${top - 8}) rotate(-35)" font-size="13">${esc(l)}</text>`).join("\n")}
 ${labels.map((l, i) => `<text x="${left - 8}" y="${top + i * cell + cell / 2 + 5}" text-anchor="end" font-size="13">${esc(l)}</text>`).join("\n")}
 ${cells.join("\n")}

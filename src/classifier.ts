@@ -15,7 +15,7 @@ import type { ModelInfo } from "./model-info.ts";
 
 /** Options of {@link loadClassifier}; each has an environment variable for deployments. */
 export interface ClassifierOptions {
-  /** Worker threads, each with its own session (`CLASSIFIER_WORKERS`, default 2). */
+  /** Worker threads, each with its own session (`CLASSIFIER_WORKERS`, default 1: one session already uses every core, and a second only adds memory; see bench/README.md). */
   workers?: number;
   /** ONNX Runtime intra-op threads per worker (`CLASSIFIER_THREADS`, default: the cores). */
   threads?: number;
@@ -73,7 +73,7 @@ interface Slot {
  */
 export async function loadClassifier(path: string, options: ClassifierOptions = {}): Promise<Classifier> {
   const env = process.env;
-  const workers = options.workers ?? positive(env.CLASSIFIER_WORKERS, 2);
+  const workers = options.workers ?? positive(env.CLASSIFIER_WORKERS, 1);
   const backend = options.backend ?? (env.IMAGE_BACKEND === "jimp" ? "jimp" : "sharp");
   if (env.IMAGE_BACKEND && env.IMAGE_BACKEND !== "jimp" && env.IMAGE_BACKEND !== "sharp") {
     throw new Error(`IMAGE_BACKEND must be "sharp" or "jimp", got ${JSON.stringify(env.IMAGE_BACKEND)}.`);
