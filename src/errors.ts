@@ -54,6 +54,20 @@ export class BusyError extends Error {
   }
 }
 
+/**
+ * What a caller is told about a failed call (gradio utils.error_payload): the message of an
+ * `AppError` or `InputError` always; any other message only with `showError`, since it may hold
+ * internals. `error` is null when hidden, and the key is always present (@gradio/client needs it).
+ *
+ * @example
+ * errorPayload(new AppError("Bad image"), false) // → { error: "Bad image", duration: 10, visible: true, title: "Error" }
+ */
+export function errorPayload(err: unknown, showError: boolean): { error: string | null; duration?: number | null; visible?: boolean; title?: string } {
+  if (err instanceof AppError) return { error: err.message, duration: err.duration, visible: err.visible, title: err.title };
+  if (err instanceof InputError || err instanceof BusyError) return { error: err.message, duration: 10, visible: true, title: "Error" };
+  return showError ? { error: err instanceof Error ? err.message : String(err), visible: true, title: "Error" } : { error: null };
+}
+
 /** An error as it crosses a thread boundary (structured clone drops the class). */
 export interface SerializedError {
   name: string;

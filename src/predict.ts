@@ -18,14 +18,13 @@ export interface PredictResult {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
- * Runs the Interface's function on one request's `data` (one wire value per input).
+ * Checks that `data` holds one value per input, so a queue can refuse a wrong shape at join time.
  *
- * @throws {InputError} when `data` has the wrong shape or an input cannot be used.
+ * @throws {InputError} 422 naming what was expected.
  * @example
- * await runPredict(iface, ["data:image/png;base64,iVBOR…"]) // → { data: [{ label: "Sneaker", confidences: […] }], duration: 0.004 }
+ * checkInputs(iface, []) // throws "Expected 1 input (image), got 0."
  */
-export async function runPredict(iface: Interface, data: unknown): Promise<PredictResult> {
-  const started = performance.now();
+export function checkInputs(iface: Interface, data: unknown): asserts data is unknown[] {
   const names = iface.inputs.map((c) => c.label ?? c.type).join(", ");
   if (!Array.isArray(data)) {
     throw new InputError(`Expected "data" to be a list with ${plural(iface.inputs.length, "value")} (${names}), got ${data === undefined ? "nothing" : typeof data}.`, 422);
@@ -33,7 +32,23 @@ export async function runPredict(iface: Interface, data: unknown): Promise<Predi
   if (data.length !== iface.inputs.length) {
     throw new InputError(`Expected ${plural(iface.inputs.length, "input")} (${names}), got ${data.length}.`, 422);
   }
-  const ctx: PreprocessContext = { readFile: (path) => readAllowedFile(path, iface.allowedPaths) };
+}
+
+/** A {@link PreprocessContext} whose files come from `roots` only (uploads, examples, `allowedPaths`). */
+export function fileContext(roots: readonly string[]): PreprocessContext {
+  return { readFile: (path) => readAllowedFile(path, roots) };
+}
+
+/**
+ * Runs the Interface's function on one request's `data` (one wire value per input).
+ *
+ * @throws {InputError} when `data` has the wrong shape or an input cannot be used.
+ * @example
+ * await runPredict(iface, ["data:image/png;base64,iVBOR…"], fileContext(iface.allowedPaths)) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
+ */
+export async function runPredict(iface: Interface, data: unknown, ctx: PreprocessContext): Promise<PredictResult> {
+  const started = performance.now();
+  checkInputs(iface, data);
   const args = await Promise.all(iface.inputs.map((c, i) => c.preprocess(data[i], ctx)));
   const result = await iface.fn(...args);
   const values = iface.outputs.length === 1 ? [result] : result;

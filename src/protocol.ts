@@ -48,3 +48,40 @@ export interface LabelData {
   label?: string | number;
   confidences?: { label: string | number; confidence: number }[] | null;
 }
+
+/** `POST /gradio_api/queue/join` body (gradio PredictBody); unknown fields are ignored. */
+export interface JoinBody {
+  data: unknown[];
+  fn_index?: number | null;
+  session_hash?: string | null;
+  event_data?: unknown;
+  trigger_id?: number | null;
+}
+
+/** The `output` of a successful `process_completed`: must not contain an `error` key. */
+export interface CompletedOutput {
+  data: unknown[];
+  is_generating: false;
+  duration: number;
+  average_duration: number;
+  render_config: null;
+  changed_state_ids: [];
+}
+
+/**
+ * Messages on the `queue/data` SSE stream (mirrors gradio server_messages.py). Each one is one
+ * `data: <json>` frame; `event_id` is null when a message concerns the whole session.
+ */
+export type ServerMessage =
+  | { msg: "estimation"; event_id: string; rank: number; queue_size: number; rank_eta: number | null }
+  | { msg: "process_starts"; event_id: string; eta: number | null }
+  | {
+      msg: "process_completed";
+      event_id: string;
+      output: CompletedOutput | ErrorPayload | Record<string, never>;
+      success: boolean;
+      title: string | null;
+    }
+  | { msg: "heartbeat"; event_id: null }
+  | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
+  | { msg: "close_stream"; event_id: null };

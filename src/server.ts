@@ -1,26 +1,76 @@
 /**
- * `createApp(iface)`: the Hono route table around the execution core, and the one place where
- * errors become HTTP statuses.
+ * `createApp(iface)`: the Hono route table. Every route is a thin transport around the one
+ * execution core (`runPredict`) or the queue in front of it, and `errorResponse` below is the
+ * one place where errors become HTTP statuses.
  */
+import { mkdtempSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { randomInt } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import { AppError, BusyError, InputError } from "./errors.ts";
+import { publicRoot, toApiInfo, toConfig } from "./config.ts";
+import { AppError, BusyError, errorPayload, InputError } from "./errors.ts";
+import { resolveAllowedPath } from "./files.ts";
 import type { Interface } from "./interface.ts";
-import { runPredict } from "./predict.ts";
-import type { ErrorPayload, PredictBody, PredictResponse } from "./protocol.ts";
+import { checkInputs, fileContext, runPredict } from "./predict.ts";
+import { API_PREFIX, type PredictResponse, type ServerMessage } from "./protocol.ts";
+import { Queue, type QueueOptions } from "./queue.ts";
+import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
+import { saveUploads } from "./uploads.ts";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
-  /** Largest request body in bytes (default 32 MiB: a 20 MB photo as base64 JSON). */
+  /** Largest JSON body in bytes (default 32 MiB: a 20 MB photo as base64). */
   maxBodySize?: number;
+  /** Largest upload in bytes (default 50 MiB). */
+  maxFileSize?: number;
+  /** Where uploads go (default: a fresh folder under the system temp dir, one per process). */
+  uploadDir?: string;
+  /** The app's public URL or path prefix (default `ROOT_PATH`); else taken from X-Forwarded-* headers. */
+  rootPath?: string;
+  /** Queue limits. */
+  queue?: QueueOptions;
 }
 
 const MB = 1024 * 1024;
-
+type Env = { Variables: { errorStyle: ErrorStyle } };
 /** Which error body a route speaks: gradio's `error_payload` on predict routes, FastAPI's `{detail}` elsewhere. */
 type ErrorStyle = "payload" | "detail";
+
+/** Types a browser may show inline; anything else is a download (gradio's XSS-safe list). */
+const INLINE_TYPES: Record<string, string> = {
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+  ".avif": "image/avif", ".bmp": "image/bmp", ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".csv": "text/plain; charset=utf-8",
+};
+
+/** Reads a JSON body whatever its Content-Type: fetch() without headers sends text/plain, which avoids a preflight. */
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`Malformed JSON body: ${(err as Error).message}. Send {"data": [<input>, …]}.`, 400);
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (Array.isArray(body)) return "a list";
+  if (body === null) return "null";
+  if (typeof body === "object") return `an object with keys ${Object.keys(body).join(", ") || "(none)"}`;
+  return typeof body;
+}
+
+/** `{data: […]}`, or a 422 that shows the expected shape. */
+function dataOf(body: unknown): { data: unknown; fn_index?: unknown; session_hash?: unknown } {
+  if (typeof body !== "object" || body === null || Array.isArray(body) || !("data" in body)) {
+    throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeBody(body)}.`, 422);
+  }
+  return body as { data: unknown };
+}
 
 /**
  * Builds the Space's HTTP app; `launch()` serves it, tests call `app.request()` without a socket.
@@ -28,73 +78,177 @@ type ErrorStyle = "payload" | "detail";
  * @example
  * const res = await createApp(iface).request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl] }) });
  */
-export function createApp(iface: Interface, { maxBodySize = 32 * MB }: AppOptions = {}): Hono<{ Variables: { errorStyle: ErrorStyle } }> {
-  const app = new Hono<{ Variables: { errorStyle: ErrorStyle } }>({ strict: false });
+export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env> {
+  const { maxBodySize = 32 * MB, maxFileSize = 50 * MB, rootPath = process.env.ROOT_PATH || undefined } = options;
+  const uploadDir = options.uploadDir ?? mkdtempSync(join(tmpdir(), "gradio-"));
+  const roots = [uploadDir, ...iface.allowedPaths];
+  const files = fileContext(roots);
+  const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
+  const predict = (data: unknown) => runPredict(iface, data, files);
+  const queue = new Queue(predict, iface.stats, (err) => errorPayload(err, iface.showError), options.queue);
+  const app = new Hono<Env>({ strict: false });
+  const root = (c: Context) => publicRoot(c.req.raw, rootPath);
+  const unknownEndpoint = (asked: string) => new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
 
-  // Gradio's CustomCORSMiddleware: echo the Origin, allow credentials; GitHub Pages front-ends
-  // (fast.ai's tinypets) call Spaces cross-origin. Requested headers are echoed by hono/cors.
+  // gradio's CustomCORSMiddleware: echo the Origin, allow credentials. GitHub Pages front-ends
+  // (fast.ai's tinypets) call Spaces cross-origin; @gradio/client preflights queue/join (it sends
+  // x-gradio-user) and queue/data (fetch-event-stream adds Content-Type to the GET).
   app.use("*", cors({ origin: (origin) => origin || "*", credentials: true, maxAge: 600 }));
-
   app.onError((err, c) => errorResponse(c, err, iface.showError));
   app.notFound((c) => c.json({ detail: `Not found: ${c.req.method} ${c.req.path}` }, 404));
-
-  // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
-  const oneShot = async (c: Context<{ Variables: { errorStyle: ErrorStyle } }>) => {
-    const name = c.req.param("api_name");
-    // Parse JSON whatever the Content-Type: fetch() without headers sends text/plain, which avoids a preflight.
-    const text = await c.req.text();
-    let body: Partial<PredictBody>;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      throw new InputError(`Malformed JSON body: ${(err as Error).message}. Send {"data": [<input>, …]}.`, 400);
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body) || !("data" in body)) {
-      throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${Array.isArray(body) ? "a list" : body === null ? "null" : typeof body === "object" ? `an object with keys ${Object.keys(body).join(", ") || "(none)"}` : typeof body}.`, 422);
-    }
-    // fn_index, when present, overrides the name (gradio route_utils); this Interface has endpoint 0 only.
-    const known = body.fn_index !== undefined ? body.fn_index === 0 : name === iface.apiName;
-    if (!known) {
-      const asked = body.fn_index !== undefined ? `fn_index ${body.fn_index}` : `"${name}"`;
-      throw new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
-    }
-    const { data, duration } = await runPredict(iface, body.data);
-    const response: PredictResponse = { data, is_generating: false, duration, average_duration: iface.stats.average, render_config: null, changed_state_ids: [] };
-    return c.json(response);
-  };
-  const payloadErrors = createMiddleware<{ Variables: { errorStyle: ErrorStyle } }>(async (c, next) => {
+  const payloadErrors = createMiddleware<Env>(async (c, next) => {
     c.set("errorStyle", "payload");
     await next();
   });
-  const limit = bodyLimit({
-    maxSize: maxBodySize,
-    onError: () => {
-      throw new InputError(`Request body too large: the limit is ${Math.round(maxBodySize / MB)} MB. Send a smaller image.`, 413);
-    },
-  });
-  for (const path of ["/api/:api_name", "/run/:api_name", "/gradio_api/api/:api_name", "/gradio_api/run/:api_name"]) {
-    app.post(path, payloadErrors, limit, oneShot);
+  const limit = (maxSize: number, what: string) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new InputError(`${what} too large: the limit is ${Math.round(maxSize / MB)} MB. Send a smaller image.`, 413);
+      },
+    });
+  const jsonLimit = limit(maxBodySize, "Request body");
+
+  // Discovery.
+  app.get("/config", (c) => c.json(toConfig(iface, root(c), appId)));
+  app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
+  app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
+
+  // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
+  const oneShot = async (c: Context<Env>) => {
+    const body = dataOf(await readJson(c));
+    const name = c.req.param("api_name");
+    // fn_index, when present, overrides the name (gradio route_utils); this Interface has endpoint 0 only.
+    const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
+    if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
+    const { data, duration } = await predict(body.data);
+    const response: PredictResponse = { data, is_generating: false, duration, average_duration: iface.stats.average, render_config: null, changed_state_ids: [] };
+    return c.json(response);
+  };
+  for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
+    app.post(path, payloadErrors, jsonLimit, oneShot);
   }
+
+  // Uploads: multipart field "files", one stored path per part.
+  app.post(`${API_PREFIX}/upload`, limit(maxFileSize, "Upload"), async (c) => {
+    if (!c.req.header("content-type")?.startsWith("multipart/form-data")) {
+      throw new InputError(`Expected a multipart/form-data body with a "files" field, got ${c.req.header("content-type") ?? "no Content-Type"}.`, 400);
+    }
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody({ all: true });
+    } catch (err) {
+      throw new InputError(`Malformed multipart body: ${(err as Error).message}.`, 400);
+    }
+    const parts = ([] as unknown[]).concat(form.files ?? []).filter((f): f is File => f instanceof File);
+    if (parts.length === 0) throw new InputError('No files in the upload: send them in a multipart field named "files".', 400);
+    return c.json(await saveUploads(parts, uploadDir));
+  });
+
+  // The queue: join, then one SSE stream per session.
+  app.post(`${API_PREFIX}/queue/join`, jsonLimit, async (c) => {
+    const body = dataOf(await readJson(c)) as { data: unknown; fn_index?: unknown; session_hash?: unknown };
+    if (typeof body.session_hash !== "string" || body.session_hash === "") throw new InputError("Session hash not found.", 400);
+    if (body.fn_index !== undefined && body.fn_index !== null && body.fn_index !== 0) throw unknownEndpoint(`fn_index ${body.fn_index}`);
+    checkInputs(iface, body.data);
+    return c.json({ event_id: queue.join(body.data, body.session_hash) });
+  });
+  app.get(`${API_PREFIX}/queue/data`, (c) => {
+    const hash = c.req.query("session_hash") ?? "";
+    return sseResponse((stream) => {
+      const send = (m: ServerMessage) => {
+        stream.write(dataFrame(m));
+        if (m.msg === "close_stream") stream.close();
+      };
+      const detach = queue.listen(hash, send);
+      // Never a 4xx here: the client would treat its stream as broken for good. Say so in-band, then close.
+      if (!detach) {
+        send({ msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false });
+        send({ msg: "close_stream", event_id: null });
+      }
+      return detach;
+    }, dataFrame({ msg: "heartbeat", event_id: null }));
+  });
+  app.post(`${API_PREFIX}/cancel`, async (c) => {
+    const body = (await readJson(c)) as { event_id?: unknown };
+    if (typeof body?.event_id === "string") queue.cancel(body.event_id);
+    return c.json({ success: true });
+  });
+  app.post(`${API_PREFIX}/reset`, (c) => c.json({ success: true }));
+  app.get(`${API_PREFIX}/queue/status`, (c) => c.json({ msg: "estimation", event_id: null, rank: null, queue_size: queue.size, rank_eta: null }));
+  // Only requested when config.connect_heartbeat is true (it is not); kept for clients that do.
+  app.get(`${API_PREFIX}/heartbeat/:session_hash`, () => sseResponse(() => {}, dataFrame({ msg: "heartbeat", event_id: null })));
+
+  // The curl flow: POST returns {event_id}; GET streams `event: complete|error` and ends.
+  const callJoin = (version: 1 | 2) => async (c: Context<Env>) => {
+    if (c.req.param("api_name") !== iface.apiName) throw unknownEndpoint(`"${c.req.param("api_name")}"`);
+    const body = await readJson(c);
+    let data: unknown;
+    if (version === 1) data = dataOf(body).data;
+    else {
+      // v2 (gradio ≥ 6.13): {"<parameter_name>": value, …}
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeBody(body)}.`, 422);
+      const names = toApiInfo(iface).named_endpoints[`/${iface.apiName}`]!.parameters.map((p) => p.parameter_name);
+      const extra = Object.keys(body).filter((k) => !names.includes(k));
+      const missing = names.filter((n) => !(n in body));
+      if (extra.length || missing.length) {
+        throw new InputError(`Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`, 422);
+      }
+      data = names.map((n) => (body as Record<string, unknown>)[n]);
+    }
+    checkInputs(iface, data);
+    return c.json({ event_id: queue.join(data) }); // the only key: gradio's bash snippet cuts it out with awk
+  };
+  const callStream = (c: Context<Env>) => {
+    const eventId = c.req.param("event_id") ?? "";
+    return sseResponse((stream) => {
+      const detach = queue.listen(eventId, (m) => {
+        if (m.msg !== "process_completed") return;
+        if (m.success) stream.write(eventFrame("complete", (m.output as { data: unknown[] }).data));
+        else stream.write(eventFrame("error", m.output));
+        stream.close();
+      });
+      if (!detach) {
+        stream.write(eventFrame("error", `No event ${eventId}: it never existed, or its result was already read.`));
+        stream.close();
+      }
+      return detach;
+    }, eventFrame("heartbeat", null));
+  };
+  for (const prefix of [API_PREFIX, ""]) {
+    app.post(`${prefix}/call/v2/:api_name`, jsonLimit, callJoin(2));
+    app.post(`${prefix}/call/:api_name`, jsonLimit, callJoin(1));
+    app.get(`${prefix}/call/v2/:api_name/:event_id`, callStream);
+    app.get(`${prefix}/call/:api_name/:event_id`, callStream);
+  }
+
+  // Files the server holds (uploads, examples): /gradio_api/file=<path> and /gradio_api/file/<path>.
+  app.on(["GET", "HEAD"], `${API_PREFIX}/*`, async (c, next) => {
+    const rest = c.req.path.slice(API_PREFIX.length + 1);
+    const match = rest.match(/^file(?:=|\/)(.*)$/);
+    if (!match) return next();
+    const path = decodeURIComponent(match[1]!);
+    const real = await resolveAllowedPath(path.startsWith("/") ? path : `/${path}`, roots).catch(() => {
+      throw new InputError(`File not allowed: ${path}.`, 403);
+    });
+    const info = await stat(real);
+    if (!info.isFile()) throw new InputError(`File not allowed: ${path}.`, 403);
+    const type = INLINE_TYPES[extname(real).toLowerCase()];
+    c.header("content-type", type ?? "application/octet-stream");
+    c.header("content-disposition", type ? "inline" : "attachment");
+    c.header("content-length", String(info.size));
+    return c.req.method === "HEAD" ? c.body(null) : c.body(new Uint8Array(await readFile(real)));
+  });
+
   return app;
 }
 
 /** The one mapping from errors to statuses and bodies. */
-function errorResponse(c: Context, err: Error, showError: boolean): Response {
+function errorResponse(c: Context<Env>, err: Error, showError: boolean): Response {
   const style: ErrorStyle = c.get("errorStyle") ?? "detail";
-  let status: number;
-  let payload: ErrorPayload;
-  if (err instanceof InputError || err instanceof BusyError) {
-    status = err.status;
-    payload = { error: err.message, visible: true, title: "Error" };
-  } else if (err instanceof AppError) {
-    status = 500;
-    payload = { error: err.message, duration: err.duration, visible: err.visible, title: err.title };
-  } else {
-    // Unexpected: the message may hold internals, so it is shown only with showError (gradio's show_error).
-    console.error(err);
-    status = 500;
-    payload = { error: showError ? err.message : null, visible: showError, title: "Error" };
-  }
+  const status = err instanceof InputError || err instanceof BusyError ? err.status : 500;
+  if (status === 500 && !(err instanceof AppError)) console.error(err); // unexpected: the log keeps what the caller may not see
+  const payload = errorPayload(err, showError);
   const body = style === "payload" ? payload : { detail: payload.error ?? "Internal server error" };
   return c.json(body, status as 400);
 }

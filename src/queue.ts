@@ -1,0 +1,209 @@
+/**
+ * The queue behind `queue/join` + `queue/data` and the curl `call` routes (gradio queueing.py,
+ * simplified): jobs wait in order, up to `concurrency` run at once (feeding the classifier's
+ * micro-batcher), and every session gets its messages in order — buffered from the moment it
+ * joins until its stream connects, ended by `close_stream` once nothing is pending.
+ */
+import { randomUUID } from "node:crypto";
+import { BusyError } from "./errors.ts";
+import type { DurationStats } from "./interface.ts";
+import type { PredictResult } from "./predict.ts";
+import type { ErrorPayload, ServerMessage } from "./protocol.ts";
+
+/** Options of {@link Queue}. */
+export interface QueueOptions {
+  /** Jobs running at once (default 64: enough to keep micro-batches full; Gradio's default is 1). */
+  concurrency?: number;
+  /** Jobs waiting at most; one more gets 503 (default 1000). */
+  maxSize?: number;
+  /** How long results wait for a stream that never connects (default 10 minutes). */
+  sessionTtlMs?: number;
+}
+
+type Listener = (message: ServerMessage) => void;
+
+interface Session {
+  hash: string;
+  /** Messages produced while no stream listens. */
+  buffer: ServerMessage[];
+  listener?: Listener;
+  /** Events joined and not yet completed. */
+  pending: Set<string>;
+  touched: number;
+}
+
+interface Job {
+  eventId: string;
+  session: Session;
+  data: unknown[];
+  cancelled: boolean;
+}
+
+/**
+ * @example
+ * const queue = new Queue((data) => runPredict(iface, data), iface.stats, (e) => errorPayload(e, false));
+ * const eventId = queue.join(["data:image/png;base64,…"], "session1");
+ * queue.listen("session1", (message) => console.log(message)); // estimation, process_starts, process_completed, close_stream
+ */
+export class Queue {
+  readonly concurrency: number;
+  readonly maxSize: number;
+  private readonly ttl: number;
+  private readonly waiting: Job[] = [];
+  private readonly running = new Set<Job>();
+  private readonly sessions = new Map<string, Session>();
+  /** Pending events, for cancel. */
+  private readonly eventSessions = new Map<string, Session>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly run: (data: unknown[]) => Promise<PredictResult>,
+    private readonly stats: DurationStats,
+    private readonly describeError: (err: unknown) => ErrorPayload,
+    { concurrency = 64, maxSize = 1000, sessionTtlMs = 10 * 60_000 }: QueueOptions = {},
+  ) {
+    this.concurrency = concurrency;
+    this.maxSize = maxSize;
+    this.ttl = sessionTtlMs;
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, sessionTtlMs)).unref();
+  }
+
+  /**
+   * Queues one call and returns its event id. Without a session hash the event is its own
+   * session: the curl flow's GET then listens on the event id.
+   *
+   * @throws {BusyError} when `maxSize` jobs are already waiting.
+   */
+  join(data: unknown[], sessionHash?: string | null): string {
+    if (this.waiting.length >= this.maxSize) {
+      throw new BusyError(`Queue is full. Max size is ${this.maxSize} and size is ${this.waiting.length}.`);
+    }
+    const eventId = randomUUID().replaceAll("-", "");
+    const hash = sessionHash || eventId;
+    let session = this.sessions.get(hash);
+    if (!session) {
+      session = { hash, buffer: [], pending: new Set(), touched: Date.now() };
+      this.sessions.set(hash, session);
+    }
+    session.pending.add(eventId);
+    this.eventSessions.set(eventId, session);
+    this.waiting.push({ eventId, session, data, cancelled: false });
+    this.emit(session, this.estimation(eventId, this.waiting.length - 1));
+    this.pump();
+    return eventId;
+  }
+
+  /**
+   * Attaches the one stream of a session: buffered messages first, then live ones. Returns the
+   * function that detaches it, or undefined for an unknown session. Detaching while events are
+   * pending (the client went away) cancels them, as gradio's clean_events does.
+   */
+  listen(sessionHash: string, listener: Listener): (() => void) | undefined {
+    const session = this.sessions.get(sessionHash);
+    if (!session) return undefined;
+    session.listener = listener;
+    session.touched = Date.now();
+    for (const message of session.buffer.splice(0)) listener(message);
+    return () => {
+      if (session.listener !== listener) return;
+      session.listener = undefined;
+      session.touched = Date.now();
+      if (session.pending.size > 0) this.dropSession(session);
+      else if (session.buffer.length === 0) this.forget(session);
+    };
+  }
+
+  /** Cancels a waiting event; a running one finishes, but its result is dropped. Gradio replies the same way. */
+  cancel(eventId: string): void {
+    const session = this.eventSessions.get(eventId);
+    if (!session || !session.pending.has(eventId)) return;
+    const index = this.waiting.findIndex((j) => j.eventId === eventId);
+    if (index >= 0) this.waiting.splice(index, 1);
+    for (const job of this.running) if (job.eventId === eventId) job.cancelled = true;
+    // gradio pushes an empty success so the client's stream can finish.
+    this.complete(session, eventId, { msg: "process_completed", event_id: eventId, output: {}, success: true, title: null });
+    this.sendRanks();
+  }
+
+  /** Waiting jobs, for `queue/status`. */
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  /** Stops the session sweeper (for tests and shutdown). */
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private estimation(eventId: string, rank: number): ServerMessage {
+    const average = this.stats.average;
+    const eta = average > 0 ? average * (Math.floor(rank / this.concurrency) + 1) : null;
+    return { msg: "estimation", event_id: eventId, rank, queue_size: this.waiting.length, rank_eta: eta };
+  }
+
+  private sendRanks(): void {
+    this.waiting.forEach((job, rank) => this.emit(job.session, this.estimation(job.eventId, rank)));
+  }
+
+  private pump(): void {
+    let started = false;
+    while (this.running.size < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      this.running.add(job);
+      started = true;
+      void this.execute(job);
+    }
+    if (started) this.sendRanks();
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const { eventId, session } = job;
+    this.emit(session, { msg: "process_starts", event_id: eventId, eta: this.stats.average || null });
+    let message: ServerMessage;
+    try {
+      const { data, duration } = await this.run(job.data);
+      const output = { data, is_generating: false as const, duration, average_duration: this.stats.average, render_config: null, changed_state_ids: [] as [] };
+      message = { msg: "process_completed", event_id: eventId, output, success: true, title: null };
+    } catch (err) {
+      const output = this.describeError(err);
+      message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };
+    }
+    this.running.delete(job);
+    if (!job.cancelled) this.complete(session, eventId, message);
+    this.pump();
+  }
+
+  private complete(session: Session, eventId: string, message: ServerMessage): void {
+    session.pending.delete(eventId);
+    this.eventSessions.delete(eventId);
+    this.emit(session, message);
+    // Only now, with the event out of the pending set, may the stream close (client race, gradio #7).
+    if (session.pending.size === 0) this.emit(session, { msg: "close_stream", event_id: null });
+  }
+
+  private emit(session: Session, message: ServerMessage): void {
+    if (session.listener) session.listener(message);
+    else session.buffer.push(message);
+  }
+
+  private dropSession(session: Session): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.session === session) this.waiting.splice(i, 1);
+    for (const job of this.running) if (job.session === session) job.cancelled = true;
+    this.forget(session);
+    this.sendRanks();
+  }
+
+  private forget(session: Session): void {
+    if (this.sessions.get(session.hash) === session) this.sessions.delete(session.hash);
+    for (const id of session.pending) this.eventSessions.delete(id);
+    session.pending.clear();
+  }
+
+  /** Drops sessions nobody listened to for `ttl`: their results would never be read. */
+  private sweep(): void {
+    const old = Date.now() - this.ttl;
+    for (const session of this.sessions.values()) {
+      if (!session.listener && session.touched < old) this.dropSession(session);
+    }
+  }
+}
