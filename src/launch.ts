@@ -45,6 +45,8 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     new Promise<void>((resolve) => {
       http.close(() => resolve());
       if ("closeIdleConnections" in http) http.closeIdleConnections();
+      // Streams that outlive their work (a client that never reads its SSE) are cut after 5 s.
+      if ("closeAllConnections" in http) setTimeout(() => http.closeAllConnections(), 5_000).unref();
     });
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing in-flight requests, then exiting.`);
