@@ -34,6 +34,8 @@ export interface AppOptions {
   rootPath?: string;
   /** Queue limits. */
   queue?: QueueOptions;
+  /** Let image URLs point at loopback and private addresses (default false: SSRF protection). */
+  allowPrivateUrls?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -82,7 +84,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
   const { maxBodySize = 32 * MB, maxFileSize = 50 * MB, rootPath = process.env.ROOT_PATH || undefined } = options;
   const uploadDir = options.uploadDir ?? mkdtempSync(join(tmpdir(), "gradio-"));
   const roots = [uploadDir, ...iface.allowedPaths];
-  const files = fileContext(roots);
+  const files = fileContext(roots, { maxBytes: maxFileSize, allowPrivateUrls: options.allowPrivateUrls });
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
   const predict = (data: unknown) => runPredict(iface, data, files);
   const queue = new Queue(predict, iface.stats, (err) => errorPayload(err, iface.showError), options.queue);

@@ -1,8 +1,10 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { Image, InputError, Interface, Label, NumberInput, Textbox } from "../src/index.ts";
+import { fileContext } from "../src/predict.ts";
 
-const ctx = { readFile: async (path: string): Promise<Uint8Array> => { throw new InputError(`File not allowed: ${path}.`, 403); } };
+// The server's real context, with no folder allowed and URLs to public addresses only.
+const ctx = fileContext([], { maxBytes: 1024 * 1024 });
 const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: "red" } }).png().toBuffer();
 const dataUrl = `data:image/png;base64,${png.toString("base64")}`;
 
@@ -69,7 +71,7 @@ describe("Image.preprocess", () => {
   });
   test("FileData paths go through the server's file check", async () => {
     const err = await rejection(image.preprocess({ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }, ctx));
-    expect(err).toMatchObject({ status: 403, message: "File not allowed: /etc/passwd." });
+    expect(err).toMatchObject({ status: 403, message: "File not allowed: /etc/passwd. Only files uploaded to this Space, its examples and its outputs can be used." });
   });
   test("what a failed @gradio/client upload sends is a clear 422", async () => {
     for (const payload of [{}, { type: "Buffer", data: [1, 2] }, null]) {
@@ -82,6 +84,14 @@ describe("Image.preprocess", () => {
     const err = await rejection(image.preprocess(`data:text/plain;base64,${Buffer.from("hello world, I am text").toString("base64")}`, ctx));
     expect(err.status).toBe(400);
     expect(err.message).toBe('Not an image: expected JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF data, got text starting "hello world, I am text".');
+  });
+  test("URLs to loopback or private addresses are refused before any connection", async () => {
+    for (const url of ["http://127.0.0.1:9/x.png", "http://[::1]/x.png", "http://10.1.2.3/x.png", "http://localhost:9/x.png"]) {
+      const err = await rejection(image.preprocess({ path: url, meta: { _type: "gradio.FileData" } }, ctx));
+      expect(err.status, url).toBe(422);
+      expect(err.message, url).toMatch(/^Could not fetch the image at .+: .+ is a private or loopback address \(.+\), which this Space does not fetch\.$/);
+    }
+    expect((await rejection(image.preprocess("ftp://example.com/x.png", ctx))).message).toMatch(/^Expected the image as a data URL/);
   });
   test("wrong JSON shapes are named", async () => {
     expect((await rejection(image.preprocess(42, ctx))).message).toBe("Expected an image (a data URL string or FileData), got a number (42).");

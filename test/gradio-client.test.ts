@@ -4,7 +4,7 @@ import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Image, Interface, Label, launch, loadClassifier, type Classifier, type ImageFile, type Server } from "../src/index.ts";
+import { AppError, Image, Interface, Label, launch, loadClassifier, type Classifier, type ImageFile, type Server } from "../src/index.ts";
 import { root } from "./helpers.ts";
 
 const examples = ["sneaker", "bag", "trouser", "dress", "ankle-boot"].map((name) => ({
@@ -154,6 +154,32 @@ describe("a busy Space", () => {
     expect(await second).toEqual(["B"]);
     gate = Promise.resolve();
     client.close();
+  });
+});
+
+describe("errors raised by fn", () => {
+  let space: Server;
+  beforeAll(async () => {
+    const iface = new Interface({
+      fn: (s: string) => {
+        if (s === "app") throw new AppError("Please send a garment, not a cat.");
+        if (s === "boom") throw new Error("db password is hunter2");
+        return s;
+      },
+      inputs: "text",
+      outputs: "text",
+    });
+    space = await launch(iface, { port: 0, host: "127.0.0.1", quiet: true });
+  });
+  afterAll(() => space.close());
+
+  test("an AppError reaches the user verbatim, anything else as a generic message; the client stays usable", async () => {
+    const client = await connect(space.url);
+    await expect(client.predict("/predict", ["app"])).rejects.toThrow("Please send a garment, not a cat.");
+    const hidden = await client.predict("/predict", ["boom"]).catch((e: Error) => e);
+    expect(hidden).toBeInstanceOf(Error);
+    expect((hidden as Error).message).toBe("An error occurred"); // the client's words for {"error": null}
+    expect((await client.predict("/predict", ["fine"])).data).toEqual(["fine"]);
   });
 });
 

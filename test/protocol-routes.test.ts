@@ -140,3 +140,28 @@ test("curl: an unknown endpoint is a 404, an unknown event an `event: error`", a
   expect(res.status).toBe(404);
   expect(await (await app.request("/gradio_api/call/predict/nope")).text()).toBe('event: error\ndata: "No event nope: it never existed, or its result was already read."\n\n');
 });
+
+test("image URLs are downloaded from public hosts only, unless private addresses are allowed", async () => {
+  const { createServer } = await import("node:http");
+  const host = createServer((req, res) => {
+    if (req.url === "/moved") res.writeHead(302, { location: "/x.png" }).end();
+    else if (req.url === "/x.png") res.writeHead(200, { "content-type": "image/png" }).end(png);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => host.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(host.address() as { port: number }).port}`;
+  try {
+    const body = (path: string) => JSON.stringify({ data: [{ path, meta: { _type: "gradio.FileData" } }] });
+    const refused = await app.request("/api/predict", { method: "POST", body: body(`${base}/x.png`) });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).error).toBe(`Could not fetch the image at ${base}/x.png: 127.0.0.1 is a private or loopback address (127.0.0.1), which this Space does not fetch.`);
+    const trusting = createApp(iface, { uploadDir, allowPrivateUrls: true });
+    const ok = await trusting.request("/api/predict", { method: "POST", body: body(`${base}/moved`) });
+    expect((await ok.json()).data[0].label).toBe("6x4");
+    const missing = await trusting.request("/api/predict", { method: "POST", body: body(`${base}/nope.png`) });
+    expect(missing.status).toBe(422);
+    expect((await missing.json()).error).toBe(`Could not fetch the image at ${base}/nope.png: the server answered HTTP 404.`);
+  } finally {
+    host.close();
+  }
+});

@@ -8,6 +8,8 @@
 export interface PreprocessContext {
   /** Reads a file the request names by path, if the server allows it (uploads, examples). */
   readFile(path: string): Promise<Uint8Array>;
+  /** Downloads a file the request names by http(s) URL, refusing private addresses. */
+  fetchUrl(url: string): Promise<Uint8Array>;
 }
 
 /** Options every component takes. */

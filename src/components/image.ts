@@ -23,7 +23,8 @@ function decodeBase64(text: string): Uint8Array {
  * `classifier.classify()`, which decodes it off the main thread.
  *
  * Accepts a data URL string (Gradio 3 pages such as fast.ai's tinypets), FileData with a `path`
- * from /gradio_api/upload or a `url` holding a data URL, and Gradio 3's `{name, data}`.
+ * from /gradio_api/upload, an http(s) URL as `path`/`url` or a bare string (downloaded, public
+ * addresses only), a `url` holding a data URL, and Gradio 3's `{name, data}`.
  *
  * @example
  * new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label() });
@@ -44,7 +45,10 @@ export class Image extends Component<ImageFile> {
 
   private async fetchBytes(payload: unknown, ctx: PreprocessContext): Promise<{ bytes: Uint8Array; name?: string }> {
     if (payload === null || payload === undefined) throw new InputError(FAILED_UPLOAD, 422);
-    if (typeof payload === "string") return { bytes: this.fromString(payload) };
+    if (typeof payload === "string") {
+      if (/^https?:\/\//i.test(payload)) return { bytes: await ctx.fetchUrl(payload) };
+      return { bytes: this.fromString(payload) };
+    }
     if (typeof payload !== "object" || Array.isArray(payload)) {
       throw new InputError(`Expected an image (a data URL string or FileData), got ${describeValue(payload)}.`, 422);
     }
@@ -58,9 +62,7 @@ export class Image extends Component<ImageFile> {
     }
     if (typeof p.url === "string" && p.url.startsWith("data:")) return { bytes: decodeBase64(p.url), name };
     const url = typeof p.path === "string" && p.path ? p.path : p.url;
-    if (typeof url === "string" && /^https?:\/\//i.test(url)) {
-      throw new InputError(`Image URLs are not fetched by this Space (${url}); upload the file to /gradio_api/upload or send a data URL.`, 422);
-    }
+    if (typeof url === "string" && /^https?:\/\//i.test(url)) return { bytes: await ctx.fetchUrl(url), name }; // handle_file(url), curl
     throw new InputError(`Expected FileData with a "path" or a data-URL "url", got ${describeValue(payload)}.`, 422);
   }
 
@@ -68,9 +70,6 @@ export class Image extends Component<ImageFile> {
     if (text.startsWith("data:")) {
       if (!text.includes(",")) throw new InputError(`The data URL has no comma before its data: ${describeValue(text)}.`, 422);
       return decodeBase64(text);
-    }
-    if (/^https?:\/\//i.test(text)) {
-      throw new InputError(`Image URLs are not fetched by this Space (${text.slice(0, 100)}); send a data URL (data:image/png;base64,…) instead.`, 422);
     }
     if (text.length > 0 && /^[A-Za-z0-9+/=\s_-]+$/.test(text)) return decodeBase64(text); // bare base64
     throw new InputError(`Expected the image as a data URL (data:image/png;base64,…) or FileData, got ${describeValue(text)}.`, 422);
