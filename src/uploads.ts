@@ -1,6 +1,6 @@
 /** `POST /gradio_api/upload`: files stored under the upload folder, named as gradio names them. */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -31,7 +31,11 @@ export async function saveUploads(files: File[], uploadDir: string): Promise<str
       const dir = join(uploadDir, createHash("sha256").update(bytes).digest("hex"));
       await mkdir(dir, { recursive: true });
       const path = join(dir, sanitizeFilename(file.name || "blob"));
-      await writeFile(path, bytes);
+      // Identical uploads share a path: write aside, then rename (atomic), so a job reading the
+      // file while the same bytes arrive again never sees it half-written or empty.
+      const partial = `${path}.${randomBytes(6).toString("hex")}.partial`;
+      await writeFile(partial, bytes);
+      await rename(partial, path);
       return path;
     }),
   );

@@ -1,10 +1,11 @@
 /** The Gradio routes, in-process: shapes, limits and refusals @gradio/client never shows. */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, test } from "vitest";
 import { resolveAllowedPath } from "../src/files.ts";
+import { saveUploads } from "../src/uploads.ts";
 import { createApp, Image, Interface, Label, type ImageFile } from "../src/index.ts";
 import { fixture } from "./helpers.ts";
 
@@ -17,7 +18,7 @@ const iface = new Interface({
   title: "Shapes",
   examples: [fixture("fashion-mnist/000.png")],
 });
-const app = createApp(iface, { uploadDir, maxFileSize: 64 * 1024 });
+const app = createApp(iface, { uploadDir, maxFileSize: 256 * 1024 });
 const png = await sharp({ create: { width: 6, height: 4, channels: 3, background: "red" } }).png().toBuffer();
 const upload = (bytes: Uint8Array<ArrayBuffer>, name = "x.png") => {
   const form = new FormData();
@@ -67,7 +68,7 @@ describe("uploads and files", () => {
     expect((await app.request(`/gradio_api/file/${path}`, { method: "HEAD" })).headers.get("content-length")).toBe(String(png.length));
   });
   test("an upload over the limit is 413, a non-multipart body 400", async () => {
-    const big = await upload(new Uint8Array(100 * 1024));
+    const big = await upload(new Uint8Array(300 * 1024));
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ detail: "Upload too large: the limit is 0 MB. Send a smaller image." });
     const plain = await app.request("/gradio_api/upload", { method: "POST", body: "hello" });
@@ -164,4 +165,22 @@ test("image URLs are downloaded from public hosts only, unless private addresses
   } finally {
     host.close();
   }
+});
+
+test("an upload of bytes already stored never shows a half-written file to readers", async () => {
+  const bytes = new Uint8Array(8 * 1024 * 1024).fill(7);
+  const [path] = await saveUploads([new File([bytes], "same.bin")], uploadDir);
+  // Watch the shared path while the same bytes arrive 20 more times.
+  const sizes = new Set<number>();
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      sizes.add(statSync(path!).size);
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  await Promise.all(Array.from({ length: 20 }, () => saveUploads([new File([bytes], "same.bin")], uploadDir)));
+  watching = false;
+  await watch;
+  expect([...sizes]).toEqual([bytes.length]);
 });
