@@ -35,6 +35,11 @@ export interface PredictResponse {
   changed_state_ids: [];
 }
 
+/** Builds a {@link PredictResponse}. */
+export const predictResponse = (data: unknown[], duration: number, averageDuration: number): PredictResponse => ({
+  data, is_generating: false, duration, average_duration: averageDuration, render_config: null, changed_state_ids: [],
+});
+
 /** What a failed call carries (gradio `error_payload`): `error` is null when the message is hidden. */
 export interface ErrorPayload {
   error: string | null;
@@ -58,15 +63,8 @@ export interface JoinBody {
   trigger_id?: number | null;
 }
 
-/** The `output` of a successful `process_completed`: must not contain an `error` key. */
-export interface CompletedOutput {
-  data: unknown[];
-  is_generating: false;
-  duration: number;
-  average_duration: number;
-  render_config: null;
-  changed_state_ids: [];
-}
+/** The `output` of a successful `process_completed` is the one-shot response; it must not contain an `error` key. */
+export type CompletedOutput = PredictResponse;
 
 /**
  * Messages on the `queue/data` SSE stream (mirrors gradio server_messages.py). Each one is one

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { BusyError } from "./errors.ts";
 import type { DurationStats } from "./interface.ts";
 import type { PredictResult } from "./predict.ts";
-import type { ErrorPayload, ServerMessage } from "./protocol.ts";
+import { predictResponse, type ErrorPayload, type ServerMessage } from "./protocol.ts";
 
 /** Options of {@link Queue}. */
 export interface QueueOptions {
@@ -85,6 +85,9 @@ export class Queue {
       session = { hash, buffer: [], pending: new Set(), touched: Date.now() };
       this.sessions.set(hash, session);
     }
+    // A close_stream still buffered from the session's last event would now be a lie: delivered
+    // first, it would end the stream before this event's messages, and the event would be lost.
+    if (!session.listener) session.buffer = session.buffer.filter((m) => m.msg !== "close_stream");
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
     this.waiting.push({ eventId, session, data, cancelled: false });
@@ -162,8 +165,7 @@ export class Queue {
     let message: ServerMessage;
     try {
       const { data, duration } = await this.run(job.data);
-      const output = { data, is_generating: false as const, duration, average_duration: this.stats.average, render_config: null, changed_state_ids: [] as [] };
-      message = { msg: "process_completed", event_id: eventId, output, success: true, title: null };
+      message = { msg: "process_completed", event_id: eventId, output: predictResponse(data, duration, this.stats.average), success: true, title: null };
     } catch (err) {
       const output = this.describeError(err);
       message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };

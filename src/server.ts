@@ -17,7 +17,7 @@ import { AppError, BusyError, errorPayload, InputError } from "./errors.ts";
 import { resolveAllowedPath } from "./files.ts";
 import type { Interface } from "./interface.ts";
 import { checkInputs, fileContext, runPredict } from "./predict.ts";
-import { API_PREFIX, type PredictResponse, type ServerMessage } from "./protocol.ts";
+import { API_PREFIX, predictResponse, type ServerMessage } from "./protocol.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
@@ -124,8 +124,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
     if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
     const { data, duration } = await predict(body.data);
-    const response: PredictResponse = { data, is_generating: false, duration, average_duration: iface.stats.average, render_config: null, changed_state_ids: [] };
-    return c.json(response);
+    return c.json(predictResponse(data, duration, iface.stats.average));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
     app.post(path, payloadErrors, jsonLimit, oneShot);

@@ -133,3 +133,25 @@ describe("SSE framing", () => {
     expect(cleaned).toBe(1);
   });
 });
+
+test("a join after an unread close_stream withdraws it, so the stream stays open for the new event", async () => {
+  const { queue, finish } = controlled();
+  queue.join(["a"], "s");
+  finish();
+  await tick(); // a's result and close_stream are buffered: no stream yet
+  const b = queue.join(["b"], "s");
+  const got: ServerMessage[] = [];
+  let closed = false;
+  const detach = queue.listen("s", (m) => {
+    got.push(m);
+    if (m.msg === "close_stream") {
+      closed = true;
+      detach?.();
+    }
+  });
+  expect(closed).toBe(false);
+  finish();
+  await tick();
+  expect(got.filter((m) => m.msg === "process_completed").map((m) => m.event_id)).toContain(b);
+  expect(got.at(-1)!.msg).toBe("close_stream");
+});
