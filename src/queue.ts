@@ -16,7 +16,7 @@ export interface QueueOptions {
   concurrency?: number;
   /** Jobs waiting at most; one more gets 503 (default 1000). */
   maxSize?: number;
-  /** How long results wait for a stream that never connects (default 10 minutes). */
+  /** How long a session is kept without a stream: results wait this long to be read (default 10 minutes). */
   sessionTtlMs?: number;
 }
 
@@ -97,22 +97,25 @@ export class Queue {
   }
 
   /**
-   * Attaches the one stream of a session: buffered messages first, then live ones. Returns the
-   * function that detaches it, or undefined for an unknown session. Detaching while events are
-   * pending (the client went away) cancels them, as gradio's clean_events does.
+   * Attaches the one stream of a session: buffered messages first, then live ones, and a
+   * close_stream at once if nothing is pending (a client may open its stream after its event's
+   * result already came on the previous one). Returns the function that detaches it, or
+   * undefined for an unknown session. Detaching while events are pending (the client went away)
+   * cancels them, as gradio's clean_events does.
    */
   listen(sessionHash: string, listener: Listener): (() => void) | undefined {
     const session = this.sessions.get(sessionHash);
     if (!session) return undefined;
     session.listener = listener;
     session.touched = Date.now();
-    for (const message of session.buffer.splice(0)) listener(message);
+    const buffered = session.buffer.splice(0);
+    for (const message of buffered) listener(message);
+    if (session.pending.size === 0 && buffered.at(-1)?.msg !== "close_stream") listener({ msg: "close_stream", event_id: null });
     return () => {
       if (session.listener !== listener) return;
       session.listener = undefined;
       session.touched = Date.now();
       if (session.pending.size > 0) this.dropSession(session);
-      else if (session.buffer.length === 0) this.forget(session);
     };
   }
 
@@ -201,7 +204,7 @@ export class Queue {
     session.pending.clear();
   }
 
-  /** Drops sessions nobody listened to for `ttl`: their results would never be read. */
+  /** Forgets sessions nobody listened to for `ttl`: their results would never be read. */
   private sweep(): void {
     const old = Date.now() - this.ttl;
     for (const session of this.sessions.values()) {

@@ -203,16 +203,17 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
   const callStream = (c: Context<Env>) => {
     const eventId = c.req.param("event_id") ?? "";
     return sseResponse((stream) => {
-      const detach = queue.listen(eventId, (m) => {
-        if (m.msg !== "process_completed") return;
-        if (m.success) stream.write(eventFrame("complete", (m.output as { data: unknown[] }).data));
-        else stream.write(eventFrame("error", m.output));
-        stream.close();
-      });
-      if (!detach) {
+      const gone = () => {
         stream.write(eventFrame("error", `No event ${eventId}: it never existed, or its result was already read.`));
         stream.close();
-      }
+      };
+      const detach = queue.listen(eventId, (m) => {
+        if (m.msg === "process_completed") {
+          stream.write(m.success ? eventFrame("complete", (m.output as { data: unknown[] }).data) : eventFrame("error", m.output));
+          stream.close();
+        } else if (m.msg === "close_stream") gone(); // nothing pending and no result left: read before
+      });
+      if (!detach) gone();
       return detach;
     }, eventFrame("heartbeat", null));
   };

@@ -184,3 +184,10 @@ test("an upload of bytes already stored never shows a half-written file to reade
   await watch;
   expect([...sizes]).toEqual([bytes.length]);
 });
+
+test("curl: a result is read once; a second GET says so and ends", async () => {
+  const join = await app.request("/gradio_api/call/predict", { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${png.toString("base64")}`] }) });
+  const { event_id } = (await join.json()) as { event_id: string };
+  expect(await (await app.request(`/gradio_api/call/predict/${event_id}`)).text()).toMatch(/^event: complete\n/);
+  expect(await (await app.request(`/gradio_api/call/predict/${event_id}`)).text()).toBe(`event: error\ndata: "No event ${event_id}: it never existed, or its result was already read."\n\n`);
+});

@@ -155,3 +155,16 @@ test("a join after an unread close_stream withdraws it, so the stream stays open
   expect(got.filter((m) => m.msg === "process_completed").map((m) => m.event_id)).toContain(b);
   expect(got.at(-1)!.msg).toBe("close_stream");
 });
+
+test("a stream opened after its session's results were delivered elsewhere just closes", async () => {
+  const { queue, finish } = controlled();
+  const first: ServerMessage[] = [];
+  queue.join(["a"], "s");
+  const detach = queue.listen("s", (m) => first.push(m))!;
+  finish();
+  await tick();
+  detach(); // the client closed after close_stream
+  const late: ServerMessage[] = [];
+  expect(queue.listen("s", (m) => late.push(m))).toBeTypeOf("function");
+  expect(late).toEqual([{ msg: "close_stream", event_id: null }]);
+});
