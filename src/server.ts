@@ -106,7 +106,8 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     bodyLimit({
       maxSize,
       onError: () => {
-        throw new InputError(`${what} too large: the limit is ${Math.round(maxSize / MB)} MB. Send a smaller image.`, 413);
+        const mb = maxSize / MB;
+        throw new InputError(`${what} too large: the limit is ${mb >= 1 ? Math.round(mb) : mb.toFixed(2)} MB. Send a smaller image.`, 413);
       },
     });
   const jsonLimit = limit(maxBodySize, "Request body");

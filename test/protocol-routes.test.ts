@@ -70,7 +70,7 @@ describe("uploads and files", () => {
   test("an upload over the limit is 413, a non-multipart body 400", async () => {
     const big = await upload(new Uint8Array(300 * 1024));
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ detail: "Upload too large: the limit is 0 MB. Send a smaller image." });
+    expect(await big.json()).toEqual({ detail: "Upload too large: the limit is 0.25 MB. Send a smaller image." });
     const plain = await app.request("/gradio_api/upload", { method: "POST", body: "hello" });
     expect(plain.status).toBe(400);
   });
