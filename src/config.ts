@@ -2,6 +2,7 @@
  * What `GET /config` and `GET /gradio_api/info` say about an Interface, in the shapes Gradio 6
  * builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
+import { basename, resolve } from "node:path";
 import type { Component } from "./components/component.ts";
 import type { Interface } from "./interface.ts";
 import { API_PREFIX } from "./protocol.ts";
@@ -30,7 +31,7 @@ const labelOf = (c: Component, fallback: string) => c.label ?? fallback;
  * @example
  * toConfig(iface, "http://localhost:7860", 42).dependencies[0].api_name // → "predict"
  */
-export function toConfig(iface: Interface, root: string, appId: number) {
+export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []) {
   const { inputs, outputs, submit } = ids(iface);
   const component = (c: Component, id: number, fallbackLabel: string) => ({
     id,
@@ -105,7 +106,27 @@ export function toConfig(iface: Interface, root: string, appId: number) {
     ],
     root,
     username: null,
+    // Not Gradio's: what the web UI needs beyond it (clients ignore unknown keys).
+    examples: exampleRows(iface, root),
+    example_outputs: iface.examples.map((_, i) => exampleOutputs[i] ?? null),
+    flagging_mode: iface.flaggingMode,
   };
+}
+
+/**
+ * The Interface's examples as wire values: image paths become FileData with a URL the page can show.
+ *
+ * @example
+ * exampleRows(iface, "http://h") // → [[{ path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta }]]
+ */
+export function exampleRows(iface: Interface, root: string): unknown[][] {
+  return iface.examples.map((row) =>
+    row.map((value, i) => {
+      if (iface.inputs[i]!.type !== "image") return value;
+      const path = resolve(value as string);
+      return { path, url: `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`, orig_name: basename(path), meta: { _type: "gradio.FileData" } };
+    }),
+  );
 }
 
 /**

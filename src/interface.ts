@@ -37,6 +37,10 @@ export interface InterfaceOptions {
   showError?: boolean;
   /** Extra folders whose files requests may name by path (uploads and examples are always allowed). */
   allowedPaths?: string[];
+  /** "manual" shows a Flag button that saves the run to `flaggingDir`; "never" hides it (default `GRADIO_FLAGGING_MODE` or "manual"). */
+  flaggingMode?: "manual" | "never";
+  /** Where flagged runs go (default ".gradio/flagged", as in Gradio). */
+  flaggingDir?: string;
 }
 
 const SHORTHANDS: Record<string, () => Component> = {
@@ -90,6 +94,8 @@ export class Interface {
   readonly showError: boolean;
   /** Folders whose files a request may name by path. */
   readonly allowedPaths: string[];
+  readonly flaggingMode: "manual" | "never";
+  readonly flaggingDir: string;
   readonly stats = new DurationStats();
 
   constructor(options: InterfaceOptions) {
@@ -113,6 +119,10 @@ export class Interface {
       throw new Error(`apiName may hold letters, digits, "_" and "-" only (it becomes /api/${this.apiName}); got ${JSON.stringify(this.apiName)}.`);
     }
     this.showError = options.showError ?? false;
+    const mode = options.flaggingMode ?? process.env.GRADIO_FLAGGING_MODE ?? "manual";
+    if (mode !== "manual" && mode !== "never") throw new Error(`flaggingMode must be "manual" or "never", got ${JSON.stringify(mode)}.`);
+    this.flaggingMode = mode;
+    this.flaggingDir = resolve(options.flaggingDir ?? ".gradio/flagged");
     this.examples = (options.examples ?? []).map((row, i) => {
       const values = this.inputs.length === 1 && !Array.isArray(row) ? [row] : row;
       if (!Array.isArray(values) || values.length !== this.inputs.length) {

@@ -12,7 +12,9 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import { publicRoot, toApiInfo, toConfig } from "./config.ts";
+import { exampleRows, publicRoot, toApiInfo, toConfig } from "./config.ts";
+import { CsvLogger } from "./flagging.ts";
+import { buildUi, renderPage } from "./page.ts";
 import { AppError, BusyError, errorPayload, InputError } from "./errors.ts";
 import { resolveAllowedPath } from "./files.ts";
 import type { Interface } from "./interface.ts";
@@ -112,8 +114,40 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     });
   const jsonLimit = limit(maxBodySize, "Request body");
 
+  // Example results, computed once in the background so the page shows them instantly.
+  const exampleOutputs: (unknown[] | null)[] = [];
+  setImmediate(async () => {
+    for (const [i, row] of exampleRows(iface, "").entries()) {
+      exampleOutputs[i] = await predict(row).then((r) => r.data, () => null);
+    }
+  });
+
   // Discovery.
-  app.get("/config", (c) => c.json(toConfig(iface, root(c), appId)));
+  app.get("/config", (c) => c.json(toConfig(iface, root(c), appId, exampleOutputs)));
+
+  // The web UI: the page shell, its bundle, and flagging.
+  app.get("/", (c) => c.html(renderPage(iface, root(c))));
+  app.get("/assets/:name", async (c) => {
+    const asset = (await buildUi())[c.req.param("name")];
+    if (!asset) return c.notFound();
+    if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304);
+    c.header("content-type", asset.type);
+    c.header("etag", asset.etag);
+    c.header("cache-control", "no-cache"); // revalidate: a redeploy changes the bundle
+    return c.body(new Uint8Array(asset.body));
+  });
+  void buildUi().catch((err) => console.error("Building the web UI failed:", err));
+  const flagger = new CsvLogger(iface.flaggingDir, iface.inputs, iface.outputs);
+  app.post(`${API_PREFIX}/flag`, jsonLimit, async (c) => {
+    if (iface.flaggingMode === "never") throw new InputError("Flagging is off for this Space.", 404);
+    const body = (await readJson(c)) as { data?: unknown; output?: unknown };
+    checkInputs(iface, body?.data);
+    if (!Array.isArray(body.output) || body.output.length !== iface.outputs.length) {
+      throw new InputError(`Expected "output" to be a list with ${iface.outputs.length} value(s), one per output.`, 422);
+    }
+    const row = await flagger.flag(body.data as unknown[], body.output, (path) => resolveAllowedPath(path, roots));
+    return c.json({ success: true, row });
+  });
   app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
   app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
 

@@ -7,6 +7,8 @@ import { Component, describeValue, type ComponentOptions, type PreprocessContext
 export interface ImageOptions extends ComponentOptions {
   /** Images above this many pixels are refused before decoding (default 50 MP). */
   maxPixels?: number;
+  /** The web UI shrinks larger pictures to this long side before uploading (default 1024 px; 0 = never). */
+  maxUploadSide?: number;
 }
 
 const FAILED_UPLOAD = "No image arrived: the upload failed or no image was provided. Send the image as a data URL (data:image/png;base64,…) or as FileData from /gradio_api/upload.";
@@ -32,10 +34,12 @@ function decodeBase64(text: string): Uint8Array {
 export class Image extends Component<ImageFile> {
   readonly type = "image";
   readonly maxPixels: number;
+  readonly maxUploadSide: number;
 
   constructor(options: ImageOptions = {}) {
     super(options);
     this.maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+    this.maxUploadSide = options.maxUploadSide ?? 1024;
   }
 
   async preprocess(payload: unknown, ctx: PreprocessContext): Promise<ImageFile> {
@@ -106,6 +110,6 @@ export class Image extends Component<ImageFile> {
   }
 
   props(): Record<string, unknown> {
-    return { image_mode: "RGB", sources: ["upload", "webcam", "clipboard"], type: "filepath", streaming: false, format: "webp" };
+    return { image_mode: "RGB", sources: ["upload", "webcam", "clipboard"], type: "filepath", streaming: false, format: "webp", webcam_options: { mirror: true }, max_upload_side: this.maxUploadSide };
   }
 }

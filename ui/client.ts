@@ -1,0 +1,78 @@
+/**
+ * The page's Gradio client: upload, queue/join, and the queue/data stream — the same protocol
+ * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
+ */
+
+/** Progress of one call, as the status overlay shows it. */
+export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
+
+/** A failure whose message came from the server (or says the connection broke). */
+export class CallError extends Error {
+  constructor(message: string, readonly connectionLost = false) {
+    super(message);
+  }
+}
+
+/** The app's public URL, as the server put it in the page. */
+export const ROOT: string = (window as unknown as { __SPACE_ROOT__: string }).__SPACE_ROOT__;
+export const API = `${ROOT}/gradio_api`;
+
+async function json(response: Response): Promise<any> {
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new CallError(body.detail ?? body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** POSTs JSON; a network failure becomes a CallError with connectionLost. */
+export async function post(path: string, body: unknown): Promise<any> {
+  let response: Response;
+  try {
+    response = await fetch(`${API}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  } catch {
+    throw new CallError("Connection to the Space was lost.", true);
+  }
+  return json(response);
+}
+
+/** Uploads one file; returns FileData for it. */
+export async function upload(file: Blob, name: string): Promise<{ path: string; orig_name: string; meta: { _type: "gradio.FileData" } }> {
+  const form = new FormData();
+  form.append("files", file, name);
+  let response: Response;
+  try {
+    response = await fetch(`${API}/upload`, { method: "POST", body: form });
+  } catch {
+    throw new CallError("Connection to the Space was lost.", true);
+  }
+  const [path] = (await json(response)) as string[];
+  return { path: path!, orig_name: name, meta: { _type: "gradio.FileData" } };
+}
+
+/**
+ * Queues a call and follows it on its own SSE stream until `process_completed`.
+ * Resolves with the outputs' wire values; rejects with the server's message.
+ */
+export async function predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]> {
+  const session = Math.random().toString(36).slice(2);
+  const { event_id } = await post("/queue/join", { data, fn_index: 0, session_hash: session });
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(`${API}/queue/data?session_hash=${session}`);
+    source.onmessage = (event) => {
+      const m = JSON.parse(event.data);
+      if (m.msg === "estimation" && m.event_id === event_id) onStatus({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
+      else if (m.msg === "process_starts") onStatus({ stage: "processing", eta: m.eta });
+      else if (m.msg === "process_completed") {
+        source.close();
+        if (m.success) resolve(m.output.data);
+        else reject(new CallError(m.output.error ?? "Something went wrong in the Space (its log has the details)."));
+      } else if (m.msg === "unexpected_error") {
+        source.close();
+        reject(new CallError(m.message));
+      } else if (m.msg === "close_stream") source.close();
+    };
+    source.onerror = () => {
+      source.close(); // EventSource would reconnect for ever; the page recovers its own way
+      reject(new CallError("Connection to the Space was lost.", true));
+    };
+  });
+}

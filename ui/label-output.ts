@@ -1,0 +1,32 @@
+/** The Label output: the top class as a heading, then one bar per class with its percentage. */
+import { h } from "./dom.ts";
+
+/** Gradio's LabelData. */
+export interface LabelData {
+  label?: string | number;
+  confidences?: { label: string | number; confidence: number }[] | null;
+}
+
+/** Builds the output; `show` renders a value (or nothing). */
+export function labelOutput(label: string) {
+  const body = h("div", { class: "label-body", "data-testid": "label-output" }, h("p", { class: "placeholder" }, "The prediction appears here."));
+  const element = h("div", { class: "block" }, h("span", { class: "block-label" }, label), body);
+  return {
+    element,
+    show(value: LabelData | null) {
+      if (!value || value.label === undefined) {
+        body.replaceChildren(h("p", { class: "placeholder" }, "The prediction appears here."));
+        return;
+      }
+      const rows = (value.confidences ?? []).map(({ label: name, confidence }, i) => {
+        const pct = Math.round(confidence * 100); // gradio: 0.855 → 86 %
+        const id = `meter-${i}-${String(name).replace(/[^\w-]/g, "-")}`;
+        return h("li", { class: i === 0 ? "top" : undefined },
+          h("div", { class: "row" }, h("span", { id }, String(name)), h("span", { class: "pct" }, `${pct}%`)),
+          h("div", { class: "bar", role: "meter", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100, "aria-labelledby": id },
+            h("div", { class: "fill", style: `width:${(confidence * 100).toFixed(1)}%` })));
+      });
+      body.replaceChildren(h("h2", { class: "label-top", "data-testid": "label-output-value" }, String(value.label)), ...(rows.length ? [h("ul", { class: "bars" }, ...rows)] : []));
+    },
+  };
+}
