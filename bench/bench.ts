@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Client } from "@gradio/client";
+import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { imageToTensor } from "../src/image-decode.ts";
 import { readImageHeader } from "../src/image-header.ts";
@@ -192,6 +193,38 @@ for (const backend of ["sharp", "jimp"] as const) {
   const b = await bigJpeg(backend);
   rows.push([`12 MP JPEG (4032×3024, ${b.mb.toFixed(1)} MB) end to end, ${backend}`, ms(b.latency), `${backend === "sharp" ? `${check(b.latency <= 150)} ≤ 150 ms; ` : ""}peak RSS ${b.rss.toFixed(0)} MB`]);
 }
+
+/** The web UI: bytes shipped, and navigation → interactive (Submit enabled) in headless Chromium. */
+async function webUi() {
+  const { url, child } = await startServer("model.onnx");
+  try {
+    const assets = await Promise.all(["app.js", "app.css"].map(async (name) => new Uint8Array(await (await fetch(`${url}/assets/${name}`)).arrayBuffer())));
+    const js = assets[0]!;
+    rows.push(["web UI JavaScript, minified (gzip)", `${(js.length / 1024).toFixed(1)} KB`, `${check(js.length <= 60 * 1024)} ≤ 60 KB (${(gzipSync(js).length / 1024).toFixed(1)} KB gzip; CSS ${(assets[1]!.length / 1024).toFixed(1)} KB)`]);
+    if (!existsSync("/usr/bin/chromium")) {
+      rows.push(["web UI time to interactive", "skipped", "/usr/bin/chromium is missing (apt-get install chromium)"]);
+      return;
+    }
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const context = await browser.newContext(); // a cold cache each time
+      const page = await context.newPage();
+      const started = performance.now();
+      await page.goto(`${url}/`);
+      await page.getByRole("button", { name: "Submit" }).waitFor();
+      times.push(performance.now() - started);
+      await context.close();
+    }
+    await browser.close();
+    rows.push(["web UI navigation → interactive (Submit shown), cold cache, median of 7", ms(median(times.slice(1))), "headless Chromium, same machine"]);
+  } finally {
+    await stop(child);
+  }
+}
+log("== web UI…");
+await webUi();
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(`\nnpm run bench — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
