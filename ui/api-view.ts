@@ -47,7 +47,8 @@ function codeBlock(title: string, code: string, lang: string) {
     copy.textContent = "Copied";
     setTimeout(() => (copy.textContent = "Copy"), 1500);
   });
-  return h("section", { class: "snippet" }, h("div", { class: "snippet-head" }, h("h3", {}, title), copy), h("pre", {}, h("code", { "data-lang": lang }, code)));
+  // tabindex: a long line makes the block scroll sideways, and keyboard users need focus to scroll it.
+  return h("section", { class: "snippet" }, h("div", { class: "snippet-head" }, h("h3", {}, title), copy), h("pre", { tabindex: 0 }, h("code", { "data-lang": lang }, code)));
 }
 
 /** Renders the API view into `target`. */

@@ -21,7 +21,9 @@ export async function prepareImage(file: Blob, name: string, maxSide: number): P
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
     const kind = file.type || name.split(".").pop()?.toUpperCase() || "unknown type";
-    throw new Error(`This browser cannot read “${name}” (${kind}). Convert it to JPEG or PNG and try again.`);
+    // Every browser reads JPEG and PNG: one that fails is damaged or cut short, and converting would not help.
+    const hint = /^image\/(jpeg|png)$/.test(file.type) ? "The file may be damaged or incomplete." : "Convert it to JPEG or PNG and try again.";
+    throw new Error(`This browser cannot read “${name}” (${kind}). ${hint}`);
   }
   const long = Math.max(bitmap.width, bitmap.height);
   if (!maxSide || long <= maxSide) {

@@ -191,11 +191,13 @@ async function main() {
   });
   flag.addEventListener("click", async () => {
     if (!lastRun) return;
+    const flagged = lastRun;
     flag.disabled = true;
     flag.textContent = "Saving...";
     try {
-      await post("/flag", { data: lastRun.data, output: lastRun.outputs });
-      setTimeout(() => (flag.textContent = "Flagged"), 300);
+      await post("/flag", { data: flagged.data, output: flagged.outputs });
+      // The pause lets "Saving..." be seen; a run that replaced this one meanwhile keeps its "Flag".
+      setTimeout(() => lastRun === flagged && (flag.textContent = "Flagged"), 300);
     } catch (err) {
       flag.textContent = "Error!";
       flag.disabled = false;
