@@ -60,7 +60,8 @@ export function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXEL
   const format = size?.type ? FORMATS[size.type] : undefined;
   if (size?.type && !format) {
     // An image, but of a kind the decoders do not read (ICO, PSD, SVG, HEIC, JPEG XL…).
-    throw new InputError(`Unsupported image format: ${size.type.toUpperCase()}. Send ${ACCEPTED}.`, 415);
+    const hint = /^hei[cf]$/.test(size.type) ? " (on an iPhone: Settings → Camera → Formats → Most Compatible)" : "";
+    throw new InputError(`Unsupported image format: ${size.type.toUpperCase()}. Send ${ACCEPTED}${hint}.`, 415);
   }
   if (!size || !format) {
     throw new InputError(`Not an image: expected ${ACCEPTED} data, got ${describe(bytes)}.`);

@@ -137,3 +137,9 @@ describe("Interface validation", () => {
     );
   });
 });
+
+test("images of formats the decoders do not read are 415 with the format named", async () => {
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+  const err = await new Image().preprocess(svg.toString("base64"), fileContext([], { maxBytes: 1e6 })).catch((e: InputError) => e);
+  expect(err).toMatchObject({ status: 415, message: "Unsupported image format: SVG. Send JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF." });
+});
