@@ -1,0 +1,148 @@
+/** The Space host's git side with the real `git` and `git-lfs` clients, each test run with its own HOME. */
+import { serve } from "@hono/node-server";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Accounts } from "../host/accounts.ts";
+import { objectPath } from "../host/lfs.ts";
+import { createHostApp } from "../host/server.ts";
+import { root } from "./helpers.ts";
+
+const run = promisify(execFile);
+
+function gitLfsPresent(): boolean {
+  if (existsSync("/usr/bin/git-lfs")) return true;
+  if (process.env.CI === "true") throw new Error("Host tests cannot run on CI: /usr/bin/git-lfs is missing (apt-get install git-lfs).");
+  console.warn("Skipping Space host git tests: /usr/bin/git-lfs is missing (apt-get install git-lfs)");
+  return false;
+}
+
+describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", () => {
+  let temp: string;
+  let base: string;
+  let accounts: Accounts;
+  let token: string;
+  let server: ReturnType<typeof serve>;
+  const receivePacks: (string | null)[] = []; // transfer-encoding of each push body
+  let env: NodeJS.ProcessEnv;
+  // git with this test's own HOME and config only: never the machine's (Debian's git-lfs turns LFS on in /etc/gitconfig).
+  const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+  const gitFails = (cwd: string, ...args: string[]) => git(cwd, ...args).then(() => "", (err: { stderr: string }) => err.stderr);
+
+  beforeAll(async () => {
+    temp = mkdtempSync(join(tmpdir(), "host-git-"));
+    const dataDir = join(temp, "data");
+    accounts = new Accounts(dataDir);
+    token = accounts.createToken("alice");
+    accounts.createToken("bob");
+    const app = createHostApp({ dataDir, accounts });
+    const fetch = (req: Request) => {
+      if (req.method === "POST" && req.url.endsWith("/git-receive-pack")) receivePacks.push(req.headers.get("transfer-encoding"));
+      return app.fetch(req);
+    };
+    server = serve({ fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => server.once("listening", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const home = join(temp, "home");
+    mkdirSync(home);
+    env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/false" };
+    await git(home, "config", "--global", "user.name", "Alice");
+    await git(home, "config", "--global", "user.email", "alice@example.com");
+    await git(home, "config", "--global", "init.defaultBranch", "main");
+    await git(home, "lfs", "install", "--skip-repo"); // into this HOME's .gitconfig only
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  const remote = (space: string, user?: string, secret?: string) => {
+    const url = new URL(`${base}/spaces/${space}`);
+    if (user) (url.username = user), (url.password = secret ?? "");
+    return url.href;
+  };
+
+  /** A working copy of this repository's Space: app.ts, model.onnx (through LFS), examples, the framework. */
+  async function spaceRepo(): Promise<string> {
+    const dir = mkdtempSync(join(temp, "space-"));
+    for (const path of ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"]) {
+      cpSync(join(root, path), join(dir, path), { recursive: true });
+    }
+    await git(dir, "init", "--quiet");
+    await git(dir, "add", ".");
+    await git(dir, "commit", "--quiet", "-m", "A Space");
+    return dir;
+  }
+
+  test("push creates the Space, model.onnx travels through LFS, and a clone gets the same bytes", async () => {
+    const dir = await spaceRepo();
+    // The Space's own .gitattributes makes model.onnx an LFS pointer in the commit.
+    expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:[0-9a-f]{64}\nsize 1875856\n$/);
+    const pushed = await git(dir, "push", remote("alice/fashion", "alice", token), "main");
+    expect(pushed.stderr).toMatch(/main -> main/);
+    const oid = (await git(dir, "lfs", "ls-files", "--long")).stdout.match(/^([0-9a-f]{64}) \* model\.onnx$/m)?.[1];
+    expect(oid).toBeDefined();
+    expect(readFileSync(objectPath(join(temp, "data", "lfs", "alice", "fashion"), oid!))).toEqual(readFileSync(join(root, "model.onnx")));
+
+    const clone = join(temp, "clone-public");
+    await git(temp, "clone", "--quiet", remote("alice/fashion"), clone); // anonymous: the Space is public
+    expect(readFileSync(join(clone, "model.onnx")).equals(readFileSync(join(root, "model.onnx")))).toBe(true);
+    expect(readFileSync(join(clone, "app.ts"), "utf8")).toBe(readFileSync(join(root, "app.ts"), "utf8"));
+  });
+
+  test("a push over 1 MiB arrives chunked, and a 12 MB plain binary file is accepted", async () => {
+    const dir = mkdtempSync(join(temp, "big-"));
+    await git(dir, "init", "--quiet");
+    writeFileSync(join(dir, "weights.dat"), randomBytes(12 * 1024 * 1024)); // not an LFS pattern: a plain blob
+    await git(dir, "add", ".");
+    await git(dir, "commit", "--quiet", "-m", "big");
+    receivePacks.length = 0;
+    await git(dir, "push", "--quiet", remote("alice/big", "alice", token), "main");
+    expect(receivePacks).toContain("chunked"); // streamed to http-backend, never buffered
+    const clone = join(temp, "clone-big");
+    await git(temp, "clone", "--quiet", remote("alice/big"), clone);
+    expect(readFileSync(join(clone, "weights.dat")).equals(readFileSync(join(dir, "weights.dat")))).toBe(true);
+  });
+
+  test("pushing without a token, with a wrong one, or to someone else's Space is refused", async () => {
+    const dir = mkdtempSync(join(temp, "refused-"));
+    await git(dir, "init", "--quiet");
+    writeFileSync(join(dir, "a.txt"), "a");
+    await git(dir, "add", ".");
+    await git(dir, "commit", "--quiet", "-m", "a");
+    expect(await gitFails(dir, "push", remote("alice/refused"), "main")).toMatch(/401|Authentication failed|could not read Username/);
+    expect(await gitFails(dir, "push", remote("alice/refused", "alice", "hf_wrong"), "main")).toMatch(/401|Authentication failed/);
+    const bobToken = accounts.createToken("bob");
+    expect(await gitFails(dir, "push", remote("alice/fashion", "bob", bobToken), "main")).toMatch(/403/);
+    const res = await fetch(`${base}/spaces/alice/refused/info/refs?service=git-receive-pack`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Basic realm="Spaces"');
+  });
+
+  test("bad names are refused before they reach the disk", async () => {
+    for (const bad of ["..", ".hidden", "a..b", "evil%2F..%2Fx", "name%5Cx", "x.git.git", "a%20b"]) {
+      const res = await fetch(`${base}/spaces/alice/${bad}/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, bad).toBeGreaterThanOrEqual(400);
+      expect(res.status, bad).toBeLessThan(500);
+    }
+    expect(existsSync(join(temp, "data", "repos", "alice", "...git"))).toBe(false);
+  });
+
+  test("a private Space cannot be cloned without its owner's token", async () => {
+    accounts.createSpace("alice", "secret-space", { private: true });
+    const dir = mkdtempSync(join(temp, "private-"));
+    await git(dir, "init", "--quiet");
+    writeFileSync(join(dir, "README.md"), "private");
+    await git(dir, "add", ".");
+    await git(dir, "commit", "--quiet", "-m", "p");
+    await git(dir, "push", "--quiet", remote("alice/secret-space", "alice", token), "main");
+    expect(await gitFails(temp, "clone", remote("alice/secret-space"), join(temp, "nope"))).toMatch(/401|Authentication failed|could not read Username/);
+    await git(temp, "clone", "--quiet", remote("alice/secret-space", "alice", token), join(temp, "yes"));
+    expect(readFileSync(join(temp, "yes", "README.md"), "utf8")).toBe("private");
+  });
+});
