@@ -9,8 +9,10 @@ import { createHostApp } from "./server.ts";
 
 const port = Number(process.env.HOST_PORT ?? 7861);
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
-const app = createHostApp({ dataDir, accounts: new Accounts(dataDir) });
+let self = `http://127.0.0.1:${port}`;
+const app = createHostApp({ dataDir, accounts: new Accounts(dataDir), selfUrl: () => self });
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST_BIND ?? "0.0.0.0" }, (info) => {
-  console.log(`Space host on http://127.0.0.1:${info.port} (data in ${dataDir})`);
+  self = `http://127.0.0.1:${info.port}`;
+  console.log(`Space host on ${self} (data in ${dataDir})`);
 });
 for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => server.close(() => process.exit(0)));

@@ -4,14 +4,18 @@
  * request: anyone may read a public Space; only its owner may push or read a private one.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Hono, type Context } from "hono";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { gitHttpBackend } from "./git.ts";
 import { batch, LFS_TYPE, readObject, storeObject } from "./lfs.ts";
+import { deploy } from "./deploy.ts";
 import { isValidName } from "./names.ts";
+import { SpaceRuntime } from "./runtime.ts";
 
 const run = promisify(execFile);
 
@@ -20,7 +24,16 @@ export interface HostOptions {
   /** SPACES_DATA: repos, LFS objects and accounts live here. */
   dataDir: string;
   accounts: Accounts;
+  /** The host's own address as its hooks reach it, e.g. http://127.0.0.1:7861 (known once listening). */
+  selfUrl: () => string;
+  /** How long a starting app may take to answer /config. */
+  readyTimeoutMs?: number;
 }
+
+// The post-receive shim: git runs it in the bare repo; it runs host/hook.ts with tsx.
+const HOOK = `#!/bin/sh
+exec "${process.execPath}" --import "${import.meta.resolve("tsx")}" "${fileURLToPath(new URL("./hook.ts", import.meta.url))}"
+`;
 
 /** The user named by an `Authorization` header: Basic `user:token` (git) or Bearer `token` (@gradio/client). */
 function requestUser(c: Context, accounts: Accounts): string | undefined {
@@ -38,9 +51,12 @@ function requestUser(c: Context, accounts: Accounts): string | undefined {
  * const app = createHostApp({ dataDir: ".spaces", accounts: new Accounts(".spaces") });
  * // git push http://alice:$TOKEN@localhost:7861/spaces/alice/demo main
  */
-export function createHostApp({ dataDir, accounts }: HostOptions): Hono {
+export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: HostOptions): Hono & { runtimes: Map<string, SpaceRuntime> } {
   const repos = join(dataDir, "repos");
-  const app = new Hono();
+  const app = new Hono() as Hono & { runtimes: Map<string, SpaceRuntime> };
+  const runtimes = (app.runtimes = new Map<string, SpaceRuntime>());
+  const runtime = (id: string) => runtimes.get(id) ?? runtimes.set(id, new SpaceRuntime(id)).get(id)!;
+  const hookToken = randomBytes(24).toString("hex"); // only this process's hooks know it
 
   const ensureRepo = async (space: SpaceRecord) => {
     const dir = join(repos, space.owner, `${space.name}.git`);
@@ -48,6 +64,8 @@ export function createHostApp({ dataDir, accounts }: HostOptions): Hono {
     mkdirSync(dir, { recursive: true });
     await run("git", ["init", "--bare", "--quiet", "--initial-branch=main", dir]);
     await run("git", ["-C", dir, "config", "http.receivepack", "true"]);
+    writeFileSync(join(dir, "hooks", "post-receive"), HOOK);
+    chmodSync(join(dir, "hooks", "post-receive"), 0o755);
     return dir;
   };
 
@@ -57,6 +75,40 @@ export function createHostApp({ dataDir, accounts }: HostOptions): Hono {
     c.header("www-authenticate", 'Basic realm="Spaces"');
     return lfs ? c.json({ message }, 401, { "content-type": LFS_TYPE }) : c.text(`${message}\n`, 401);
   };
+
+  // The post-receive hook: deploy pushed revisions of main, streaming the build log back to the pusher.
+  app.post("/_internal/deploy", async (c) => {
+    if (c.req.header("authorization") !== `Bearer ${hookToken}`) return c.text("Not for you.\n", 403);
+    const { space: id, updates } = (await c.req.json()) as { space: string; updates: string };
+    const [owner = "", name = ""] = id.split("/");
+    const space = accounts.space(owner, name);
+    if (!space) return c.text(`No Space ${id}\n`, 404);
+    const sha = updates.split("\n").map((l) => l.trim().split(" ")).find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
+    if (!sha) return c.text("Nothing to deploy: only pushes to main are built.\n");
+    const rt = runtime(id);
+    const publicPath = `/spaces/${id}/app`;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+        const stop = rt.buildLog.follow((line) => send(line.data));
+        const problem = await rt.serialize(() =>
+          deploy(rt, { repoDir: join(repos, owner, `${name}.git`), lfsDir: join(dataDir, "lfs", owner, name), buildsDir: join(dataDir, "builds", owner, name), cacheDir: join(dataDir, "cache"), publicPath, env: { ...space.variables, ...space.secrets }, readyTimeoutMs }, sha),
+        );
+        stop();
+        send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${selfUrl()}/spaces/${id}`);
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  });
+
+  app.get("/api/spaces/:owner/:name/runtime", (c) => {
+    const id = `${c.req.param("owner")}/${c.req.param("name")}`;
+    const space = accounts.space(c.req.param("owner"), c.req.param("name"));
+    if (!space || (space.private && requestUser(c, accounts) !== space.owner)) return c.json({ error: "Repository not found" }, 404);
+    return c.json(runtime(id).toJSON());
+  });
 
   app.all("/spaces/:owner/:repo/*", async (c) => {
     const owner = c.req.param("owner");
@@ -79,7 +131,8 @@ export function createHostApp({ dataDir, accounts }: HostOptions): Hono {
     if ((space.private || writes) && user !== owner) {
       return denied(c, user, writes ? `Only ${owner} can push to ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`, lfs);
     }
-    const repo = await ensureRepo(space);
+    if (rest === "app" || rest.startsWith("app/")) return proxyToApp(c, runtime(`${owner}/${name}`), `/spaces/${owner}/${name}/app`, rest.slice(3));
+    await ensureRepo(space);
 
     if (lfs) {
       const objects = join(dataDir, "lfs", owner, name);
@@ -110,9 +163,37 @@ export function createHostApp({ dataDir, accounts }: HostOptions): Hono {
     }
 
     if (rest === "info/refs" || rest === "git-upload-pack" || rest === "git-receive-pack" || rest === "HEAD") {
-      return gitHttpBackend(c.req.raw, { projectRoot: repos, pathInfo: `/${owner}/${name}.git/${rest}`, remoteUser: user });
+      // The hook finds its way back through these: git passes http-backend's environment on to hooks.
+      const env = { SPACE_HOOK_URL: `${selfUrl()}/_internal/deploy`, SPACE_HOOK_TOKEN: hookToken, SPACE_ID: `${owner}/${name}` };
+      return gitHttpBackend(c.req.raw, { projectRoot: repos, pathInfo: `/${owner}/${name}.git/${rest}`, remoteUser: user, env });
     }
     return c.text(`Not found: ${rest}\n`, 404);
   });
   return app;
+}
+
+/** Forwards a request to the Space's app, saying where it is mounted (its Gradio root), streaming both ways. */
+async function proxyToApp(c: Context, rt: SpaceRuntime, prefix: string, path: string): Promise<Response> {
+  if (!rt.port || !(rt.stage === "RUNNING" || rt.stage.startsWith("RUNNING_"))) {
+    return c.json({ error: `The Space is not running (stage ${rt.stage})`, stage: rt.stage }, 503, { "retry-after": "5" });
+  }
+  const url = new URL(c.req.url);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-forwarded-host", headers.get("host") ?? url.host);
+  headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+  headers.set("x-forwarded-prefix", prefix);
+  headers.delete("host");
+  const upstream = await fetch(`http://127.0.0.1:${rt.port}${path || "/"}${url.search}`, {
+    method: c.req.method,
+    headers,
+    body: c.req.method === "GET" || c.req.method === "HEAD" ? undefined : c.req.raw.body,
+    redirect: "manual",
+    // @ts-expect-error Node's fetch needs duplex for a streamed request body
+    duplex: "half",
+  }).catch(() => undefined);
+  if (!upstream) return c.json({ error: "The Space did not answer" }, 502);
+  const out = new Headers(upstream.headers);
+  // fetch already decoded the body: the length and encoding headers no longer describe it.
+  if (out.has("content-encoding")) out.delete("content-encoding"), out.delete("content-length");
+  return new Response(upstream.body, { status: upstream.status, headers: out });
 }

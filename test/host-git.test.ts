@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../host/accounts.ts";
+import { stopApp } from "../host/deploy.ts";
 import { objectPath } from "../host/lfs.ts";
+import type { SpaceRuntime } from "../host/runtime.ts";
 import { createHostApp } from "../host/server.ts";
 import { root } from "./helpers.ts";
 
@@ -29,6 +31,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
   let token: string;
   let server: ReturnType<typeof serve>;
   const receivePacks: (string | null)[] = []; // transfer-encoding of each push body
+  let runtimes: Map<string, SpaceRuntime>;
   let env: NodeJS.ProcessEnv;
   // git with this test's own HOME and config only: never the machine's (Debian's git-lfs turns LFS on in /etc/gitconfig).
   const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
@@ -40,7 +43,8 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     accounts = new Accounts(dataDir);
     token = accounts.createToken("alice");
     accounts.createToken("bob");
-    const app = createHostApp({ dataDir, accounts });
+    const app = createHostApp({ dataDir, accounts, selfUrl: () => base });
+    runtimes = app.runtimes;
     const fetch = (req: Request) => {
       if (req.method === "POST" && req.url.endsWith("/git-receive-pack")) receivePacks.push(req.headers.get("transfer-encoding"));
       return app.fetch(req);
@@ -56,9 +60,10 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     await git(home, "config", "--global", "init.defaultBranch", "main");
     await git(home, "lfs", "install", "--skip-repo"); // into this HOME's .gitconfig only
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await Promise.all([...runtimes.values()].map((rt) => stopApp(rt.child)));
     server.close();
-    rmSync(temp, { recursive: true, force: true });
+    if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
   });
 
   const remote = (space: string, user?: string, secret?: string) => {
@@ -83,8 +88,20 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     const dir = await spaceRepo();
     // The Space's own .gitattributes makes model.onnx an LFS pointer in the commit.
     expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:[0-9a-f]{64}\nsize 1875856\n$/);
+    const started = performance.now();
     const pushed = await git(dir, "push", remote("alice/fashion", "alice", token), "main");
+    console.log(`push → serving (cold install): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect(pushed.stderr).toMatch(/main -> main/);
+    // The build log streams back to the pusher as remote: lines, ending with the share URL.
+    expect(pushed.stderr).toMatch(/remote: Building revision [0-9a-f]{12}/);
+    expect(pushed.stderr).toMatch(/remote: Space card: Fashion-MNIST Classifier 👟 sdk=docker app_port=7860/);
+    expect(pushed.stderr).toContain(`remote: Your Space is live: ${base}/spaces/alice/fashion`);
+    const { Client } = await import("@gradio/client");
+    const client = await Client.connect(`${base}/spaces/alice/fashion/app/`);
+    const result = await client.predict("/predict", [readFileSync(join(root, "examples", "bag.png"))]);
+    expect((result.data as [{ label: string }])[0].label).toBe("Bag");
+    client.close();
+    expect(runtimes.get("alice/fashion")!.toJSON()).toMatchObject({ stage: "RUNNING" });
     const oid = (await git(dir, "lfs", "ls-files", "--long")).stdout.match(/^([0-9a-f]{64}) \* model\.onnx$/m)?.[1];
     expect(oid).toBeDefined();
     expect(readFileSync(objectPath(join(temp, "data", "lfs", "alice", "fashion"), oid!))).toEqual(readFileSync(join(root, "model.onnx")));

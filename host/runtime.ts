@@ -1,0 +1,81 @@
+/**
+ * What the host knows about each running Space: its stage (named as on Hugging Face), the
+ * revision serving, the port of its process, timestamps of each phase, and its build and run
+ * logs, which can be followed live.
+ */
+import type { ChildProcess } from "node:child_process";
+
+/** Hugging Face's Space stages. */
+export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING";
+
+/** One log line as HF's log API sends it: `data: {"data": …, "timestamp": …}`. */
+export interface LogLine {
+  data: string;
+  timestamp: string;
+}
+
+/** A ring of recent lines with live followers. */
+export class LogBuffer {
+  readonly lines: LogLine[] = [];
+  private readonly followers = new Set<(line: LogLine) => void>();
+  constructor(private readonly max = 2000) {}
+
+  push(text: string): void {
+    for (const data of text.replace(/\r/g, "").split("\n")) {
+      if (data === "") continue;
+      const line = { data, timestamp: new Date().toISOString() };
+      this.lines.push(line);
+      if (this.lines.length > this.max) this.lines.shift();
+      for (const follow of this.followers) follow(line);
+    }
+  }
+
+  /** Calls `follow` for each new line until the returned function is called. */
+  follow(follow: (line: LogLine) => void): () => void {
+    this.followers.add(follow);
+    return () => this.followers.delete(follow);
+  }
+
+  tail(n: number): string[] {
+    return this.lines.slice(-n).map((l) => l.data);
+  }
+
+  clear(): void {
+    this.lines.length = 0;
+  }
+}
+
+/** One Space's runtime state. */
+export class SpaceRuntime {
+  stage: Stage = "NO_APP_FILE";
+  /** The revision serving traffic, and the one being built. */
+  sha?: string;
+  buildingSha?: string;
+  port?: number;
+  child?: ChildProcess;
+  errorMessage?: string;
+  readonly buildLog = new LogBuffer();
+  readonly runLog = new LogBuffer();
+  readonly timestamps: Record<string, string> = {};
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly id: string) {}
+
+  /** Moves to a stage and records when. */
+  enter(stage: Stage): void {
+    this.stage = stage;
+    this.timestamps[stage] = new Date().toISOString();
+  }
+
+  /** Runs deploys of this Space one at a time. */
+  serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  /** The JSON of GET /api/spaces/<id>/runtime. */
+  toJSON() {
+    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, timestamps: this.timestamps };
+  }
+}
