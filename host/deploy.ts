@@ -105,6 +105,13 @@ const freePort = () =>
     });
   });
 
+/** How long a replaced app keeps serving the calls already queued on it. */
+const DRAIN_MS = 5_000;
+
+function forgetPort(rt: SpaceRuntime, port: number | undefined): void {
+  for (const [session, p] of rt.sessions) if (p === port) rt.sessions.delete(session);
+}
+
 /** Stops an app: SIGTERM to its process group (npm → sh → tsx → node), SIGKILL after 10 s. */
 export function stopApp(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -183,12 +190,15 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
     return problem;
   }
   const previous = rt.child;
+  const previousPort = rt.port;
   rt.child = child;
   rt.port = port;
   rt.sha = sha;
   rt.errorMessage = undefined;
   rt.enter("RUNNING");
   log(`Running revision ${sha.slice(0, 12)}\n`);
-  await stopApp(previous); // traffic already goes to the new one
+  // New calls go to the new app now; calls already queued on the old one finish there (their
+  // streams are routed to it by session), then it stops.
+  if (previous) setTimeout(() => void stopApp(previous).then(() => forgetPort(rt, previousPort)), DRAIN_MS).unref();
   return undefined;
 }

@@ -54,6 +54,8 @@ export class SpaceRuntime {
   port?: number;
   child?: ChildProcess;
   errorMessage?: string;
+  /** Queue sessions joined on an app that is being replaced, and that app's port: their streams must reach it. */
+  readonly sessions = new Map<string, number>();
   readonly buildLog = new LogBuffer();
   readonly runLog = new LogBuffer();
   readonly timestamps: Record<string, string> = {};

@@ -110,6 +110,25 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
     return c.json(runtime(id).toJSON());
   });
 
+  // Build and run logs as Hugging Face serves them: SSE of {"data": line, "timestamp": …}, following live.
+  app.get("/api/spaces/:owner/:name/logs/:kind", (c) => {
+    const { owner, name, kind } = c.req.param();
+    const space = accounts.space(owner, name);
+    if (!space || (space.private && requestUser(c, accounts) !== owner) || (kind !== "build" && kind !== "run")) return c.json({ error: "Not found" }, 404);
+    const log = kind === "build" ? runtime(`${owner}/${name}`).buildLog : runtime(`${owner}/${name}`).runLog;
+    const encoder = new TextEncoder();
+    let stop = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (line: { data: string; timestamp: string }) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(line)}\n\n`));
+        log.lines.forEach(send);
+        stop = log.follow(send);
+      },
+      cancel: () => stop(),
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+  });
+
   app.all("/spaces/:owner/:repo/*", async (c) => {
     const owner = c.req.param("owner");
     const name = c.req.param("repo").replace(/\.git$/, "");
@@ -178,15 +197,32 @@ async function proxyToApp(c: Context, rt: SpaceRuntime, prefix: string, path: st
     return c.json({ error: `The Space is not running (stage ${rt.stage})`, stage: rt.stage }, 503, { "retry-after": "5" });
   }
   const url = new URL(c.req.url);
+  let port = rt.port;
+  let body: BodyInit | null | undefined = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : c.req.raw.body;
+  // A queue session lives in one app process: remember where each joined, so its stream (and
+  // cancel) reach that process even if a newer revision takes over in between.
+  if (path.endsWith("/gradio_api/queue/join") && c.req.method === "POST") {
+    const text = await c.req.text();
+    body = text;
+    const hash = (JSON.parse(text || "{}") as { session_hash?: unknown }).session_hash;
+    if (typeof hash === "string") {
+      rt.sessions.set(hash, port);
+      if (rt.sessions.size > 10_000) rt.sessions.delete(rt.sessions.keys().next().value!);
+    }
+  } else {
+    const hash = url.searchParams.get("session_hash");
+    if (hash && rt.sessions.has(hash)) port = rt.sessions.get(hash)!;
+  }
   const headers = new Headers(c.req.raw.headers);
   headers.set("x-forwarded-host", headers.get("host") ?? url.host);
   headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
   headers.set("x-forwarded-prefix", prefix);
   headers.delete("host");
-  const upstream = await fetch(`http://127.0.0.1:${rt.port}${path || "/"}${url.search}`, {
+  headers.delete("content-length"); // the body may have been read and re-sent
+  const upstream = await fetch(`http://127.0.0.1:${port}${path || "/"}${url.search}`, {
     method: c.req.method,
     headers,
-    body: c.req.method === "GET" || c.req.method === "HEAD" ? undefined : c.req.raw.body,
+    body,
     redirect: "manual",
     // @ts-expect-error Node's fetch needs duplex for a streamed request body
     duplex: "half",

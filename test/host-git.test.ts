@@ -32,6 +32,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
   let server: ReturnType<typeof serve>;
   const receivePacks: (string | null)[] = []; // transfer-encoding of each push body
   let runtimes: Map<string, SpaceRuntime>;
+  let spaceDir: string; // the working copy of alice/fashion, reused by the later pushes
   let env: NodeJS.ProcessEnv;
   // git with this test's own HOME and config only: never the machine's (Debian's git-lfs turns LFS on in /etc/gitconfig).
   const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
@@ -85,7 +86,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
   }
 
   test("push creates the Space, model.onnx travels through LFS, and a clone gets the same bytes", async () => {
-    const dir = await spaceRepo();
+    const dir = (spaceDir = await spaceRepo());
     // The Space's own .gitattributes makes model.onnx an LFS pointer in the commit.
     expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:[0-9a-f]{64}\nsize 1875856\n$/);
     const started = performance.now();
@@ -110,6 +111,67 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     await git(temp, "clone", "--quiet", remote("alice/fashion"), clone); // anonymous: the Space is public
     expect(readFileSync(join(clone, "model.onnx")).equals(readFileSync(join(root, "model.onnx")))).toBe(true);
     expect(readFileSync(join(clone, "app.ts"), "utf8")).toBe(readFileSync(join(root, "app.ts"), "utf8"));
+  });
+
+  test("a one-line change serves within seconds, and a client calling throughout sees no failure", async () => {
+    const { Client } = await import("@gradio/client");
+    const app = `${base}/spaces/alice/fashion/app`;
+    const client = await Client.connect(`${app}/`);
+    const image = readFileSync(join(root, "examples", "sneaker.png"));
+    let calls = 0;
+    const failures: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await client.predict("/predict", [image]).then((r: { data: unknown }) => {
+          if ((r.data as [{ label: string }])[0].label !== "Sneaker") failures.push(JSON.stringify(r.data));
+        }, (e: Error) => failures.push(e.message));
+        await fetch(`${app}/api/predict`, { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${image.toString("base64")}`] }) })
+          .then((r) => (r.ok ? undefined : failures.push(`HTTP ${r.status}`)), (e: Error) => failures.push(e.message));
+        calls++;
+      }
+    })();
+    const appTs = join(spaceDir, "app.ts");
+    writeFileSync(appTs, readFileSync(appTs, "utf8").replace('title: "Fashion-MNIST classifier"', 'title: "Fashion classifier, take 2"'));
+    await git(spaceDir, "commit", "--quiet", "-am", "New title");
+    const started = performance.now();
+    const pushed = await git(spaceDir, "push", remote("alice/fashion", "alice", token), "main");
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`push → serving (warm cache, one-line change): ${seconds.toFixed(1)} s`);
+    expect(pushed.stderr).toMatch(/remote: Reusing dependencies installed for this package-lock\.json/);
+    expect(pushed.stderr).toContain("remote: Your Space is live");
+    expect((await (await fetch(`${app}/config`)).json()).title).toBe("Fashion classifier, take 2");
+    await new Promise((r) => setTimeout(r, 6000)); // past the old revision's drain period
+    polling = false;
+    await poller;
+    client.close();
+    expect(failures).toEqual([]);
+    expect(calls).toBeGreaterThan(10);
+  });
+
+  test("a broken app leaves the previous revision serving, and the stage and logs say why", async () => {
+    const appTs = join(spaceDir, "app.ts");
+    const good = readFileSync(appTs, "utf8");
+    writeFileSync(appTs, `throw new Error("broken on purpose");\n${good}`);
+    await git(spaceDir, "commit", "--quiet", "-am", "Break it");
+    const pushed = await git(spaceDir, "push", remote("alice/fashion", "alice", token), "main");
+    expect(pushed.stderr).toMatch(/remote: .*broken on purpose/);
+    expect(pushed.stderr).toMatch(/remote: Deploy failed: the app exited \(code 1\) before answering \/config \(still serving [0-9a-f]{12}\)/);
+    const runtime = await (await fetch(`${base}/api/spaces/alice/fashion/runtime`)).json();
+    expect(runtime).toMatchObject({ stage: "RUNNING", errorMessage: "the app exited (code 1) before answering /config" });
+    expect((await (await fetch(`${base}/spaces/alice/fashion/app/config`)).json()).title).toBe("Fashion classifier, take 2");
+    // The build log, as Hugging Face serves it (SSE of {data, timestamp}), says why.
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/spaces/alice/fashion/logs/build`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes("Start failed")) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const first = JSON.parse(text.split("\n\n")[0]!.replace(/^data: /, ""));
+    expect(first).toEqual({ data: expect.stringMatching(/^Building revision/), timestamp: expect.any(String) });
+    expect(text).toContain("broken on purpose");
+    writeFileSync(appTs, good);
+    await git(spaceDir, "commit", "--quiet", "-am", "Mend it");
   });
 
   test("a push over 1 MiB arrives chunked, and a 12 MB plain binary file is accepted", async () => {
