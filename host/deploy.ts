@@ -91,6 +91,7 @@ async function install(ctx: DeployContext, dir: string, log: (s: string) => void
       env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: join(ctx.cacheDir, "npm"), npm_config_update_notifier: "false", ONNXRUNTIME_NODE_INSTALL: "skip" },
     }, log);
     await mkdir(join(ctx.cacheDir, "installs", key), { recursive: true });
+    await mkdir(join(work, "node_modules"), { recursive: true }); // npm makes none for a Space without dependencies
     await rename(join(work, "node_modules"), modules);
     await rm(work, { recursive: true, force: true });
   }
@@ -115,6 +116,7 @@ function forgetPort(rt: SpaceRuntime, port: number | undefined): void {
 /** Stops an app: SIGTERM to its process group (npm → sh → tsx → node), SIGKILL after 10 s. */
 export function stopApp(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  stopping.add(child);
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     const kill = (signal: NodeJS.Signals) => {
@@ -136,18 +138,18 @@ export function stopApp(child: ChildProcess | undefined): Promise<void> {
  */
 export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string): Promise<string | undefined> {
   const log = (s: string) => rt.buildLog.push(s);
-  const wasRunning = rt.stage === "RUNNING" || rt.stage === "RUNNING_BUILDING" || rt.stage === "RUNNING_APP_STARTING";
+  const wasRunning = isRunning(rt);
   rt.buildLog.clear();
   rt.buildingSha = sha;
   rt.enter(wasRunning ? "RUNNING_BUILDING" : "BUILDING");
   const dir = join(ctx.buildsDir, sha);
-  let child: ChildProcess | undefined;
   try {
     log(`Building revision ${sha.slice(0, 12)}\n`);
     await exportRevision(ctx, sha, dir);
     const card = parseCard(await readFile(join(dir, "README.md"), "utf8").catch(() => ""));
     log(`Space card: ${card.title ?? "(no title)"} ${card.emoji ?? ""} sdk=${card.sdk ?? "?"} app_port=${card.app_port}\n`);
     await install(ctx, dir, log);
+    rt.crashes = []; // a new revision starts with a clean record
   } catch (err) {
     const message = (err as Error).message;
     log(`Build failed: ${message}\n`);
@@ -155,11 +157,29 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
     rt.enter(wasRunning ? "RUNNING" : "BUILD_ERROR");
     return message;
   }
+  return start(rt, ctx, dir, sha, log);
+}
+
+/**
+ * Starts the build in `dir` again with the Space's current variables and secrets (after they
+ * change), swapping it in as a deploy does.
+ */
+export function restart(rt: SpaceRuntime, ctx: DeployContext): Promise<string | undefined> {
+  if (!rt.sha) return Promise.resolve("nothing to restart: the Space never ran");
+  return start(rt, ctx, join(ctx.buildsDir, rt.sha), rt.sha, (s) => rt.runLog.push(s));
+}
+
+const isRunning = (rt: SpaceRuntime) => rt.stage === "RUNNING" || rt.stage === "RUNNING_BUILDING" || rt.stage === "RUNNING_APP_STARTING";
+/** Apps the host is stopping on purpose: their exit is not a crash. */
+const stopping = new WeakSet<ChildProcess>();
+
+async function start(rt: SpaceRuntime, ctx: DeployContext, dir: string, sha: string, log: (s: string) => void): Promise<string | undefined> {
+  const wasRunning = isRunning(rt);
   rt.enter(wasRunning ? "RUNNING_APP_STARTING" : "APP_STARTING");
   const port = await freePort();
   log(`Starting: npm start (PORT=${port})\n`);
   // A clean environment: the host's own variables and secrets never reach the app.
-  child = spawn("npm", ["start"], {
+  const child = spawn("npm", ["start"], {
     cwd: dir,
     detached: true, // its own process group, so stopping it stops npm's children too
     env: { PATH: process.env.PATH, HOME: dir, PORT: String(port), ROOT_PATH: ctx.publicPath, NODE_ENV: "production", npm_config_update_notifier: "false", ...ctx.env },
@@ -171,7 +191,7 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
   };
   child.stdout!.on("data", output);
   child.stderr!.on("data", output);
-  const exited = new Promise<string>((resolve) => child!.once("exit", (code, signal) => resolve(`the app exited (${signal ?? `code ${code}`}) before answering /config`)));
+  const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(`the app exited (${signal ?? `code ${code}`}) before answering /config`)));
   const ready = (async () => {
     const deadline = Date.now() + (ctx.readyTimeoutMs ?? 120_000);
     while (Date.now() < deadline) {
@@ -197,8 +217,36 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
   rt.errorMessage = undefined;
   rt.enter("RUNNING");
   log(`Running revision ${sha.slice(0, 12)}\n`);
+  child.once("exit", (code, signal) => {
+    if (rt.child === child && !stopping.has(child)) void crashed(rt, ctx, `the app exited (${signal ?? `code ${code}`})`);
+  });
   // New calls go to the new app now; calls already queued on the old one finish there (their
   // streams are routed to it by session), then it stops.
-  if (previous) setTimeout(() => void stopApp(previous).then(() => forgetPort(rt, previousPort)), DRAIN_MS).unref();
+  if (previous) {
+    stopping.add(previous);
+    setTimeout(() => void stopApp(previous).then(() => forgetPort(rt, previousPort)), DRAIN_MS).unref();
+  }
   return undefined;
+}
+
+/** Crash restarts: 1 s, 2 s, 4 s apart; a third crash within a minute is a RUNTIME_ERROR. */
+const CRASH_LIMIT = 3;
+const CRASH_WINDOW_MS = 60_000;
+
+async function crashed(rt: SpaceRuntime, ctx: DeployContext, why: string): Promise<void> {
+  const now = Date.now();
+  rt.crashes = rt.crashes.filter((t) => now - t < CRASH_WINDOW_MS).concat(now);
+  rt.runLog.push(`Space host: ${why}.`);
+  rt.port = undefined; // nothing serves until it is back
+  if (rt.crashes.length >= CRASH_LIMIT) {
+    rt.errorMessage = `${why}; it crashed ${rt.crashes.length} times within a minute. Last log lines:\n${rt.runLog.tail(20).join("\n")}`;
+    rt.enter("RUNTIME_ERROR");
+    return;
+  }
+  const delay = 1000 * 2 ** (rt.crashes.length - 1);
+  rt.runLog.push(`Space host: restarting in ${delay / 1000} s.`);
+  rt.enter("APP_STARTING");
+  await new Promise((r) => setTimeout(r, delay));
+  if (rt.stage !== "APP_STARTING") return; // a deploy took over meanwhile
+  await rt.serialize(() => start(rt, ctx, join(ctx.buildsDir, rt.sha!), rt.sha!, (s) => rt.runLog.push(s)));
 }

@@ -56,6 +56,8 @@ export class SpaceRuntime {
   errorMessage?: string;
   /** Queue sessions joined on an app that is being replaced, and that app's port: their streams must reach it. */
   readonly sessions = new Map<string, number>();
+  /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
+  crashes: number[] = [];
   readonly buildLog = new LogBuffer();
   readonly runLog = new LogBuffer();
   readonly timestamps: Record<string, string> = {};

@@ -13,7 +13,7 @@ import { Hono, type Context } from "hono";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { gitHttpBackend } from "./git.ts";
 import { batch, LFS_TYPE, readObject, storeObject } from "./lfs.ts";
-import { deploy } from "./deploy.ts";
+import { deploy, restart, type DeployContext } from "./deploy.ts";
 import { isValidName } from "./names.ts";
 import { SpaceRuntime } from "./runtime.ts";
 
@@ -57,6 +57,15 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
   const runtimes = (app.runtimes = new Map<string, SpaceRuntime>());
   const runtime = (id: string) => runtimes.get(id) ?? runtimes.set(id, new SpaceRuntime(id)).get(id)!;
   const hookToken = randomBytes(24).toString("hex"); // only this process's hooks know it
+  const deployContext = (space: SpaceRecord): DeployContext => ({
+    repoDir: join(repos, space.owner, `${space.name}.git`),
+    lfsDir: join(dataDir, "lfs", space.owner, space.name),
+    buildsDir: join(dataDir, "builds", space.owner, space.name),
+    cacheDir: join(dataDir, "cache"),
+    publicPath: `/spaces/${space.owner}/${space.name}/app`,
+    env: { ...space.variables, ...space.secrets },
+    readyTimeoutMs,
+  });
 
   const ensureRepo = async (space: SpaceRecord) => {
     const dir = join(repos, space.owner, `${space.name}.git`);
@@ -86,15 +95,12 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
     const sha = updates.split("\n").map((l) => l.trim().split(" ")).find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
     if (!sha) return c.text("Nothing to deploy: only pushes to main are built.\n");
     const rt = runtime(id);
-    const publicPath = `/spaces/${id}/app`;
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
         const stop = rt.buildLog.follow((line) => send(line.data));
-        const problem = await rt.serialize(() =>
-          deploy(rt, { repoDir: join(repos, owner, `${name}.git`), lfsDir: join(dataDir, "lfs", owner, name), buildsDir: join(dataDir, "builds", owner, name), cacheDir: join(dataDir, "cache"), publicPath, env: { ...space.variables, ...space.secrets }, readyTimeoutMs }, sha),
-        );
+        const problem = await rt.serialize(() => deploy(rt, deployContext(space), sha));
         stop();
         send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${selfUrl()}/spaces/${id}`);
         controller.close();
@@ -109,6 +115,35 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
     if (!space || (space.private && requestUser(c, accounts) !== space.owner)) return c.json({ error: "Repository not found" }, 404);
     return c.json(runtime(id).toJSON());
   });
+
+  // Variables and secrets (HF's /api/spaces/{id}/variables and /secrets): the owner sets them; the
+  // app gets them as environment variables and restarts to see a change; secrets are never shown.
+  app.get("/api/spaces/:owner/:name/variables", (c) => {
+    const { owner, name } = c.req.param();
+    const space = accounts.space(owner, name);
+    if (!space || requestUser(c, accounts) !== owner) return c.json({ error: "Not found" }, 404);
+    return c.json({ variables: space.variables, secrets: Object.keys(space.secrets) });
+  });
+  for (const kind of ["variables", "secrets"] as const) {
+    app.post(`/api/spaces/:owner/:name/${kind}`, async (c) => {
+      const { owner, name } = c.req.param();
+      const user = requestUser(c, accounts);
+      let space = accounts.space(owner, name);
+      if (!space) return c.json({ error: "Not found" }, 404);
+      if (user !== owner) return c.json({ error: `Only ${owner} can change ${owner}/${name}.` }, user ? 403 : 401);
+      const { key, value } = (await c.req.json().catch(() => ({}))) as { key?: unknown; value?: unknown };
+      if (typeof key !== "string" || typeof value !== "string") return c.json({ error: 'Send {"key": "NAME", "value": "…"}' }, 422);
+      try {
+        accounts.setEnv(owner, name, kind, key, value);
+      } catch (err) {
+        return c.json({ error: (err as Error).message }, 422);
+      }
+      space = accounts.space(owner, name)!;
+      const rt = runtime(`${owner}/${name}`);
+      const problem = rt.sha ? await rt.serialize(() => restart(rt, deployContext(space!))) : undefined;
+      return c.json({ ok: !problem, restarted: Boolean(rt.sha) && !problem, ...(problem ? { error: problem } : {}) }, problem ? 500 : 200);
+    });
+  }
 
   // Build and run logs as Hugging Face serves them: SSE of {"data": line, "timestamp": …}, following live.
   app.get("/api/spaces/:owner/:name/logs/:kind", (c) => {

@@ -174,6 +174,67 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     await git(spaceDir, "commit", "--quiet", "-am", "Mend it");
   });
 
+  /** A Space with no dependencies: a node:http server that reports what it was given. */
+  async function tinySpace(name: string): Promise<string> {
+    const dir = mkdtempSync(join(temp, `${name}-`));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
+    writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }));
+    writeFileSync(join(dir, "README.md"), `---\ntitle: ${name}\nemoji: 🧪\nsdk: docker\napp_port: 7860\n---\n`);
+    writeFileSync(join(dir, "server.mjs"), `import http from "node:http";
+http.createServer((req, res) => {
+  if (req.url === "/crash") { res.end("bye"); setTimeout(() => process.exit(3), 10); return; }
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ greeting: process.env.GREETING ?? null, hasKey: Boolean(process.env.API_KEY), hostSecret: process.env.HOST_ONLY_SECRET ?? null, home: process.env.HOME }));
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`);
+    await git(dir, "init", "--quiet");
+    await git(dir, "add", ".");
+    await git(dir, "commit", "--quiet", "-m", "tiny");
+    await git(dir, "push", "--quiet", remote(`alice/${name}`, "alice", token), "main");
+    return dir;
+  }
+
+  test("variables and secrets reach the app (and nothing of the host's), restart it, and secrets are never shown", async () => {
+    process.env.HOST_ONLY_SECRET = "the host's own"; // must not leak into apps
+    await tinySpace("envy");
+    const config = async () => (await fetch(`${base}/spaces/alice/envy/app/config`)).json();
+    expect(await config()).toMatchObject({ greeting: null, hasKey: false, hostSecret: null });
+    const set = (kind: string, key: string, value: string, who = token) =>
+      fetch(`${base}/api/spaces/alice/envy/${kind}`, { method: "POST", headers: { authorization: `Bearer ${who}` }, body: JSON.stringify({ key, value }) });
+    expect(await (await set("variables", "GREETING", "hello")).json()).toEqual({ ok: true, restarted: true });
+    expect(await (await set("secrets", "API_KEY", "s3cret")).json()).toEqual({ ok: true, restarted: true });
+    expect(await config()).toMatchObject({ greeting: "hello", hasKey: true, hostSecret: null });
+    const listed = await (await fetch(`${base}/api/spaces/alice/envy/variables`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(listed).toEqual({ variables: { GREETING: "hello" }, secrets: ["API_KEY"] });
+    expect(JSON.stringify(listed)).not.toContain("s3cret");
+    expect((await set("secrets", "API_KEY", "x", accounts.createToken("bob"))).status).toBe(403);
+    expect((await fetch(`${base}/api/spaces/alice/envy/variables`)).status).toBe(404);
+    delete process.env.HOST_ONLY_SECRET;
+  });
+
+  test("a crashed app restarts with backoff; crashing again and again is a RUNTIME_ERROR with its last logs", async () => {
+    await tinySpace("crashy");
+    const app = `${base}/spaces/alice/crashy/app`;
+    const runtime = async () => (await fetch(`${base}/api/spaces/alice/crashy/runtime`)).json();
+    const waitFor = async (check: (r: { stage: string }) => boolean) => {
+      for (let i = 0; i < 100 && !check(await runtime()); i++) await new Promise((r) => setTimeout(r, 100));
+      return runtime();
+    };
+    await fetch(`${app}/crash`);
+    expect((await waitFor((r) => r.stage === "APP_STARTING")).stage).toBe("APP_STARTING");
+    const down = await fetch(`${app}/config`);
+    expect(down.status).toBe(503); // an API client gets JSON and a Retry-After, never an HTML splash
+    expect(down.headers.get("retry-after")).toBe("5");
+    expect(await down.json()).toMatchObject({ stage: "APP_STARTING" });
+    expect((await waitFor((r) => r.stage === "RUNNING")).stage).toBe("RUNNING"); // back after 1 s
+    await fetch(`${app}/crash`);
+    expect((await waitFor((r) => r.stage === "APP_STARTING")).stage).toBe("APP_STARTING");
+    expect((await waitFor((r) => r.stage === "RUNNING")).stage).toBe("RUNNING"); // back after 2 s
+    await fetch(`${app}/crash`);
+    const failed = await waitFor((r) => r.stage === "RUNTIME_ERROR");
+    expect(failed).toMatchObject({ stage: "RUNTIME_ERROR", errorMessage: expect.stringMatching(/^the app exited \(code 3\); it crashed 3 times within a minute\. Last log lines:/) });
+  });
+
   test("a push over 1 MiB arrives chunked, and a 12 MB plain binary file is accepted", async () => {
     const dir = mkdtempSync(join(temp, "big-"));
     await git(dir, "init", "--quiet");
