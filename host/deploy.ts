@@ -166,6 +166,7 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
  */
 export function restart(rt: SpaceRuntime, ctx: DeployContext): Promise<string | undefined> {
   if (!rt.sha) return Promise.resolve("nothing to restart: the Space never ran");
+  if (rt.stage === "SLEEPING") rt.runLog.push("Space host: waking up.");
   return start(rt, ctx, join(ctx.buildsDir, rt.sha), rt.sha, (s) => rt.runLog.push(s));
 }
 

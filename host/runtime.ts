@@ -58,6 +58,10 @@ export class SpaceRuntime {
   readonly sessions = new Map<string, number>();
   /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
   crashes: number[] = [];
+  /** Put to sleep after this long without a request to the app. */
+  sleepTimer?: ReturnType<typeof setTimeout>;
+  /** The wake-up in progress, shared by every request that arrives meanwhile. */
+  waking?: Promise<unknown>;
   readonly buildLog = new LogBuffer();
   readonly runLog = new LogBuffer();
   readonly timestamps: Record<string, string> = {};

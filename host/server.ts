@@ -13,7 +13,7 @@ import { Hono, type Context } from "hono";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { gitHttpBackend } from "./git.ts";
 import { batch, LFS_TYPE, readObject, storeObject } from "./lfs.ts";
-import { deploy, restart, type DeployContext } from "./deploy.ts";
+import { deploy, restart, stopApp, type DeployContext } from "./deploy.ts";
 import { isValidName } from "./names.ts";
 import { SpaceRuntime } from "./runtime.ts";
 
@@ -28,6 +28,10 @@ export interface HostOptions {
   selfUrl: () => string;
   /** How long a starting app may take to answer /config. */
   readyTimeoutMs?: number;
+  /** A Space sleeps after this long without requests (default SPACE_SLEEP_AFTER seconds, or 48 h as on HF's free tier). */
+  sleepAfterMs?: number;
+  /** How long an API request to a sleeping Space is held while it wakes (default 30 s). */
+  wakeHoldMs?: number;
 }
 
 // The post-receive shim: git runs it in the bare repo; it runs host/hook.ts with tsx.
@@ -51,7 +55,7 @@ function requestUser(c: Context, accounts: Accounts): string | undefined {
  * const app = createHostApp({ dataDir: ".spaces", accounts: new Accounts(".spaces") });
  * // git push http://alice:$TOKEN@localhost:7861/spaces/alice/demo main
  */
-export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: HostOptions): Hono & { runtimes: Map<string, SpaceRuntime> } {
+export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, sleepAfterMs = Number(process.env.SPACE_SLEEP_AFTER ?? 48 * 3600) * 1000, wakeHoldMs = 30_000 }: HostOptions): Hono & { runtimes: Map<string, SpaceRuntime> } {
   const repos = join(dataDir, "repos");
   const app = new Hono() as Hono & { runtimes: Map<string, SpaceRuntime> };
   const runtimes = (app.runtimes = new Map<string, SpaceRuntime>());
@@ -185,7 +189,20 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
     if ((space.private || writes) && user !== owner) {
       return denied(c, user, writes ? `Only ${owner} can push to ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`, lfs);
     }
-    if (rest === "app" || rest.startsWith("app/")) return proxyToApp(c, runtime(`${owner}/${name}`), `/spaces/${owner}/${name}/app`, rest.slice(3));
+    if (rest === "app" || rest.startsWith("app/")) {
+      const rt = runtime(`${owner}/${name}`);
+      if (rt.stage === "SLEEPING") rt.waking ??= rt.serialize(() => restart(rt, deployContext(space!))).finally(() => (rt.waking = undefined));
+      if (rt.waking) {
+        // A browser gets a page that says so and reloads; an API client is held until the app answers.
+        if (c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html")) return c.html(wakingPage(`${owner}/${name}`), 503, { "retry-after": "3" });
+        await Promise.race([rt.waking, new Promise((r) => setTimeout(r, wakeHoldMs))]);
+      }
+      // Each request to the app postpones its sleep.
+      clearTimeout(rt.sleepTimer);
+      rt.sleepTimer = setTimeout(() => void sleep(rt), sleepAfterMs);
+      rt.sleepTimer.unref();
+      return proxyToApp(c, rt, `/spaces/${owner}/${name}/app`, rest.slice(3));
+    }
     await ensureRepo(space);
 
     if (lfs) {
@@ -224,6 +241,26 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs }: Ho
     return c.text(`Not found: ${rest}\n`, 404);
   });
   return app;
+}
+
+/** Stops an idle Space's app; the next request wakes it. */
+async function sleep(rt: SpaceRuntime): Promise<void> {
+  if (rt.stage !== "RUNNING") return;
+  const child = rt.child;
+  rt.port = undefined;
+  rt.child = undefined;
+  rt.enter("SLEEPING");
+  rt.runLog.push("Space host: no requests for a while; sleeping until the next one.");
+  await stopApp(child);
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** What a browser sees while a sleeping Space starts: it says so, and reloads until the app answers. */
+function wakingPage(id: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>${escapeHtml(id)} is waking up</title>
+<style>body{font-family:system-ui,sans-serif;display:grid;place-items:center;min-height:90vh;color:#3f3f46}</style></head>
+<body><main><h1>${escapeHtml(id)} is waking up…</h1><p>It was asleep after a while without visitors. This page reloads by itself in a few seconds.</p></main></body></html>`;
 }
 
 /** Forwards a request to the Space's app, saying where it is mounted (its Gradio root), streaming both ways. */

@@ -175,7 +175,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
   });
 
   /** A Space with no dependencies: a node:http server that reports what it was given. */
-  async function tinySpace(name: string): Promise<string> {
+  async function tinySpace(name: string, url = remote(`alice/${name}`, "alice", token)): Promise<string> {
     const dir = mkdtempSync(join(temp, `${name}-`));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
     writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }));
@@ -190,7 +190,7 @@ http.createServer((req, res) => {
     await git(dir, "init", "--quiet");
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "tiny");
-    await git(dir, "push", "--quiet", remote(`alice/${name}`, "alice", token), "main");
+    await git(dir, "push", "--quiet", url, "main");
     return dir;
   }
 
@@ -233,6 +233,40 @@ http.createServer((req, res) => {
     await fetch(`${app}/crash`);
     const failed = await waitFor((r) => r.stage === "RUNTIME_ERROR");
     expect(failed).toMatchObject({ stage: "RUNTIME_ERROR", errorMessage: expect.stringMatching(/^the app exited \(code 3\); it crashed 3 times within a minute\. Last log lines:/) });
+  });
+
+  test("an idle Space sleeps; a browser is told it is waking, an API client is held until it answers", async () => {
+    // A second host whose Spaces sleep after 1.5 s without requests.
+    const dataDir = join(temp, "sleepy-data");
+    const sleepyAccounts = new Accounts(dataDir);
+    const sleepyToken = sleepyAccounts.createToken("alice");
+    let sleepyBase = "";
+    const sleepyApp = createHostApp({ dataDir, accounts: sleepyAccounts, selfUrl: () => sleepyBase, sleepAfterMs: 1500 });
+    const sleepyServer = serve({ fetch: sleepyApp.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => sleepyServer.once("listening", r));
+    sleepyBase = `http://127.0.0.1:${(sleepyServer.address() as AddressInfo).port}`;
+    try {
+      const url = new URL(`${sleepyBase}/spaces/alice/sleepy`);
+      url.username = "alice";
+      url.password = sleepyToken;
+      await tinySpace("sleepy", url.href);
+      const app = `${sleepyBase}/spaces/alice/sleepy/app`;
+      expect((await fetch(`${app}/config`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(sleepyApp.runtimes.get("alice/sleepy")!.stage).toBe("SLEEPING");
+      const page = await fetch(`${app}/`, { headers: { accept: "text/html,application/xhtml+xml" } });
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain("alice/sleepy is waking up");
+      const started = performance.now();
+      const held = await fetch(`${app}/config`); // held while it wakes, then answered
+      console.log(`wake from sleep: ${(performance.now() - started).toFixed(0)} ms`);
+      expect(held.status).toBe(200);
+      expect(await held.json()).toMatchObject({ greeting: null });
+      expect(sleepyApp.runtimes.get("alice/sleepy")!.stage).toBe("RUNNING");
+    } finally {
+      await Promise.all([...sleepyApp.runtimes.values()].map((rt) => stopApp(rt.child)));
+      sleepyServer.close();
+    }
   });
 
   test("a push over 1 MiB arrives chunked, and a 12 MB plain binary file is accepted", async () => {
