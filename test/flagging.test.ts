@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { createApp, Image, Interface, Label } from "../src/index.ts";
 import { CsvLogger } from "../src/flagging.ts";
+import { parseCsv } from "./helpers.ts";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -13,27 +14,6 @@ const tempDir = () => {
   return d;
 };
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** A minimal RFC 4180 reader, enough to check every row is whole. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
-    else if (ch === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
-    else cell += ch;
-  }
-  if (cell || row.length) throw new Error(`the file ends in the middle of a row: ${JSON.stringify(row.concat(cell))}`);
-  return rows;
-}
 
 function setup() {
   const dir = tempDir();

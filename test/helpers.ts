@@ -46,3 +46,24 @@ export function hugePng(width: number, height: number): Buffer {
   const raw = Buffer.alloc(row * height);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
+
+/** A minimal RFC 4180 reader (quoted cells may hold commas, quotes and newlines); throws on a row cut short. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
+    else cell += ch;
+  }
+  if (cell || row.length) throw new Error(`the file ends in the middle of a row: ${JSON.stringify(row.concat(cell))}`);
+  return rows;
+}

@@ -15,7 +15,7 @@ import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { Image, Interface, Label, launch, loadClassifier, type Classifier, type ImageFile, type LaunchOptions, type Server } from "../src/index.ts";
 import { hasChromium, launchBrowser } from "./browser.ts";
-import { root } from "./helpers.ts";
+import { parseCsv, root } from "./helpers.ts";
 
 // Never execSync here: the server under test runs in this process and must keep answering.
 const run = promisify(execFile);
@@ -131,26 +131,6 @@ async function predictWithUpload(page: Page, name: string, expected: string) {
   expect(await waitForLabel(page, expected), `the label shown for ${name}.png`).toBe(expected);
 }
 
-/** Minimal RFC 4180 reader: quoted cells may hold commas, quotes and newlines. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch !== '"') cell += ch;
-      else if (text[i + 1] === '"') (cell += '"'), i++;
-      else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
-    else if (ch === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
-    else cell += ch;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
-}
 
 /** Runs axe-core in the page; returns every violation, compactly. */
 async function axeViolations(page: Page) {
