@@ -148,6 +148,7 @@ export async function deploy(rt: SpaceRuntime, ctx: DeployContext, sha: string):
     await exportRevision(ctx, sha, dir);
     const card = parseCard(await readFile(join(dir, "README.md"), "utf8").catch(() => ""));
     log(`Space card: ${card.title ?? "(no title)"} ${card.emoji ?? ""} sdk=${card.sdk ?? "?"} app_port=${card.app_port}\n`);
+    rt.card = card;
     await install(ctx, dir, log);
     rt.crashes = []; // a new revision starts with a clean record
   } catch (err) {

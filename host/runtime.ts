@@ -60,6 +60,8 @@ export class SpaceRuntime {
   crashes: number[] = [];
   /** Put to sleep after this long without a request to the app. */
   sleepTimer?: ReturnType<typeof setTimeout>;
+  /** The Space card of the revision serving (title, emoji, colours…). */
+  card?: import("./card.ts").SpaceCard;
   /** The wake-up in progress, shared by every request that arrives meanwhile. */
   waking?: Promise<unknown>;
   readonly buildLog = new LogBuffer();

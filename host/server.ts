@@ -15,6 +15,7 @@ import { gitHttpBackend } from "./git.ts";
 import { batch, LFS_TYPE, readObject, storeObject } from "./lfs.ts";
 import { deploy, restart, stopApp, type DeployContext } from "./deploy.ts";
 import { isValidName } from "./names.ts";
+import { spacePage } from "./page.ts";
 import { SpaceRuntime } from "./runtime.ts";
 
 const run = promisify(execFile);
@@ -67,7 +68,8 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, slee
     buildsDir: join(dataDir, "builds", space.owner, space.name),
     cacheDir: join(dataDir, "cache"),
     publicPath: `/spaces/${space.owner}/${space.name}/app`,
-    env: { ...space.variables, ...space.secrets },
+    // Uploads outlive a revision: a call may upload to the old app and join on the new one.
+    env: { GRADIO_TEMP_DIR: join(dataDir, "uploads", space.owner, space.name), ...space.variables, ...space.secrets },
     readyTimeoutMs,
   });
 
@@ -148,6 +150,25 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, slee
       return c.json({ ok: !problem, restarted: Boolean(rt.sha) && !problem, ...(problem ? { error: problem } : {}) }, problem ? 500 : 200);
     });
   }
+
+  // The Space page, and the files at HEAD that it lists.
+  const readable = (c: Context) => {
+    const { owner, name } = c.req.param() as { owner: string; name: string };
+    const space = isValidName(owner) && isValidName(name) ? accounts.space(owner, name) : undefined;
+    return space && (!space.private || requestUser(c, accounts) === owner) ? space : undefined;
+  };
+  app.get("/spaces/:owner/:name", (c) => {
+    const space = readable(c);
+    if (!space) return c.text("Space not found.\n", 404);
+    return c.html(spacePage(`${space.owner}/${space.name}`, runtime(`${space.owner}/${space.name}`).card ?? {}));
+  });
+  app.get("/api/spaces/:owner/:name/tree", async (c) => {
+    const space = readable(c);
+    if (!space) return c.json({ error: "Not found" }, 404);
+    const out = await run("git", ["--git-dir", join(repos, space.owner, `${space.name}.git`), "ls-tree", "-r", "-l", "HEAD"]).catch(() => ({ stdout: "" }));
+    // "<mode> blob <oid> <size>\t<path>"; an LFS file shows its pointer's size here.
+    return c.json(out.stdout.split("\n").filter(Boolean).map((line) => ({ path: line.split("\t")[1], size: Number(line.split("\t")[0]!.trim().split(/\s+/)[3]) })));
+  });
 
   // Build and run logs as Hugging Face serves them: SSE of {"data": line, "timestamp": …}, following live.
   app.get("/api/spaces/:owner/:name/logs/:kind", (c) => {

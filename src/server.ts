@@ -3,7 +3,7 @@
  * execution core (`runPredict`) or the queue in front of it, and `errorResponse` below is the
  * one place where errors become HTTP statuses.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
@@ -30,7 +30,7 @@ export interface AppOptions {
   maxBodySize?: number;
   /** Largest upload in bytes (default 50 MiB). */
   maxFileSize?: number;
-  /** Where uploads go (default: a fresh folder under the system temp dir, one per process). */
+  /** Where uploads go (default `GRADIO_TEMP_DIR`, as in Gradio, else a fresh folder under the system temp dir). */
   uploadDir?: string;
   /** The app's public URL or path prefix (default `ROOT_PATH`); else taken from X-Forwarded-* headers. */
   rootPath?: string;
@@ -84,7 +84,11 @@ function dataOf(body: unknown): { data: unknown; fn_index?: unknown; session_has
  */
 export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env> {
   const { maxBodySize = 32 * MB, maxFileSize = 50 * MB, rootPath = process.env.ROOT_PATH || undefined } = options;
-  const uploadDir = options.uploadDir ?? mkdtempSync(join(tmpdir(), "gradio-"));
+  // A host that swaps revisions shares GRADIO_TEMP_DIR between them: a file uploaded to the old
+  // process must still be there when the call that names it reaches the new one.
+  const sharedDir = options.uploadDir ?? process.env.GRADIO_TEMP_DIR;
+  if (sharedDir) mkdirSync(sharedDir, { recursive: true });
+  const uploadDir = sharedDir ?? mkdtempSync(join(tmpdir(), "gradio-"));
   const roots = [uploadDir, ...iface.allowedPaths];
   const files = fileContext(roots, { maxBytes: maxFileSize, allowPrivateUrls: options.allowPrivateUrls });
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer

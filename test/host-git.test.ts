@@ -13,6 +13,7 @@ import { stopApp } from "../host/deploy.ts";
 import { objectPath } from "../host/lfs.ts";
 import type { SpaceRuntime } from "../host/runtime.ts";
 import { createHostApp } from "../host/server.ts";
+import { hasChromium, launchBrowser } from "./browser.ts";
 import { root } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -111,6 +112,29 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     await git(temp, "clone", "--quiet", remote("alice/fashion"), clone); // anonymous: the Space is public
     expect(readFileSync(join(clone, "model.onnx")).equals(readFileSync(join(root, "model.onnx")))).toBe(true);
     expect(readFileSync(join(clone, "app.ts"), "utf8")).toBe(readFileSync(join(root, "app.ts"), "utf8"));
+  });
+
+  test.skipIf(!hasChromium)("the Space page: card header, live status, the app in an iframe, logs that follow, files", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}/spaces/alice/fashion`);
+      await expect.poll(() => page.locator("h1").textContent()).toBe("Fashion-MNIST Classifier");
+      expect(await page.locator("header").textContent()).toContain("👟");
+      await expect.poll(() => page.locator("#stage").textContent(), { timeout: 5000 }).toBe("Running");
+      const app = page.frameLocator("iframe");
+      await expect.poll(() => app.locator("h1").textContent(), { timeout: 10000 }).toBe("Fashion-MNIST classifier");
+      await page.getByRole("button", { name: "Logs" }).click();
+      await expect.poll(() => page.locator("#log").textContent(), { timeout: 5000 }).toMatch(/Building revision[\s\S]*Running revision/);
+      await page.getByRole("button", { name: "Container" }).click();
+      await expect.poll(() => page.locator("#log").textContent(), { timeout: 5000 }).toContain("Running on local URL");
+      await page.getByRole("button", { name: "Files" }).click();
+      await expect.poll(() => page.locator("#tree").textContent(), { timeout: 5000 }).toContain("model.onnx");
+      expect(await page.locator("#tree").textContent()).toContain("app.ts");
+      expect(await page.getByRole("link", { name: "Use via API" }).getAttribute("href")).toBe("/spaces/alice/fashion/app/?view=api");
+    } finally {
+      await browser.close();
+    }
   });
 
   test("a one-line change serves within seconds, and a client calling throughout sees no failure", async () => {
@@ -318,5 +342,11 @@ http.createServer((req, res) => {
     expect(await gitFails(temp, "clone", remote("alice/secret-space"), join(temp, "nope"))).toMatch(/401|Authentication failed|could not read Username/);
     await git(temp, "clone", "--quiet", remote("alice/secret-space", "alice", token), join(temp, "yes"));
     expect(readFileSync(join(temp, "yes", "README.md"), "utf8")).toBe("private");
+    // Its page, runtime and app are as closed as its repository.
+    for (const path of ["/spaces/alice/secret-space", "/api/spaces/alice/secret-space/runtime", "/spaces/alice/secret-space/app/config"]) {
+      expect((await fetch(`${base}${path}`)).status, path).toBeGreaterThanOrEqual(401);
+      expect((await fetch(`${base}${path}`)).status, path).toBeLessThanOrEqual(404);
+    }
+    expect((await fetch(`${base}/spaces/alice/secret-space`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 });
