@@ -13,6 +13,7 @@ import { imageToTensor } from "../src/image-decode.ts";
 import { readImageHeader } from "../src/image-header.ts";
 import { parseModelInfo, readMetadataProps } from "../src/model-info.ts";
 import { createSession, runSession } from "../src/onnx.ts";
+import { hostFigures } from "./host-bench.ts";
 
 const RESNET = "bench/models/resnet18.onnx";
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
@@ -225,6 +226,7 @@ async function webUi() {
 }
 log("== web UI…");
 await webUi();
+rows.push(...(await hostFigures(log)));
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(`\nnpm run bench — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);

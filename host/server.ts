@@ -62,6 +62,12 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, slee
   const runtimes = (app.runtimes = new Map<string, SpaceRuntime>());
   const runtime = (id: string) => runtimes.get(id) ?? runtimes.set(id, new SpaceRuntime(id)).get(id)!;
   const hookToken = randomBytes(24).toString("hex"); // only this process's hooks know it
+  /** Postpones a Space's sleep: each request to its app, and each deploy, counts as activity. */
+  const touch = (rt: SpaceRuntime) => {
+    clearTimeout(rt.sleepTimer);
+    rt.sleepTimer = setTimeout(() => void sleep(rt), sleepAfterMs);
+    rt.sleepTimer.unref();
+  };
   const deployContext = (space: SpaceRecord): DeployContext => ({
     repoDir: join(repos, space.owner, `${space.name}.git`),
     lfsDir: join(dataDir, "lfs", space.owner, space.name),
@@ -107,6 +113,7 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, slee
         const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
         const stop = rt.buildLog.follow((line) => send(line.data));
         const problem = await rt.serialize(() => deploy(rt, deployContext(space), sha));
+        if (!problem) touch(rt);
         stop();
         send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${selfUrl()}/spaces/${id}`);
         controller.close();
@@ -218,10 +225,7 @@ export function createHostApp({ dataDir, accounts, selfUrl, readyTimeoutMs, slee
         if (c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html")) return c.html(wakingPage(`${owner}/${name}`), 503, { "retry-after": "3" });
         await Promise.race([rt.waking, new Promise((r) => setTimeout(r, wakeHoldMs))]);
       }
-      // Each request to the app postpones its sleep.
-      clearTimeout(rt.sleepTimer);
-      rt.sleepTimer = setTimeout(() => void sleep(rt), sleepAfterMs);
-      rt.sleepTimer.unref();
+      touch(rt);
       return proxyToApp(c, rt, `/spaces/${owner}/${name}/app`, rest.slice(3));
     }
     await ensureRepo(space);
