@@ -45,7 +45,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     accounts = new Accounts(dataDir);
     token = accounts.createToken("alice");
     accounts.createToken("bob");
-    const app = createHostApp({ dataDir, accounts, selfUrl: () => base });
+    const app = createHostApp({ dataDir, accounts, selfUrl: () => base, readyTimeoutMs: 15_000 });
     runtimes = app.runtimes;
     const fetch = (req: Request) => {
       if (req.method === "POST" && req.url.endsWith("/git-receive-pack")) receivePacks.push(req.headers.get("transfer-encoding"));
@@ -257,6 +257,27 @@ http.createServer((req, res) => {
     await fetch(`${app}/crash`);
     const failed = await waitFor((r) => r.stage === "RUNTIME_ERROR");
     expect(failed).toMatchObject({ stage: "RUNTIME_ERROR", errorMessage: expect.stringMatching(/^the app exited \(code 3\); it crashed 3 times within a minute\. Last log lines:/) });
+  });
+
+  test("a Space that never answers, or cannot be installed, is a RUNTIME_ERROR or BUILD_ERROR that says why", async () => {
+    // One whose app never listens, and one without a lockfile.
+    const silent = mkdtempSync(join(temp, "silent2-"));
+    writeFileSync(join(silent, "package.json"), JSON.stringify({ name: "silent2", version: "1.0.0", scripts: { start: "node -e \"setInterval(() => {}, 1000)\"" } }));
+    writeFileSync(join(silent, "package-lock.json"), JSON.stringify({ name: "silent2", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "silent2", version: "1.0.0" } } }));
+    await git(silent, "init", "--quiet");
+    await git(silent, "add", ".");
+    await git(silent, "commit", "--quiet", "-m", "silent");
+    const pushed = await git(silent, "push", remote("alice/silent2", "alice", token), "main");
+    expect(pushed.stderr).toContain("remote: Deploy failed: the app did not answer /config within 15 s");
+    expect(await (await fetch(`${base}/api/spaces/alice/silent2/runtime`)).json()).toMatchObject({ stage: "RUNTIME_ERROR" });
+    const nolock = mkdtempSync(join(temp, "nolock-"));
+    writeFileSync(join(nolock, "package.json"), JSON.stringify({ name: "nolock", version: "1.0.0", scripts: { start: "node x.js" } }));
+    await git(nolock, "init", "--quiet");
+    await git(nolock, "add", ".");
+    await git(nolock, "commit", "--quiet", "-m", "nolock");
+    const failed = await git(nolock, "push", remote("alice/nolock", "alice", token), "main");
+    expect(failed.stderr).toContain("remote: Build failed: The Space has no package-lock.json: run npm install and commit it.");
+    expect(await (await fetch(`${base}/api/spaces/alice/nolock/runtime`)).json()).toMatchObject({ stage: "BUILD_ERROR", errorMessage: "The Space has no package-lock.json: run npm install and commit it." });
   });
 
   test("an idle Space sleeps; a browser is told it is waking, an API client is held until it answers", async () => {
