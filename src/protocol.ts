@@ -17,13 +17,6 @@ export interface FileData {
   meta?: { _type: "gradio.FileData" };
 }
 
-/** Body of the one-shot routes (`/api/predict`, `/run/predict`, `/gradio_api/run/predict`). */
-export interface PredictBody {
-  data: unknown[];
-  fn_index?: number;
-  session_hash?: string;
-  event_data?: unknown;
-}
 
 /** Their 200 response: Gradio 3's shape plus the keys Gradio 4–6 add. */
 export interface PredictResponse {
@@ -54,7 +47,7 @@ export interface LabelData {
   confidences?: { label: string | number; confidence: number }[] | null;
 }
 
-/** `POST /gradio_api/queue/join` body (gradio PredictBody); unknown fields are ignored. */
+/** Body of `POST /gradio_api/queue/join` and of the one-shot routes (gradio PredictBody); unknown fields are ignored. */
 export interface JoinBody {
   data: unknown[];
   fn_index?: number | null;

@@ -19,7 +19,7 @@ import { AppError, BusyError, errorPayload, InputError } from "./errors.ts";
 import { resolveAllowedPath } from "./files.ts";
 import type { Interface } from "./interface.ts";
 import { checkInputs, fileContext, runPredict } from "./predict.ts";
-import { API_PREFIX, predictResponse, type ServerMessage } from "./protocol.ts";
+import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
@@ -68,8 +68,8 @@ function describeBody(body: unknown): string {
   return typeof body;
 }
 
-/** `{data: […]}`, or a 422 that shows the expected shape. */
-function dataOf(body: unknown): { data: unknown; fn_index?: unknown; session_hash?: unknown } {
+/** `{data: […]}` (PredictBody, JoinBody), or a 422 that shows the expected shape; `data` itself is checked by checkInputs. */
+function dataOf(body: unknown): Omit<JoinBody, "data"> & { data: unknown } {
   if (typeof body !== "object" || body === null || Array.isArray(body) || !("data" in body)) {
     throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeBody(body)}.`, 422);
   }
@@ -187,7 +187,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
 
   // The queue: join, then one SSE stream per session.
   app.post(`${API_PREFIX}/queue/join`, jsonLimit, async (c) => {
-    const body = dataOf(await readJson(c)) as { data: unknown; fn_index?: unknown; session_hash?: unknown };
+    const body = dataOf(await readJson(c));
     if (typeof body.session_hash !== "string" || body.session_hash === "") throw new InputError("Session hash not found.", 400);
     if (body.fn_index !== undefined && body.fn_index !== null && body.fn_index !== 0) throw unknownEndpoint(`fn_index ${body.fn_index}`);
     checkInputs(iface, body.data);

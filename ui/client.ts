@@ -3,6 +3,8 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
+import type { FileData, ServerMessage } from "../src/protocol.ts";
+
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
 
@@ -35,7 +37,7 @@ export async function post(path: string, body: unknown): Promise<any> {
 }
 
 /** Uploads one file; returns FileData for it. */
-export async function upload(file: Blob, name: string): Promise<{ path: string; orig_name: string; meta: { _type: "gradio.FileData" } }> {
+export async function upload(file: Blob, name: string): Promise<FileData> {
   const form = new FormData();
   form.append("files", file, name);
   let response: Response;
@@ -58,13 +60,13 @@ export async function predict(data: unknown[], onStatus: (s: Status) => void): P
   return new Promise((resolve, reject) => {
     const source = new EventSource(`${API}/queue/data?session_hash=${session}`);
     source.onmessage = (event) => {
-      const m = JSON.parse(event.data);
+      const m = JSON.parse(event.data) as ServerMessage;
       if (m.msg === "estimation" && m.event_id === event_id) onStatus({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
       else if (m.msg === "process_starts") onStatus({ stage: "processing", eta: m.eta });
       else if (m.msg === "process_completed") {
         source.close();
-        if (m.success) resolve(m.output.data);
-        else reject(new CallError(m.output.error ?? "Something went wrong in the Space (its log has the details)."));
+        if (m.success) resolve((m.output as { data: unknown[] }).data);
+        else reject(new CallError((m.output as { error?: string | null }).error ?? "Something went wrong in the Space (its log has the details)."));
       } else if (m.msg === "unexpected_error") {
         source.close();
         reject(new CallError(m.message));

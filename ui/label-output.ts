@@ -1,11 +1,8 @@
 /** The Label output: the top class as a heading, then one bar per class with its percentage. */
+import type { LabelData } from "../src/protocol.ts";
 import { h } from "./dom.ts";
 
-/** Gradio's LabelData. */
-export interface LabelData {
-  label?: string | number;
-  confidences?: { label: string | number; confidence: number }[] | null;
-}
+export type { LabelData };
 
 /** Builds the output; `show` renders a value (or nothing). */
 export function labelOutput(label: string) {
