@@ -8,7 +8,7 @@ import { createApp, type AppOptions } from "./server.ts";
 export interface LaunchOptions extends AppOptions {
   /** Port (default `PORT` or 7860; 0 picks a free one). */
   port?: number;
-  /** Interface to bind (default 0.0.0.0, as a Space container needs). */
+  /** Interface to bind (default `GRADIO_SERVER_NAME`, as in Gradio, or 0.0.0.0, as a Space container needs). */
   host?: string;
   /** Print the URL (default true). */
   quiet?: boolean;
@@ -33,7 +33,8 @@ export interface Server {
  */
 export async function launch(iface: Interface, options: LaunchOptions = {}): Promise<Server> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 7860);
-  const host = options.host ?? "0.0.0.0";
+  // The Space host sets GRADIO_SERVER_NAME=127.0.0.1 so an app is reachable only through it.
+  const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
   const app = createApp(iface, options);
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));

@@ -67,3 +67,18 @@ export function parseCsv(text: string): string[][] {
   if (cell || row.length) throw new Error(`the file ends in the middle of a row: ${JSON.stringify(row.concat(cell))}`);
   return rows;
 }
+
+/**
+ * Whether the listening socket on `port` is bound to 127.0.0.1 only (read from /proc/net/tcp,
+ * so nothing connects to any other address to find out).
+ */
+export function listensOnLoopbackOnly(port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const listening = readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === "0A" && f[1]?.endsWith(`:${hexPort}`))
+    .map((f) => f[1]!.split(":")[0]);
+  return listening.length > 0 && listening.every((address) => address === "0100007F");
+}
