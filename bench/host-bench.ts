@@ -1,77 +1,96 @@
 /**
- * Space host figures for `npm run bench`: push-to-serving time (first push with a cold install,
- * then a one-line change with a warm cache) and wake-from-sleep time, with the real git and
- * git-lfs against an in-process host, pushing this repository's Space.
+ * Space host figures for `npm run bench`, with the real git and git-lfs pushing this
+ * repository's Space: push-to-serving time (first push with a cold install, then a one-line
+ * change with a warm cache), wake from sleep, and a host restart → first Space serving again
+ * with 1 and with 10 Spaces (the host as its own process, as `npm run host` runs it).
  */
-import { serve } from "@hono/node-server";
-import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Accounts } from "../host/accounts.ts";
-import { stopApp } from "../host/deploy.ts";
-import { createHostApp } from "../host/server.ts";
+import { gitUser, hostProcess, inProcessHost, remoteUrl } from "../test/host/harness.ts";
 
-const run = promisify(execFile);
+const SPACE_FILES = ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"];
+
+/** Seconds until some and until all of `urls` answer 200. */
+async function serving(urls: string[], started: number): Promise<{ first: number; all: number }> {
+  const done = new Map<string, number>();
+  while (done.size < urls.length) {
+    if (performance.now() - started > 120_000) throw new Error(`only ${done.size} of ${urls.length} Spaces came back within 120 s`);
+    await Promise.all(urls.filter((u) => !done.has(u)).map(async (u) => (await fetch(u).then((r) => r.ok, () => false)) && done.set(u, performance.now())));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const times = [...done.values()].map((t) => (t - started) / 1000);
+  return { first: Math.min(...times), all: Math.max(...times) };
+}
 
 /** Rows of [figure, value, target]; a skip row when git-lfs is missing. */
 export async function hostFigures(log: (s: string) => void): Promise<[string, string, string][]> {
   if (!existsSync("/usr/bin/git-lfs")) return [["Space host figures", "skipped", "/usr/bin/git-lfs is missing (apt-get install git-lfs)"]];
   const temp = mkdtempSync(join(tmpdir(), "host-bench-"));
-  const accounts = new Accounts(join(temp, "data"));
-  const token = accounts.createToken("bench");
-  let base = "";
-  const app = createHostApp({ dataDir: join(temp, "data"), accounts, selfUrl: () => base, sleepAfterMs: 3000 });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((r) => server.once("listening", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const home = join(temp, "home");
-  mkdirSync(home);
-  const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
-  const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+  const dataDir = join(temp, "data");
+  const token = new Accounts(dataDir).createToken("bench");
+  const host = await inProcessHost({ dataDir, sleepAfterMs: 3000 });
   try {
-    await git(home, "config", "--global", "user.name", "Bench");
-    await git(home, "config", "--global", "user.email", "bench@example.com");
-    await git(home, "config", "--global", "init.defaultBranch", "main");
-    await git(home, "lfs", "install", "--skip-repo");
+    const { git } = await gitUser(temp);
     const dir = join(temp, "space");
     mkdirSync(dir);
-    for (const path of ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"]) cpSync(path, join(dir, path), { recursive: true });
+    for (const path of SPACE_FILES) cpSync(path, join(dir, path), { recursive: true });
     await git(dir, "init", "--quiet");
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "Space");
-    const remote = new URL(`${base}/spaces/bench/fashion`);
-    remote.username = "bench";
-    remote.password = token;
-    const push = async () => {
+    const push = async (base: string, name = "fashion") => {
       const started = performance.now();
-      const { stderr } = await git(dir, "push", "--quiet", remote.href, "main");
+      const { stderr } = await git(dir, "push", "--quiet", remoteUrl(base, `bench/${name}`, "bench", token), "main");
       if (!stderr.includes("Your Space is live")) throw new Error(`push did not deploy:\n${stderr}`);
       return (performance.now() - started) / 1000;
     };
     log("== Space host: first push (cold install)…");
-    const cold = await push();
+    const cold = await push(host.base);
     log("== Space host: one-line change (warm cache)…");
     writeFileSync(join(dir, "app.ts"), readFileSync(join(dir, "app.ts"), "utf8").replace('title: "Fashion-MNIST classifier"', 'title: "Fashion-MNIST classifier (2)"'));
     await git(dir, "commit", "--quiet", "-am", "One line");
-    const warm = await push();
+    const warm = await push(host.base);
     log("== Space host: sleep and wake…");
-    const rt = app.runtimes.get("bench/fashion")!;
+    const rt = host.app.runtimes.get("bench/fashion")!;
     for (let i = 0; i < 100 && rt.stage !== "SLEEPING"; i++) await new Promise((r) => setTimeout(r, 100));
-    const started = performance.now();
-    const res = await fetch(`${base}/spaces/bench/fashion/app/config`);
+    let started = performance.now();
+    const res = await fetch(`${host.base}/spaces/bench/fashion/app/config`);
     const wake = (performance.now() - started) / 1000;
     if (!res.ok) throw new Error(`wake failed: HTTP ${res.status}`);
+    await host.close();
+
+    // Restarts: the host as its own process. Push `added`, SIGTERM it, start a new one over the
+    // same data, and time each of `all` until it answers again.
+    const restart = async (added: string[], all: string[]) => {
+      let child = await hostProcess(dataDir);
+      for (const name of added) await push(child.base, name);
+      child.child.kill("SIGTERM");
+      await child.exited;
+      started = performance.now();
+      child = await hostProcess(dataDir);
+      try {
+        return await serving(all.map((n) => `${child.base}/spaces/bench/${n}/app/config`), started);
+      } finally {
+        child.child.kill("SIGTERM");
+        await child.exited;
+      }
+    };
+    rmSync(join(dataDir, "state"), { recursive: true, force: true }); // only the Spaces pushed below come back
+    log("== Space host: restart with 1 Space…");
+    const one = await restart(["r1"], ["r1"]);
+    log("== Space host: restart with 10 Spaces…");
+    const ten = Array.from({ length: 10 }, (_, i) => `r${i + 1}`);
+    const tenTimes = await restart(ten.slice(1), ten);
     return [
       ["Space host: git push → serving, first push (cold npm ci)", `${cold.toFixed(1)} s`, ""],
       ["Space host: git push → serving, one-line change (warm cache)", `${warm.toFixed(1)} s`, `${warm <= 10 ? "✓" : "✗"} ≤ 10 s (Hugging Face: minutes)`],
       ["Space host: wake from sleep → /config answered (held request)", `${wake.toFixed(1)} s`, "model load included"],
+      ["Space host: host restart → first Space serving again, 1 Space", `${one.first.toFixed(1)} s`, "host start + app start + model load"],
+      ["Space host: host restart → first / all serving again, 10 Spaces", `${tenTimes.first.toFixed(1)} s / ${tenTimes.all.toFixed(1)} s`, "2 apps start at once (cores)"],
     ];
   } finally {
-    await Promise.all([...app.runtimes.values()].map((r) => stopApp(r.child)));
-    server.close();
+    await host.close().catch(() => {});
     rmSync(temp, { recursive: true, force: true });
   }
 }

@@ -2,9 +2,13 @@
  * Users, their write tokens, and Spaces with their variables and secrets, kept in one JSON file
  * under SPACES_DATA (written atomically). A token is shown once, when made, and stored only as
  * its SHA-256.
+ *
+ * The host reads the file once and keeps it in memory; the CLI (`npm run spaces`) writes it from
+ * another process, so `refresh()` re-reads it when its identity (inode, size, mtime) changed —
+ * one stat at most every second, and at once when a lookup misses (a token or Space just made).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpaceId, isValidName } from "./names.ts";
 
@@ -33,28 +37,41 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
  */
 export class Accounts {
   private readonly file: string;
-  private state: State;
+  private state: State = { users: {}, spaces: {} };
+  /** inode:size:mtime of the file as last read, and when that was checked. */
+  private seen = "";
+  private checkedAt = 0;
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.file = join(dataDir, "accounts.json");
-    this.state = existsSync(this.file) ? JSON.parse(readFileSync(this.file, "utf8")) : { users: {}, spaces: {} };
+    this.refresh(true);
   }
 
-  /** Re-reads the file: the CLI writes it from another process. */
-  reload(): void {
-    if (existsSync(this.file)) this.state = JSON.parse(readFileSync(this.file, "utf8"));
+  /** Re-reads the file if another process changed it (checked at most once a second unless `force`). */
+  refresh(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    const info = statSync(this.file, { throwIfNoEntry: false });
+    const identity = info ? `${info.ino}:${info.size}:${info.mtimeMs}` : "";
+    if (identity === this.seen) return;
+    this.seen = identity;
+    if (info) this.state = JSON.parse(readFileSync(this.file, "utf8"));
   }
 
   private save(): void {
     const partial = `${this.file}.${process.pid}.partial`;
     writeFileSync(partial, JSON.stringify(this.state, null, 2), { mode: 0o600 }); // secrets live here
     renameSync(partial, this.file);
+    const info = statSync(this.file);
+    this.seen = `${info.ino}:${info.size}:${info.mtimeMs}`;
   }
 
   /** Creates the user if needed and returns a new write token (the only time it is shown). */
   createToken(user: string): string {
     if (!isValidName(user)) throw new Error(`Invalid user name ${JSON.stringify(user)}: use letters, digits, "-", "_" and ".".`);
+    this.refresh(true); // write on top of what another process may have just written
     const token = `hf_${randomBytes(24).toString("base64url")}`; // @gradio/client types tokens as hf_…
     (this.state.users[user] ??= { tokens: [] }).tokens.push({ sha256: sha256(token), created: new Date().toISOString() });
     this.save();
@@ -64,20 +81,48 @@ export class Accounts {
   /** The user a token belongs to, if any (compared in constant time). */
   userForToken(token: string | undefined): string | undefined {
     if (!token) return undefined;
-    const hash = Buffer.from(sha256(token), "hex");
+    this.refresh();
+    return this.findToken(sha256(token)) ?? (this.refresh(true), this.findToken(sha256(token)));
+  }
+
+  private findToken(hex: string): string | undefined {
+    const hash = Buffer.from(hex, "hex");
     for (const [user, { tokens }] of Object.entries(this.state.users)) {
       if (tokens.some((t) => timingSafeEqual(Buffer.from(t.sha256, "hex"), hash))) return user;
     }
     return undefined;
   }
 
+  /**
+   * A short tag of one of the user's tokens, for a session cookie: the session ends when that
+   * token is no longer the user's. `hasTokenTag` checks it.
+   */
+  tokenTag(token: string): string {
+    return sha256(`session:${sha256(token)}`).slice(0, 24);
+  }
+
+  hasTokenTag(user: string, tag: string): boolean {
+    this.refresh();
+    return Boolean(this.state.users[user]?.tokens.some((t) => sha256(`session:${t.sha256}`).slice(0, 24) === tag));
+  }
+
   space(owner: string, name: string): SpaceRecord | undefined {
-    return this.state.spaces[`${owner}/${name}`];
+    this.refresh();
+    const id = `${owner}/${name}`;
+    if (!Object.hasOwn(this.state.spaces, id)) this.refresh(true);
+    return Object.hasOwn(this.state.spaces, id) ? this.state.spaces[id] : undefined;
+  }
+
+  /** Every Space, newest first. */
+  spaces(): SpaceRecord[] {
+    this.refresh();
+    return Object.values(this.state.spaces).sort((a, b) => b.created.localeCompare(a.created));
   }
 
   createSpace(owner: string, name: string, { private: isPrivate = false } = {}): SpaceRecord {
     parseSpaceId(owner, name);
-    if (!this.state.users[owner]) throw new Error(`No user ${owner}: create one first (npm run host -- token ${owner}).`);
+    this.refresh(true);
+    if (!this.state.users[owner]) throw new Error(`No user ${owner}: create one first (npm run spaces -- token ${owner}).`);
     const id = `${owner}/${name}`;
     if (this.state.spaces[id]) throw new Error(`The Space ${id} already exists.`);
     const record: SpaceRecord = { owner, name, private: isPrivate, variables: {}, secrets: {}, created: new Date().toISOString() };
@@ -88,6 +133,7 @@ export class Accounts {
 
   /** Sets a variable (shown) or a secret (never shown back) of a Space. */
   setEnv(owner: string, name: string, kind: "variables" | "secrets", key: string, value: string): void {
+    this.refresh(true);
     const space = this.space(owner, name);
     if (!space) throw new Error(`No Space ${owner}/${name}.`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);

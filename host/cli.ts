@@ -5,11 +5,15 @@
  *   create <owner>/<name> [--private] create a Space (a push by its owner also creates it)
  *   var <owner>/<name> <KEY> <value>  set a variable (the app sees it as an environment variable)
  *   secret <owner>/<name> <KEY> <value>  set a secret (never shown back)
+ *   gc                                remove builds and installed dependencies no Space uses
  */
 import { resolve } from "node:path";
 import { Accounts } from "./accounts.ts";
+import { gcFromState } from "./lifecycle.ts";
 
-const accounts = new Accounts(resolve(process.env.SPACES_DATA ?? ".spaces"));
+const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
+const accounts = new Accounts(dataDir);
+const USAGE = "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc";
 const [command, target = "", ...args] = process.argv.slice(2);
 const [owner = "", name = ""] = target.split("/");
 
@@ -27,10 +31,16 @@ try {
     case "secret":
       if (args.length !== 2) throw new Error(`usage: ${command} <owner>/<name> <KEY> <value>`);
       accounts.setEnv(owner, name, command === "var" ? "variables" : "secrets", args[0]!, args[1]!);
-      console.log(`Set ${command === "var" ? "variable" : "secret"} ${args[0]} on ${target}.`);
+      console.log(`Set ${command === "var" ? "variable" : "secret"} ${args[0]} on ${target}; the app sees it at its next start (the HTTP API restarts it at once).`);
       break;
+    case "gc": {
+      const freed = await gcFromState(accounts, dataDir);
+      for (const path of freed.removed) console.log(`removed ${path}`);
+      console.log(`Freed ${(freed.bytes / 1e6).toFixed(1)} MB (${freed.removed.length} folder${freed.removed.length === 1 ? "" : "s"}).`);
+      break;
+    }
     default:
-      console.error("usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value>");
+      console.error(USAGE);
       process.exit(2);
   }
 } catch (err) {

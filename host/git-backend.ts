@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { readCgiResponse } from "./cgi.ts";
 
 /** Where the repository is and who asks. */
@@ -53,7 +54,9 @@ export async function gitHttpBackend(request: Request, ctx: BackendContext): Pro
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()).length > 8192 && (stderr = stderr.slice(-8192)));
   child.stdin.on("error", () => {}); // the backend may exit before reading everything (e.g. refused push)
-  if (request.body) Readable.fromWeb(request.body as import("node:stream/web").ReadableStream).pipe(child.stdin);
+  // A push cut off mid-way must not leave http-backend waiting for the rest: git keeps what it
+  // received in quarantine and moves no ref, so ending the backend loses nothing.
+  if (request.body) pipeline(Readable.fromWeb(request.body as import("node:stream/web").ReadableStream), child.stdin).catch(() => child.kill());
   else child.stdin.end();
   try {
     const { status, headers, body } = await readCgiResponse(child.stdout);

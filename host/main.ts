@@ -1,18 +1,32 @@
 /**
  * `npm run host`: the Space host. Port from HOST_PORT (default 7861), state under SPACES_DATA
- * (default .spaces/).
+ * (default .spaces/). At start it stops whatever a previous host left running and brings every
+ * Space back; at SIGTERM or SIGINT it stops taking requests, stops every app, and exits.
  */
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
-import { Accounts } from "./accounts.ts";
-import { createHostApp } from "./server.ts";
+import { createHostApp } from "./app.ts";
 
 const port = Number(process.env.HOST_PORT ?? 7861);
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 let self = `http://127.0.0.1:${port}`;
-const app = createHostApp({ dataDir, accounts: new Accounts(dataDir), selfUrl: () => self });
+const app = createHostApp({ dataDir, selfUrl: () => self });
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST_BIND ?? "0.0.0.0" }, (info) => {
   self = `http://127.0.0.1:${info.port}`;
   console.log(`Space host on ${self} (data in ${dataDir})`);
+  void app.spaces.restore((line) => console.log(line)).then(() => console.log("Space host: every Space is back."));
 });
-for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => server.close(() => process.exit(0)));
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping every Space, then exiting.`);
+    server.close(); // no new connections
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    await app.spaces.shutdown();
+    if ("closeAllConnections" in server) server.closeAllConnections(); // log streams that would never end
+    process.exit(0);
+  });
+}

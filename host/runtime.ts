@@ -1,9 +1,10 @@
 /**
- * What the host knows about each running Space: its stage (named as on Hugging Face), the
+ * What the host knows about each Space while it runs: its stage (named as on Hugging Face), the
  * revision serving, the port of its process, timestamps of each phase, and its build and run
- * logs, which can be followed live.
+ * logs, which can be followed live. `lifecycle.ts` changes it; routes only read it.
  */
 import type { ChildProcess } from "node:child_process";
+import type { SpaceCard } from "./card.ts";
 
 /** Hugging Face's Space stages. */
 export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING";
@@ -48,8 +49,9 @@ export class LogBuffer {
 /** One Space's runtime state. */
 export class SpaceRuntime {
   stage: Stage = "NO_APP_FILE";
-  /** The revision serving traffic, and the one being built. */
+  /** The revision serving traffic, the one it replaced (kept for a rollback), and the one being built. */
   sha?: string;
+  previousSha?: string;
   buildingSha?: string;
   port?: number;
   child?: ChildProcess;
@@ -61,7 +63,7 @@ export class SpaceRuntime {
   /** Put to sleep after this long without a request to the app. */
   sleepTimer?: ReturnType<typeof setTimeout>;
   /** The Space card of the revision serving (title, emoji, colours…). */
-  card?: import("./card.ts").SpaceCard;
+  card?: SpaceCard;
   /** The wake-up in progress, shared by every request that arrives meanwhile. */
   waking?: Promise<unknown>;
   readonly buildLog = new LogBuffer();
@@ -70,6 +72,11 @@ export class SpaceRuntime {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly id: string) {}
+
+  /** Whether an app of this Space is serving (possibly while a new revision builds or starts). */
+  get serving(): boolean {
+    return this.stage === "RUNNING" || this.stage === "RUNNING_BUILDING" || this.stage === "RUNNING_APP_STARTING";
+  }
 
   /** Moves to a stage and records when. */
   enter(stage: Stage): void {

@@ -3,12 +3,16 @@
  * and title, owner/name and a live status chip; the app in an iframe; Build and Container logs
  * that follow live; the files at HEAD; a link to the app's "Use via API".
  */
-import type { SpaceCard } from "./card.ts";
+import type { SpaceCard } from "../card.ts";
+import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** The page's HTML; its small script polls the runtime and follows the logs. */
-export function spacePage(id: string, card: Partial<SpaceCard>): string {
+/**
+ * The page's HTML; its small script polls the runtime and follows the logs.
+ *
+ * @example
+ * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice"))
+ */
+export function spacePage(id: string, card: Partial<SpaceCard>, user: string | undefined): string {
   const title = esc(String(card.title ?? id));
   const base = `/spaces/${id}`;
   return `<!doctype html>
@@ -26,9 +30,9 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 [hidden]{display:none!important}
 </style></head>
 <body>
-<header><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
+<header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
 <span class="chip" id="stage" role="status" aria-live="polite">…</span>
-<nav aria-label="Space"><button data-tab="app" aria-selected="true">App</button><button data-tab="logs">Logs</button><button data-tab="files">Files</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a></nav></header>
+<nav aria-label="Space"><button data-tab="app" aria-selected="true">App</button><button data-tab="logs">Logs</button><button data-tab="files">Files</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
 <main>
 <section id="app"><iframe title="${title}" src="${base}/app/"></iframe></section>
 <section id="logs" hidden><div class="tabs"><button data-log="build" aria-pressed="true">Build</button><button data-log="run" aria-pressed="false">Container</button></div><pre id="log" aria-label="Log" tabindex="0"></pre></section>
@@ -37,7 +41,7 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 <script type="module">
 const base=${JSON.stringify(base)},api=${JSON.stringify(`/api/spaces/${id}`)};
 const stage=document.getElementById("stage");
-const names={RUNNING:"Running",BUILDING:"Building",APP_STARTING:"Starting",RUNNING_BUILDING:"Running · building",RUNNING_APP_STARTING:"Running · starting",BUILD_ERROR:"Build error",RUNTIME_ERROR:"Runtime error",SLEEPING:"Sleeping",NO_APP_FILE:"No app yet"};
+const names=${JSON.stringify(STAGE_NAMES)};
 async function poll(){try{const r=await(await fetch(api+"/runtime")).json();stage.dataset.stage=r.stage;stage.textContent=names[r.stage]??r.stage;stage.title=r.errorMessage??""}catch{stage.textContent="Host unreachable"}setTimeout(poll,2000)}
 poll();
 let source;const log=document.getElementById("log");

@@ -1,31 +1,21 @@
 /** The Space host's git side with the real `git` and `git-lfs` clients, each test run with its own HOME. */
 import { serve } from "@hono/node-server";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../host/accounts.ts";
-import { stopApp } from "../host/deploy.ts";
-import { objectPath } from "../host/lfs.ts";
-import type { SpaceRuntime } from "../host/runtime.ts";
-import { createHostApp } from "../host/server.ts";
-import { hasChromium, launchBrowser } from "./browser.ts";
-import { root } from "./helpers.ts";
+import { Accounts } from "../../host/accounts.ts";
+import { createHostApp, type HostApp } from "../../host/app.ts";
+import { installedModules, installKey } from "../../host/build.ts";
+import { objectPath } from "../../host/lfs.ts";
+import type { SpaceRuntime } from "../../host/runtime.ts";
+import { hasChromium, launchBrowser } from "../browser.ts";
+import { listensOnLoopbackOnly, root } from "../helpers.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
 
-const run = promisify(execFile);
-
-function gitLfsPresent(): boolean {
-  if (existsSync("/usr/bin/git-lfs")) return true;
-  if (process.env.CI === "true") throw new Error("Host tests cannot run on CI: /usr/bin/git-lfs is missing (apt-get install git-lfs).");
-  console.warn("Skipping Space host git tests: /usr/bin/git-lfs is missing (apt-get install git-lfs)");
-  return false;
-}
-
-describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", () => {
+describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone through the Space host", () => {
   let temp: string;
   let base: string;
   let accounts: Accounts;
@@ -33,11 +23,13 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
   let server: ReturnType<typeof serve>;
   const receivePacks: (string | null)[] = []; // transfer-encoding of each push body
   let runtimes: Map<string, SpaceRuntime>;
+  let host: HostApp;
+  let quick: Awaited<ReturnType<typeof inProcessHost>> & { remote: (space: string) => string };
   let spaceDir: string; // the working copy of alice/fashion, reused by the later pushes
-  let env: NodeJS.ProcessEnv;
+  let gitTools: Awaited<ReturnType<typeof gitUser>>;
   // git with this test's own HOME and config only: never the machine's (Debian's git-lfs turns LFS on in /etc/gitconfig).
-  const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
-  const gitFails = (cwd: string, ...args: string[]) => git(cwd, ...args).then(() => "", (err: { stderr: string }) => err.stderr);
+  const git = (cwd: string, ...args: string[]) => gitTools.git(cwd, ...args);
+  const gitFails = (cwd: string, ...args: string[]) => gitTools.fails(cwd, ...args);
 
   beforeAll(async () => {
     temp = mkdtempSync(join(tmpdir(), "host-git-"));
@@ -45,8 +37,14 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     accounts = new Accounts(dataDir);
     token = accounts.createToken("alice");
     accounts.createToken("bob");
-    const app = createHostApp({ dataDir, accounts, selfUrl: () => base, readyTimeoutMs: 15_000 });
+    // Short drain and backoff so the tests do not sleep; the timings themselves are the lifecycle's.
+    const app = (host = createHostApp({ dataDir, accounts, selfUrl: () => base, readyTimeoutMs: 15_000, drainMs: 1000, crashBackoffMs: 300, stopGraceMs: 3000 }));
     runtimes = app.runtimes;
+    // This repository's own dependencies stand in for the Space's `npm ci --omit=dev` (same
+    // package-lock.json), so no test waits on a cold install; the tiny Spaces still run npm ci.
+    const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    mkdirSync(join(modules, ".."), { recursive: true });
+    symlinkSync(join(root, "node_modules"), modules, "dir");
     const fetch = (req: Request) => {
       if (req.method === "POST" && req.url.endsWith("/git-receive-pack")) receivePacks.push(req.headers.get("transfer-encoding"));
       return app.fetch(req);
@@ -54,25 +52,22 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     server = serve({ fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((r) => server.once("listening", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const home = join(temp, "home");
-    mkdirSync(home);
-    env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/false" };
-    await git(home, "config", "--global", "user.name", "Alice");
-    await git(home, "config", "--global", "user.email", "alice@example.com");
-    await git(home, "config", "--global", "init.defaultBranch", "main");
-    await git(home, "lfs", "install", "--skip-repo"); // into this HOME's .gitconfig only
+    // A second host, quick to give up and to sleep: Spaces sleep after 1.5 s without requests,
+    // and an app has 3 s to answer /config.
+    const quickData = join(temp, "quick-data");
+    const quickToken = new Accounts(quickData).createToken("alice");
+    const quickHost = await inProcessHost({ dataDir: quickData, sleepAfterMs: 1500, readyTimeoutMs: 3000, stopGraceMs: 3000 });
+    quick = { ...quickHost, remote: (space) => remoteUrl(quickHost.base, space, "alice", quickToken) };
+    gitTools = await gitUser(temp);
   });
   afterAll(async () => {
-    await Promise.all([...runtimes.values()].map((rt) => stopApp(rt.child)));
+    await host.spaces.shutdown();
+    await quick?.close();
     server.close();
     if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
   });
 
-  const remote = (space: string, user?: string, secret?: string) => {
-    const url = new URL(`${base}/spaces/${space}`);
-    if (user) (url.username = user), (url.password = secret ?? "");
-    return url.href;
-  };
+  const remote = (space: string, user?: string, secret?: string) => remoteUrl(base, space, user, secret);
 
   /** A working copy of this repository's Space: app.ts, model.onnx (through LFS), examples, the framework. */
   async function spaceRepo(): Promise<string> {
@@ -92,7 +87,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:[0-9a-f]{64}\nsize 1875856\n$/);
     const started = performance.now();
     const pushed = await git(dir, "push", remote("alice/fashion", "alice", token), "main");
-    console.log(`push → serving (cold install): ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`push → serving (seeded install): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect(pushed.stderr).toMatch(/main -> main/);
     // The build log streams back to the pusher as remote: lines, ending with the share URL.
     expect(pushed.stderr).toMatch(/remote: Building revision [0-9a-f]{12}/);
@@ -104,6 +99,8 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     expect((result.data as [{ label: string }])[0].label).toBe("Bag");
     client.close();
     expect(runtimes.get("alice/fashion")!.toJSON()).toMatchObject({ stage: "RUNNING" });
+    // Started by the host, the app listens on the loopback only: nobody reaches it past the host.
+    expect(listensOnLoopbackOnly(runtimes.get("alice/fashion")!.port!)).toBe(true);
     const oid = (await git(dir, "lfs", "ls-files", "--long")).stdout.match(/^([0-9a-f]{64}) \* model\.onnx$/m)?.[1];
     expect(oid).toBeDefined();
     expect(readFileSync(objectPath(join(temp, "data", "lfs", "alice", "fashion"), oid!))).toEqual(readFileSync(join(root, "model.onnx")));
@@ -165,7 +162,7 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     expect(pushed.stderr).toMatch(/remote: Reusing dependencies installed for this package-lock\.json/);
     expect(pushed.stderr).toContain("remote: Your Space is live");
     expect((await (await fetch(`${app}/config`)).json()).title).toBe("Fashion classifier, take 2");
-    await new Promise((r) => setTimeout(r, 6000)); // past the old revision's drain period
+    await new Promise((r) => setTimeout(r, 1500)); // past the old revision's drain period
     polling = false;
     await poller;
     client.close();
@@ -198,22 +195,15 @@ describe.skipIf(!gitLfsPresent())("git push and clone through the Space host", (
     await git(spaceDir, "commit", "--quiet", "-am", "Mend it");
   });
 
-  /** A Space with no dependencies: a node:http server that reports what it was given. */
+  /** The two files the host wants at the top of a Space (no lockfile: these never run). */
+  const spaceFiles = (dir: string) => {
+    writeFileSync(join(dir, "README.md"), "---\ntitle: files\n---\n");
+    writeFileSync(join(dir, "package.json"), "{}");
+  };
+
+  /** A tiny Space (no dependencies; it answers with what it was given), pushed to `url`. */
   async function tinySpace(name: string, url = remote(`alice/${name}`, "alice", token)): Promise<string> {
-    const dir = mkdtempSync(join(temp, `${name}-`));
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
-    writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }));
-    writeFileSync(join(dir, "README.md"), `---\ntitle: ${name}\nemoji: 🧪\nsdk: docker\napp_port: 7860\n---\n`);
-    writeFileSync(join(dir, "server.mjs"), `import http from "node:http";
-http.createServer((req, res) => {
-  if (req.url === "/crash") { res.end("bye"); setTimeout(() => process.exit(3), 10); return; }
-  res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify({ greeting: process.env.GREETING ?? null, hasKey: Boolean(process.env.API_KEY), hostSecret: process.env.HOST_ONLY_SECRET ?? null, home: process.env.HOME }));
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`);
-    await git(dir, "init", "--quiet");
-    await git(dir, "add", ".");
-    await git(dir, "commit", "--quiet", "-m", "tiny");
+    const dir = await tinySpaceRepo(git, temp, name);
     await git(dir, "push", "--quiet", url, "main");
     return dir;
   }
@@ -232,7 +222,7 @@ http.createServer((req, res) => {
     expect(listed).toEqual({ variables: { GREETING: "hello" }, secrets: ["API_KEY"] });
     expect(JSON.stringify(listed)).not.toContain("s3cret");
     expect((await set("secrets", "API_KEY", "x", accounts.createToken("bob"))).status).toBe(403);
-    expect((await fetch(`${base}/api/spaces/alice/envy/variables`)).status).toBe(404);
+    expect((await fetch(`${base}/api/spaces/alice/envy/variables`)).status).toBe(401);
     delete process.env.HOST_ONLY_SECRET;
   });
 
@@ -262,16 +252,18 @@ http.createServer((req, res) => {
   test("a Space that never answers, or cannot be installed, is a RUNTIME_ERROR or BUILD_ERROR that says why", async () => {
     // One whose app never listens, and one without a lockfile.
     const silent = mkdtempSync(join(temp, "silent2-"));
+    writeFileSync(join(silent, "README.md"), "---\ntitle: silent\n---\n");
     writeFileSync(join(silent, "package.json"), JSON.stringify({ name: "silent2", version: "1.0.0", scripts: { start: "node -e \"setInterval(() => {}, 1000)\"" } }));
     writeFileSync(join(silent, "package-lock.json"), JSON.stringify({ name: "silent2", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "silent2", version: "1.0.0" } } }));
     await git(silent, "init", "--quiet");
     await git(silent, "add", ".");
     await git(silent, "commit", "--quiet", "-m", "silent");
-    const pushed = await git(silent, "push", remote("alice/silent2", "alice", token), "main");
-    expect(pushed.stderr).toContain("remote: Deploy failed: the app did not answer /config within 15 s");
-    expect(await (await fetch(`${base}/api/spaces/alice/silent2/runtime`)).json()).toMatchObject({ stage: "RUNTIME_ERROR" });
+    const pushed = await git(silent, "push", quick.remote("alice/silent2"), "main");
+    expect(pushed.stderr).toContain("remote: Deploy failed: the app did not answer /config within 3 s");
+    expect(await (await fetch(`${quick.base}/api/spaces/alice/silent2/runtime`)).json()).toMatchObject({ stage: "RUNTIME_ERROR" });
     const nolock = mkdtempSync(join(temp, "nolock-"));
     writeFileSync(join(nolock, "package.json"), JSON.stringify({ name: "nolock", version: "1.0.0", scripts: { start: "node x.js" } }));
+    writeFileSync(join(nolock, "README.md"), "---\ntitle: nolock\n---\n");
     await git(nolock, "init", "--quiet");
     await git(nolock, "add", ".");
     await git(nolock, "commit", "--quiet", "-m", "nolock");
@@ -281,20 +273,9 @@ http.createServer((req, res) => {
   });
 
   test("an idle Space sleeps; a browser is told it is waking, an API client is held until it answers", async () => {
-    // A second host whose Spaces sleep after 1.5 s without requests.
-    const dataDir = join(temp, "sleepy-data");
-    const sleepyAccounts = new Accounts(dataDir);
-    const sleepyToken = sleepyAccounts.createToken("alice");
-    let sleepyBase = "";
-    const sleepyApp = createHostApp({ dataDir, accounts: sleepyAccounts, selfUrl: () => sleepyBase, sleepAfterMs: 1500 });
-    const sleepyServer = serve({ fetch: sleepyApp.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => sleepyServer.once("listening", r));
-    sleepyBase = `http://127.0.0.1:${(sleepyServer.address() as AddressInfo).port}`;
-    try {
-      const url = new URL(`${sleepyBase}/spaces/alice/sleepy`);
-      url.username = "alice";
-      url.password = sleepyToken;
-      await tinySpace("sleepy", url.href);
+    const { base: sleepyBase, app: sleepyApp, remote: quickRemote } = quick;
+    {
+      await tinySpace("sleepy", quickRemote("alice/sleepy"));
       const app = `${sleepyBase}/spaces/alice/sleepy/app`;
       expect((await fetch(`${app}/config`)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 2500));
@@ -308,9 +289,6 @@ http.createServer((req, res) => {
       expect(held.status).toBe(200);
       expect(await held.json()).toMatchObject({ greeting: null });
       expect(sleepyApp.runtimes.get("alice/sleepy")!.stage).toBe("RUNNING");
-    } finally {
-      await Promise.all([...sleepyApp.runtimes.values()].map((rt) => stopApp(rt.child)));
-      sleepyServer.close();
     }
   });
 
@@ -318,6 +296,7 @@ http.createServer((req, res) => {
     const dir = mkdtempSync(join(temp, "big-"));
     await git(dir, "init", "--quiet");
     writeFileSync(join(dir, "weights.dat"), randomBytes(12 * 1024 * 1024)); // not an LFS pattern: a plain blob
+    spaceFiles(dir);
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "big");
     receivePacks.length = 0;
@@ -331,7 +310,7 @@ http.createServer((req, res) => {
   test("pushing without a token, with a wrong one, or to someone else's Space is refused", async () => {
     const dir = mkdtempSync(join(temp, "refused-"));
     await git(dir, "init", "--quiet");
-    writeFileSync(join(dir, "a.txt"), "a");
+    spaceFiles(dir);
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "a");
     expect(await gitFails(dir, "push", remote("alice/refused"), "main")).toMatch(/401|Authentication failed|could not read Username/);
@@ -356,6 +335,7 @@ http.createServer((req, res) => {
     accounts.createSpace("alice", "secret-space", { private: true });
     const dir = mkdtempSync(join(temp, "private-"));
     await git(dir, "init", "--quiet");
+    spaceFiles(dir);
     writeFileSync(join(dir, "README.md"), "private");
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "p");

@@ -1,8 +1,16 @@
-/** The host's pure pieces: CGI header parsing (Go's cgi host rules) and name validation (gitea's table tests). */
+/** The host's pure pieces: CGI header parsing (Go's cgi host rules), name validation (gitea's table tests), the card, accounts, links. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
+import type { Context } from "hono";
 import { describe, expect, test } from "vitest";
-import { readCgiResponse } from "../host/cgi.ts";
-import { isValidName, parseSpaceId } from "../host/names.ts";
+import { Accounts } from "../../host/accounts.ts";
+import { readCard } from "../../host/card.ts";
+import { safeNext } from "../../host/pages/sign-in.ts";
+import { publicBase } from "../../host/public-url.ts";
+import { readCgiResponse } from "../../host/cgi.ts";
+import { isValidName, parseSpaceId } from "../../host/names.ts";
 
 const chunks = (...parts: string[]) => Readable.from(parts.map((p) => Buffer.from(p)));
 
@@ -33,5 +41,44 @@ describe("names", () => {
   ])("%j → %s", (name, ok) => expect(isValidName(name)).toBe(ok));
   test("parseSpaceId says what is wrong", () => {
     expect(() => parseSpaceId("alice", "../etc")).toThrow('Invalid Space name "../etc": use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.');
+  });
+});
+
+describe("the Space card (YAML front matter)", () => {
+  test("quotes, comments and numbers mean what YAML says", () => {
+    expect(readCard('---\ntitle: "A: B" # c\napp_port: 8080 # x\nemoji: 👟\n---\n# Demo').card).toEqual({ title: "A: B", app_port: 8080, emoji: "👟" });
+    expect(readCard("---\ntitle: 'It''s'\nshort_description: plain words # a comment\ntags:\n  - a\n  - b\n---\n").card).toMatchObject({ title: "It's", short_description: "plain words", tags: ["a", "b"], app_port: 7860 });
+  });
+  test("a bad app_port or broken YAML is reported, never silently replaced", () => {
+    expect(readCard("---\napp_port: eighty\n---\n")).toEqual({ card: { app_port: 7860 }, warning: 'app_port "eighty" is not a port number; using 7860.' });
+    expect(readCard("---\ntitle: [unclosed\n---\n").warning).toMatch(/^README\.md's front matter is not valid YAML: /);
+    expect(readCard("no front matter").card).toEqual({ app_port: 7860 });
+  });
+});
+
+describe("accounts", () => {
+  test("a token or Space another process just wrote is seen at once; the file is read again only when it changed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "accounts-"));
+    const host = new Accounts(dir);
+    const cli = new Accounts(dir); // `npm run spaces` in another process
+    const token = cli.createToken("alice");
+    expect(host.userForToken(token)).toBe("alice");
+    cli.createSpace("alice", "demo");
+    expect(host.space("alice", "demo")).toMatchObject({ owner: "alice", name: "demo", private: false });
+    expect(host.userForToken("hf_nobody")).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("links", () => {
+  const context = (url: string, headers: Record<string, string>) => ({ req: { url, header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
+  test("the public address comes from HOST_PUBLIC_URL, X-Forwarded-*, or Host — never a forged path", () => {
+    expect(publicBase(context("http://127.0.0.1:7861/x", { host: "localhost:7861" }), undefined)).toBe("http://localhost:7861");
+    expect(publicBase(context("http://127.0.0.1:7861/x", { host: "a", "x-forwarded-host": "spaces.example.com", "x-forwarded-proto": "https" }), undefined)).toBe("https://spaces.example.com");
+    expect(publicBase(context("http://127.0.0.1:7861/x", { host: 'evil.example/"><script>' }), undefined)).toBe("http://127.0.0.1:7861");
+    expect(publicBase(context("http://127.0.0.1:7861/x", {}), "https://hub.example.org/")).toBe("https://hub.example.org");
+  });
+  test("sign-in returns only to a local path", () => {
+    expect(["/spaces/alice", "//evil.example", "/\\evil.example", "https://evil.example", undefined].map(safeNext)).toEqual(["/spaces/alice", "/", "/", "/", "/"]);
   });
 });

@@ -1,0 +1,371 @@
+/**
+ * The life of each Space on this host: deploy a pushed revision (build, start, swap, drain the
+ * old one), restart it with new variables, restart it after a crash (with backoff), put it to
+ * sleep when idle and wake it on the next request — and, because a host restarts too, keep what
+ * it needs on disk (`state/<owner>/<name>.json`) to bring every Space back when it starts.
+ * Processes themselves are the supervisor's; builds are `build.ts`'s.
+ */
+import { availableParallelism } from "node:os";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import type { Accounts, SpaceRecord } from "./accounts.ts";
+import { buildRevision, collectGarbage, type BuildContext, type Freed } from "./build.ts";
+import type { SpaceCard } from "./card.ts";
+import { spacePaths } from "./repos.ts";
+import { SpaceRuntime } from "./runtime.ts";
+import { Supervisor } from "./supervisor.ts";
+
+/** Timings and limits of {@link Lifecycle}; tests shorten them. */
+export interface LifecycleOptions {
+  /** SPACES_DATA. */
+  dataDir: string;
+  /** How long a starting app may take to answer /config (default 120 s). */
+  readyTimeoutMs?: number;
+  /** How long a replaced revision keeps serving the calls already queued on it (default 5 s). */
+  drainMs?: number;
+  /** The first crash restart waits this long, the next twice as long (default 1 s). */
+  crashBackoffMs?: number;
+  /** A Space sleeps after this long without requests (default SPACE_SLEEP_AFTER seconds, or 48 h as on HF's free tier). */
+  sleepAfterMs?: number;
+  /** Between SIGTERM and SIGKILL when an app is stopped (default 10 s). */
+  stopGraceMs?: number;
+  /** How many Spaces start at once when the host starts (default: the number of cores). */
+  startConcurrency?: number;
+}
+
+/** What survives a host restart, per Space. */
+interface SavedState {
+  sha?: string;
+  previous?: string;
+  building?: string;
+  sleeping?: boolean;
+  card?: SpaceCard;
+}
+
+/** A crash within this window counts towards the limit; the third is a RUNTIME_ERROR. */
+const CRASH_LIMIT = 3;
+const CRASH_WINDOW_MS = 60_000;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  }));
+}
+
+/**
+ * @example
+ * const spaces = new Lifecycle(accounts, { dataDir: ".spaces" });
+ * await spaces.restore(console.log);            // at host start: every Space back at its last good revision
+ * const problem = await spaces.deploy(space, sha); // after a push
+ * await spaces.shutdown();                      // at SIGTERM: no app outlives the host
+ */
+export class Lifecycle {
+  readonly runtimes = new Map<string, SpaceRuntime>();
+  readonly supervisor: Supervisor;
+  private readonly options: Required<LifecycleOptions>;
+  private closed = false;
+
+  constructor(
+    private readonly accounts: Accounts,
+    options: LifecycleOptions,
+  ) {
+    this.options = {
+      readyTimeoutMs: 120_000,
+      drainMs: 5_000,
+      crashBackoffMs: 1_000,
+      sleepAfterMs: Number(process.env.SPACE_SLEEP_AFTER ?? 48 * 3600) * 1000,
+      stopGraceMs: 10_000,
+      startConcurrency: availableParallelism(),
+      ...options,
+    };
+    this.supervisor = new Supervisor(join(options.dataDir, "run"), this.options.stopGraceMs);
+  }
+
+  /** The runtime of `id` ("owner/name"), made on first use. */
+  runtime(id: string): SpaceRuntime {
+    let rt = this.runtimes.get(id);
+    if (!rt) this.runtimes.set(id, (rt = new SpaceRuntime(id)));
+    return rt;
+  }
+
+  private paths(space: SpaceRecord) {
+    return spacePaths(this.options.dataDir, space.owner, space.name);
+  }
+
+  private buildContext(space: SpaceRecord): BuildContext {
+    const paths = this.paths(space);
+    return { repo: paths.repo, lfs: paths.lfs, builds: paths.builds, cacheDir: join(this.options.dataDir, "cache") };
+  }
+
+  private save(space: SpaceRecord, rt: SpaceRuntime): void {
+    const file = this.paths(space).state;
+    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", card: rt.card };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.partial`, JSON.stringify(state));
+    renameSync(`${file}.partial`, file);
+  }
+
+  private load(space: SpaceRecord): SavedState {
+    try {
+      return JSON.parse(readFileSync(this.paths(space).state, "utf8")) as SavedState;
+    } catch {
+      return {};
+    }
+  }
+
+  /** Postpones a Space's sleep: each request to its app, and each deploy, counts as activity. */
+  touch(space: SpaceRecord, rt: SpaceRuntime): void {
+    clearTimeout(rt.sleepTimer);
+    rt.sleepTimer = setTimeout(() => void this.sleep(space, rt), this.options.sleepAfterMs);
+    rt.sleepTimer.unref();
+  }
+
+  /**
+   * Builds and starts `sha`, then swaps it in; one deploy at a time per Space. Logs go to the
+   * runtime's build log, which the push streams back.
+   *
+   * @returns the error message on failure (the previous revision keeps serving), or undefined.
+   */
+  deploy(space: SpaceRecord, sha: string): Promise<string | undefined> {
+    const rt = this.runtime(`${space.owner}/${space.name}`);
+    return rt.serialize(async () => {
+      const log = (s: string) => rt.buildLog.push(s);
+      const wasServing = rt.serving;
+      rt.buildLog.clear();
+      rt.buildingSha = sha;
+      rt.enter(wasServing ? "RUNNING_BUILDING" : "BUILDING");
+      this.save(space, rt);
+      try {
+        log(`Building revision ${sha.slice(0, 12)}\n`);
+        const { card } = await buildRevision(this.buildContext(space), sha, log);
+        rt.card = card;
+        rt.crashes = []; // a new revision starts with a clean record
+      } catch (err) {
+        const message = (err as Error).message;
+        log(`Build failed: ${message}\n`);
+        rt.errorMessage = message;
+        rt.buildingSha = undefined;
+        rt.enter(wasServing ? "RUNNING" : "BUILD_ERROR");
+        this.save(space, rt);
+        return message;
+      }
+      const problem = await this.start(space, rt, sha, log);
+      rt.buildingSha = undefined;
+      this.save(space, rt);
+      if (!problem) {
+        this.touch(space, rt);
+        void this.gc().catch((err) => rt.runLog.push(`Space host: clean-up failed: ${(err as Error).message}`));
+      }
+      return problem;
+    });
+  }
+
+  /** Starts the serving revision again (after its variables or secrets changed, or to wake it). */
+  restart(space: SpaceRecord): Promise<string | undefined> {
+    const rt = this.runtime(`${space.owner}/${space.name}`);
+    return rt.serialize(async () => {
+      if (!rt.sha) return "nothing to restart: the Space never ran";
+      const problem = await this.start(space, rt, rt.sha, (s) => rt.runLog.push(s));
+      this.save(space, rt);
+      if (!problem) this.touch(space, rt);
+      return problem;
+    });
+  }
+
+  /** Wakes a sleeping Space; every request that arrives meanwhile shares the same wake-up. */
+  wake(space: SpaceRecord, rt: SpaceRuntime): Promise<unknown> {
+    if (rt.stage === "SLEEPING" && !rt.waking) {
+      rt.runLog.push("Space host: waking up.");
+      rt.waking = this.restart(space).finally(() => (rt.waking = undefined));
+    }
+    return rt.waking ?? Promise.resolve();
+  }
+
+  /** Stops an idle Space's app; the next request wakes it. */
+  private async sleep(space: SpaceRecord, rt: SpaceRuntime): Promise<void> {
+    if (rt.stage !== "RUNNING") return;
+    const child = rt.child;
+    rt.port = undefined;
+    rt.child = undefined;
+    rt.enter("SLEEPING");
+    this.save(space, rt);
+    rt.runLog.push("Space host: no requests for a while; sleeping until the next one.");
+    await this.supervisor.stop(child);
+  }
+
+  /** Starts `sha`'s build with the Space's current environment, waits for /config, swaps it in. */
+  private async start(space: SpaceRecord, rt: SpaceRuntime, sha: string, log: (s: string) => void): Promise<string | undefined> {
+    if (this.closed) return "the host is shutting down";
+    const wasServing = rt.serving;
+    rt.enter(wasServing ? "RUNNING_APP_STARTING" : "APP_STARTING");
+    const port = await freePort();
+    const paths = this.paths(space);
+    log(`Starting: npm start (PORT=${port})\n`);
+    // A clean environment: the host's own variables never reach the app, only the Space's.
+    const env = {
+      PATH: process.env.PATH,
+      HOME: join(paths.builds, sha),
+      PORT: String(port),
+      // Reachable only through the host, which checks who may call a private Space.
+      GRADIO_SERVER_NAME: "127.0.0.1",
+      ROOT_PATH: `/spaces/${space.owner}/${space.name}/app`,
+      NODE_ENV: "production",
+      npm_config_update_notifier: "false",
+      // Hugging Face's built-in variables.
+      SPACE_ID: `${space.owner}/${space.name}`,
+      SPACE_AUTHOR_NAME: space.owner,
+      SPACE_REPO_NAME: space.name,
+      SPACE_TITLE: String(rt.card?.title ?? space.name),
+      // Uploads outlive a revision: a call may upload to the old app and join on the new one.
+      GRADIO_TEMP_DIR: paths.uploads,
+      // The Space's own data (its monitor, its review queue) outlives revisions too.
+      SPACE_DATA_DIR: paths.data,
+      ...space.variables,
+      ...space.secrets,
+    };
+    mkdirSync(paths.data, { recursive: true });
+    const child = this.supervisor.spawn("npm", ["start"], { cwd: join(paths.builds, sha), env }, { space: rt.id, sha, port });
+    const output = (d: Buffer) => {
+      rt.runLog.push(d.toString());
+      if (rt.child !== child) log(d.toString()); // while starting, the pusher sees the app's output too
+    };
+    child.stdout!.on("data", output);
+    child.stderr!.on("data", output);
+    const exited = new Promise<string>((resolve) => {
+      child.once("exit", (code, signal) => resolve(`the app exited (${signal ?? `code ${code}`}) before answering /config`));
+      child.once("error", (err) => resolve(`the app could not start: ${err.message}`));
+    });
+    const timeout = this.options.readyTimeoutMs;
+    const ready = (async () => {
+      const deadline = Date.now() + timeout;
+      while (Date.now() < deadline && child.exitCode === null) {
+        if (await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok, () => false)) return undefined;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return `the app did not answer /config within ${timeout / 1000} s`;
+    })();
+    const problem = await Promise.race([ready, exited]);
+    if (problem) {
+      await this.supervisor.stop(child);
+      log(`Start failed: ${problem}\nLast lines:\n${rt.runLog.tail(20).join("\n")}\n`);
+      rt.errorMessage = problem;
+      rt.enter(wasServing ? "RUNNING" : "RUNTIME_ERROR");
+      return problem;
+    }
+    const previous = rt.child;
+    const previousPort = rt.port;
+    if (rt.sha && rt.sha !== sha) rt.previousSha = rt.sha;
+    rt.child = child;
+    rt.port = port;
+    rt.sha = sha;
+    rt.errorMessage = undefined;
+    rt.enter("RUNNING");
+    log(`Running revision ${sha.slice(0, 12)}\n`);
+    child.once("exit", (code, signal) => {
+      if (rt.child === child && !this.supervisor.isStopping(child)) void this.crashed(space, rt, `the app exited (${signal ?? `code ${code}`})`);
+    });
+    // New calls go to the new app now; calls already queued on the old one finish there (their
+    // streams are routed to it by session), then it stops.
+    if (previous) {
+      setTimeout(() => {
+        void this.supervisor.stop(previous).then(() => {
+          for (const [session, p] of rt.sessions) if (p === previousPort) rt.sessions.delete(session);
+        });
+      }, this.options.drainMs).unref();
+    }
+    return undefined;
+  }
+
+  /** Crash restarts: backoff, 2 × backoff; a third crash within a minute is a RUNTIME_ERROR. */
+  private async crashed(space: SpaceRecord, rt: SpaceRuntime, why: string): Promise<void> {
+    const now = Date.now();
+    rt.crashes = rt.crashes.filter((t) => now - t < CRASH_WINDOW_MS).concat(now);
+    rt.runLog.push(`Space host: ${why}.`);
+    rt.port = undefined; // nothing serves until it is back
+    rt.child = undefined;
+    if (this.closed) return;
+    if (rt.crashes.length >= CRASH_LIMIT) {
+      rt.errorMessage = `${why}; it crashed ${rt.crashes.length} times within a minute. Last log lines:\n${rt.runLog.tail(20).join("\n")}`;
+      rt.enter("RUNTIME_ERROR");
+      return;
+    }
+    const delay = this.options.crashBackoffMs * 2 ** (rt.crashes.length - 1);
+    rt.runLog.push(`Space host: restarting in ${delay / 1000} s.`);
+    rt.enter("APP_STARTING");
+    await new Promise((r) => setTimeout(r, delay));
+    if (rt.stage !== "APP_STARTING" || rt.child) return; // a deploy took over meanwhile
+    await rt.serialize(() => this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s)));
+  }
+
+  /**
+   * Brings every Space back after the host starts: first stops whatever a previous host left
+   * running, then starts each Space at its last good revision (rebuilding it if its folder is
+   * gone), a few at a time; a Space that was asleep stays asleep until its next request.
+   */
+  async restore(log: (line: string) => void): Promise<void> {
+    const reaped = await this.supervisor.reapLeftovers(log);
+    if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);
+    const toStart: [SpaceRecord, SpaceRuntime][] = [];
+    for (const space of this.accounts.spaces()) {
+      const saved = this.load(space);
+      if (!saved.sha) continue;
+      const rt = this.runtime(`${space.owner}/${space.name}`);
+      Object.assign(rt, { sha: saved.sha, previousSha: saved.previous, card: saved.card });
+      if (saved.sleeping) rt.enter("SLEEPING");
+      else toStart.push([space, rt]);
+    }
+    await bounded(toStart, this.options.startConcurrency, async ([space, rt]) => {
+      const problem = await rt.serialize(async () => {
+        if (!existsSync(join(this.paths(space).builds, rt.sha!, "node_modules"))) {
+          rt.runLog.push(`Space host: rebuilding ${rt.sha!.slice(0, 12)}, whose build folder is gone.`);
+          await buildRevision(this.buildContext(space), rt.sha!, (s) => rt.buildLog.push(s));
+        }
+        return this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s));
+      }).catch((err: Error) => err.message);
+      if (problem) log(`Space host: ${rt.id} did not come back: ${problem}`);
+      else this.touch(space, rt);
+    });
+  }
+
+  /** Stops every app (SIGTERM, then SIGKILL after the grace period); nothing outlives the host. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const rt of this.runtimes.values()) clearTimeout(rt.sleepTimer);
+    await this.supervisor.stopAll();
+  }
+
+  /**
+   * Removes builds no Space uses (keeping, per Space, the revision serving, the previous one and
+   * one being built) and the installed dependencies only they used.
+   */
+  gc(): Promise<Freed> {
+    const keep = new Map<string, Set<string>>();
+    for (const space of this.accounts.spaces()) {
+      const id = `${space.owner}/${space.name}`;
+      const rt = this.runtimes.get(id);
+      const saved = this.load(space);
+      const shas = [rt?.sha, rt?.previousSha, rt?.buildingSha, saved.sha, saved.previous, saved.building].filter((s): s is string => Boolean(s));
+      keep.set(id, new Set(shas));
+    }
+    return collectGarbage(this.options.dataDir, keep);
+  }
+}
+
+/**
+ * The clean-up `npm run spaces -- gc` runs from another process: what to keep comes from each
+ * Space's saved state, which the host writes before it builds and after it swaps.
+ */
+export function gcFromState(accounts: Accounts, dataDir: string): Promise<Freed> {
+  return new Lifecycle(accounts, { dataDir }).gc();
+}

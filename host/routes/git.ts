@@ -1,0 +1,41 @@
+/**
+ * git smart HTTP under /spaces/<owner>/<name>(.git): clone and fetch for whoever may read the
+ * Space, push for its owner (creating it on the first push, as Hugging Face does). The real
+ * `git http-backend` does the work; the hooks it runs find their way back to the host through
+ * the environment given here.
+ */
+import { Hono, type Context } from "hono";
+import { readable, writable, type HostEnv } from "../auth.ts";
+import { HostError } from "../errors.ts";
+import { gitHttpBackend } from "../git-backend.ts";
+import { publicBase } from "../public-url.ts";
+import { ensureRepo, spacePaths } from "../repos.ts";
+import { repoParams, type HostDeps } from "./deps.ts";
+
+/** The git routes. */
+export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
+  const app = new Hono<HostEnv>();
+  const serve = async (c: Context<HostEnv>, rest: string, writes: boolean) => {
+    const { owner, name } = repoParams((n) => c.req.param(n));
+    const space = writes ? writable(deps.accounts, c, owner, name, { create: true }) : readable(deps.accounts, c, owner, name, true);
+    const paths = spacePaths(deps.dataDir, space.owner, space.name);
+    await ensureRepo(paths);
+    const env = {
+      SPACE_HOOK_URL: `${deps.selfUrl()}/_internal/deploy`,
+      SPACE_HOOK_TOKEN: deps.hookToken,
+      SPACE_ID: `${space.owner}/${space.name}`,
+      // The share URL the pusher is shown is built from the address they pushed to.
+      SPACE_PUBLIC_URL: publicBase(c),
+    };
+    return gitHttpBackend(c.req.raw, { projectRoot: `${deps.dataDir}/repos`, pathInfo: `/${space.owner}/${space.name}.git/${rest}`, remoteUser: c.var.user, env });
+  };
+  app.get("/spaces/:owner/:repo/info/refs", (c) => {
+    const service = c.req.query("service");
+    if (service !== "git-upload-pack" && service !== "git-receive-pack") throw new HostError(400, "Only smart HTTP is served: ask for info/refs?service=git-upload-pack or git-receive-pack.");
+    return serve(c, "info/refs", service === "git-receive-pack");
+  });
+  app.get("/spaces/:owner/:repo/HEAD", (c) => serve(c, "HEAD", false));
+  app.post("/spaces/:owner/:repo/git-upload-pack", (c) => serve(c, "git-upload-pack", false));
+  app.post("/spaces/:owner/:repo/git-receive-pack", (c) => serve(c, "git-receive-pack", true));
+  return app;
+}

@@ -1,0 +1,44 @@
+/**
+ * The post-receive hook's way in: after a push to main, `host/hook.ts` posts the updated refs
+ * here with this process's hook token, and the deploy's build log streams back as the response,
+ * which git shows the pusher as `remote:` lines, ending with the share URL.
+ */
+import { Hono } from "hono";
+import { timingSafeEqual } from "node:crypto";
+import type { HostEnv } from "../auth.ts";
+import { HostError } from "../errors.ts";
+import type { HostDeps } from "./deps.ts";
+
+/** The /_internal routes. */
+export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
+  const app = new Hono<HostEnv>();
+  app.post("/_internal/deploy", async (c) => {
+    const sent = Buffer.from(c.req.header("authorization") ?? "");
+    const expected = Buffer.from(`Bearer ${deps.hookToken}`);
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new HostError(403, "Not for you.");
+    const { space: id = "", updates = "", publicUrl } = (await c.req.json().catch(() => ({}))) as { space?: string; updates?: string; publicUrl?: string };
+    const [owner = "", name = ""] = id.split("/");
+    const space = deps.accounts.space(owner, name);
+    if (!space) throw new HostError(404, `No Space ${id}.`);
+    const sha = updates
+      .split("\n")
+      .map((l) => l.trim().split(" "))
+      .find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
+    if (!sha) return c.text("Nothing to deploy: only pushes to main are built.\n");
+    const rt = deps.spaces.runtime(id);
+    const encoder = new TextEncoder();
+    const share = `${(publicUrl || deps.selfUrl()).replace(/\/+$/, "")}/spaces/${id}`;
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+        const stop = rt.buildLog.follow((line) => send(line.data));
+        const problem = await deps.spaces.deploy(space, sha);
+        stop();
+        send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`);
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  });
+  return app;
+}

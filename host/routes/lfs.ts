@@ -1,0 +1,60 @@
+/**
+ * The Git LFS routes under /spaces/<owner>/<name>.git/info/lfs: the batch API, PUT and GET of
+ * objects, and verify. Uploads need the owner's token; downloads follow the Space's visibility.
+ */
+import { Hono, type Context } from "hono";
+import { readable, writable, type HostEnv } from "../auth.ts";
+import { HostError, LFS_TYPE } from "../errors.ts";
+import { batch, hasObject, readObject, storeObject } from "../lfs.ts";
+import { publicBase } from "../public-url.ts";
+import { spacePaths } from "../repos.ts";
+import { repoParams, type HostDeps } from "./deps.ts";
+
+/** The LFS routes. */
+export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
+  const app = new Hono<HostEnv>();
+  const base = "/spaces/:owner/:repo/info/lfs";
+  const space = (c: Context<HostEnv>, writes: boolean) => {
+    const { owner, name } = repoParams((n) => c.req.param(n));
+    const record = writes ? writable(deps.accounts, c, owner, name, { create: true }) : readable(deps.accounts, c, owner, name, true);
+    return { record, objects: spacePaths(deps.dataDir, record.owner, record.name).lfs };
+  };
+  const json = async (c: Context<HostEnv>) => {
+    try {
+      return JSON.parse(await c.req.text()) as unknown;
+    } catch {
+      throw new HostError(400, "The request body is not valid JSON.");
+    }
+  };
+  const lfsJson = (c: Context, body: unknown) => c.json(body, 200, { "content-type": LFS_TYPE });
+
+  app.post(`${base}/objects/batch`, async (c) => {
+    const body = await json(c);
+    const { record, objects } = space(c, (body as { operation?: unknown } | null)?.operation === "upload");
+    const href = `${publicBase(c)}/spaces/${record.owner}/${record.name}.git/info/lfs`;
+    const auth: Record<string, string> = c.req.header("authorization") ? { Authorization: c.req.header("authorization")! } : {};
+    return lfsJson(c, await batch(body, objects, href, auth, deps.maxFileBytes));
+  });
+  app.put(`${base}/objects/:oid`, async (c) => {
+    const { objects } = space(c, true);
+    const length = c.req.header("content-length");
+    await storeObject(objects, c.req.param("oid"), c.req.raw.body, { size: length === undefined ? undefined : Number(length), maxBytes: deps.maxFileBytes });
+    return c.body(null, 200);
+  });
+  app.get(`${base}/objects/:oid`, async (c) => {
+    const { objects } = space(c, false);
+    const found = await readObject(objects, c.req.param("oid"));
+    if (!found) throw new HostError(404, `Object ${c.req.param("oid").slice(0, 80)} does not exist on this Space.`);
+    return c.body(found.stream, 200, { "content-type": "application/octet-stream", "content-length": String(found.size) });
+  });
+  app.post(`${base}/verify`, async (c) => {
+    const { oid, size } = ((await json(c)) ?? {}) as { oid?: unknown; size?: unknown };
+    const { objects } = space(c, true);
+    if (typeof oid !== "string" || !(await hasObject(objects, oid, size))) throw new HostError(404, `Object ${String(oid).slice(0, 80)} is not stored with size ${String(size)}.`);
+    return lfsJson(c, { message: "ok" });
+  });
+  app.all(`${base}/*`, (c) => {
+    throw new HostError(404, `Not an LFS route: ${c.req.method} ${c.req.path}`);
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+/**
+ * The host's pages: the front door (`/`), an owner's Spaces (`/spaces/<owner>`), sign-in and
+ * sign-out, and each Space's page (`/spaces/<owner>/<name>`) with its app in an iframe.
+ */
+import { Hono, type Context } from "hono";
+import { canRead, checkNames, formGuard, readable, signIn, signOut, type HostEnv } from "../auth.ts";
+import { HostError } from "../errors.ts";
+import { spacesPage, type SpaceSummary } from "../pages/home.ts";
+import { safeNext, signInPage } from "../pages/sign-in.ts";
+import { spacePage } from "../pages/space.ts";
+import { publicBase } from "../public-url.ts";
+import type { HostDeps } from "./deps.ts";
+
+/** The page routes. */
+export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
+  const app = new Hono<HostEnv>();
+  const { accounts, spaces } = deps;
+
+  /** The Spaces this visitor may see, newest first, optionally of one owner. */
+  const visible = (c: Context<HostEnv>, owner?: string): SpaceSummary[] =>
+    accounts
+      .spaces()
+      .filter((s) => canRead(c.var.user, s) && (owner === undefined || s.owner === owner))
+      .map((s) => {
+        const id = `${s.owner}/${s.name}`;
+        const rt = spaces.runtimes.get(id);
+        return { id, private: s.private, stage: rt?.stage ?? "NO_APP_FILE", card: rt?.card ?? {} };
+      });
+  const list = (c: Context<HostEnv>, heading: string, owner?: string) =>
+    c.html(spacesPage({ heading, spaces: visible(c, owner), search: (c.req.query("search") ?? "").slice(0, 200), user: c.var.user, here: c.req.path, origin: publicBase(c) }));
+
+  app.get("/", (c) => list(c, "Spaces"));
+  app.get("/spaces", (c) => c.redirect("/", 301));
+  app.get("/spaces/:owner", (c) => {
+    const owner = c.req.param("owner");
+    checkNames(owner, "x");
+    return list(c, `${owner}'s Spaces`, owner);
+  });
+
+  app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")) })));
+  app.post("/login", formGuard(), async (c) => {
+    const form = await c.req.parseBody();
+    const [user, token, next] = [form.user, form.token, form.next].map((v) => (typeof v === "string" ? v : ""));
+    try {
+      await signIn(c, accounts, deps.sessionKey, user!.trim(), token!.trim());
+    } catch (err) {
+      if (!(err instanceof HostError)) throw err;
+      return c.html(signInPage({ next: safeNext(next), error: err.message, user }), err.status);
+    }
+    return c.redirect(safeNext(next), 303);
+  });
+  app.post("/logout", formGuard(), (c) => {
+    signOut(c);
+    return c.redirect("/", 303);
+  });
+
+  app.get("/spaces/:owner/:name", (c) => {
+    const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
+    const id = `${space.owner}/${space.name}`;
+    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user));
+  });
+  return app;
+}

@@ -1,0 +1,106 @@
+/**
+ * What the Space host tests share: git with a HOME of its own (never the machine's config:
+ * Debian's git-lfs turns LFS on in /etc/gitconfig), tiny Spaces with no dependencies, and a
+ * host running in this process or as its own process (`npm run host`'s entry).
+ */
+import { serve } from "@hono/node-server";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
+import { root } from "../helpers.ts";
+
+const run = promisify(execFile);
+
+/** Whether git-lfs is here; on CI its absence fails the run instead of skipping. */
+export function gitLfsPresent(what: string): boolean {
+  if (existsSync("/usr/bin/git-lfs")) return true;
+  if (process.env.CI === "true") throw new Error(`${what} cannot run on CI: /usr/bin/git-lfs is missing (apt-get install git-lfs).`);
+  console.warn(`Skipping ${what}: /usr/bin/git-lfs is missing (apt-get install git-lfs)`);
+  return false;
+}
+
+/** git with its own HOME and config, as a new user on a clean machine has it. */
+export async function gitUser(temp: string) {
+  const home = join(temp, "home");
+  mkdirSync(home, { recursive: true });
+  const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/false" };
+  const git = (cwd: string, ...args: string[]) => run("git", args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+  await git(home, "config", "--global", "user.name", "Alice");
+  await git(home, "config", "--global", "user.email", "alice@example.com");
+  await git(home, "config", "--global", "init.defaultBranch", "main");
+  await git(home, "lfs", "install", "--skip-repo"); // into this HOME's .gitconfig only
+  const fails = (cwd: string, ...args: string[]) => git(cwd, ...args).then(() => "", (err: { stderr: string }) => err.stderr);
+  return { git, fails, env };
+}
+
+/** A remote URL with credentials in it, as git takes them. */
+export const remoteUrl = (base: string, space: string, user?: string, token?: string) => {
+  const url = new URL(`${base}/spaces/${space}`);
+  if (user) (url.username = user), (url.password = token ?? "");
+  return url.href;
+};
+
+/**
+ * A committed Space with no dependencies: a node:http server that answers every path with what
+ * it was given (headers, some environment), and exits on /crash.
+ */
+export async function tinySpaceRepo(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string, name: string): Promise<string> {
+  const dir = mkdtempSync(join(temp, `${name}-`));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
+  writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }));
+  writeFileSync(join(dir, "README.md"), `---\ntitle: ${name}\nemoji: 🧪\nsdk: docker\napp_port: 7860\nshort_description: A tiny test Space # not part of it\n---\n`);
+  writeFileSync(join(dir, "server.mjs"), `import http from "node:http";
+http.createServer((req, res) => {
+  if (req.url === "/crash") { res.end("bye"); setTimeout(() => process.exit(3), 10); return; }
+  res.setHeader("content-type", "application/json");
+  const env = Object.fromEntries(["GREETING", "GRADIO_SERVER_NAME", "SPACE_ID", "SPACE_DATA_DIR", "HOST_ONLY_SECRET"].map((k) => [k, process.env[k] ?? null]));
+  res.end(JSON.stringify({ greeting: process.env.GREETING ?? null, hasKey: Boolean(process.env.API_KEY), hostSecret: process.env.HOST_ONLY_SECRET ?? null, home: process.env.HOME, url: req.url, headers: req.headers, env, envKeys: Object.keys(process.env) }));
+}).listen(Number(process.env.PORT), process.env.GRADIO_SERVER_NAME || "0.0.0.0");
+`);
+  await git(dir, "init", "--quiet");
+  await git(dir, "add", ".");
+  await git(dir, "commit", "--quiet", "-m", name);
+  return dir;
+}
+
+/** A host in this process, listening on a free loopback port. */
+export async function inProcessHost(options: Omit<HostOptions, "selfUrl">): Promise<{ base: string; app: HostApp; close: () => Promise<void> }> {
+  let base = "";
+  const app = createHostApp({ ...options, selfUrl: () => base });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((r) => server.once("listening", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, app, close: async () => (await app.spaces.shutdown(), void server.close()) };
+}
+
+/** `npm run host` as its own process (its entry file, with tsx), on a free port. */
+export async function hostProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ base: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "host", "main.ts")], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SPACES_DATA: dataDir, HOST_PORT: "0", HOST_BIND: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const deadline = Date.now() + 20_000;
+  while (!/Space host on (http:\/\/\S+)/.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the host did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { base: output.match(/Space host on (http:\/\/\S+)/)![1]!, child, output: () => output, exited };
+}
+
+/** Polls `check` every 50 ms until it is true or `ms` passed. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
