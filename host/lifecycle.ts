@@ -314,8 +314,7 @@ export class Lifecycle {
    * gone), a few at a time; a Space that was asleep stays asleep until its next request.
    */
   async restore(log: (line: string) => void): Promise<void> {
-    const reaped = await this.supervisor.reapLeftovers(log);
-    if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);
+    // Known at once, so requests meanwhile get "starting" (503 + Retry-After), not "no app".
     const toStart: [SpaceRecord, SpaceRuntime][] = [];
     for (const space of this.accounts.spaces()) {
       const saved = this.load(space);
@@ -323,8 +322,10 @@ export class Lifecycle {
       const rt = this.runtime(`${space.owner}/${space.name}`);
       Object.assign(rt, { sha: saved.sha, previousSha: saved.previous, card: saved.card });
       if (saved.sleeping) rt.enter("SLEEPING");
-      else toStart.push([space, rt]);
+      else rt.enter("APP_STARTING"), toStart.push([space, rt]);
     }
+    const reaped = await this.supervisor.reapLeftovers(log);
+    if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);
     await bounded(toStart, this.options.startConcurrency, async ([space, rt]) => {
       const problem = await rt.serialize(async () => {
         if (!existsSync(join(this.paths(space).builds, rt.sha!, "node_modules"))) {
