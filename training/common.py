@@ -94,12 +94,27 @@ def _conv(x, w, b, pads, strides, group):
     return y + (b.reshape(1, -1, 1, 1) if b is not None else 0)
 
 
-def run_onnx_numpy(model, x):
-    """Evaluate a simple ONNX graph (Conv/BN/Relu/MaxPool/Flatten/Gemm/...) on x."""
+def _gemm(i, a):
+    """Gemm for numpy arrays or torch tensors (both have .T and @)."""
+    A = i[0].T if a.get("transA", 0) else i[0]
+    B = i[1].T if a.get("transB", 0) else i[1]
+    y = a.get("alpha", 1.0) * A @ B
+    if len(i) > 2 and i[2] is not None:
+        y = y + a.get("beta", 1.0) * i[2]
+    return y
+
+
+def run_onnx_numpy(model, x, outputs=None):
+    """Evaluate a simple ONNX graph (Conv/BN/Relu/MaxPool/Flatten/Gemm/...) on x.
+
+    Returns the graph outputs, or the tensors named in `outputs` (any node output)."""
     import onnx.numpy_helper as nh
     env = {t.name: nh.to_array(t).astype(np.float32) for t in model.graph.initializer}
     env[model.graph.input[0].name] = x.astype(np.float32)
     for n in model.graph.node:
+        if n.op_type == "Constant":
+            env[n.output[0]] = nh.to_array(_attrs(n)["value"]).astype(np.float32)
+            continue
         a, i = _attrs(n), [env[k] if k else None for k in n.input]
         op = n.op_type
         if op == "Conv":
@@ -116,24 +131,191 @@ def run_onnx_numpy(model, x):
         elif op == "MaxPool":
             from numpy.lib.stride_tricks import sliding_window_view
             k, st = a["kernel_shape"], a.get("strides", a["kernel_shape"])
-            assert not any(a.get("pads", [0])), "padded MaxPool not supported"
-            y = sliding_window_view(i[0], k, axis=(2, 3))[:, :, ::st[0], ::st[1]].max(axis=(-2, -1))
+            p = a.get("pads", [0] * 4)
+            xp = np.pad(i[0], ((0, 0), (0, 0), (p[0], p[2]), (p[1], p[3])), constant_values=-np.inf)
+            y = sliding_window_view(xp, k, axis=(2, 3))[:, :, ::st[0], ::st[1]].max(axis=(-2, -1))
+        elif op in ("Identity", "Dropout"):
+            y = i[0]
+        elif op == "GlobalMaxPool":
+            y = i[0].max(axis=(2, 3), keepdims=True)
+        elif op == "Concat":
+            y = np.concatenate([t for t in i if t is not None], axis=a["axis"])
+        elif op == "Reshape":
+            shape = [d if d != 0 else i[0].shape[j] for j, d in enumerate(i[1].astype(np.int64))]
+            y = i[0].reshape(shape)
         elif op == "GlobalAveragePool":
             y = i[0].mean(axis=(2, 3), keepdims=True)
         elif op == "Flatten":
             ax = a.get("axis", 1)
             y = i[0].reshape(int(np.prod(i[0].shape[:ax])), -1)
         elif op == "Gemm":
-            A = i[0].T if a.get("transA", 0) else i[0]
-            B = i[1].T if a.get("transB", 0) else i[1]
-            y = a.get("alpha", 1.0) * A @ B
-            if len(i) > 2 and i[2] is not None:
-                y = y + a.get("beta", 1.0) * i[2]
+            y = _gemm(i, a)
         elif op == "Softmax":
             ax = a.get("axis", -1)
             e = np.exp(i[0] - i[0].max(axis=ax, keepdims=True))
             y = e / e.sum(axis=ax, keepdims=True)
+        elif op in _BINARY:
+            y = _BINARY[op](i[0], i[1])
+        elif op in _REDUCE:
+            axes = tuple(int(v) for v in (a["axes"] if "axes" in a else i[1]))
+            y = _REDUCE[op](i[0].astype(np.float64), axes, bool(a.get("keepdims", 1)))
+        elif op in ("Sqrt", "Sigmoid", "Exp", "Log"):
+            y = {"Sqrt": np.sqrt, "Exp": np.exp, "Log": np.log,
+                 "Sigmoid": lambda v: 1 / (1 + np.exp(-v))}[op](i[0])
         else:
             raise NotImplementedError(op)
         env[n.output[0]] = y.astype(np.float32)
-    return [env[o.name] for o in model.graph.output]
+    return [env[o] for o in (outputs or [o.name for o in model.graph.output])]
+
+
+def _logsumexp(x, axes, keep):
+    mx = x.max(axis=axes, keepdims=True)
+    y = mx + np.log(np.exp(x - mx).sum(axis=axes, keepdims=True))
+    return y if keep else y.squeeze(axes)
+
+
+_REDUCE = {"ReduceMin": lambda x, ax, k: x.min(axis=ax, keepdims=k),
+           "ReduceMax": lambda x, ax, k: x.max(axis=ax, keepdims=k),
+           "ReduceSum": lambda x, ax, k: x.sum(axis=ax, keepdims=k),
+           "ReduceSumSquare": lambda x, ax, k: (x * x).sum(axis=ax, keepdims=k),
+           "ReduceLogSumExp": _logsumexp}
+_BINARY = {"MatMul": np.matmul, "Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
+           "Div": np.divide, "Max": np.maximum, "Min": np.minimum}
+
+
+def run_onnx_torch(model, x, outputs=None, batch_size=1000):
+    """The same evaluator with torch ops (much faster; for fitting on 60k images)."""
+    import torch
+    import torch.nn.functional as F
+    import onnx.numpy_helper as nh
+    names = outputs or [o.name for o in model.graph.output]
+    consts = {t.name: torch.from_numpy(nh.to_array(t).astype(np.float32)) for t in model.graph.initializer}
+    ops = {"MatMul": torch.matmul, "Add": torch.add, "Sub": torch.sub, "Mul": torch.mul,
+           "Div": torch.div, "Max": torch.maximum, "Min": torch.minimum}
+    res = [[] for _ in names]
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            env = dict(consts)
+            env[model.graph.input[0].name] = torch.from_numpy(np.ascontiguousarray(x[start:start + batch_size], np.float32))
+            for n in model.graph.node:
+                a, i = _attrs(n), [env[k] if k else None for k in n.input]
+                op = n.op_type
+                if op == "Constant":
+                    y = torch.from_numpy(nh.to_array(a["value"]).astype(np.float32))
+                elif op == "Conv":
+                    p = a.get("pads", [0] * 4)
+                    assert p[0] == p[2] and p[1] == p[3] and a.get("dilations", [1, 1]) == [1, 1]
+                    y = F.conv2d(i[0], i[1], i[2] if len(i) > 2 else None, a.get("strides", [1, 1]),
+                                 p[:2], 1, a.get("group", 1))
+                elif op == "BatchNormalization":
+                    y = F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0, a.get("epsilon", 1e-5))
+                elif op == "Relu":
+                    y = torch.relu(i[0])
+                elif op == "MaxPool":
+                    p = a.get("pads", [0] * 4)
+                    assert p[0] == p[2] and p[1] == p[3] and not a.get("ceil_mode", 0)
+                    y = F.max_pool2d(i[0], a["kernel_shape"], a.get("strides", a["kernel_shape"]), p[:2])
+                elif op in ("Identity", "Dropout"):
+                    y = i[0]
+                elif op == "GlobalMaxPool":
+                    y = i[0].amax(dim=(2, 3), keepdim=True)
+                elif op == "Concat":
+                    y = torch.cat([t for t in i if t is not None], a["axis"])
+                elif op == "Reshape":
+                    shape = [int(d) if d != 0 else i[0].shape[j] for j, d in enumerate(i[1].long().tolist())]
+                    y = i[0].reshape(shape)
+                elif op == "GlobalAveragePool":
+                    y = i[0].mean(dim=(2, 3), keepdim=True)
+                elif op == "Flatten":
+                    y = i[0].flatten(a.get("axis", 1))
+                elif op == "Gemm":
+                    y = _gemm(i, a)
+                elif op == "Softmax":
+                    y = torch.softmax(i[0], a.get("axis", -1))
+                elif op in ops:
+                    y = ops[op](i[0], i[1])
+                elif op in _REDUCE:
+                    axes = tuple(int(v) for v in (a["axes"] if "axes" in a else i[1].long().tolist()))
+                    k = bool(a.get("keepdims", 1))
+                    y = {"ReduceMin": lambda: torch.amin(i[0], axes, k),
+                         "ReduceMax": lambda: torch.amax(i[0], axes, k),
+                         "ReduceSum": lambda: torch.sum(i[0], axes, k),
+                         "ReduceSumSquare": lambda: torch.sum(i[0] * i[0], axes, k),
+                         "ReduceLogSumExp": lambda: torch.logsumexp(i[0], axes, k)}[op]()
+                elif op in ("Sqrt", "Sigmoid", "Exp", "Log"):
+                    y = getattr(torch, op.lower())(i[0])
+                else:
+                    raise NotImplementedError(op)
+                env[n.output[0]] = y
+            for r, k in zip(res, names):
+                r.append(env[k].numpy())
+    return [np.concatenate(r) for r in res]
+
+
+# --- in-domain images for fitting/calibrating the OOD score (add_metadata.py) ----
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+def preprocess(img, size, channels, mean, std, resize):
+    """PIL image -> float32 [C,H,W] the way the runtime does it (metadata_props)."""
+    from PIL import Image
+    h, w = size
+    img = img.convert("L" if channels == 1 else "RGB")
+    if resize == "squish":
+        img = img.resize((w, h), Image.BILINEAR)
+    elif resize == "crop":
+        s = max(w / img.width, h / img.height)
+        img = img.resize((max(w, round(img.width * s)), max(h, round(img.height * s))), Image.BILINEAR)
+        l, t = (img.width - w) // 2, (img.height - h) // 2
+        img = img.crop((l, t, l + w, t + h))
+    else:  # pad
+        s = min(w / img.width, h / img.height)
+        r = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
+        img = Image.new(img.mode, (w, h))
+        img.paste(r, ((w - r.width) // 2, (h - r.height) // 2))
+    a = np.asarray(img, np.float32) / 255.0
+    a = a[None] if channels == 1 else a.transpose(2, 0, 1)
+    return (a - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(std, np.float32)[:, None, None]
+
+
+def load_in_domain(spec, labels, size, channels, mean, std, resize):
+    """In-domain images for the OOD fit -> (x float32 NCHW, y int array or None).
+
+    spec is an IDX images file (labels read from the matching *-labels-idx1-ubyte file)
+    or a folder: with one subfolder per label (names as in `labels`) or just images
+    (then y is None). A suffix @A:B keeps images A..B-1 (after sorting)."""
+    from PIL import Image
+    rng = None
+    if "@" in spec:
+        spec, r = spec.rsplit("@", 1)
+        a, b = r.split(":")
+        rng = slice(int(a) if a else None, int(b) if b else None)
+    if os.path.isfile(spec):
+        imgs = read_idx(spec)
+        lab_path = spec.replace("images-idx3", "labels-idx1")
+        y = read_idx(lab_path).astype(int) if lab_path != spec and os.path.exists(lab_path) else None
+        if rng is not None:
+            imgs, y = imgs[rng], (None if y is None else y[rng])
+        x = np.stack([preprocess(Image.fromarray(i), size, channels, mean, std, resize) for i in imgs]) \
+            if (tuple(imgs.shape[1:3]) != tuple(size) or channels != 1 or resize != "squish") else \
+            ((imgs.astype(np.float32) / 255.0 - mean[0]) / std[0])[:, None]
+        return x.astype(np.float32), y
+    subdirs = sorted(d for d in os.listdir(spec) if os.path.isdir(os.path.join(spec, d)))
+    files = []
+    if subdirs:
+        index = {str(l): i for i, l in enumerate(labels)}
+        unknown = [d for d in subdirs if d not in index]
+        if unknown:
+            raise ValueError(f"subfolders {unknown} are not labels of this model ({list(index)})")
+        for d in subdirs:
+            files += [(os.path.join(spec, d, f), index[d]) for f in sorted(os.listdir(os.path.join(spec, d)))
+                      if f.lower().endswith(IMAGE_EXTS)]
+    else:
+        files = [(os.path.join(spec, f), -1) for f in sorted(os.listdir(spec)) if f.lower().endswith(IMAGE_EXTS)]
+    if rng is not None:
+        files = files[rng]
+    if not files:
+        raise ValueError(f"no images in {spec}")
+    x = np.stack([preprocess(Image.open(f), size, channels, mean, std, resize) for f, _ in files])
+    y = np.array([c for _, c in files]) if subdirs else None
+    return x.astype(np.float32), y

@@ -8,6 +8,13 @@ torchvision (no fastai needed; random weights, used to test this script):
 The preprocessing metadata is read from the Learner's DataLoaders when possible
 (vocab, Resize/RandomResizedCrop size + method, Normalize stats); --size, --mean,
 --std and --resize override it.
+
+Out-of-domain score and drift reference (training/ood.py): a Learner saved with
+learn.export() has no data in it, so point at the images, one subfolder per label
+(the lesson's bears/grizzly, bears/black, bears/teddy):
+  python3 training/export_fastai.py export.pkl --out model.onnx --ood-train bears
+      [--ood-heldout bears-valid]     # else 20 % of --ood-train is held out
+Images are preprocessed the way the runtime will (the metadata), not by fastai.
 """
 import argparse
 import os
@@ -65,6 +72,11 @@ def main():
     p.add_argument("--resize", choices=RESIZE_MODES)
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--out", default="model.onnx")
+    p.add_argument("--ood-train", metavar="DIR", help="in-domain images, one subfolder per label: "
+                   "fit the out-of-domain score (see training/add_metadata.py)")
+    p.add_argument("--ood-heldout", metavar="DIR", help="held-out in-domain images for its calibration")
+    p.add_argument("--ood-holdout", type=float, default=0.2, metavar="FRACTION",
+                   help="without --ood-heldout: calibrate on this share of --ood-train")
     a = p.parse_args()
 
     if a.torchvision:
@@ -97,6 +109,11 @@ def main():
                       resize=resize, output="logits")
     print(f"wrote {a.out}: {len(labels)} labels {labels[:5]}{'...' if len(labels) > 5 else ''}, "
           f"size {size}, mean {mean}, std {std}, resize {resize}")
+    if a.ood_train:
+        from add_metadata import stamp_ood  # torch + onnx + numpy + PIL only
+        stamp_ood(a.out, None, a.ood_train, a.ood_heldout, a.ood_holdout)
+    elif not a.torchvision:
+        print("no --ood-train: no out-of-domain score in the model (the runtime falls back to energy)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (FASHION_LABELS, FASHION_MEAN, FASHION_STD, load_fashion,  # noqa: E402
-                    metadata_dict, run_onnx_numpy, set_metadata)
+                    metadata_dict, run_onnx_numpy, run_onnx_torch, set_metadata)
+import ood  # noqa: E402
 
 
 def block(cin, cout):
@@ -67,6 +68,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="model.onnx")
     p.add_argument("--min-acc", type=float, default=0.92)
+    p.add_argument("--ood-heldout", type=int, default=5000,
+                   help="calibrate the out-of-domain threshold on test images 0..N-1 (0: no OOD score)")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -120,6 +123,17 @@ def main():
                                   "squish", "logits"))
     onnx.checker.check_model(m)
     onnx.save(m, a.out)
+
+    # ---- out-of-domain score + drift reference (training/ood.py) ----
+    if a.ood_heldout:
+        t1 = time.time()
+        xtr_np, xho_np = xtr.numpy(), xte[:a.ood_heldout].numpy()  # no augmentation
+        m, o, d = ood.fit_and_stamp(onnx.load(a.out), run_onnx_torch, ood.batches(xtr_np, ytr.numpy()),
+                                    ood.batches(xho_np), FASHION_LABELS,
+                                    f"Fashion-MNIST t10k 0-{a.ood_heldout - 1}")
+        onnx.save(m, a.out)
+        print(f"OOD score fitted on {len(xtr_np)} training images, calibrated on {a.ood_heldout} held-out "
+              f"test images ({time.time() - t1:.0f}s): outputs {[x.name for x in m.graph.output]}", flush=True)
 
     # ---- verify ----
     final = accuracy(model, xte, yte)
