@@ -1,5 +1,5 @@
 /**
- * Error classes, each with the HTTP status it stands for. `server.ts` turns them into responses
+ * Error classes, each with the HTTP status it stands for. `gradio/app.ts` turns them into responses
  * in one place (its `onError`); nothing else chooses a status.
  */
 

@@ -9,7 +9,7 @@ import { Image } from "./components/image.ts";
 import { Label } from "./components/label.ts";
 import { NumberInput } from "./components/number.ts";
 import { Textbox } from "./components/textbox.ts";
-import { launch, type LaunchOptions, type Server } from "./launch.ts";
+import { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
 
 /** A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio. */
 export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";

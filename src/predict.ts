@@ -4,8 +4,8 @@
  */
 import type { PreprocessContext } from "./components/component.ts";
 import { InputError } from "./errors.ts";
-import { readAllowedFile } from "./files.ts";
-import { fetchUrl } from "./url-fetch.ts";
+import { readAllowedFile } from "./gradio/files.ts";
+import { fetchUrl } from "./gradio/url-fetch.ts";
 import type { Interface } from "./interface.ts";
 
 /** The outcome of one call. */

@@ -2,9 +2,9 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { errorPayload } from "../src/errors.ts";
 import { DurationStats } from "../src/interface.ts";
-import type { ServerMessage } from "../src/protocol.ts";
-import { Queue } from "../src/queue.ts";
-import { dataFrame, eventFrame, sseResponse } from "../src/sse.ts";
+import type { ServerMessage } from "../src/gradio/protocol.ts";
+import { Queue } from "../src/gradio/queue.ts";
+import { dataFrame, eventFrame, sseResponse } from "../src/gradio/sse.ts";
 
 const queues: Queue[] = [];
 afterEach(() => queues.splice(0).forEach((q) => q.close()));

@@ -3,7 +3,7 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
-import type { FileData, ServerMessage } from "../src/protocol.ts";
+import type { FileData, ServerMessage } from "../src/gradio/protocol.ts";
 
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };

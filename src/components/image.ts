@@ -1,6 +1,6 @@
 /** The Image input: every way a client sends a picture, turned into validated bytes. */
 import { InputError } from "../errors.ts";
-import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageFile } from "../image-header.ts";
+import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageFile } from "../image-file.ts";
 import { Component, describeValue, type ComponentOptions, type PreprocessContext } from "./component.ts";
 
 /** Options of {@link Image}. */

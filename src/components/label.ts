@@ -1,5 +1,5 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
-import type { LabelData } from "../protocol.ts";
+import type { LabelData } from "../gradio/protocol.ts";
 import { Component, type ComponentOptions } from "./component.ts";
 
 /** Options of {@link Label}. */

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, mkdir, open, type FileHandle } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
-import type { Component } from "./components/component.ts";
+import type { Component } from "../components/component.ts";
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const csvRow = (cells: string[]) => cells.map(csvCell).join(",") + "\n";

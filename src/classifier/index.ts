@@ -7,10 +7,10 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { createBatcher } from "./batcher.ts";
-import { deserializeError } from "./errors.ts";
-import type { BatchRequest, WorkerConfig, WorkerMessage } from "./classifier-worker.ts";
-import type { DecodeBackend } from "./image-decode.ts";
-import { DEFAULT_MAX_PIXELS, type ImageFile } from "./image-header.ts";
+import { deserializeError } from "../errors.ts";
+import type { BatchRequest, WorkerConfig, WorkerMessage } from "./worker.ts";
+import type { DecodeBackend } from "./decode.ts";
+import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
 
 /** Options of {@link loadClassifier}; each has an environment variable for deployments. */
@@ -49,7 +49,7 @@ const positive = (value: string | undefined, fallback: number) => {
 
 // Node 20 cannot run .ts in a worker by itself: register tsx inside the worker, then import the entry.
 const TSX_API = import.meta.resolve("tsx/esm/api");
-const WORKER_ENTRY = new URL("./classifier-worker.ts", import.meta.url).href;
+const WORKER_ENTRY = new URL("./worker.ts", import.meta.url).href;
 
 function startWorker(config: WorkerConfig): Worker {
   const code = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_ENTRY)}); });`;

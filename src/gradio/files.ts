@@ -5,7 +5,7 @@
  */
 import { readFile, realpath } from "node:fs/promises";
 import { sep } from "node:path";
-import { InputError } from "./errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * Resolves `path` (symlinks and `..` included) and checks that it lies inside one of `roots`.

@@ -3,8 +3,8 @@
  * builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
 import { basename, resolve } from "node:path";
-import type { Component } from "./components/component.ts";
-import type { Interface } from "./interface.ts";
+import type { Component } from "../components/component.ts";
+import type { Interface } from "../interface.ts";
 import { API_PREFIX } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */

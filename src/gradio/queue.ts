@@ -5,9 +5,9 @@
  * joins until its stream connects, ended by `close_stream` once nothing is pending.
  */
 import { randomUUID } from "node:crypto";
-import { BusyError } from "./errors.ts";
-import type { DurationStats } from "./interface.ts";
-import type { PredictResult } from "./predict.ts";
+import { BusyError } from "../errors.ts";
+import type { DurationStats } from "../interface.ts";
+import type { PredictResult } from "../predict.ts";
 import { predictResponse, type ErrorPayload, type ServerMessage } from "./protocol.ts";
 
 /** Options of {@link Queue}. */

@@ -1,8 +1,8 @@
 /** `launch(iface)`: serve the app on a port, and stop gracefully on SIGTERM. */
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import type { Interface } from "./interface.ts";
-import { createApp, type AppOptions } from "./server.ts";
+import type { Interface } from "../interface.ts";
+import { createApp, type AppOptions } from "./app.ts";
 
 /** Options of {@link launch}. */
 export interface LaunchOptions extends AppOptions {

@@ -1,12 +1,12 @@
 /**
  * A classifier worker thread: owns one ONNX session, decodes each batch's images and runs the
- * batch. The main thread (classifier.ts) only moves bytes in and probabilities out.
+ * batch. The main thread (index.ts) only moves bytes in and probabilities out.
  */
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
-import { serializeError, type SerializedError } from "./errors.ts";
-import { imageToTensor, type DecodeBackend } from "./image-decode.ts";
-import { readImageHeader, type ImageHeader } from "./image-header.ts";
+import { serializeError, type SerializedError } from "../errors.ts";
+import { imageToTensor, type DecodeBackend } from "./decode.ts";
+import { readImageHeader, type ImageHeader } from "../image-file.ts";
 import { parseModelInfo, readMetadataProps, type ModelInfo } from "./model-info.ts";
 import { createSession, describeSession, runSession } from "./onnx.ts";
 

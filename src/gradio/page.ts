@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { Interface } from "./interface.ts";
+import type { Interface } from "../interface.ts";
 
 /** A built asset, ready to serve. */
 export interface Asset {
@@ -13,7 +13,7 @@ export interface Asset {
   etag: string;
 }
 
-const UI_ENTRY = fileURLToPath(new URL("../ui/main.ts", import.meta.url));
+const UI_ENTRY = fileURLToPath(new URL("../../ui/main.ts", import.meta.url));
 let built: Promise<Record<string, Asset>> | undefined;
 
 /**
