@@ -4,8 +4,6 @@
  */
 import type { PreprocessContext } from "./components/component.ts";
 import { InputError } from "./errors.ts";
-import { readAllowedFile } from "./gradio/files.ts";
-import { fetchUrl } from "./gradio/url-fetch.ts";
 import type { Interface } from "./interface.ts";
 
 /** The outcome of one call. */
@@ -36,22 +34,11 @@ export function checkInputs(iface: Interface, data: unknown): asserts data is un
 }
 
 /**
- * A {@link PreprocessContext}: files from `roots` only (uploads, examples, `allowedPaths`), URLs
- * from public addresses only unless `allowPrivateUrls`.
- */
-export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
-  return {
-    readFile: (path) => readAllowedFile(path, roots),
-    fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
-  };
-}
-
-/**
  * Runs the Interface's function on one request's `data` (one wire value per input).
  *
  * @throws {InputError} when `data` has the wrong shape or an input cannot be used.
  * @example
- * await runPredict(iface, ["data:image/png;base64,iVBOR…"], fileContext(iface.allowedPaths, { maxBytes: 50e6 })) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
+ * await runPredict(iface, ["data:image/png;base64,iVBOR…"], ctx) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
  */
 export async function runPredict(iface: Interface, data: unknown, ctx: PreprocessContext): Promise<PredictResult> {
   const started = performance.now();

@@ -1,6 +1,16 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
-import type { LabelData } from "../gradio/protocol.ts";
 import { Component, type ComponentOptions } from "./component.ts";
+
+/**
+ * Label component value (gradio LabelData), as it travels on the wire.
+ *
+ * @example
+ * const value: LabelData = { label: "Bag", confidences: [{ label: "Bag", confidence: 0.97 }] };
+ */
+export interface LabelData {
+  label?: string | number;
+  confidences?: { label: string | number; confidence: number }[] | null;
+}
 
 /** Options of {@link Label}. */
 export interface LabelOptions extends ComponentOptions {

@@ -5,7 +5,9 @@
  */
 import { readFile, realpath } from "node:fs/promises";
 import { sep } from "node:path";
+import type { PreprocessContext } from "../components/component.ts";
 import { InputError } from "../errors.ts";
+import { fetchUrl } from "./url-fetch.ts";
 
 /**
  * Resolves `path` (symlinks and `..` included) and checks that it lies inside one of `roots`.
@@ -39,4 +41,18 @@ export async function resolveAllowedPath(path: string, roots: readonly string[])
  */
 export async function readAllowedFile(path: string, roots: readonly string[]): Promise<Uint8Array> {
   return readFile(await resolveAllowedPath(path, roots));
+}
+
+/**
+ * A {@link PreprocessContext}: files from `roots` only (uploads, examples, `allowedPaths`), URLs
+ * from public addresses only unless `allowPrivateUrls`.
+ *
+ * @example
+ * await new Image().preprocess({ path: "/tmp/gradio-x/ab/cat.png" }, fileContext(["/tmp/gradio-x"], { maxBytes: 50e6 }))
+ */
+export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
+  return {
+    readFile: (path) => readAllowedFile(path, roots),
+    fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
+  };
 }

@@ -6,17 +6,10 @@
 /** Route paths (mirrors @gradio/client src/constants.ts). */
 export const API_PREFIX = "/gradio_api";
 
-/** Gradio's file reference, recognised anywhere by `meta._type`. */
-export interface FileData {
-  path?: string | null;
-  url?: string | null;
-  size?: number | null;
-  orig_name?: string | null;
-  mime_type?: string | null;
-  is_stream?: boolean;
-  meta?: { _type: "gradio.FileData" };
-}
-
+// Component wire values are defined beside their components (components/ must not import
+// gradio/); they are re-exported here so a client has one module of wire types.
+export type { FileData } from "../components/file-data.ts";
+export type { LabelData } from "../components/label.ts";
 
 /** Their 200 response: Gradio 3's shape plus the keys Gradio 4–6 add. */
 export interface PredictResponse {
@@ -39,12 +32,6 @@ export interface ErrorPayload {
   title?: string;
   duration?: number | null;
   visible?: boolean;
-}
-
-/** Label component value (gradio LabelData). */
-export interface LabelData {
-  label?: string | number;
-  confidences?: { label: string | number; confidence: number }[] | null;
 }
 
 /** Body of `POST /gradio_api/queue/join` and of the one-shot routes (gradio PredictBody); unknown fields are ignored. */
