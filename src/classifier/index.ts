@@ -8,8 +8,8 @@ import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { createBatcher } from "./batcher.ts";
 import { deserializeError } from "../errors.ts";
-import type { BatchRequest, WorkerConfig, WorkerMessage } from "./worker.ts";
 import type { DecodeBackend } from "./decode.ts";
+import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
 
