@@ -9,7 +9,8 @@ import { Image } from "./components/image.ts";
 import { Label } from "./components/label.ts";
 import { NumberInput } from "./components/number.ts";
 import { Textbox } from "./components/textbox.ts";
-import { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
+// Types only: erased at run time, so the definition does not load the server (see launch() below).
+import type { LaunchOptions, Server } from "./gradio/launch.ts";
 
 /** A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio. */
 export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";
@@ -61,19 +62,6 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
   });
 }
 
-/** Per-endpoint timings, for `average_duration` and queue ETAs. */
-export class DurationStats {
-  private count = 0;
-  private total = 0;
-  record(seconds: number): void {
-    this.count++;
-    this.total += seconds;
-  }
-  get average(): number {
-    return this.count ? this.total / this.count : 0;
-  }
-}
-
 /**
  * A function wrapped in a web UI and a Gradio-compatible API.
  *
@@ -96,7 +84,6 @@ export class Interface {
   readonly allowedPaths: string[];
   readonly flaggingMode: "manual" | "never";
   readonly flaggingDir: string;
-  readonly stats = new DurationStats();
 
   constructor(options: InterfaceOptions) {
     if (typeof options?.fn !== "function") throw new Error(`Interface needs fn, a function; got ${typeof options?.fn}.`);
@@ -145,7 +132,11 @@ export class Interface {
    * @example
    * await new Interface({ fn, inputs: "text", outputs: "text" }).launch({ port: 0 });
    */
-  launch(options?: LaunchOptions): Promise<Server> {
+  async launch(options?: LaunchOptions): Promise<Server> {
+    // A dynamic import, not a static one: the server (gradio/) depends on the definition, so a
+    // static import back would make a cycle (interface → launch → app → config → interface) and
+    // load Hono, the queue and the page builder for every script that only defines an Interface.
+    const { launch } = await import("./gradio/launch.ts");
     return launch(this, options);
   }
 }

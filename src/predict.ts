@@ -50,7 +50,5 @@ export async function runPredict(iface: Interface, data: unknown, ctx: Preproces
     throw new Error(`fn should return ${plural(iface.outputs.length, "value")} (one per output), returned ${Array.isArray(values) ? values.length : typeof values}.`);
   }
   const output = iface.outputs.map((c, i) => c.postprocess(values[i]));
-  const duration = (performance.now() - started) / 1000;
-  iface.stats.record(duration);
-  return { data: output, duration };
+  return { data: output, duration: (performance.now() - started) / 1000 };
 }

@@ -20,6 +20,7 @@ import { fileContext, resolveAllowedPath } from "./files.ts";
 import type { Interface } from "../interface.ts";
 import { checkInputs, runPredict } from "../predict.ts";
 import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
+import { DurationStats } from "./duration-stats.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
@@ -92,8 +93,14 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
   const roots = [uploadDir, ...iface.allowedPaths];
   const files = fileContext(roots, { maxBytes: maxFileSize, allowPrivateUrls: options.allowPrivateUrls });
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
-  const predict = (data: unknown) => runPredict(iface, data, files);
-  const queue = new Queue(predict, iface.stats, (err) => errorPayload(err, iface.showError), options.queue);
+  // This app's timings (average_duration, queue ETAs); the Interface is only the definition.
+  const stats = new DurationStats();
+  const predict = async (data: unknown) => {
+    const result = await runPredict(iface, data, files);
+    stats.record(result.duration);
+    return result;
+  };
+  const queue = new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
   const unknownEndpoint = (asked: string) => new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
@@ -163,7 +170,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
     if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
     const { data, duration } = await predict(body.data);
-    return c.json(predictResponse(data, duration, iface.stats.average));
+    return c.json(predictResponse(data, duration, stats.average));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
     app.post(path, payloadErrors, jsonLimit, oneShot);
