@@ -2,7 +2,7 @@
  * The one execution core: preprocess → fn → postprocess. Every transport (one-shot REST, the
  * queue, the curl API) calls `runPredict`, so all of them validate and fail the same way.
  */
-import type { PreprocessContext } from "./components/component.ts";
+import { describeValue, type PreprocessContext } from "./components/component.ts";
 import { InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 
@@ -31,6 +31,36 @@ export function checkInputs(iface: Interface, data: unknown): asserts data is un
   if (data.length !== iface.inputs.length) {
     throw new InputError(`Expected ${plural(iface.inputs.length, "input")} (${names}), got ${data.length}.`, 422);
   }
+}
+
+/**
+ * The API's name for each input, in order (gradio's `parameter_name` in /info): the label, or
+ * the component type (`image`, or `image_0`, `image_1`… when there are several inputs).
+ *
+ * @example
+ * parameterNames(new Interface({ fn, inputs: [new Image(), new Textbox({ label: "note" })], outputs: "label" })) // → ["image_0", "note"]
+ */
+export function parameterNames(iface: Interface): string[] {
+  return iface.inputs.map((c, i) => c.label ?? (iface.inputs.length === 1 ? c.type : `${c.type}_${i}`));
+}
+
+/**
+ * The inputs of a call keyed by parameter name (the curl API v2, gradio ≥ 6.13:
+ * `{"<parameter_name>": value, …}`), as the list `runPredict` takes.
+ *
+ * @throws {InputError} 422 for anything but an object with exactly the parameter names.
+ * @example
+ * inputsFromNamed(iface, { image: { path: "/tmp/gradio-x/ab/cat.png" } }) // → [{ path: "/tmp/gradio-x/ab/cat.png" }]
+ */
+export function inputsFromNamed(iface: Interface, body: unknown): unknown[] {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeValue(body)}.`, 422);
+  const names = parameterNames(iface);
+  const extra = Object.keys(body).filter((k) => !names.includes(k));
+  const missing = names.filter((n) => !(n in body));
+  if (extra.length || missing.length) {
+    throw new InputError(`Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`, 422);
+  }
+  return names.map((n) => (body as Record<string, unknown>)[n]);
 }
 
 /**

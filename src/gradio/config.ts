@@ -5,6 +5,7 @@
 import { basename, resolve } from "node:path";
 import type { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
+import { parameterNames } from "../predict.ts";
 import { API_PREFIX } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
@@ -136,8 +137,9 @@ export function exampleRows(iface: Interface, root: string): unknown[][] {
  * toApiInfo(iface).named_endpoints["/predict"].parameters[0].component // → "Image"
  */
 export function toApiInfo(iface: Interface) {
+  const names = parameterNames(iface);
   const parameters = iface.inputs.map((c, i) => {
-    const name = labelOf(c, iface.inputs.length === 1 ? c.type : `${c.type}_${i}`);
+    const name = names[i]!;
     return {
       label: name,
       parameter_name: name,

@@ -3,8 +3,8 @@
  * the folders the server itself fills (uploads, examples, outputs): `..`, absolute paths
  * elsewhere and symlinks that lead out are refused.
  */
-import { readFile, realpath } from "node:fs/promises";
-import { sep } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { extname, sep } from "node:path";
 import type { PreprocessContext } from "../components/component.ts";
 import { InputError } from "../errors.ts";
 import { fetchUrl } from "./url-fetch.ts";
@@ -55,4 +55,32 @@ export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUr
     readFile: (path) => readAllowedFile(path, roots),
     fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
   };
+}
+
+/** Types a browser may show inline; anything else is a download (gradio's XSS-safe list). */
+const INLINE_TYPES: Record<string, string> = {
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+  ".avif": "image/avif", ".bmp": "image/bmp", ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".csv": "text/plain; charset=utf-8",
+};
+
+/**
+ * The response to `GET /gradio_api/file=<path>` (and HEAD): an allowed regular file, shown
+ * inline only when its type is on the safe list, else sent as a download.
+ *
+ * @throws {InputError} 403 for anything outside the roots, missing, or not a regular file (one
+ * answer for all, so the route reveals nothing about the disk).
+ * @example
+ * await serveFile("/app/examples/bag.png", [resolve("examples")], false) // → 200, image/png, inline
+ */
+export async function serveFile(path: string, roots: readonly string[], headOnly: boolean): Promise<Response> {
+  const refused = () => new InputError(`File not allowed: ${path}.`, 403);
+  // `/file=/app/x.png` and `/file/app/x.png` both name /app/x.png.
+  const real = await resolveAllowedPath(path.startsWith("/") ? path : `/${path}`, roots).catch(() => {
+    throw refused();
+  });
+  const info = await stat(real);
+  if (!info.isFile()) throw refused();
+  const type = INLINE_TYPES[extname(real).toLowerCase()];
+  const headers = { "content-type": type ?? "application/octet-stream", "content-disposition": type ? "inline" : "attachment", "content-length": String(info.size) };
+  return new Response(headOnly ? null : new Uint8Array(await readFile(real)), { headers });
 }

@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import type { Interface } from "../interface.ts";
 import { createApp, type AppOptions } from "./app.ts";
+import { buildUi } from "./page.ts";
 
 /** Options of {@link launch}. */
 export interface LaunchOptions extends AppOptions {
@@ -39,6 +40,10 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);
   });
+  // The work a serving Space does ahead of its visitors: example results for the page (in the
+  // background, so a slow model does not delay the port), and the page bundle.
+  void app.precomputeExamples();
+  void buildUi().catch((err) => console.error("Building the web UI failed:", err));
   const actual = (http.address() as AddressInfo).port;
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${actual}`;
   const close = () =>
