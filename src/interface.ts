@@ -96,7 +96,8 @@ export class Interface {
       );
     }
     this.outputs.forEach((c, i) => {
-      if (c instanceof Image) throw new Error(`outputs[${i}] is an Image, which is an input-only component here: use Label, Textbox or Number.`);
+      const name = c.componentName;
+      if (c.inputOnly) throw new Error(`outputs[${i}] is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}, which is an input-only component here: use Label, Textbox or Number.`);
     });
     this.title = options.title ?? "";
     this.description = options.description ?? "";
@@ -116,13 +117,13 @@ export class Interface {
         throw new Error(`examples[${i}] should have ${this.inputs.length} value(s), one per input; got ${JSON.stringify(row)}.`);
       }
       values.forEach((v, j) => {
-        if (this.inputs[j] instanceof Image && (typeof v !== "string" || !existsSync(v))) {
-          throw new Error(`examples[${i}][${j}] should be the path of an image file; ${JSON.stringify(v)} does not exist.`);
+        if (this.inputs[j]!.isFile && (typeof v !== "string" || !existsSync(v))) {
+          throw new Error(`examples[${i}][${j}] should be the path of ${/^[aeiou]/.test(this.inputs[j]!.type) ? "an" : "a"} ${this.inputs[j]!.type} file; ${JSON.stringify(v)} does not exist.`);
         }
       });
       return values;
     });
-    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j] instanceof Image).map((p) => dirname(resolve(p as string))));
+    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))));
     this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
   }
 

@@ -12,6 +12,12 @@ export interface PreprocessContext {
   fetchUrl(url: string): Promise<Uint8Array>;
 }
 
+/** How a component stores a file in a flag (the flagging dataset owns the folder). */
+export interface FlagContext {
+  /** Copies an allowed file into the flagging folder; resolves with its path relative to it. */
+  saveFile(path: string): Promise<string>;
+}
+
 /** Options every component takes. */
 export interface ComponentOptions {
   /** Shown above the component, and the parameter name in the API (default: the component's name). */
@@ -47,6 +53,34 @@ export abstract class Component<Value = unknown> {
 
   /** A value a caller could send, shown in the API docs (gradio `example_payload`). */
   abstract exampleInput(): unknown;
+
+  /** True when the wire value names a file (FileData): examples are then paths of existing files, and a flag copies the file. */
+  readonly isFile: boolean = false;
+
+  /** True for a component that can only be an input (its `postprocess` throws). */
+  readonly inputOnly: boolean = false;
+
+  /**
+   * An example value (as given to the Interface) → the wire value the page shows and sends
+   * (gradio `as_example`). `fileUrl` gives the URL the server serves a file at.
+   */
+  asExample(value: unknown, _fileUrl: (path: string) => string): unknown {
+    return value;
+  }
+
+  /** A wire value → its CSV cell in the flagging dataset (gradio `flag`): text as it is, anything else as JSON. */
+  async flag(value: unknown, _ctx: FlagContext): Promise<string> {
+    return typeof value === "string" ? value : JSON.stringify(value ?? null);
+  }
+
+  /** A CSV cell written by {@link flag} → the wire value again (gradio `read_from_flag`); `dir` is the flagging folder. */
+  readFromFlag(cell: string, _dir: string): unknown {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
 
   /** Component-specific props for /config. */
   props(): Record<string, unknown> {

@@ -25,6 +25,11 @@ export class Textbox extends Component<string> {
     return value === null || value === undefined ? null : String(value);
   }
 
+  /** Text is written as it is, so it is read back as it is (JSON.parse would turn "3" into 3). */
+  readFromFlag(cell: string): string {
+    return cell;
+  }
+
   apiInfo() {
     return { type: "string" };
   }

@@ -2,7 +2,6 @@
  * What `GET /config` and `GET /gradio_api/info` say about an Interface, in the shapes Gradio 6
  * builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
-import { basename, resolve } from "node:path";
 import type { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
 import { parameterNames } from "../predict.ts";
@@ -121,13 +120,8 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
  * exampleRows(iface, "http://h") // → [[{ path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta }]]
  */
 export function exampleRows(iface: Interface, root: string): unknown[][] {
-  return iface.examples.map((row) =>
-    row.map((value, i) => {
-      if (iface.inputs[i]!.type !== "image") return value;
-      const path = resolve(value as string);
-      return { path, url: `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`, orig_name: basename(path), meta: { _type: "gradio.FileData" } };
-    }),
-  );
+  const fileUrl = (path: string) => `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+  return iface.examples.map((row) => row.map((value, i) => iface.inputs[i]!.asExample(value, fileUrl)));
 }
 
 /**
