@@ -9,7 +9,6 @@ import { API, CallError, post, predict, ROOT, upload } from "./client.ts";
 import { h } from "./dom.ts";
 import { imageInput, type Picked } from "./image-input.ts";
 import { labelOutput, type LabelData } from "./label-output.ts";
-import { renderMarkdown } from "./markdown.ts";
 import { statusOverlay } from "./status.ts";
 import { toast } from "./toast.ts";
 
@@ -20,7 +19,9 @@ interface ComponentConfig {
 }
 interface Config {
   title: string;
+  /** HTML. */
   description?: string;
+  /** HTML. */
   article?: string;
   app_id: number;
   components: ComponentConfig[];
@@ -45,7 +46,8 @@ interface Output {
 }
 
 const app = document.getElementById("app")!;
-const markdown = (source: string | undefined, cls: string) => (source ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: renderMarkdown(source) }) : null);
+// The server rendered the Markdown and escaped any raw HTML in it (src/gradio/markdown.ts).
+const markdown = (html: string | undefined, cls: string) => (html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null);
 
 function themeToggle() {
   const names = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" } as const;

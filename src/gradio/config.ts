@@ -5,6 +5,7 @@
 import type { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
 import { parameterNames } from "../predict.ts";
+import { renderMarkdown } from "./markdown.ts";
 import { API_PREFIX } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
@@ -60,8 +61,9 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
     js: null,
     head: null,
     title: iface.title || "Gradio",
-    description: iface.description,
-    article: iface.article,
+    // HTML, rendered here (Gradio renders Markdown with markdown-it-py), so the page needs no parser.
+    description: renderMarkdown(iface.description),
+    article: renderMarkdown(iface.article),
     connect_heartbeat: false, // true would keep Node clients alive forever
     space_id: null, // non-null makes the client send the user's token to huggingface.co for a JWT
     enable_queue: true,
