@@ -2,8 +2,8 @@
  * The one execution core: preprocess → fn → postprocess. Every transport (one-shot REST, the
  * queue, the curl API) calls `runPredict`, so all of them validate and fail the same way.
  */
-import { describeValue, type PreprocessContext } from "./components/component.ts";
-import { InputError } from "./errors.ts";
+import type { PreprocessContext } from "./components/component.ts";
+import { describeValue, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 
 /** The outcome of one call. */

@@ -70,7 +70,7 @@ describe("POST /api/predict and its aliases", () => {
 describe("bad input gets a 4xx that names the problem, and the server keeps serving", () => {
   const cases: [string, () => Response | Promise<Response>, number, string | RegExp][] = [
     ["malformed JSON", () => post("/api/predict", '{"data": [', {}), 400, /^Malformed JSON body: .+\. Send \{"data": \[<input>, …\]\}\.$/],
-    ["a JSON list", () => post("/api/predict", [1]), 422, 'Expected a JSON object like {"data": [<input>, …]}, got a list.'],
+    ["a JSON list", () => post("/api/predict", [1]), 422, 'Expected a JSON object like {"data": [<input>, …]}, got a list of 1 item.'],
     ["no data key", () => post("/api/predict", { image: "x" }), 422, 'Expected a JSON object like {"data": [<input>, …]}, got an object with keys image.'],
     ["data not a list", () => post("/api/predict", { data: "x" }), 422, 'Expected "data" to be a list with 1 value (image), got string.'],
     ["missing input", () => post("/api/predict", { data: [] }), 422, "Expected 1 input (image), got 0."],

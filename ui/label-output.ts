@@ -2,8 +2,6 @@
 import type { LabelData } from "../src/gradio/protocol.ts";
 import { h } from "./dom.ts";
 
-export type { LabelData };
-
 /** Builds the output; `show` renders a value (or nothing). */
 export function labelOutput(label: string) {
   const body = h("div", { class: "label-body", "data-testid": "label-output" }, h("p", { class: "placeholder" }, "The prediction appears here."));

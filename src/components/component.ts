@@ -92,15 +92,3 @@ export abstract class Component<Value = unknown> {
     return this.type.charAt(0).toUpperCase() + this.type.slice(1);
   }
 }
-
-/** Describes a value briefly for an error message ("a number (3)", "an object with keys a, b"). */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
-  if (typeof value === "object") {
-    const keys = Object.keys(value);
-    return keys.length ? `an object with keys ${keys.slice(0, 6).join(", ")}` : "an empty object {}";
-  }
-  return `${typeof value === "number" ? "a number" : `a ${typeof value}`} (${String(value)})`;
-}

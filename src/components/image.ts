@@ -1,8 +1,8 @@
 /** The Image input: every way a client sends a picture, turned into validated bytes. */
-import { InputError } from "../errors.ts";
+import { describeValue, InputError } from "../errors.ts";
 import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageFile } from "../image-file.ts";
 import { basename, join, resolve } from "node:path";
-import { Component, describeValue, type ComponentOptions, type FlagContext, type PreprocessContext } from "./component.ts";
+import { Component, type ComponentOptions, type FlagContext, type PreprocessContext } from "./component.ts";
 import type { FileData } from "./file-data.ts";
 
 /** Options of {@link Image}. */

@@ -1,6 +1,6 @@
 /** The Textbox: a string in or out. */
-import { InputError } from "../errors.ts";
-import { Component, describeValue, type ComponentOptions } from "./component.ts";
+import { describeValue, InputError } from "../errors.ts";
+import { Component, type ComponentOptions } from "./component.ts";
 
 /**
  * A text input or output. `null` arrives as "" (as in Gradio); numbers and booleans are refused.

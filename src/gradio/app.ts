@@ -14,7 +14,7 @@ import { createMiddleware } from "hono/factory";
 import { exampleRows, publicRoot, toApiInfo, toConfig } from "./config.ts";
 import { CsvLogger } from "./flagging.ts";
 import { buildUi, renderPage } from "./page.ts";
-import { AppError, BusyError, errorPayload, InputError } from "../errors.ts";
+import { AppError, BusyError, describeValue, errorPayload, InputError } from "../errors.ts";
 import { fileContext, resolveAllowedPath, serveFile } from "./files.ts";
 import type { Interface } from "../interface.ts";
 import { checkInputs, inputsFromNamed, runPredict } from "../predict.ts";
@@ -67,17 +67,10 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-function describeBody(body: unknown): string {
-  if (Array.isArray(body)) return "a list";
-  if (body === null) return "null";
-  if (typeof body === "object") return `an object with keys ${Object.keys(body).join(", ") || "(none)"}`;
-  return typeof body;
-}
-
 /** `{data: […]}` (PredictBody, JoinBody), or a 422 that shows the expected shape; `data` itself is checked by checkInputs. */
 function dataOf(body: unknown): Omit<JoinBody, "data"> & { data: unknown } {
   if (typeof body !== "object" || body === null || Array.isArray(body) || !("data" in body)) {
-    throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeBody(body)}.`, 422);
+    throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeValue(body)}.`, 422);
   }
   return body as { data: unknown };
 }

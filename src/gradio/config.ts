@@ -6,7 +6,7 @@ import type { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
 import { parameterNames } from "../predict.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { API_PREFIX } from "./protocol.ts";
+import { API_PREFIX, type ApiInfo, type AppConfig } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
 export const GRADIO_VERSION = "6.25.0";
@@ -32,7 +32,7 @@ const labelOf = (c: Component, fallback: string) => c.label ?? fallback;
  * @example
  * toConfig(iface, "http://localhost:7860", 42).dependencies[0].api_name // → "predict"
  */
-export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []) {
+export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []): AppConfig {
   const { inputs, outputs, submit } = ids(iface);
   const component = (c: Component, id: number, fallbackLabel: string) => ({
     id,
@@ -132,7 +132,7 @@ export function exampleRows(iface: Interface, root: string): unknown[][] {
  * @example
  * toApiInfo(iface).named_endpoints["/predict"].parameters[0].component // → "Image"
  */
-export function toApiInfo(iface: Interface) {
+export function toApiInfo(iface: Interface): ApiInfo {
   const names = parameterNames(iface);
   const parameters = iface.inputs.map((c, i) => {
     const name = names[i]!;
