@@ -54,7 +54,12 @@ export class BusyError extends Error {
   }
 }
 
-/** What a failed call carries (gradio `error_payload`): `error` is null when the message is hidden. */
+/**
+ * What a failed call carries (gradio `error_payload`): `error` is null when the message is hidden.
+ *
+ * @example
+ * const payload: ErrorPayload = errorPayload(new AppError("Bad image"), false); // { error: "Bad image", title: "Error", … }
+ */
 export interface ErrorPayload {
   error: string | null;
   title?: string;

@@ -16,5 +16,5 @@ export { AppError, InputError } from "./errors.ts";
 export { loadClassifier, type Classifier, type ClassifierOptions, type Confidences } from "./classifier/index.ts";
 export type { ImageFile, ImageHeader, ImageFormat } from "./image-file.ts";
 export type { ModelInfo } from "./classifier/model-info.ts";
-export { createApp, type AppOptions } from "./gradio/app.ts";
+export { createApp, type AppOptions, type SpaceApp } from "./gradio/app.ts";
 export { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";

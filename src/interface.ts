@@ -12,14 +12,24 @@ import { Textbox } from "./components/textbox.ts";
 // Types only: erased at run time, so the definition does not load the server (see launch() below).
 import type { LaunchOptions, Server } from "./gradio/launch.ts";
 
-/** A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio. */
+/**
+ * A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio.
+ *
+ * @example
+ * new Interface({ fn, inputs: "image", outputs: new Label({ numTopClasses: 3 }) }); // a shorthand and a component
+ */
 export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";
 
 // The Interface calls fn with one argument per input; its types are the components' own business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => unknown;
 
-/** Options of {@link Interface}. */
+/**
+ * Options of {@link Interface}.
+ *
+ * @example
+ * const options: InterfaceOptions = { fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label(), title: "Fashion", examples: ["examples/bag.png"] };
+ */
 export interface InterfaceOptions {
   /** Called with one argument per input; returns one value per output (an array when several). */
   fn: Fn;

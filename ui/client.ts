@@ -20,7 +20,12 @@ export const ROOT: string = (window as unknown as { __SPACE_ROOT__: string }).__
 /** Where the API routes are: the root plus the config's `api_prefix` (set by {@link setApiPrefix} once /config is read). */
 export let API = ROOT;
 
-/** Takes the API prefix from /config (`api_prefix`), as @gradio/client does, rather than assuming "/gradio_api". */
+/**
+ * Takes the API prefix from /config (`api_prefix`), as @gradio/client does, rather than assuming "/gradio_api".
+ *
+ * @example
+ * setApiPrefix(config.api_prefix); // API is now `${ROOT}/gradio_api`
+ */
 export function setApiPrefix(prefix: string): void {
   API = `${ROOT}${prefix}`;
 }

@@ -13,7 +13,17 @@ import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
 
-/** Options of {@link loadClassifier}; each has an environment variable for deployments. */
+/**
+ * Options of {@link loadClassifier}; each has an environment variable for deployments.
+ *
+ * @example
+ * await loadClassifier("model.onnx", { workers: 1, threads: 2, backend: "jimp" })
+ *
+ * @example
+ * const model: Classifier = await loadClassifier("model.onnx");
+ * console.log(model.info.labels, await model.classify(bytes));
+ * await model.close();
+ */
 export interface ClassifierOptions {
   /** Worker threads, each with its own session (`CLASSIFIER_WORKERS`, default 1: one session already uses every core, and a second only adds memory; see bench/README.md). */
   workers?: number;
@@ -29,7 +39,12 @@ export interface ClassifierOptions {
   maxPixels?: number;
 }
 
-/** Probabilities by label, in the model's label order. */
+/**
+ * Probabilities by label, in the model's label order.
+ *
+ * @example
+ * const scores: Confidences = { Bag: 0.97, Sneaker: 0.02, Shirt: 0.01 };
+ */
 export type Confidences = Record<string, number>;
 
 /** A loaded model, ready to classify. */

@@ -4,7 +4,12 @@
  * (`postprocess`), and describe itself for /config and /info.
  */
 
-/** What preprocessing may ask of the server. */
+/**
+ * What preprocessing may ask of the server.
+ *
+ * @example
+ * const ctx: PreprocessContext = { readFile: (path) => readFile(path), fetchUrl: async () => { throw new InputError("No URLs here.", 422); } };
+ */
 export interface PreprocessContext {
   /** Reads a file the request names by path, if the server allows it (uploads, examples). */
   readFile(path: string): Promise<Uint8Array>;
@@ -12,13 +17,23 @@ export interface PreprocessContext {
   fetchUrl(url: string): Promise<Uint8Array>;
 }
 
-/** How a component stores a file in a flag (the flagging dataset owns the folder). */
+/**
+ * How a component stores a file in a flag (the flagging dataset owns the folder).
+ *
+ * @example
+ * await new Image().flag({ path: "/tmp/gradio-x/ab/cat.png" }, { saveFile: async (path) => "image/3f2c….png" }) // → "image/3f2c….png"
+ */
 export interface FlagContext {
   /** Copies an allowed file into the flagging folder; resolves with its path relative to it. */
   saveFile(path: string): Promise<string>;
 }
 
-/** Options every component takes. */
+/**
+ * Options every component takes.
+ *
+ * @example
+ * new Textbox({ label: "name" }) // the /info parameter is then called "name"
+ */
 export interface ComponentOptions {
   /** Shown above the component, and the parameter name in the API (default: the component's name). */
   label?: string;

@@ -5,7 +5,12 @@ import { basename, join, resolve } from "node:path";
 import { Component, type ComponentOptions, type FlagContext, type PreprocessContext } from "./component.ts";
 import type { FileData } from "./file-data.ts";
 
-/** Options of {@link Image}. */
+/**
+ * Options of {@link Image}.
+ *
+ * @example
+ * new Image({ label: "photo", maxPixels: 20e6, maxUploadSide: 512 })
+ */
 export interface ImageOptions extends ComponentOptions {
   /** Images above this many pixels are refused before decoding (default 50 MP). */
   maxPixels?: number;

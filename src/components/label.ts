@@ -12,7 +12,12 @@ export interface LabelData {
   confidences?: { label: string | number; confidence: number }[] | null;
 }
 
-/** Options of {@link Label}. */
+/**
+ * Options of {@link Label}.
+ *
+ * @example
+ * new Label({ label: "prediction", numTopClasses: 3 })
+ */
 export interface LabelOptions extends ComponentOptions {
   /** Show only the N most confident classes (default: all). */
   numTopClasses?: number;

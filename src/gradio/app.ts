@@ -24,7 +24,12 @@ import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
 
-/** Options of {@link createApp}. */
+/**
+ * Options of {@link createApp}.
+ *
+ * @example
+ * createApp(iface, { maxFileSize: 10 * 1024 * 1024, rootPath: "https://example.com/spaces/me/demo", queue: { concurrency: 8 } })
+ */
 export interface AppOptions {
   /** Largest JSON body in bytes (default 32 MiB: a 20 MB photo as base64). */
   maxBodySize?: number;
@@ -46,6 +51,11 @@ type Env = { Variables: { errorStyle: ErrorStyle } };
 /**
  * The app {@link createApp} builds: a Hono app (`fetch`, `request`), plus the one step that
  * is not a route, run by `launch()` after it starts serving.
+ *
+ * @example
+ * const app = createApp(iface);
+ * await app.precomputeExamples(); // a test that reads example_outputs from /config
+ * await app.request("/config");
  */
 export type SpaceApp = Hono<Env> & {
   /**

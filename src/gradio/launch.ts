@@ -5,7 +5,12 @@ import type { Interface } from "../interface.ts";
 import { createApp, type AppOptions } from "./app.ts";
 import { buildUi } from "./page.ts";
 
-/** Options of {@link launch}. */
+/**
+ * Options of {@link launch}.
+ *
+ * @example
+ * await iface.launch({ port: 0, host: "127.0.0.1", quiet: true })
+ */
 export interface LaunchOptions extends AppOptions {
   /** Port (default `PORT` or 7860; 0 picks a free one). */
   port?: number;
@@ -15,7 +20,14 @@ export interface LaunchOptions extends AppOptions {
   quiet?: boolean;
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * const server = await iface.launch({ port: 0 });
+ * await fetch(`${server.url}/config`);
+ * await server.close();
+ */
 export interface Server {
   /** e.g. http://127.0.0.1:7860 */
   url: string;
