@@ -110,3 +110,20 @@ describe("bad input gets a 4xx that names the problem, and the server keeps serv
     expect(await res.json()).toEqual({ detail: "Not found: GET /nope" });
   });
 });
+
+describe("createApp builds routes and starts no work", () => {
+  test("example outputs reach /config only after app.precomputeExamples(), and the durations count", async () => {
+    let calls = 0;
+    const iface = new Interface({ fn: () => (calls++, { Bag: 1 }), inputs: new Image(), outputs: new Label(), examples: [fixture("fashion-mnist/000.png")] });
+    const quiet = createApp(iface);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls, "nothing ran on creation").toBe(0);
+    const config = async () => (await (await quiet.request("/config")).json()) as { example_outputs: unknown[] };
+    expect((await config()).example_outputs).toEqual([null]);
+    await quiet.precomputeExamples();
+    expect(calls).toBe(1);
+    expect((await config()).example_outputs).toEqual([[{ label: "Bag", confidences: [{ label: "Bag", confidence: 1 }] }]]);
+    const res = await quiet.request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl(await png(3))] }) });
+    expect((await res.json()).average_duration, "the app's own timings include the example run").toBeGreaterThan(0);
+  });
+});
