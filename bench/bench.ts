@@ -9,10 +9,10 @@ import { availableParallelism } from "node:os";
 import { Client } from "@gradio/client";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
-import { imageToTensor } from "../src/image-decode.ts";
-import { readImageHeader } from "../src/image-header.ts";
-import { parseModelInfo, readMetadataProps } from "../src/model-info.ts";
-import { createSession, runSession } from "../src/onnx.ts";
+import { imageToTensor } from "../src/classifier/decode.ts";
+import { readImageHeader } from "../src/image-file.ts";
+import { parseModelInfo, readMetadataProps } from "../src/classifier/model-info.ts";
+import { createSession, runSession } from "../src/classifier/onnx.ts";
 import { hostFigures } from "./host-bench.ts";
 
 const RESNET = "bench/models/resnet18.onnx";

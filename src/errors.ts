@@ -1,5 +1,5 @@
 /**
- * Error classes, each with the HTTP status it stands for. `server.ts` turns them into responses
+ * Error classes, each with the HTTP status it stands for. `gradio/app.ts` turns them into responses
  * in one place (its `onError`); nothing else chooses a status.
  */
 
@@ -55,6 +55,19 @@ export class BusyError extends Error {
 }
 
 /**
+ * What a failed call carries (gradio `error_payload`): `error` is null when the message is hidden.
+ *
+ * @example
+ * const payload: ErrorPayload = errorPayload(new AppError("Bad image"), false); // { error: "Bad image", title: "Error", … }
+ */
+export interface ErrorPayload {
+  error: string | null;
+  title?: string;
+  duration?: number | null;
+  visible?: boolean;
+}
+
+/**
  * What a caller is told about a failed call (gradio utils.error_payload): the message of an
  * `AppError` or `InputError` always; any other message only with `showError`, since it may hold
  * internals. `error` is null when hidden, and the key is always present (@gradio/client needs it).
@@ -62,10 +75,28 @@ export class BusyError extends Error {
  * @example
  * errorPayload(new AppError("Bad image"), false) // → { error: "Bad image", duration: 10, visible: true, title: "Error" }
  */
-export function errorPayload(err: unknown, showError: boolean): { error: string | null; duration?: number | null; visible?: boolean; title?: string } {
+export function errorPayload(err: unknown, showError: boolean): ErrorPayload {
   if (err instanceof AppError) return { error: err.message, duration: err.duration, visible: err.visible, title: err.title };
   if (err instanceof InputError || err instanceof BusyError) return { error: err.message, duration: 10, visible: true, title: "Error" };
   return showError ? { error: err instanceof Error ? err.message : String(err), visible: true, title: "Error" } : { error: null };
+}
+
+/**
+ * Describes a value briefly for an error message, which names what arrived.
+ *
+ * @example
+ * describeValue(3) // → "a number (3)"
+ * describeValue({ a: 1, b: 2 }) // → "an object with keys a, b"
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "object") {
+    const keys = Object.keys(value);
+    return keys.length ? `an object with keys ${keys.slice(0, 6).join(", ")}` : "an empty object {}";
+  }
+  return `${typeof value === "number" ? "a number" : `a ${typeof value}`} (${String(value)})`;
 }
 
 /** An error as it crosses a thread boundary (structured clone drops the class). */

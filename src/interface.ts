@@ -9,16 +9,27 @@ import { Image } from "./components/image.ts";
 import { Label } from "./components/label.ts";
 import { NumberInput } from "./components/number.ts";
 import { Textbox } from "./components/textbox.ts";
-import { launch, type LaunchOptions, type Server } from "./launch.ts";
+// Types only: erased at run time, so the definition does not load the server (see launch() below).
+import type { LaunchOptions, Server } from "./gradio/launch.ts";
 
-/** A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio. */
+/**
+ * A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio.
+ *
+ * @example
+ * new Interface({ fn, inputs: "image", outputs: new Label({ numTopClasses: 3 }) }); // a shorthand and a component
+ */
 export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";
 
 // The Interface calls fn with one argument per input; its types are the components' own business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => unknown;
 
-/** Options of {@link Interface}. */
+/**
+ * Options of {@link Interface}.
+ *
+ * @example
+ * const options: InterfaceOptions = { fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label(), title: "Fashion", examples: ["examples/bag.png"] };
+ */
 export interface InterfaceOptions {
   /** Called with one argument per input; returns one value per output (an array when several). */
   fn: Fn;
@@ -61,19 +72,6 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
   });
 }
 
-/** Per-endpoint timings, for `average_duration` and queue ETAs. */
-export class DurationStats {
-  private count = 0;
-  private total = 0;
-  record(seconds: number): void {
-    this.count++;
-    this.total += seconds;
-  }
-  get average(): number {
-    return this.count ? this.total / this.count : 0;
-  }
-}
-
 /**
  * A function wrapped in a web UI and a Gradio-compatible API.
  *
@@ -96,7 +94,6 @@ export class Interface {
   readonly allowedPaths: string[];
   readonly flaggingMode: "manual" | "never";
   readonly flaggingDir: string;
-  readonly stats = new DurationStats();
 
   constructor(options: InterfaceOptions) {
     if (typeof options?.fn !== "function") throw new Error(`Interface needs fn, a function; got ${typeof options?.fn}.`);
@@ -109,7 +106,8 @@ export class Interface {
       );
     }
     this.outputs.forEach((c, i) => {
-      if (c instanceof Image) throw new Error(`outputs[${i}] is an Image, which is an input-only component here: use Label, Textbox or Number.`);
+      const name = c.componentName;
+      if (c.inputOnly) throw new Error(`outputs[${i}] is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}, which is an input-only component here: use Label, Textbox or Number.`);
     });
     this.title = options.title ?? "";
     this.description = options.description ?? "";
@@ -129,13 +127,13 @@ export class Interface {
         throw new Error(`examples[${i}] should have ${this.inputs.length} value(s), one per input; got ${JSON.stringify(row)}.`);
       }
       values.forEach((v, j) => {
-        if (this.inputs[j] instanceof Image && (typeof v !== "string" || !existsSync(v))) {
-          throw new Error(`examples[${i}][${j}] should be the path of an image file; ${JSON.stringify(v)} does not exist.`);
+        if (this.inputs[j]!.isFile && (typeof v !== "string" || !existsSync(v))) {
+          throw new Error(`examples[${i}][${j}] should be the path of ${/^[aeiou]/.test(this.inputs[j]!.type) ? "an" : "a"} ${this.inputs[j]!.type} file; ${JSON.stringify(v)} does not exist.`);
         }
       });
       return values;
     });
-    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j] instanceof Image).map((p) => dirname(resolve(p as string))));
+    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))));
     this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
   }
 
@@ -145,7 +143,11 @@ export class Interface {
    * @example
    * await new Interface({ fn, inputs: "text", outputs: "text" }).launch({ port: 0 });
    */
-  launch(options?: LaunchOptions): Promise<Server> {
+  async launch(options?: LaunchOptions): Promise<Server> {
+    // A dynamic import, not a static one: the server (gradio/) depends on the definition, so a
+    // static import back would make a cycle (interface → launch → app → config → interface) and
+    // load Hono, the queue and the page builder for every script that only defines an Interface.
+    const { launch } = await import("./gradio/launch.ts");
     return launch(this, options);
   }
 }

@@ -3,9 +3,7 @@
  * queue, the curl API) calls `runPredict`, so all of them validate and fail the same way.
  */
 import type { PreprocessContext } from "./components/component.ts";
-import { InputError } from "./errors.ts";
-import { readAllowedFile } from "./files.ts";
-import { fetchUrl } from "./url-fetch.ts";
+import { describeValue, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 
 /** The outcome of one call. */
@@ -36,14 +34,33 @@ export function checkInputs(iface: Interface, data: unknown): asserts data is un
 }
 
 /**
- * A {@link PreprocessContext}: files from `roots` only (uploads, examples, `allowedPaths`), URLs
- * from public addresses only unless `allowPrivateUrls`.
+ * The API's name for each input, in order (gradio's `parameter_name` in /info): the label, or
+ * the component type (`image`, or `image_0`, `image_1`… when there are several inputs).
+ *
+ * @example
+ * parameterNames(new Interface({ fn, inputs: [new Image(), new Textbox({ label: "note" })], outputs: "label" })) // → ["image_0", "note"]
  */
-export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
-  return {
-    readFile: (path) => readAllowedFile(path, roots),
-    fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
-  };
+export function parameterNames(iface: Interface): string[] {
+  return iface.inputs.map((c, i) => c.label ?? (iface.inputs.length === 1 ? c.type : `${c.type}_${i}`));
+}
+
+/**
+ * The inputs of a call keyed by parameter name (the curl API v2, gradio ≥ 6.13:
+ * `{"<parameter_name>": value, …}`), as the list `runPredict` takes.
+ *
+ * @throws {InputError} 422 for anything but an object with exactly the parameter names.
+ * @example
+ * inputsFromNamed(iface, { image: { path: "/tmp/gradio-x/ab/cat.png" } }) // → [{ path: "/tmp/gradio-x/ab/cat.png" }]
+ */
+export function inputsFromNamed(iface: Interface, body: unknown): unknown[] {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeValue(body)}.`, 422);
+  const names = parameterNames(iface);
+  const extra = Object.keys(body).filter((k) => !names.includes(k));
+  const missing = names.filter((n) => !(n in body));
+  if (extra.length || missing.length) {
+    throw new InputError(`Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`, 422);
+  }
+  return names.map((n) => (body as Record<string, unknown>)[n]);
 }
 
 /**
@@ -51,7 +68,7 @@ export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUr
  *
  * @throws {InputError} when `data` has the wrong shape or an input cannot be used.
  * @example
- * await runPredict(iface, ["data:image/png;base64,iVBOR…"], fileContext(iface.allowedPaths, { maxBytes: 50e6 })) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
+ * await runPredict(iface, ["data:image/png;base64,iVBOR…"], ctx) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
  */
 export async function runPredict(iface: Interface, data: unknown, ctx: PreprocessContext): Promise<PredictResult> {
   const started = performance.now();
@@ -63,7 +80,5 @@ export async function runPredict(iface: Interface, data: unknown, ctx: Preproces
     throw new Error(`fn should return ${plural(iface.outputs.length, "value")} (one per output), returned ${Array.isArray(values) ? values.length : typeof values}.`);
   }
   const output = iface.outputs.map((c, i) => c.postprocess(values[i]));
-  const duration = (performance.now() - started) / 1000;
-  iface.stats.record(duration);
-  return { data: output, duration };
+  return { data: output, duration: (performance.now() - started) / 1000 };
 }

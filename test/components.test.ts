@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { Image, InputError, Interface, Label, NumberInput, Textbox } from "../src/index.ts";
-import { fileContext } from "../src/predict.ts";
+import { fileContext } from "../src/gradio/files.ts";
 
 // The server's real context, with no folder allowed and URLs to public addresses only.
 const ctx = fileContext([], { maxBytes: 1024 * 1024 });
@@ -142,4 +142,39 @@ test("images of formats the decoders do not read are 415 with the format named",
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
   const err = await new Image().preprocess(svg.toString("base64"), fileContext([], { maxBytes: 1e6 })).catch((e: InputError) => e);
   expect(err).toMatchObject({ status: 415, message: "Unsupported image format: SVG. Send JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF." });
+});
+
+describe("the component contract that callers no longer re-derive (gradio flag / read_from_flag / as_example)", () => {
+  const fileUrl = (path: string) => `http://h/gradio_api/file=${path}`;
+  const saveFile = async (path: string) => `image/copy-of-${path.split("/").pop()}`;
+
+  test("isFile and inputOnly: only Image names a file, and it is input-only", () => {
+    expect([new Image(), new Label(), new Textbox(), new NumberInput()].map((c) => [c.type, c.isFile, c.inputOnly])).toEqual([
+      ["image", true, true], ["label", false, false], ["textbox", false, false], ["number", false, false],
+    ]);
+  });
+
+  test("asExample: an image path becomes FileData with the URL the page shows; other values stay as they are", () => {
+    expect(new Image().asExample("/app/examples/bag.png", fileUrl)).toEqual({
+      path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta: { _type: "gradio.FileData" },
+    });
+    expect(new Textbox().asExample("hi", fileUrl)).toBe("hi");
+    expect(new NumberInput().asExample(3, fileUrl)).toBe(3);
+  });
+
+  test("flag then readFromFlag gives the wire value back", async () => {
+    const label = { label: "Bag", confidences: [{ label: "Bag", confidence: 0.9 }] };
+    const cases: [Image | Label | Textbox | NumberInput, unknown, string, unknown][] = [
+      [new Image(), { path: "/tmp/u/ab/cat.png", meta: { _type: "gradio.FileData" } }, "image/copy-of-cat.png", { path: "/flags/image/copy-of-cat.png", orig_name: "copy-of-cat.png", meta: { _type: "gradio.FileData" } }],
+      [new Image(), dataUrl, dataUrl, dataUrl],
+      [new Label(), label, JSON.stringify(label), label],
+      [new Textbox(), "3", "3", "3"],
+      [new NumberInput(), 3.5, "3.5", 3.5],
+    ];
+    for (const [component, value, cell, back] of cases) {
+      const written = await component.flag(value, { saveFile });
+      expect(written, `${component.type} cell for ${JSON.stringify(value).slice(0, 40)}`).toBe(cell);
+      expect(component.readFromFlag(written, "/flags"), `${component.type} read back`).toEqual(back);
+    }
+  });
 });

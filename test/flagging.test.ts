@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { createApp, Image, Interface, Label } from "../src/index.ts";
-import { CsvLogger } from "../src/flagging.ts";
+import { CsvLogger } from "../src/gradio/flagging.ts";
 import { parseCsv } from "./helpers.ts";
 
 const dirs: string[] = [];

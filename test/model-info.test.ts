@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { parseModelInfo, readMetadataProps } from "../src/model-info.ts";
+import { parseModelInfo, readMetadataProps } from "../src/classifier/model-info.ts";
 import { fixture } from "./helpers.ts";
 
 describe("readMetadataProps", () => {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, test } from "vitest";
-import { resolveAllowedPath } from "../src/files.ts";
-import { saveUploads } from "../src/uploads.ts";
+import { resolveAllowedPath } from "../src/gradio/files.ts";
+import { saveUploads } from "../src/gradio/uploads.ts";
 import { createApp, Image, Interface, Label, type ImageFile } from "../src/index.ts";
 import { fixture } from "./helpers.ts";
 

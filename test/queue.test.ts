@@ -1,10 +1,10 @@
 /** The queue's ordering rules (gradio-protocol.md §4.3), without HTTP. */
 import { afterEach, describe, expect, test } from "vitest";
 import { errorPayload } from "../src/errors.ts";
-import { DurationStats } from "../src/interface.ts";
-import type { ServerMessage } from "../src/protocol.ts";
-import { Queue } from "../src/queue.ts";
-import { dataFrame, eventFrame, sseResponse } from "../src/sse.ts";
+import { DurationStats } from "../src/gradio/duration-stats.ts";
+import type { ServerMessage } from "../src/gradio/protocol.ts";
+import { Queue } from "../src/gradio/queue.ts";
+import { dataFrame, eventFrame, sseResponse } from "../src/gradio/sse.ts";
 
 const queues: Queue[] = [];
 afterEach(() => queues.splice(0).forEach((q) => q.close()));
@@ -61,17 +61,32 @@ describe("Queue", () => {
     expect(got.find((m) => m.msg === "process_completed")).toMatchObject({ success: false, output: { error: null }, title: "Error" });
   });
 
-  test("ranks: estimation on join, re-sent as jobs start", async () => {
+  test("ranks: estimation on join, re-sent as jobs start, and they go down", async () => {
     const { queue, finish } = controlled({ concurrency: 1 });
-    const got: ServerMessage[] = [];
-    queue.join(["a"], "s1");
-    const b = queue.join(["b"], "s2");
-    queue.listen("s2", (m) => got.push(m));
-    expect(got[0]).toMatchObject({ msg: "estimation", event_id: b, rank: 0, queue_size: 1 });
+    const b: ServerMessage[] = [];
+    const d: ServerMessage[] = [];
+    queue.join(["a"], "s1"); // runs at once
+    const bId = queue.join(["b"], "s2");
+    queue.listen("s2", (m) => b.push(m));
+    expect(b[0]).toMatchObject({ msg: "estimation", event_id: bId, rank: 0, queue_size: 1 });
     queue.join(["c"], "s3");
-    finish();
+    const dId = queue.join(["d"], "s4");
+    queue.listen("s4", (m) => d.push(m));
+    const ranks = () => d.filter((m) => m.msg === "estimation").map((m) => m.msg === "estimation" && [m.event_id, m.rank, m.queue_size]);
+    expect(ranks(), "d on join: behind b and c").toEqual([[dId, 2, 3]]);
+
+    finish(); // a done → b starts; c and d move up
     await tick();
-    expect(got.some((m) => m.msg === "process_starts")).toBe(true);
+    expect(kinds(b), "b starts").toContain("process_starts");
+    expect(ranks(), "d re-ranked when b started").toEqual([[dId, 2, 3], [dId, 1, 2]]);
+
+    finish(); // b done → c starts
+    await tick();
+    expect(ranks(), "d re-ranked when c started").toEqual([[dId, 2, 3], [dId, 1, 2], [dId, 0, 1]]);
+    finish(); // c done → d starts
+    await tick();
+    expect(kinds(d).at(-1), "d starts once nothing is ahead").toBe("process_starts");
+    finish();
   });
 
   test("refuses joins beyond maxSize with gradio's message", () => {

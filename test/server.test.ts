@@ -70,7 +70,7 @@ describe("POST /api/predict and its aliases", () => {
 describe("bad input gets a 4xx that names the problem, and the server keeps serving", () => {
   const cases: [string, () => Response | Promise<Response>, number, string | RegExp][] = [
     ["malformed JSON", () => post("/api/predict", '{"data": [', {}), 400, /^Malformed JSON body: .+\. Send \{"data": \[<input>, …\]\}\.$/],
-    ["a JSON list", () => post("/api/predict", [1]), 422, 'Expected a JSON object like {"data": [<input>, …]}, got a list.'],
+    ["a JSON list", () => post("/api/predict", [1]), 422, 'Expected a JSON object like {"data": [<input>, …]}, got a list of 1 item.'],
     ["no data key", () => post("/api/predict", { image: "x" }), 422, 'Expected a JSON object like {"data": [<input>, …]}, got an object with keys image.'],
     ["data not a list", () => post("/api/predict", { data: "x" }), 422, 'Expected "data" to be a list with 1 value (image), got string.'],
     ["missing input", () => post("/api/predict", { data: [] }), 422, "Expected 1 input (image), got 0."],
@@ -108,5 +108,22 @@ describe("bad input gets a 4xx that names the problem, and the server keeps serv
     const res = await app.request("/nope");
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ detail: "Not found: GET /nope" });
+  });
+});
+
+describe("createApp builds routes and starts no work", () => {
+  test("example outputs reach /config only after app.precomputeExamples(), and the durations count", async () => {
+    let calls = 0;
+    const iface = new Interface({ fn: () => (calls++, { Bag: 1 }), inputs: new Image(), outputs: new Label(), examples: [fixture("fashion-mnist/000.png")] });
+    const quiet = createApp(iface);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls, "nothing ran on creation").toBe(0);
+    const config = async () => (await (await quiet.request("/config")).json()) as { example_outputs: unknown[] };
+    expect((await config()).example_outputs).toEqual([null]);
+    await quiet.precomputeExamples();
+    expect(calls).toBe(1);
+    expect((await config()).example_outputs).toEqual([[{ label: "Bag", confidences: [{ label: "Bag", confidence: 1 }] }]]);
+    const res = await quiet.request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl(await png(3))] }) });
+    expect((await res.json()).average_duration, "the app's own timings include the example run").toBeGreaterThan(0);
   });
 });

@@ -3,15 +3,9 @@
  * snippets that work as they are — @gradio/client, curl in two steps, and a one-shot
  * `fetch("/api/predict")` — all with this Space's live URL.
  */
+import type { ApiInfo, ApiParameter as Param, AppConfig, FileData } from "../src/gradio/protocol.ts";
 import { API, ROOT } from "./client.ts";
 import { h } from "./dom.ts";
-
-interface Param {
-  label: string;
-  parameter_name?: string;
-  component: string;
-  python_type: { type: string; description: string };
-}
 
 /** The three snippets, for an endpoint whose first input is an image at `exampleUrl`. */
 export function snippets(apiName: string, params: Param[], exampleUrl: string | undefined) {
@@ -52,11 +46,11 @@ function codeBlock(title: string, code: string, lang: string) {
 }
 
 /** Renders the API view into `target`. */
-export async function renderApiView(target: HTMLElement, config: { title: string; examples: { url?: string }[][] }) {
-  const info = await (await fetch(`${API}/info`)).json();
-  const endpoints = Object.entries(info.named_endpoints as Record<string, { parameters: Param[]; returns: Param[] }>);
+export async function renderApiView(target: HTMLElement, config: AppConfig) {
+  const info: ApiInfo = await (await fetch(`${API}/info`)).json();
+  const endpoints = Object.entries(info.named_endpoints);
   const sections = endpoints.map(([route, ep]) => {
-    const s = snippets(route.slice(1), ep.parameters, config.examples[0]?.[0]?.url);
+    const s = snippets(route.slice(1), ep.parameters, (config.examples[0]?.[0] as FileData | undefined)?.url ?? undefined);
     const rows = (items: Param[], kind: string) =>
       h("table", {}, h("caption", {}, `${kind} (${items.length})`), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Component"), h("th", { scope: "col" }, "Type"))),
         h("tbody", {}, ...items.map((p) => h("tr", {}, h("td", {}, h("code", {}, p.parameter_name ?? p.label)), h("td", {}, p.component), h("td", {}, h("code", {}, p.python_type.type))))));

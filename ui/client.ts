@@ -3,7 +3,7 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
-import type { FileData, ServerMessage } from "../src/protocol.ts";
+import type { ErrorPayload, FileData, ServerMessage } from "../src/gradio/protocol.ts";
 
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
@@ -17,7 +17,18 @@ export class CallError extends Error {
 
 /** The app's public URL, as the server put it in the page. */
 export const ROOT: string = (window as unknown as { __SPACE_ROOT__: string }).__SPACE_ROOT__;
-export const API = `${ROOT}/gradio_api`;
+/** Where the API routes are: the root plus the config's `api_prefix` (set by {@link setApiPrefix} once /config is read). */
+export let API = ROOT;
+
+/**
+ * Takes the API prefix from /config (`api_prefix`), as @gradio/client does, rather than assuming "/gradio_api".
+ *
+ * @example
+ * setApiPrefix(config.api_prefix); // API is now `${ROOT}/gradio_api`
+ */
+export function setApiPrefix(prefix: string): void {
+  API = `${ROOT}${prefix}`;
+}
 
 async function json(response: Response): Promise<any> {
   const body = await response.json().catch(() => ({}));
@@ -66,7 +77,7 @@ export async function predict(data: unknown[], onStatus: (s: Status) => void): P
       else if (m.msg === "process_completed") {
         source.close();
         if (m.success) resolve((m.output as { data: unknown[] }).data);
-        else reject(new CallError((m.output as { error?: string | null }).error ?? "Something went wrong in the Space (its log has the details)."));
+        else reject(new CallError((m.output as ErrorPayload).error ?? "Something went wrong in the Space (its log has the details)."));
       } else if (m.msg === "unexpected_error") {
         source.close();
         reject(new CallError(m.message));

@@ -1,8 +1,6 @@
 /** The Label output: the top class as a heading, then one bar per class with its percentage. */
-import type { LabelData } from "../src/protocol.ts";
+import type { LabelData } from "../src/gradio/protocol.ts";
 import { h } from "./dom.ts";
-
-export type { LabelData };
 
 /** Builds the output; `show` renders a value (or nothing). */
 export function labelOutput(label: string) {

@@ -5,30 +5,15 @@
  */
 import "./style.css";
 import { renderApiView } from "./api-view.ts";
-import { API, CallError, post, predict, ROOT, upload } from "./client.ts";
+import type { AppConfig, ComponentConfig, FileData, LabelData } from "../src/gradio/protocol.ts";
+import { API, CallError, post, predict, ROOT, setApiPrefix, upload } from "./client.ts";
 import { h } from "./dom.ts";
 import { imageInput, type Picked } from "./image-input.ts";
-import { labelOutput, type LabelData } from "./label-output.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { labelOutput } from "./label-output.ts";
 import { statusOverlay } from "./status.ts";
+import { setTheme, storedTheme } from "./theme.ts";
 import { toast } from "./toast.ts";
 
-interface ComponentConfig {
-  id: number;
-  type: string;
-  props: { label?: string; max_upload_side?: number };
-}
-interface Config {
-  title: string;
-  description?: string;
-  article?: string;
-  app_id: number;
-  components: ComponentConfig[];
-  dependencies: { inputs: number[]; outputs: number[] }[];
-  examples: { url?: string; orig_name?: string; path?: string }[][];
-  example_outputs: (unknown[] | null)[];
-  flagging_mode: "manual" | "never";
-}
 
 /** An input as the page drives it. */
 interface Input {
@@ -45,21 +30,16 @@ interface Output {
 }
 
 const app = document.getElementById("app")!;
-const markdown = (source: string | undefined, cls: string) => (source ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: renderMarkdown(source) }) : null);
+// The server rendered the Markdown and escaped any raw HTML in it (src/gradio/markdown.ts).
+const markdown = (html: string | undefined, cls: string) => (html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null);
 
 function themeToggle() {
   const names = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" } as const;
-  let theme = (localStorage.getItem("theme") as keyof typeof names) ?? "system";
+  let theme = storedTheme(localStorage);
   const button = h("button", { class: "link", type: "button" }, names[theme]);
   button.addEventListener("click", () => {
     theme = theme === "system" ? "light" : theme === "light" ? "dark" : "system";
-    if (theme === "system") {
-      localStorage.removeItem("theme");
-      delete document.documentElement.dataset.theme;
-    } else {
-      localStorage.setItem("theme", theme);
-      document.documentElement.dataset.theme = theme;
-    }
+    setTheme(theme, localStorage, document.documentElement);
     button.textContent = names[theme];
   });
   return button;
@@ -136,7 +116,8 @@ function connectionWatch(appId: number, onBack: () => void) {
 }
 
 async function main() {
-  const config: Config = await (await fetch(`${ROOT}/config`)).json();
+  const config: AppConfig = await (await fetch(`${ROOT}/config`)).json();
+  setApiPrefix(config.api_prefix);
   document.title = config.title;
   app.removeAttribute("aria-busy");
   if (new URLSearchParams(location.search).get("view") === "api") {
@@ -209,7 +190,7 @@ async function main() {
     ? h("section", { class: "examples", "aria-labelledby": "examples-title" },
         h("h2", { id: "examples-title", class: "block-label" }, "Examples"),
         h("div", { class: "gallery" }, ...config.examples.map((row, i) => {
-          const file = row[0]!;
+          const file = row[0] as FileData;
           const img = h("img", { src: file.url, alt: "", loading: "lazy" });
           img.addEventListener("load", () => img.naturalWidth < 128 && img.classList.add("pixelated"));
           const card = h("button", { class: "example", type: "button", "aria-label": `Example ${i + 1}: ${file.orig_name ?? ""}` }, img);

@@ -8,7 +8,7 @@ import { readable, writable, type HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
 import { listTree, spacePaths } from "../repos.ts";
 import type { LogLine } from "../runtime.ts";
-import { sseResponse } from "../../src/sse.ts";
+import { sseResponse } from "../../src/gradio/sse.ts";
 import type { HostDeps } from "./deps.ts";
 
 /** One log line as Hugging Face's log API frames it. */

@@ -4,7 +4,12 @@
  * (`postprocess`), and describe itself for /config and /info.
  */
 
-/** What preprocessing may ask of the server. */
+/**
+ * What preprocessing may ask of the server.
+ *
+ * @example
+ * const ctx: PreprocessContext = { readFile: (path) => readFile(path), fetchUrl: async () => { throw new InputError("No URLs here.", 422); } };
+ */
 export interface PreprocessContext {
   /** Reads a file the request names by path, if the server allows it (uploads, examples). */
   readFile(path: string): Promise<Uint8Array>;
@@ -12,7 +17,23 @@ export interface PreprocessContext {
   fetchUrl(url: string): Promise<Uint8Array>;
 }
 
-/** Options every component takes. */
+/**
+ * How a component stores a file in a flag (the flagging dataset owns the folder).
+ *
+ * @example
+ * await new Image().flag({ path: "/tmp/gradio-x/ab/cat.png" }, { saveFile: async (path) => "image/3f2c….png" }) // → "image/3f2c….png"
+ */
+export interface FlagContext {
+  /** Copies an allowed file into the flagging folder; resolves with its path relative to it. */
+  saveFile(path: string): Promise<string>;
+}
+
+/**
+ * Options every component takes.
+ *
+ * @example
+ * new Textbox({ label: "name" }) // the /info parameter is then called "name"
+ */
 export interface ComponentOptions {
   /** Shown above the component, and the parameter name in the API (default: the component's name). */
   label?: string;
@@ -48,6 +69,34 @@ export abstract class Component<Value = unknown> {
   /** A value a caller could send, shown in the API docs (gradio `example_payload`). */
   abstract exampleInput(): unknown;
 
+  /** True when the wire value names a file (FileData): examples are then paths of existing files, and a flag copies the file. */
+  readonly isFile: boolean = false;
+
+  /** True for a component that can only be an input (its `postprocess` throws). */
+  readonly inputOnly: boolean = false;
+
+  /**
+   * An example value (as given to the Interface) → the wire value the page shows and sends
+   * (gradio `as_example`). `fileUrl` gives the URL the server serves a file at.
+   */
+  asExample(value: unknown, _fileUrl: (path: string) => string): unknown {
+    return value;
+  }
+
+  /** A wire value → its CSV cell in the flagging dataset (gradio `flag`): text as it is, anything else as JSON. */
+  async flag(value: unknown, _ctx: FlagContext): Promise<string> {
+    return typeof value === "string" ? value : JSON.stringify(value ?? null);
+  }
+
+  /** A CSV cell written by {@link flag} → the wire value again (gradio `read_from_flag`); `dir` is the flagging folder. */
+  readFromFlag(cell: string, _dir: string): unknown {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
+
   /** Component-specific props for /config. */
   props(): Record<string, unknown> {
     return {};
@@ -57,16 +106,4 @@ export abstract class Component<Value = unknown> {
   get componentName(): string {
     return this.type.charAt(0).toUpperCase() + this.type.slice(1);
   }
-}
-
-/** Describes a value briefly for an error message ("a number (3)", "an object with keys a, b"). */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
-  if (typeof value === "object") {
-    const keys = Object.keys(value);
-    return keys.length ? `an object with keys ${keys.slice(0, 6).join(", ")}` : "an empty object {}";
-  }
-  return `${typeof value === "number" ? "a number" : `a ${typeof value}`} (${String(value)})`;
 }

@@ -1,9 +1,16 @@
 /** The Image input: every way a client sends a picture, turned into validated bytes. */
-import { InputError } from "../errors.ts";
-import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageFile } from "../image-header.ts";
-import { Component, describeValue, type ComponentOptions, type PreprocessContext } from "./component.ts";
+import { describeValue, InputError } from "../errors.ts";
+import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageFile } from "../image-file.ts";
+import { basename, join, resolve } from "node:path";
+import { Component, type ComponentOptions, type FlagContext, type PreprocessContext } from "./component.ts";
+import type { FileData } from "./file-data.ts";
 
-/** Options of {@link Image}. */
+/**
+ * Options of {@link Image}.
+ *
+ * @example
+ * new Image({ label: "photo", maxPixels: 20e6, maxUploadSide: 512 })
+ */
 export interface ImageOptions extends ComponentOptions {
   /** Images above this many pixels are refused before decoding (default 50 MP). */
   maxPixels?: number;
@@ -33,6 +40,8 @@ function decodeBase64(text: string): Uint8Array {
  */
 export class Image extends Component<ImageFile> {
   readonly type = "image";
+  override readonly isFile = true;
+  override readonly inputOnly = true;
   readonly maxPixels: number;
   readonly maxUploadSide: number;
 
@@ -77,6 +86,25 @@ export class Image extends Component<ImageFile> {
     }
     if (text.length > 0 && /^[A-Za-z0-9+/=\s_-]+$/.test(text)) return decodeBase64(text); // bare base64
     throw new InputError(`Expected the image as a data URL (data:image/png;base64,…) or FileData, got ${describeValue(text)}.`, 422);
+  }
+
+  /** An example path → FileData with the URL the page shows it from. */
+  override asExample(value: unknown, fileUrl: (path: string) => string): FileData {
+    const path = resolve(String(value));
+    return { path, url: fileUrl(path), orig_name: basename(path), meta: { _type: "gradio.FileData" } };
+  }
+
+  /** FileData → the path of a copy in the flagging folder (what arrives otherwise, e.g. a data URL, is kept as it is). */
+  override async flag(value: unknown, ctx: FlagContext): Promise<string> {
+    const path = (value as { path?: unknown } | null | undefined)?.path;
+    return typeof path === "string" ? ctx.saveFile(path) : super.flag(value, ctx);
+  }
+
+  /** A flagged copy's relative path → FileData naming the copy. */
+  override readFromFlag(cell: string, dir: string): unknown {
+    if (cell.startsWith("{") || cell.startsWith("data:") || cell === "null") return super.readFromFlag(cell, dir);
+    const path = join(dir, cell);
+    return { path, orig_name: basename(path), meta: { _type: "gradio.FileData" } } satisfies FileData;
   }
 
   postprocess(): never {

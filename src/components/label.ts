@@ -1,8 +1,23 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
-import type { LabelData } from "../protocol.ts";
 import { Component, type ComponentOptions } from "./component.ts";
 
-/** Options of {@link Label}. */
+/**
+ * Label component value (gradio LabelData), as it travels on the wire.
+ *
+ * @example
+ * const value: LabelData = { label: "Bag", confidences: [{ label: "Bag", confidence: 0.97 }] };
+ */
+export interface LabelData {
+  label?: string | number;
+  confidences?: { label: string | number; confidence: number }[] | null;
+}
+
+/**
+ * Options of {@link Label}.
+ *
+ * @example
+ * new Label({ label: "prediction", numTopClasses: 3 })
+ */
 export interface LabelOptions extends ComponentOptions {
   /** Show only the N most confident classes (default: all). */
   numTopClasses?: number;

@@ -1,6 +1,6 @@
 /** The Number component: a finite number in or out. */
-import { InputError } from "../errors.ts";
-import { Component, describeValue, type ComponentOptions } from "./component.ts";
+import { describeValue, InputError } from "../errors.ts";
+import { Component, type ComponentOptions } from "./component.ts";
 
 /**
  * A number input or output. Numeric strings ("3.5") are accepted, as Gradio's pydantic does.

@@ -1,6 +1,6 @@
 /** The Textbox: a string in or out. */
-import { InputError } from "../errors.ts";
-import { Component, describeValue, type ComponentOptions } from "./component.ts";
+import { describeValue, InputError } from "../errors.ts";
+import { Component, type ComponentOptions } from "./component.ts";
 
 /**
  * A text input or output. `null` arrives as "" (as in Gradio); numbers and booleans are refused.
@@ -23,6 +23,11 @@ export class Textbox extends Component<string> {
 
   postprocess(value: unknown): string | null {
     return value === null || value === undefined ? null : String(value);
+  }
+
+  /** Text is written as it is, so it is read back as it is (JSON.parse would turn "3" into 3). */
+  readFromFlag(cell: string): string {
+    return cell;
   }
 
   apiInfo() {

@@ -5,9 +5,9 @@
  * joins until its stream connects, ended by `close_stream` once nothing is pending.
  */
 import { randomUUID } from "node:crypto";
-import { BusyError } from "./errors.ts";
-import type { DurationStats } from "./interface.ts";
-import type { PredictResult } from "./predict.ts";
+import { BusyError } from "../errors.ts";
+import type { DurationStats } from "./duration-stats.ts";
+import type { PredictResult } from "../predict.ts";
 import { predictResponse, type ErrorPayload, type ServerMessage } from "./protocol.ts";
 
 /** Options of {@link Queue}. */
@@ -41,7 +41,7 @@ interface Job {
 
 /**
  * @example
- * const queue = new Queue((data) => runPredict(iface, data), iface.stats, (e) => errorPayload(e, false));
+ * const queue = new Queue((data) => runPredict(iface, data, ctx), new DurationStats(), (e) => errorPayload(e, false));
  * const eventId = queue.join(["data:image/png;base64,…"], "session1");
  * queue.listen("session1", (message) => console.log(message)); // estimation, process_starts, process_completed, close_stream
  */

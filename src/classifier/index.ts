@@ -7,13 +7,23 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { createBatcher } from "./batcher.ts";
-import { deserializeError } from "./errors.ts";
-import type { BatchRequest, WorkerConfig, WorkerMessage } from "./classifier-worker.ts";
-import type { DecodeBackend } from "./image-decode.ts";
-import { DEFAULT_MAX_PIXELS, type ImageFile } from "./image-header.ts";
+import { deserializeError } from "../errors.ts";
+import type { DecodeBackend } from "./decode.ts";
+import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
+import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
 
-/** Options of {@link loadClassifier}; each has an environment variable for deployments. */
+/**
+ * Options of {@link loadClassifier}; each has an environment variable for deployments.
+ *
+ * @example
+ * await loadClassifier("model.onnx", { workers: 1, threads: 2, backend: "jimp" })
+ *
+ * @example
+ * const model: Classifier = await loadClassifier("model.onnx");
+ * console.log(model.info.labels, await model.classify(bytes));
+ * await model.close();
+ */
 export interface ClassifierOptions {
   /** Worker threads, each with its own session (`CLASSIFIER_WORKERS`, default 1: one session already uses every core, and a second only adds memory; see bench/README.md). */
   workers?: number;
@@ -29,7 +39,12 @@ export interface ClassifierOptions {
   maxPixels?: number;
 }
 
-/** Probabilities by label, in the model's label order. */
+/**
+ * Probabilities by label, in the model's label order.
+ *
+ * @example
+ * const scores: Confidences = { Bag: 0.97, Sneaker: 0.02, Shirt: 0.01 };
+ */
 export type Confidences = Record<string, number>;
 
 /** A loaded model, ready to classify. */
@@ -49,7 +64,7 @@ const positive = (value: string | undefined, fallback: number) => {
 
 // Node 20 cannot run .ts in a worker by itself: register tsx inside the worker, then import the entry.
 const TSX_API = import.meta.resolve("tsx/esm/api");
-const WORKER_ENTRY = new URL("./classifier-worker.ts", import.meta.url).href;
+const WORKER_ENTRY = new URL("./worker.ts", import.meta.url).href;
 
 function startWorker(config: WorkerConfig): Worker {
   const code = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_ENTRY)}); });`;

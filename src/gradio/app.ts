@@ -4,9 +4,8 @@
  * one place where errors become HTTP statuses.
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -15,16 +14,22 @@ import { createMiddleware } from "hono/factory";
 import { exampleRows, publicRoot, toApiInfo, toConfig } from "./config.ts";
 import { CsvLogger } from "./flagging.ts";
 import { buildUi, renderPage } from "./page.ts";
-import { AppError, BusyError, errorPayload, InputError } from "./errors.ts";
-import { resolveAllowedPath } from "./files.ts";
-import type { Interface } from "./interface.ts";
-import { checkInputs, fileContext, runPredict } from "./predict.ts";
+import { AppError, BusyError, describeValue, errorPayload, InputError } from "../errors.ts";
+import { fileContext, resolveAllowedPath, serveFile } from "./files.ts";
+import type { Interface } from "../interface.ts";
+import { checkInputs, inputsFromNamed, runPredict } from "../predict.ts";
 import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
+import { DurationStats } from "./duration-stats.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
 
-/** Options of {@link createApp}. */
+/**
+ * Options of {@link createApp}.
+ *
+ * @example
+ * createApp(iface, { maxFileSize: 10 * 1024 * 1024, rootPath: "https://example.com/spaces/me/demo", queue: { concurrency: 8 } })
+ */
 export interface AppOptions {
   /** Largest JSON body in bytes (default 32 MiB: a 20 MB photo as base64). */
   maxBodySize?: number;
@@ -42,14 +47,25 @@ export interface AppOptions {
 
 const MB = 1024 * 1024;
 type Env = { Variables: { errorStyle: ErrorStyle } };
+
+/**
+ * The app {@link createApp} builds: a Hono app (`fetch`, `request`), plus the one step that
+ * is not a route, run by `launch()` after it starts serving.
+ *
+ * @example
+ * const app = createApp(iface);
+ * await app.precomputeExamples(); // a test that reads example_outputs from /config
+ * await app.request("/config");
+ */
+export type SpaceApp = Hono<Env> & {
+  /**
+   * Runs every example once and keeps the outputs, so /config carries them (`example_outputs`)
+   * and the page shows an example's result at once. Failed examples stay null.
+   */
+  precomputeExamples(): Promise<void>;
+};
 /** Which error body a route speaks: gradio's `error_payload` on predict routes, FastAPI's `{detail}` elsewhere. */
 type ErrorStyle = "payload" | "detail";
-
-/** Types a browser may show inline; anything else is a download (gradio's XSS-safe list). */
-const INLINE_TYPES: Record<string, string> = {
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-  ".avif": "image/avif", ".bmp": "image/bmp", ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".csv": "text/plain; charset=utf-8",
-};
 
 /** Reads a JSON body whatever its Content-Type: fetch() without headers sends text/plain, which avoids a preflight. */
 async function readJson(c: Context): Promise<unknown> {
@@ -61,28 +77,23 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-function describeBody(body: unknown): string {
-  if (Array.isArray(body)) return "a list";
-  if (body === null) return "null";
-  if (typeof body === "object") return `an object with keys ${Object.keys(body).join(", ") || "(none)"}`;
-  return typeof body;
-}
-
 /** `{data: […]}` (PredictBody, JoinBody), or a 422 that shows the expected shape; `data` itself is checked by checkInputs. */
 function dataOf(body: unknown): Omit<JoinBody, "data"> & { data: unknown } {
   if (typeof body !== "object" || body === null || Array.isArray(body) || !("data" in body)) {
-    throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeBody(body)}.`, 422);
+    throw new InputError(`Expected a JSON object like {"data": [<input>, …]}, got ${describeValue(body)}.`, 422);
   }
   return body as { data: unknown };
 }
 
 /**
- * Builds the Space's HTTP app; `launch()` serves it, tests call `app.request()` without a socket.
+ * Builds the Space's HTTP routes and nothing else: no work starts here. `launch()` serves the
+ * app, precomputes the examples and builds the page bundle ahead of the first visit; tests call
+ * `app.request()` without a socket (and `app.precomputeExamples()` when they need the outputs).
  *
  * @example
  * const res = await createApp(iface).request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl] }) });
  */
-export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env> {
+export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp {
   const { maxBodySize = 32 * MB, maxFileSize = 50 * MB, rootPath = process.env.ROOT_PATH || undefined } = options;
   // A host that swaps revisions shares GRADIO_TEMP_DIR between them: a file uploaded to the old
   // process must still be there when the call that names it reaches the new one.
@@ -92,8 +103,14 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
   const roots = [uploadDir, ...iface.allowedPaths];
   const files = fileContext(roots, { maxBytes: maxFileSize, allowPrivateUrls: options.allowPrivateUrls });
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
-  const predict = (data: unknown) => runPredict(iface, data, files);
-  const queue = new Queue(predict, iface.stats, (err) => errorPayload(err, iface.showError), options.queue);
+  // This app's timings (average_duration, queue ETAs); the Interface is only the definition.
+  const stats = new DurationStats();
+  const predict = async (data: unknown) => {
+    const result = await runPredict(iface, data, files);
+    stats.record(result.duration);
+    return result;
+  };
+  const queue = new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
   const unknownEndpoint = (asked: string) => new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
@@ -118,13 +135,13 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     });
   const jsonLimit = limit(maxBodySize, "Request body");
 
-  // Example results, computed once in the background so the page shows them instantly.
+  // Example results, shown instantly by the page once precomputeExamples() has filled them.
   const exampleOutputs: (unknown[] | null)[] = [];
-  setImmediate(async () => {
+  const precomputeExamples = async () => {
     for (const [i, row] of exampleRows(iface, "").entries()) {
       exampleOutputs[i] = await predict(row).then((r) => r.data, () => null);
     }
-  });
+  };
 
   // Discovery.
   app.get("/config", (c) => c.json(toConfig(iface, root(c), appId, exampleOutputs)));
@@ -140,7 +157,6 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     c.header("cache-control", "no-cache"); // revalidate: a redeploy changes the bundle
     return c.body(new Uint8Array(asset.body));
   });
-  void buildUi().catch((err) => console.error("Building the web UI failed:", err));
   const flagger = new CsvLogger(iface.flaggingDir, iface.inputs, iface.outputs);
   app.post(`${API_PREFIX}/flag`, jsonLimit, async (c) => {
     if (iface.flaggingMode === "never") throw new InputError("Flagging is off for this Space.", 404);
@@ -163,7 +179,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
     const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
     if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
     const { data, duration } = await predict(body.data);
-    return c.json(predictResponse(data, duration, iface.stats.average));
+    return c.json(predictResponse(data, duration, stats.average));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
     app.post(path, payloadErrors, jsonLimit, oneShot);
@@ -223,19 +239,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
   const callJoin = (version: 1 | 2) => async (c: Context<Env>) => {
     if (c.req.param("api_name") !== iface.apiName) throw unknownEndpoint(`"${c.req.param("api_name")}"`);
     const body = await readJson(c);
-    let data: unknown;
-    if (version === 1) data = dataOf(body).data;
-    else {
-      // v2 (gradio ≥ 6.13): {"<parameter_name>": value, …}
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeBody(body)}.`, 422);
-      const names = toApiInfo(iface).named_endpoints[`/${iface.apiName}`]!.parameters.map((p) => p.parameter_name);
-      const extra = Object.keys(body).filter((k) => !names.includes(k));
-      const missing = names.filter((n) => !(n in body));
-      if (extra.length || missing.length) {
-        throw new InputError(`Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`, 422);
-      }
-      data = names.map((n) => (body as Record<string, unknown>)[n]);
-    }
+    const data = version === 1 ? dataOf(body).data : inputsFromNamed(iface, body);
     checkInputs(iface, data);
     return c.json({ event_id: queue.join(data) }); // the only key: gradio's bash snippet cuts it out with awk
   };
@@ -265,23 +269,12 @@ export function createApp(iface: Interface, options: AppOptions = {}): Hono<Env>
 
   // Files the server holds (uploads, examples): /gradio_api/file=<path> and /gradio_api/file/<path>.
   app.on(["GET", "HEAD"], `${API_PREFIX}/*`, async (c, next) => {
-    const rest = c.req.path.slice(API_PREFIX.length + 1);
-    const match = rest.match(/^file(?:=|\/)(.*)$/);
+    const match = c.req.path.slice(API_PREFIX.length + 1).match(/^file(?:=|\/)(.*)$/);
     if (!match) return next();
-    const path = decodeURIComponent(match[1]!);
-    const real = await resolveAllowedPath(path.startsWith("/") ? path : `/${path}`, roots).catch(() => {
-      throw new InputError(`File not allowed: ${path}.`, 403);
-    });
-    const info = await stat(real);
-    if (!info.isFile()) throw new InputError(`File not allowed: ${path}.`, 403);
-    const type = INLINE_TYPES[extname(real).toLowerCase()];
-    c.header("content-type", type ?? "application/octet-stream");
-    c.header("content-disposition", type ? "inline" : "attachment");
-    c.header("content-length", String(info.size));
-    return c.req.method === "HEAD" ? c.body(null) : c.body(new Uint8Array(await readFile(real)));
+    return serveFile(decodeURIComponent(match[1]!), roots, c.req.method === "HEAD");
   });
 
-  return app;
+  return Object.assign(app, { precomputeExamples });
 }
 
 /** The one mapping from errors to statuses and bodies. */

@@ -5,10 +5,20 @@
 import { imageSize } from "image-size";
 import { InputError } from "./errors.ts";
 
-/** Formats the decoders accept (sharp decodes all but BMP; jimp decodes BMP). */
+/**
+ * Formats the decoders accept (sharp decodes all but BMP; jimp decodes BMP).
+ *
+ * @example
+ * const format: ImageFormat = readImageHeader(bytes).format; // "png"
+ */
 export type ImageFormat = "jpeg" | "png" | "webp" | "gif" | "avif" | "bmp" | "tiff";
 
-/** What the header says. */
+/**
+ * What the header says.
+ *
+ * @example
+ * readImageHeader(bytes) // → { format: "png", width: 28, height: 28 }
+ */
 export interface ImageHeader {
   format: ImageFormat;
   width: number;
@@ -78,7 +88,12 @@ export function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXEL
   return { format, width, height };
 }
 
-/** An image that passed {@link readImageHeader}: its bytes, what the header says, and its name if any. */
+/**
+ * An image that passed {@link readImageHeader}: its bytes, what the header says, and its name if any.
+ *
+ * @example
+ * const file: ImageFile = await new Image().preprocess(dataUrl, ctx); // { bytes, header: { format: "png", width: 28, height: 28 } }
+ */
 export interface ImageFile {
   bytes: Uint8Array;
   header: ImageHeader;

@@ -1,37 +1,15 @@
 /**
  * A classifier worker thread: owns one ONNX session, decodes each batch's images and runs the
- * batch. The main thread (classifier.ts) only moves bytes in and probabilities out.
+ * batch. The main thread (index.ts) only moves bytes in and probabilities out.
  */
 import { readFile } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
-import { serializeError, type SerializedError } from "./errors.ts";
-import { imageToTensor, type DecodeBackend } from "./image-decode.ts";
-import { readImageHeader, type ImageHeader } from "./image-header.ts";
-import { parseModelInfo, readMetadataProps, type ModelInfo } from "./model-info.ts";
+import { serializeError, type SerializedError } from "../errors.ts";
+import { readImageHeader } from "../image-file.ts";
+import { imageToTensor } from "./decode.ts";
+import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
+import { parseModelInfo, readMetadataProps } from "./model-info.ts";
 import { createSession, describeSession, runSession } from "./onnx.ts";
-
-/** Set once when the worker starts. */
-export interface WorkerConfig {
-  modelPath: string;
-  threads: number;
-  backend: DecodeBackend;
-  maxPixels: number;
-}
-
-/** main → worker: one batch; all images packed into one transferred buffer. */
-export interface BatchRequest {
-  id: number;
-  buffer: ArrayBuffer;
-  /** [start, end) of each image in `buffer`, and its header when the caller already read it. */
-  images: { start: number; end: number; header?: ImageHeader }[];
-}
-
-/** worker → main. */
-export type WorkerMessage =
-  | { type: "ready"; info: ModelInfo }
-  | { type: "failed"; error: SerializedError }
-  | { type: "batch"; id: number; probabilities: Float32Array; errors: (SerializedError | null)[] }
-  | { type: "batch-failed"; id: number; error: SerializedError };
 
 const port = parentPort!;
 const config = workerData as WorkerConfig;

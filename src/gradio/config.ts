@@ -2,10 +2,11 @@
  * What `GET /config` and `GET /gradio_api/info` say about an Interface, in the shapes Gradio 6
  * builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
-import { basename, resolve } from "node:path";
-import type { Component } from "./components/component.ts";
-import type { Interface } from "./interface.ts";
-import { API_PREFIX } from "./protocol.ts";
+import type { Component } from "../components/component.ts";
+import type { Interface } from "../interface.ts";
+import { parameterNames } from "../predict.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { API_PREFIX, type ApiInfo, type AppConfig } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
 export const GRADIO_VERSION = "6.25.0";
@@ -31,7 +32,7 @@ const labelOf = (c: Component, fallback: string) => c.label ?? fallback;
  * @example
  * toConfig(iface, "http://localhost:7860", 42).dependencies[0].api_name // → "predict"
  */
-export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []) {
+export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []): AppConfig {
   const { inputs, outputs, submit } = ids(iface);
   const component = (c: Component, id: number, fallbackLabel: string) => ({
     id,
@@ -60,8 +61,9 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
     js: null,
     head: null,
     title: iface.title || "Gradio",
-    description: iface.description,
-    article: iface.article,
+    // HTML, rendered here (Gradio renders Markdown with markdown-it-py), so the page needs no parser.
+    description: renderMarkdown(iface.description),
+    article: renderMarkdown(iface.article),
     connect_heartbeat: false, // true would keep Node clients alive forever
     space_id: null, // non-null makes the client send the user's token to huggingface.co for a JWT
     enable_queue: true,
@@ -120,13 +122,8 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
  * exampleRows(iface, "http://h") // → [[{ path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta }]]
  */
 export function exampleRows(iface: Interface, root: string): unknown[][] {
-  return iface.examples.map((row) =>
-    row.map((value, i) => {
-      if (iface.inputs[i]!.type !== "image") return value;
-      const path = resolve(value as string);
-      return { path, url: `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`, orig_name: basename(path), meta: { _type: "gradio.FileData" } };
-    }),
-  );
+  const fileUrl = (path: string) => `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+  return iface.examples.map((row) => row.map((value, i) => iface.inputs[i]!.asExample(value, fileUrl)));
 }
 
 /**
@@ -135,9 +132,10 @@ export function exampleRows(iface: Interface, root: string): unknown[][] {
  * @example
  * toApiInfo(iface).named_endpoints["/predict"].parameters[0].component // → "Image"
  */
-export function toApiInfo(iface: Interface) {
+export function toApiInfo(iface: Interface): ApiInfo {
+  const names = parameterNames(iface);
   const parameters = iface.inputs.map((c, i) => {
-    const name = labelOf(c, iface.inputs.length === 1 ? c.type : `${c.type}_${i}`);
+    const name = names[i]!;
     return {
       label: name,
       parameter_name: name,

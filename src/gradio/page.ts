@@ -4,7 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { Interface } from "./interface.ts";
+import { escapeHtml } from "../html.ts";
+import type { Interface } from "../interface.ts";
+// The page's own theme logic, inlined in the shell so the theme is set before first paint.
+import { themeScript } from "../../ui/theme.ts";
 
 /** A built asset, ready to serve. */
 export interface Asset {
@@ -13,7 +16,7 @@ export interface Asset {
   etag: string;
 }
 
-const UI_ENTRY = fileURLToPath(new URL("../ui/main.ts", import.meta.url));
+const UI_ENTRY = fileURLToPath(new URL("../../ui/main.ts", import.meta.url));
 let built: Promise<Record<string, Asset>> | undefined;
 
 /**
@@ -39,8 +42,6 @@ export function buildUi(): Promise<Record<string, Asset>> {
   return built;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
 /**
  * The page shell for `root` (the app's public URL). The theme is set before first paint so a
  * dark system never flashes white.
@@ -59,7 +60,7 @@ export function renderPage(iface: Interface, root: string): string {
 <link rel="icon" href="data:,">
 <title>${title}</title>
 <link rel="stylesheet" href="${escapeHtml(root)}/assets/app.css">
-<script>window.__SPACE_ROOT__=${json};(function(){var q=new URLSearchParams(location.search).get("__theme");var t=q||localStorage.getItem("theme");if(t==="dark"||t==="light")document.documentElement.dataset.theme=t})()</script>
+<script>window.__SPACE_ROOT__=${json};${themeScript()}</script>
 <script type="module" src="${escapeHtml(root)}/assets/app.js"></script>
 </head>
 <body>

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, mkdir, open, type FileHandle } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
-import type { Component } from "./components/component.ts";
+import type { Component } from "../components/component.ts";
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const csvRow = (cells: string[]) => cells.map(csvCell).join(",") + "\n";
@@ -50,22 +50,24 @@ export class CsvLogger {
     return run;
   }
 
+  /** Copies an allowed file to `<dir>/<folder>/<uuid><ext>` (fsynced); returns its path relative to `dir`. */
+  private async copyIn(path: string, folder: string, resolveFile: ResolveFile): Promise<string> {
+    const source = await resolveFile(path);
+    await mkdir(join(this.dir, folder), { recursive: true });
+    const target = join(this.dir, folder, `${randomUUID()}${extname(source).toLowerCase() || ".png"}`);
+    await copyFile(source, target, constants.COPYFILE_EXCL);
+    await fsync(target);
+    return relative(this.dir, target);
+  }
+
   private async write(inputs: unknown[], outputs: unknown[], resolveFile: ResolveFile): Promise<number> {
     await mkdir(this.dir, { recursive: true });
     const cells: string[] = [];
+    // Each component says how its value is stored (gradio Component.flag); files are copied here.
     for (const [i, component] of this.inputs.entries()) {
-      const value = inputs[i] as { path?: unknown } | null | undefined;
-      if (component.type === "image" && value && typeof value.path === "string") {
-        const source = await resolveFile(value.path);
-        const folder = join(this.dir, component.label ?? "image");
-        await mkdir(folder, { recursive: true });
-        const target = join(folder, `${randomUUID()}${extname(source).toLowerCase() || ".png"}`);
-        await copyFile(source, target, constants.COPYFILE_EXCL);
-        await fsync(target);
-        cells.push(relative(this.dir, target));
-      } else cells.push(typeof value === "string" ? value : JSON.stringify(value ?? null));
+      cells.push(await component.flag(inputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? component.type, resolveFile) }));
     }
-    for (const value of outputs) cells.push(typeof value === "string" ? value : JSON.stringify(value ?? null));
+    for (const [i, component] of this.outputs.entries()) cells.push(await component.flag(outputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? "output", resolveFile) }));
     cells.push(new Date().toISOString());
 
     const handle = await open(this.file, "a+");

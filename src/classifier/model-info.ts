@@ -7,7 +7,12 @@
 /** How an image is fitted to the model's input size (fastai's ResizeMethod names). */
 export type ResizeMethod = "squish" | "crop" | "pad";
 
-/** Everything the classifier needs to turn an image into the model's input tensor, and back. */
+/**
+ * Everything the classifier needs to turn an image into the model's input tensor, and back.
+ *
+ * @example
+ * (await loadClassifier("model.onnx")).info // → { labels: ["T-shirt/top", …], size: [28, 28], channels: 1, … }
+ */
 export interface ModelInfo {
   labels: string[];
   /** [height, width] of the input tensor. */

@@ -1,10 +1,16 @@
 /** `launch(iface)`: serve the app on a port, and stop gracefully on SIGTERM. */
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import type { Interface } from "./interface.ts";
-import { createApp, type AppOptions } from "./server.ts";
+import type { Interface } from "../interface.ts";
+import { createApp, type AppOptions } from "./app.ts";
+import { buildUi } from "./page.ts";
 
-/** Options of {@link launch}. */
+/**
+ * Options of {@link launch}.
+ *
+ * @example
+ * await iface.launch({ port: 0, host: "127.0.0.1", quiet: true })
+ */
 export interface LaunchOptions extends AppOptions {
   /** Port (default `PORT` or 7860; 0 picks a free one). */
   port?: number;
@@ -14,7 +20,14 @@ export interface LaunchOptions extends AppOptions {
   quiet?: boolean;
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * const server = await iface.launch({ port: 0 });
+ * await fetch(`${server.url}/config`);
+ * await server.close();
+ */
 export interface Server {
   /** e.g. http://127.0.0.1:7860 */
   url: string;
@@ -40,6 +53,10 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);
   });
+  // The work a serving Space does ahead of its visitors: example results for the page (in the
+  // background, so a slow model does not delay the port), and the page bundle.
+  void app.precomputeExamples();
+  void buildUi().catch((err) => console.error("Building the web UI failed:", err));
   const actual = (http.address() as AddressInfo).port;
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${actual}`;
   const close = () =>

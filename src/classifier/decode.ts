@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { InputError } from "./errors.ts";
-import type { ImageHeader } from "./image-header.ts";
+import { InputError } from "../errors.ts";
+import type { ImageHeader } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
 
 /** Which library decodes: sharp (libvips, fast, default) or jimp (pure JavaScript; WebP and AVIF through wasm). */
