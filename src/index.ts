@@ -15,6 +15,7 @@ export { NumberInput } from "./components/number.ts";
 export { AppError, InputError } from "./errors.ts";
 export { loadClassifier, type Classifier, type ClassifierOptions, type Confidences } from "./classifier/index.ts";
 export type { ImageFile, ImageHeader, ImageFormat } from "./image-file.ts";
-export type { ModelInfo } from "./classifier/model-info.ts";
+export type { ModelInfo, OodCalibration, DriftReference } from "./classifier/model-info.ts";
+export { oodOf, withOod, type OodScore } from "./ood.ts";
 export { createApp, type AppOptions, type SpaceApp } from "./gradio/app.ts";
 export { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";

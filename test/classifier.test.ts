@@ -24,6 +24,9 @@ describe.each(["sharp", "jimp"] as const)("model.onnx with the %s decoder", (bac
     expect(model.info).toEqual({
       labels: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
       size: [28, 28], channels: 1, mean: [0.286], std: [0.353], resize: "squish", output: "logits",
+      ood: { method: "mahalanobis", output: "ood_distance", quantiles: expect.any(Array), threshold: 0.95 },
+      driftReference: { n: 5000, classes: expect.any(Array), confidenceBins: expect.any(Array), confidence: expect.any(Array), oodRate: 0.05 },
+      domain: "light garments on black, 28×28",
     });
   });
 

@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { Image, InputError, Interface, Label, NumberInput, Textbox } from "../src/index.ts";
+import { Image, InputError, Interface, Label, NumberInput, Textbox, withOod } from "../src/index.ts";
 import { fileContext } from "../src/gradio/files.ts";
 
 // The server's real context, with no folder allowed and URLs to public addresses only.
@@ -49,10 +49,18 @@ describe("Label.postprocess (gradio test_label.py)", () => {
     expect(() => new Label().postprocess({ a: "high" })).toThrow(/must be a number/);
     expect(() => new Label({ numTopClasses: 0 })).toThrow(/numTopClasses must be a whole number ≥ 1, got 0/);
   });
-  test("api schema is gradio's LabelData", () => {
+  test("api schema is gradio's LabelData, plus the out-of-domain score", () => {
     const info = new Label().apiInfo();
     expect(info.title).toBe("LabelData");
-    expect(Object.keys(info.properties as object)).toEqual(["label", "confidences"]);
+    expect(Object.keys(info.properties as object)).toEqual(["label", "confidences", "ood"]);
+  });
+
+  test("the ood score a classifier attached travels in the wire value; a fn's own LabelData may carry one", () => {
+    const ood = { score: 0.99, threshold: 0.95, out_of_domain: true };
+    expect(new Label().postprocess(withOod({ Bag: 0.9, Shirt: 0.1 }, ood))).toEqual({ label: "Bag", confidences: [{ label: "Bag", confidence: 0.9 }, { label: "Shirt", confidence: 0.1 }], ood });
+    expect(new Label().postprocess({ label: "x", confidences: [{ label: "x", confidence: 1 }], ood })).toMatchObject({ ood });
+    expect(new Label().postprocess({ Bag: 0.9 })).not.toHaveProperty("ood"); // nothing attached, nothing added
+    expect(new Label().postprocess(withOod({}, ood))).toEqual({}); // no label, no score
   });
 });
 

@@ -47,6 +47,22 @@ export function hugePng(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
+/**
+ * An 8-bit grayscale PNG of seeded uniform noise: nothing like a garment, so the model's
+ * out-of-domain score flags it.
+ */
+export function noisePng(width = 28, height = 28, seed = 1): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // grayscale
+  const raw = Buffer.alloc((width + 1) * height);
+  let x = seed;
+  for (let i = 0; i < raw.length; i++) raw[i] = i % (width + 1) === 0 ? 0 : (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
 /** A minimal RFC 4180 reader (quoted cells may hold commas, quotes and newlines); throws on a row cut short. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

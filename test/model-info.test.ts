@@ -34,8 +34,14 @@ describe("parseModelInfo", () => {
     [{ ...ok, mean: "[0.5, 0.5]" }, 'The model\'s "mean" metadata should be a JSON list of 1 number(s), got [0.5, 0.5].'],
     [{ ...ok, std: "[0]" }, 'The model\'s "std" metadata must not contain 0, got [0].'],
     [{ ...ok, resize: "stretch" }, 'The model\'s "resize" metadata should be "squish", "crop" or "pad", got "stretch".'],
+    [{ ...ok, ood: '{"output": "ood_distance", "quantiles": [3, 1], "threshold": 0.95}' }, 'The model\'s "ood" metadata should be {"output": "<graph output>", "quantiles": [ascending numbers], "threshold": 0.95}, got {"output": "ood_distance", "quantiles": [3, 1], "threshold": 0.95}.'],
+    [{ ...ok, drift_reference: '{"n": 10, "classes": [1], "confidence_bins": [0, 1], "confidence": [1]}' }, 'The model\'s "drift_reference" metadata should be {"n": N, "classes": [2 shares]'],
   ])("%j → a message that says what to fix", (props, message) => {
     expect(() => parseModelInfo(props as Record<string, string>, 2)).toThrow(message);
+  });
+  test("the optional out-of-domain calibration, drift reference and domain", () => {
+    const info = parseModelInfo({ ...ok, ood: '{"method": "mahalanobis", "output": "d", "quantiles": [0, 1, 2], "threshold": 0.9}', drift_reference: '{"n": 4, "classes": [0.5, 0.5], "confidence_bins": [0, 0.5, 1], "confidence": [0.25, 0.75], "ood_rate": 0.1}', domain: "bears" }, 2);
+    expect(info).toMatchObject({ ood: { method: "mahalanobis", output: "d", quantiles: [0, 1, 2], threshold: 0.9 }, driftReference: { n: 4, classes: [0.5, 0.5], confidenceBins: [0, 0.5, 1], confidence: [0.25, 0.75], oodRate: 0.1 }, domain: "bears" });
   });
   test("labels must match the number of scores the graph outputs", () => {
     expect(() => parseModelInfo(ok, 10)).toThrow('The model outputs 10 scores but its "labels" metadata lists 2 names.');

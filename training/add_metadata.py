@@ -101,6 +101,8 @@ def main():
     p.add_argument("--ood-holdout", type=float, default=0.2, metavar="FRACTION",
                    help="without --ood-heldout: calibrate on this share of --ood-train (default 0.2)")
     p.add_argument("--no-ood", action="store_true", help="remove the OOD outputs and keys")
+    p.add_argument("--domain", metavar="TEXT",
+                   help='what the model was trained on, shown with out-of-domain warnings (e.g. "bears in the wild")')
     a = p.parse_args()
 
     target = a.onnx
@@ -121,8 +123,15 @@ def main():
         print(f"wrote metadata to {a.out or a.onnx}: {len(labels)} labels, size {size}, "
               f"{a.channels} channel(s), resize {a.resize}, output {a.output}")
         target = a.out or a.onnx
-    elif not (a.ood_train or a.no_ood):
-        p.error("nothing to do: give --labels/--size and/or --ood-train/--ood-heldout")
+    elif not (a.ood_train or a.no_ood or a.domain):
+        p.error("nothing to do: give --labels/--size, --ood-train/--ood-heldout and/or --domain")
+    if a.domain:
+        import onnx
+        m = onnx.load(target)
+        set_metadata(m, {"domain": a.domain})
+        onnx.save(m, a.out or target)
+        target = a.out or target
+        print(f"wrote domain {a.domain!r} to {target}")
 
     if a.no_ood:
         import onnx

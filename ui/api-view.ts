@@ -16,7 +16,9 @@ export function snippets(apiName: string, params: Param[], exampleUrl: string | 
 const image = await (await fetch("${url}")).blob();
 const client = await Client.connect("${ROOT}/");
 const result = await client.predict("/${apiName}", { ${name}: handle_file(image) });
-console.log(result.data[0].label);`;
+console.log(result.data[0].label);
+// A Label also says how unlike the training data the picture was:
+// result.data[0].ood → { score, threshold, out_of_domain }`;
   const curl = `curl -s -o image.png "${url}"
 FILE_PATH=$(curl -s -X POST ${API}/upload -F 'files=@image.png' | tr -d '[]" ')
 EVENT_ID=$(curl -s -X POST ${API}/call/${apiName} -H "Content-Type: application/json" \\

@@ -82,7 +82,7 @@ function makeInput(c: ComponentConfig, onError: (m: string) => void): Input {
 function makeOutput(c: ComponentConfig): Output {
   const label = c.props.label ?? c.type;
   if (c.type === "label") {
-    const out = labelOutput(label);
+    const out = labelOutput(label, typeof c.props.trained_on === "string" ? c.props.trained_on : undefined);
     return { element: out.element, show: (v) => out.show(v as LabelData | null) };
   }
   const box = h("output", { class: "text-output" });

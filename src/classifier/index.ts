@@ -12,6 +12,8 @@ import type { DecodeBackend } from "./decode.ts";
 import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
+import { withOod } from "../ood.ts";
+import { thresholdOf } from "./ood-score.ts";
 
 /**
  * Options of {@link loadClassifier}; each has an environment variable for deployments.
@@ -40,7 +42,8 @@ export interface ClassifierOptions {
 }
 
 /**
- * Probabilities by label, in the model's label order.
+ * Probabilities by label, in the model's label order. Each classification also carries its
+ * out-of-domain score: `oodOf(confidences)` (src/ood.ts).
  *
  * @example
  * const scores: Confidences = { Bag: 0.97, Sneaker: 0.02, Shirt: 0.01 };
@@ -169,10 +172,12 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
       slot.worker.postMessage(request, [buffer]);
     });
     const k = info.labels.length;
+    const threshold = thresholdOf(info.ood);
     return reply.errors.map((error, i) => {
       if (error) return deserializeError(error);
       const probs = reply.probabilities.subarray(i * k, (i + 1) * k);
-      return Object.fromEntries(info.labels.map((label, j) => [label, probs[j]!]));
+      const score = reply.ood[i]!;
+      return withOod(Object.fromEntries(info.labels.map((label, j) => [label, probs[j]!])), { score, threshold, out_of_domain: score > threshold });
     });
   };
 

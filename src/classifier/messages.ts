@@ -43,5 +43,5 @@ export interface BatchRequest {
 export type WorkerMessage =
   | { type: "ready"; info: ModelInfo }
   | { type: "failed"; error: SerializedError }
-  | { type: "batch"; id: number; probabilities: Float32Array; errors: (SerializedError | null)[] }
+  | { type: "batch"; id: number; probabilities: Float32Array; ood: Float32Array; errors: (SerializedError | null)[] }
   | { type: "batch-failed"; id: number; error: SerializedError };

@@ -25,6 +25,41 @@ export interface ModelInfo {
   resize: ResizeMethod;
   /** "logits" gets a softmax; "probabilities" is used as is. */
   output: "logits" | "probabilities";
+  /** How to score out-of-domain inputs, when the model was fitted for it (training/README.md). */
+  ood?: OodCalibration;
+  /** What held-out in-domain traffic looked like, for drift monitoring. */
+  driftReference?: DriftReference;
+  /** A few words on what the model was trained on, e.g. "light garments on black, 28×28". */
+  domain?: string;
+}
+
+/**
+ * The `ood` metadata: the graph output holding the raw score, and the empirical CDF of
+ * held-out in-domain raw scores (quantiles) that maps it to [0, 1].
+ *
+ * @example
+ * { method: "mahalanobis", output: "ood_distance", quantiles: [-4.02, …, 31.5], threshold: 0.95 }
+ */
+export interface OodCalibration {
+  method: string;
+  output: string;
+  quantiles: number[];
+  threshold: number;
+}
+
+/**
+ * The `drift_reference` metadata: on `n` held-out in-domain images, the share predicted as each
+ * label, the histogram of top-1 confidence over `confidenceBins`, and the out-of-domain rate.
+ *
+ * @example
+ * { n: 5000, classes: [0.102, …], confidenceBins: [0, 0.1, …, 1], confidence: [0, …, 0.783], oodRate: 0.05 }
+ */
+export interface DriftReference {
+  n: number;
+  classes: number[];
+  confidenceBins: number[];
+  confidence: number[];
+  oodRate: number;
 }
 
 /**
@@ -134,5 +169,22 @@ export function parseModelInfo(props: Record<string, string>, outputSize?: numbe
   if (output !== "logits" && output !== "probabilities") {
     throw new Error(`The model's "output" metadata should be "logits" or "probabilities", got ${JSON.stringify(output)}.`);
   }
-  return { labels, size, channels, mean, std, resize, output };
+  const info: ModelInfo = { labels, size, channels, mean, std, resize, output };
+  if (props.ood !== undefined) {
+    const ood = json(props, "ood", (v): v is OodCalibration => {
+      const o = v as Partial<OodCalibration> | null;
+      return typeof o?.output === "string" && typeof o.threshold === "number" && Array.isArray(o.quantiles) && o.quantiles.length >= 2 && o.quantiles.every((q, i) => typeof q === "number" && (i === 0 || q >= o.quantiles![i - 1]!));
+    }, '{"output": "<graph output>", "quantiles": [ascending numbers], "threshold": 0.95}');
+    info.ood = { method: String(ood.method ?? "unknown"), output: ood.output, quantiles: ood.quantiles, threshold: ood.threshold };
+  }
+  if (props.drift_reference !== undefined) {
+    type Raw = { n: number; classes: number[]; confidence_bins: number[]; confidence: number[]; ood_rate?: number };
+    const ref = json(props, "drift_reference", (v): v is Raw => {
+      const r = v as Partial<Raw> | null;
+      return typeof r?.n === "number" && isNumbers(labels.length)(r.classes) && Array.isArray(r.confidence_bins) && isNumbers(r.confidence_bins.length - 1)(r.confidence);
+    }, `{"n": N, "classes": [${labels.length} shares], "confidence_bins": [edges], "confidence": [shares per bin], "ood_rate": r}`);
+    info.driftReference = { n: ref.n, classes: ref.classes, confidenceBins: ref.confidence_bins, confidence: ref.confidence, oodRate: ref.ood_rate ?? 0.05 };
+  }
+  if (props.domain) info.domain = props.domain;
+  return info;
 }

@@ -41,14 +41,17 @@ export function describeSession(session: Session): { inputName: string; outputNa
 }
 
 /**
- * Runs a float32 NCHW batch through the session and returns the first output as [batch, classes].
+ * Runs a float32 NCHW batch through the session and returns the first output as [batch, classes],
+ * and the output named `extra` too when asked (the model's out-of-domain distance). Only the
+ * outputs asked for are computed.
  *
  * @example
- * const scores = await runSession(session, pixels, [8, 3, 224, 224]); // Float32Array of 8 × classes
+ * const { scores } = await runSession(session, pixels, [8, 3, 224, 224]); // Float32Array of 8 × classes
+ * const { extra } = await runSession(session, pixels, [8, 1, 28, 28], "ood_distance"); // Float32Array of 8
  */
-export async function runSession(session: Session, input: Float32Array, dims: number[]): Promise<Float32Array> {
+export async function runSession(session: Session, input: Float32Array, dims: number[], extra?: string): Promise<{ scores: Float32Array; extra?: Float32Array }> {
   const feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", input, dims) };
-  const results = await session.run(feeds);
-  const output = results[session.outputNames[0]!]!;
-  return output.data as Float32Array;
+  const first = session.outputNames[0]!;
+  const results = await session.run(feeds, extra ? [first, extra] : [first]);
+  return { scores: results[first]!.data as Float32Array, ...(extra ? { extra: results[extra]!.data as Float32Array } : {}) };
 }

@@ -9,6 +9,7 @@ import { readImageHeader } from "../image-file.ts";
 import { imageToTensor } from "./decode.ts";
 import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { parseModelInfo, readMetadataProps } from "./model-info.ts";
+import { scoreFromQuantiles, uncalibratedScore } from "./ood-score.ts";
 import { createSession, describeSession, runSession } from "./onnx.ts";
 
 const port = parentPort!;
@@ -34,6 +35,9 @@ try {
   const [h, w] = info.size;
   const perImage = info.channels * h * w;
   const k = info.labels.length;
+  // The model's own out-of-domain output, when it has the calibration and the output it names.
+  const oodOutput = info.ood && session.outputNames.includes(info.ood.output) ? info.ood.output : undefined;
+  if (info.ood && !oodOutput) throw new Error(`The model's "ood" metadata names the output ${JSON.stringify(info.ood.output)}, which the graph does not have (it has ${session.outputNames.join(", ")}).`);
 
   port.on("message", async ({ id, buffer, images }: BatchRequest) => {
     try {
@@ -53,15 +57,18 @@ try {
       // Only decodable images go to the model; a bad image fails its own caller, not the batch.
       const good = errors.flatMap((e, i) => (e ? [] : [i]));
       const probabilities = new Float32Array(images.length * k);
+      const ood = new Float32Array(images.length);
       if (good.length > 0) {
         const input = good.length === images.length ? tensor : new Float32Array(good.length * perImage);
         if (input !== tensor) good.forEach((src, dst) => input.set(tensor.subarray(src * perImage, (src + 1) * perImage), dst * perImage));
-        const scores = await runSession(session, input, [good.length, info.channels, h, w]);
+        const { scores, extra } = await runSession(session, input, [good.length, info.channels, h, w], oodOutput);
         if (scores.length !== good.length * k) throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
+        // Scored before the softmax: the uncalibrated score needs the logits themselves.
+        good.forEach((src, dst) => (ood[src] = extra ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles) : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output)));
         if (info.output === "logits") softmaxRows(scores, k);
         good.forEach((src, dst) => probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k));
       }
-      post({ type: "batch", id, probabilities, errors }, [probabilities.buffer as ArrayBuffer]);
+      post({ type: "batch", id, probabilities, ood, errors }, [probabilities.buffer as ArrayBuffer, ood.buffer as ArrayBuffer]);
     } catch (err) {
       post({ type: "batch-failed", id, error: serializeError(err) });
     }

@@ -1,4 +1,5 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
+import { oodOf, type OodScore } from "../ood.ts";
 import { Component, type ComponentOptions } from "./component.ts";
 
 /**
@@ -10,6 +11,8 @@ import { Component, type ComponentOptions } from "./component.ts";
 export interface LabelData {
   label?: string | number;
   confidences?: { label: string | number; confidence: number }[] | null;
+  /** How unlike the training data the input was (this project's one key beyond Gradio's). */
+  ood?: OodScore;
 }
 
 /**
@@ -21,9 +24,13 @@ export interface LabelData {
 export interface LabelOptions extends ComponentOptions {
   /** Show only the N most confident classes (default: all). */
   numTopClasses?: number;
+  /** What the model was trained on (`model.info.domain`), named by the page's out-of-domain warning. */
+  trainedOn?: string;
 }
 
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
+const isOodScore = (v: unknown): v is OodScore =>
+  typeof v === "object" && v !== null && typeof (v as OodScore).score === "number" && typeof (v as OodScore).threshold === "number" && typeof (v as OodScore).out_of_domain === "boolean";
 
 /**
  * A label output. `fn` returns `{label: confidence}` (an object or a Map), a plain string or
@@ -37,6 +44,7 @@ const finite = (n: number) => (Number.isFinite(n) ? n : null);
 export class Label extends Component<LabelData> {
   readonly type = "label";
   readonly numTopClasses: number | undefined;
+  readonly trainedOn: string | undefined;
 
   constructor(options: LabelOptions = {}) {
     super(options);
@@ -45,9 +53,17 @@ export class Label extends Component<LabelData> {
       throw new Error(`Label numTopClasses must be a whole number ≥ 1, got ${n}.`);
     }
     this.numTopClasses = n;
+    this.trainedOn = options.trainedOn;
   }
 
   postprocess(value: unknown): LabelData | Record<string, never> {
+    const data = this.toLabelData(value);
+    // The classifier attaches the score to its confidences; a fn may also return LabelData with one.
+    const ood = oodOf(value) ?? (isOodScore((value as LabelData | null)?.ood) ? (value as LabelData).ood : undefined);
+    return ood && "label" in data ? { ...data, ood } : data;
+  }
+
+  private toLabelData(value: unknown): LabelData | Record<string, never> {
     if (value === null || value === undefined) return {};
     if (typeof value === "string" || typeof value === "number") return { label: value, confidences: null };
     let entries: [string | number, number][];
@@ -75,7 +91,11 @@ export class Label extends Component<LabelData> {
     const label = { anyOf: [{ type: "string" }, { type: "integer" }, { type: "number" }, { type: "null" }], default: null, title: "Label" };
     return {
       $defs: { LabelConfidence: { properties: { label, confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" } }, title: "LabelConfidence", type: "object" } },
-      properties: { label, confidences: { anyOf: [{ items: { $ref: "#/$defs/LabelConfidence" }, type: "array" }, { type: "null" }], default: null, title: "Confidences" } },
+      properties: {
+        label,
+        confidences: { anyOf: [{ items: { $ref: "#/$defs/LabelConfidence" }, type: "array" }, { type: "null" }], default: null, title: "Confidences" },
+        ood: { anyOf: [{ properties: { score: { type: "number" }, threshold: { type: "number" }, out_of_domain: { type: "boolean" } }, type: "object" }, { type: "null" }], default: null, title: "Out-of-domain score" },
+      },
       title: "LabelData",
       type: "object",
       additional_description: null,
@@ -83,7 +103,7 @@ export class Label extends Component<LabelData> {
   }
 
   pythonType() {
-    return { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None)", description: "" };
+    return { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)", description: "" };
   }
 
   exampleInput(): unknown {
@@ -91,6 +111,6 @@ export class Label extends Component<LabelData> {
   }
 
   props(): Record<string, unknown> {
-    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}) };
+    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}), ...(this.trainedOn ? { trained_on: this.trainedOn } : {}) };
   }
 }

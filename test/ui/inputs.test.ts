@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { example, fileInPage, hasChromium, open, predictWithUpload, SELECTORS, submitButton, ui, useUi, waitForLabel, waitForToast } from "./harness.ts";
+import { noisePng } from "../helpers.ts";
+import { artifacts, example, fileInPage, hasChromium, open, predictWithUpload, SELECTORS, submitButton, ui, useUi, waitForLabel, waitForToast } from "./harness.ts";
 
 describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
   useUi();
@@ -24,6 +25,20 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     expect(await first.getAttribute("aria-valuemax"), "aria-valuemax").toBe("100");
     expect(await page.getByRole("meter", { name: "Bag" }).count(), "the top meter is named by its class").toBe(1);
     expect(await page.locator(SELECTORS.toasts).count(), "no toast after a good run").toBe(0);
+  });
+
+  test("a picture unlike the training data: a warning says what the model knows, and the label is dimmed", async () => {
+    const page = await open();
+    await page.setInputFiles("input[type=file]", { name: "noise.png", mimeType: "image/png", buffer: noisePng(28, 28, 7) });
+    await page.locator(SELECTORS.preview).waitFor();
+    await submitButton(page).click();
+    await waitForLabel(page);
+    expect(await page.getByTestId("ood-warning").textContent()).toBe("This picture doesn't look like what the model was trained on: light garments on black, 28×28. The label below is a guess.");
+    expect(await page.locator(SELECTORS.heading).evaluate((el) => Number(getComputedStyle(el).opacity))).toBeLessThan(0.7);
+    await page.screenshot({ path: join(artifacts, "ui-out-of-domain.png") });
+    await predictWithUpload(page, "bag", "Bag"); // an in-domain picture: no warning, full strength
+    expect(await page.getByTestId("ood-warning").count()).toBe(0);
+    expect(await page.locator(SELECTORS.heading).evaluate((el) => Number(getComputedStyle(el).opacity))).toBe(1);
   });
 
   test("drag and drop a file onto the drop zone", async () => {
