@@ -7,8 +7,11 @@
 export interface DriftReason {
   /** What moved: the predicted-class distribution, the top-1 confidence distribution, or the out-of-domain rate. */
   statistic: "classes" | "confidence" | "out_of_domain_rate";
-  /** The test and its value, e.g. chi-squared 83.2 with 9 degrees of freedom. */
-  test: "chi-squared";
+  /**
+   * The test and its value: chi-squared 83.2 with `dof` 9 degrees of freedom, or binomial with
+   * `value` out-of-domain predictions out of `dof` (the window).
+   */
+  test: "chi-squared" | "binomial";
   value: number;
   dof: number;
   /** The test's p-value: the chance of a difference this large if nothing had moved. */
