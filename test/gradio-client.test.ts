@@ -55,7 +55,7 @@ describe("Client.connect(url)", () => {
       }],
       returns: [{
         label: "prediction", type: "",
-        python_type: { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None)", description: "" },
+        python_type: { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)", description: "" },
         component: "Label",
       }],
       type: { generator: false, cancel: false },

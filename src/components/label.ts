@@ -1,4 +1,5 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
+import type { DriftReference } from "../classifier/model-info.ts";
 import { oodOf, type OodScore } from "../ood.ts";
 import { Component, type ComponentOptions } from "./component.ts";
 
@@ -24,8 +25,19 @@ export interface LabelData {
 export interface LabelOptions extends ComponentOptions {
   /** Show only the N most confident classes (default: all). */
   numTopClasses?: number;
-  /** What the model was trained on (`model.info.domain`), named by the page's out-of-domain warning. */
-  trainedOn?: string;
+  /**
+   * The model whose predictions this Label shows (`model.info`): its labels and drift reference
+   * let the monitor compare live traffic with what the model was made for, and its `domain` is
+   * named by the page's out-of-domain warning.
+   */
+  model?: LabelModel;
+}
+
+/** What a Label uses of a model's metadata (a classifier's `info` has it all). */
+export interface LabelModel {
+  labels: string[];
+  domain?: string;
+  driftReference?: DriftReference;
 }
 
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
@@ -44,7 +56,7 @@ const isOodScore = (v: unknown): v is OodScore =>
 export class Label extends Component<LabelData> {
   readonly type = "label";
   readonly numTopClasses: number | undefined;
-  readonly trainedOn: string | undefined;
+  readonly model: LabelModel | undefined;
 
   constructor(options: LabelOptions = {}) {
     super(options);
@@ -53,7 +65,7 @@ export class Label extends Component<LabelData> {
       throw new Error(`Label numTopClasses must be a whole number ≥ 1, got ${n}.`);
     }
     this.numTopClasses = n;
-    this.trainedOn = options.trainedOn;
+    this.model = options.model;
   }
 
   postprocess(value: unknown): LabelData | Record<string, never> {
@@ -111,6 +123,6 @@ export class Label extends Component<LabelData> {
   }
 
   props(): Record<string, unknown> {
-    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}), ...(this.trainedOn ? { trained_on: this.trainedOn } : {}) };
+    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}), ...(this.model?.domain ? { trained_on: this.model.domain } : {}) };
   }
 }

@@ -23,6 +23,9 @@ import { DurationStats } from "./duration-stats.ts";
 import { Queue, type QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import { saveUploads } from "./uploads.ts";
+import type { LabelData } from "../components/label.ts";
+import type { Monitor, Outcome } from "../monitor/index.ts";
+import { monitorRoutes } from "./monitor-routes.ts";
 
 /**
  * Options of {@link createApp}.
@@ -43,9 +46,18 @@ export interface AppOptions {
   queue?: QueueOptions;
   /** Let image URLs point at loopback and private addresses (default false: SSRF protection). */
   allowPrivateUrls?: boolean;
+  /** Where live predictions are counted, and served to the owner at /monitor (`launch` opens one). */
+  monitor?: Monitor;
 }
 
 const MB = 1024 * 1024;
+
+/** What the monitor counts of a Label's wire value: its top class, confidence and out-of-domain flag. */
+function topOf(value: LabelData | undefined): Outcome["prediction"] {
+  const top = value?.confidences?.[0];
+  if (value?.label === undefined || !top) return undefined;
+  return { label: String(value.label), confidence: top.confidence, outOfDomain: value.ood?.out_of_domain ?? false };
+}
 type Env = { Variables: { errorStyle: ErrorStyle } };
 
 /**
@@ -105,11 +117,28 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
   // This app's timings (average_duration, queue ETAs); the Interface is only the definition.
   const stats = new DurationStats();
-  const predict = async (data: unknown) => {
+  const run = async (data: unknown) => {
     const result = await runPredict(iface, data, files);
     stats.record(result.duration);
     return result;
   };
+  // Live traffic goes to the monitor; the examples computed at start do not.
+  const monitor = options.monitor;
+  const labelAt = iface.outputs.findIndex((c) => c.type === "label");
+  const predict = !monitor
+    ? run
+    : async (data: unknown) => {
+        const started = performance.now();
+        try {
+          const result = await run(data);
+          monitor.record({ durationMs: performance.now() - started, prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData) });
+          return result;
+        } catch (err) {
+          // A caller's bad input is not the Space failing: counted as a request, not an error.
+          monitor.record({ durationMs: performance.now() - started, error: !(err instanceof InputError) });
+          throw err;
+        }
+      };
   const queue = new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
@@ -139,7 +168,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   const exampleOutputs: (unknown[] | null)[] = [];
   const precomputeExamples = async () => {
     for (const [i, row] of exampleRows(iface, "").entries()) {
-      exampleOutputs[i] = await predict(row).then((r) => r.data, () => null);
+      exampleOutputs[i] = await run(row).then((r) => r.data, () => null);
     }
   };
 
@@ -169,6 +198,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     return c.json({ success: true, row });
   });
   app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
+  if (monitor) monitorRoutes(app, monitor, { title: iface.title ?? "Space", root });
   app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).

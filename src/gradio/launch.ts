@@ -1,7 +1,10 @@
 /** `launch(iface)`: serve the app on a port, and stop gracefully on SIGTERM. */
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { LabelModel } from "../components/label.ts";
 import type { Interface } from "../interface.ts";
+import { Monitor } from "../monitor/index.ts";
 import { createApp, type AppOptions } from "./app.ts";
 import { buildUi } from "./page.ts";
 
@@ -18,6 +21,25 @@ export interface LaunchOptions extends AppOptions {
   host?: string;
   /** Print the URL (default true). */
   quiet?: boolean;
+  /**
+   * The monitor's store (default `monitor.sqlite3` under SPACE_DATA_DIR, or `.gradio/`); false
+   * turns the monitor off.
+   */
+  monitorFile?: string | false;
+}
+
+/**
+ * Opens the monitor for `iface`: its Label's model gives the labels and drift reference. A store
+ * that cannot be opened (say, held by a process that hung) leaves the Space serving without it.
+ */
+function openMonitor(iface: Interface, file: string): Monitor | undefined {
+  const model = (iface.outputs.find((c) => c.type === "label") as { model?: LabelModel } | undefined)?.model;
+  try {
+    return Monitor.open({ file, labels: model?.labels, reference: model?.driftReference, revision: process.env.SPACE_REVISION });
+  } catch (err) {
+    console.warn(`Monitor: off, ${file} could not be opened: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -48,7 +70,9 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 7860);
   // The Space host sets GRADIO_SERVER_NAME=127.0.0.1 so an app is reachable only through it.
   const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
-  const app = createApp(iface, options);
+  const monitorFile = options.monitorFile ?? join(process.env.SPACE_DATA_DIR || ".gradio", "monitor.sqlite3");
+  const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(iface, monitorFile));
+  const app = createApp(iface, { ...options, monitor });
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);
@@ -61,7 +85,10 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${actual}`;
   const close = () =>
     new Promise<void>((resolve) => {
-      http.close(() => resolve());
+      http.close(() => {
+        if (!options.monitor) monitor?.close(); // ours to close; one passed in is the caller's
+        resolve();
+      });
       if ("closeIdleConnections" in http) http.closeIdleConnections();
       // Streams that outlive their work (a client that never reads its SSE) are cut after 5 s.
       if ("closeAllConnections" in http) setTimeout(() => http.closeAllConnections(), 5_000).unref();

@@ -1,15 +1,16 @@
 /**
  * Drift detection: the last `window` predictions against a reference of in-domain traffic — the
  * model's `drift_reference` (fitted on held-out images at training time), or, for a model
- * without one, the first `warmup` predictions the Space serves. Three chi-squared tests, as
- * "Failing Loudly" (Rabanser et al. 2019) recommends for a classifier's outputs: the
- * predicted-class distribution, the top-1 confidence distribution, and the out-of-domain rate.
+ * without one, the first `warmup` predictions the Space serves. Three two-sample-style tests on
+ * the classifier's outputs, as "Failing Loudly" (Rabanser et al. 2019) recommends: chi-squared
+ * on the predicted-class distribution and on the top-1 confidence distribution, and an exact
+ * binomial test on the out-of-domain rate (rising above the reference's).
  *
  * Checked after every prediction, a test runs thousands of times a day, so each must be strict:
  * an alert needs p < `alpha` (1e-6 by default; see `npm run eval` for its delay and false alarms),
  * and ends only when every test has been back above `alpha × 1000` for a whole window.
  */
-import { chiSquared } from "./chi-squared.ts";
+import { binomialTail, chiSquared } from "./significance.ts";
 import type { DriftEvent, DriftReason, DriftState } from "./snapshot.ts";
 
 /** One prediction, as the detector sees it. */
@@ -146,11 +147,11 @@ export class DriftDetector {
     const refMean = ref.confidence.reduce((s, share, b) => s + share * ((this.confidenceBins[b]! + this.confidenceBins[b + 1]!) / 2), 0);
     const c = chiSquared(classCounts, ref.classes);
     const f = chiSquared(confCounts, ref.confidence);
-    const r = chiSquared([ood, w.length - ood], [ref.oodRate, 1 - ref.oodRate]);
+    const r = { value: ood, dof: w.length, p: binomialTail(ood, w.length, ref.oodRate) };
     return [
       { statistic: "classes", test: "chi-squared", ...c, detail: `${this.labels[mostOff[0]]}: ${pct(classCounts[mostOff[0]]! / w.length)} of the last ${w.length} predictions vs ${pct(ref.classes[mostOff[0]]!)} in the reference` },
       { statistic: "confidence", test: "chi-squared", ...f, detail: `mean top-1 confidence ${pct(meanConf)} vs about ${pct(refMean)} in the reference` },
-      { statistic: "out_of_domain_rate", test: "chi-squared", ...r, detail: `${pct(ood / w.length)} of the last ${w.length} predictions out of domain vs ${pct(ref.oodRate)} in the reference` },
+      { statistic: "out_of_domain_rate", test: "binomial", ...r, detail: `${pct(ood / w.length)} of the last ${w.length} predictions out of domain vs ${pct(ref.oodRate)} in the reference` },
     ];
   }
 }

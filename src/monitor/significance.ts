@@ -1,7 +1,9 @@
 /**
- * Pearson's chi-squared goodness-of-fit test: observed counts against expected shares, with
- * cells merged until each expects at least 5 (the rule that keeps the test's p-value honest).
- * The p-value is the regularised upper incomplete gamma function Q(dof/2, x/2).
+ * The two tests the drift detector uses. Pearson's chi-squared goodness-of-fit test: observed
+ * counts against expected shares, with cells merged until each expects at least 5 (the rule
+ * that keeps its p-value honest); the p-value is the regularised upper incomplete gamma
+ * function Q(dof/2, x/2). And the exact binomial tail, for a rate whose expected count is too
+ * small for chi-squared (a 2 % out-of-domain rate over 200 predictions expects 4).
  */
 
 /** ln Γ(x), Lanczos approximation (g = 7, n = 9), accurate to ~15 digits for x > 0. */
@@ -84,4 +86,21 @@ export function chiSquared(observed: readonly number[], shares: readonly number[
   const value = cells.reduce((sum, [obs, exp]) => sum + (exp > 0 ? (obs - exp) ** 2 / exp : obs > 0 ? Infinity : 0), 0);
   const dof = cells.length - 1;
   return { value, dof, p: Number.isFinite(value) ? upperGamma(dof / 2, value / 2) : 0 };
+}
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p), summed exactly in log space.
+ *
+ * @example
+ * binomialTail(20, 200, 0.05) // → ≈ 0.0077: 20 or more out of 200 when 5 % is usual
+ */
+export function binomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const logPmf = (i: number) => logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p);
+  let sum = 0;
+  for (let i = k; i <= n; i++) sum += Math.exp(logPmf(i));
+  return Math.min(1, sum);
 }

@@ -62,7 +62,7 @@ const makeInterface = () =>
   new Interface({
     fn: (img: ImageFile) => ui.model.classify(img),
     inputs: new Image({ label: "image" }),
-    outputs: new Label({ label: "prediction", numTopClasses: 3, trainedOn: ui.model.info.domain }),
+    outputs: new Label({ label: "prediction", numTopClasses: 3, model: ui.model.info }),
     title: "Fashion-MNIST classifier",
     description: "Some **markdown** <script>alert(1)</script>",
     article: "An [article](https://example.com).",

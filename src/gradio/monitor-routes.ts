@@ -1,0 +1,107 @@
+/**
+ * The owner's monitor over HTTP: `GET /gradio_api/monitor` (the JSON report) and `GET /monitor`
+ * (its charts), for the Space's owner only:
+ *
+ * - on the Space host (SPACE_ID is set): the signed-in owner, named by the host's `X-Space-User`
+ *   (the host removes it from every other request, and the app listens on 127.0.0.1 only);
+ * - standalone with `MONITOR_TOKEN`: `Authorization: Bearer <token>`, or the cookie that the
+ *   `/monitor` sign-in form sets;
+ * - standalone without a token: requests from this machine only.
+ *
+ * Everyone else gets 401 (with a token to ask for) or 404, never the data.
+ */
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Context, Env, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { InputError } from "../errors.ts";
+import type { Monitor, SnapshotQuery } from "../monitor/index.ts";
+import { renderMonitorLogin, renderMonitorPage } from "../monitor/page.ts";
+import { API_PREFIX } from "./protocol.ts";
+
+const COOKIE = "monitor_token";
+const digest = (s: string) => createHash("sha256").update(s).digest();
+const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+/** Who may see the monitor: "owner", or why not ("login" when a token would open it). */
+function access(c: Context): "owner" | "login" | "denied" {
+  const env = process.env;
+  if (env.SPACE_ID) return env.SPACE_AUTHOR_NAME && c.req.header("x-space-user") === env.SPACE_AUTHOR_NAME ? "owner" : "denied";
+  const token = env.MONITOR_TOKEN;
+  if (token) {
+    const bearer = c.req.header("authorization")?.match(/^Bearer (.+)$/i)?.[1];
+    const cookie = getCookie(c, COOKIE);
+    return (bearer && same(bearer, token)) || (cookie && same(cookie, token)) ? "owner" : "login";
+  }
+  // From this machine, and not relayed by a proxy on it for someone else.
+  let address: string | undefined;
+  try {
+    address = getConnInfo(c).remote.address;
+  } catch {
+    address = undefined; // app.request() in tests: no socket
+  }
+  const local = address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+  return local && !c.req.header("x-forwarded-for") && !c.req.header("x-forwarded-host") ? "owner" : "denied";
+}
+
+/**
+ * Reads `?minutes=&bucket=&revision=`; anything else, or a value out of range, is a 400.
+ *
+ * @example
+ * snapshotQuery(new URL("http://x/?minutes=1440")) // → { minutes: 1440, bucket: "minute" }
+ */
+export function snapshotQuery(url: URL): SnapshotQuery {
+  const params = url.searchParams;
+  for (const key of params.keys()) {
+    if (!["minutes", "bucket", "revision", "__theme"].includes(key)) throw new InputError(`Unknown monitor parameter "${key.slice(0, 40)}": use minutes, bucket or revision.`, 400);
+  }
+  const minutesText = params.get("minutes") ?? "60";
+  const minutes = Number(minutesText);
+  if (!/^\d+$/.test(minutesText) || minutes < 1 || minutes > 43_200) throw new InputError(`minutes must be a whole number from 1 to 43200 (30 days), got ${JSON.stringify(minutesText.slice(0, 40))}.`, 400);
+  const bucket = params.get("bucket") ?? (minutes > 1440 ? "hour" : "minute");
+  if (bucket !== "minute" && bucket !== "hour") throw new InputError(`bucket must be "minute" or "hour", got ${JSON.stringify(bucket.slice(0, 40))}.`, 400);
+  const revision = params.get("revision") ?? undefined;
+  if (revision !== undefined && !/^[\w.-]{1,100}$/.test(revision)) throw new InputError("revision must be a revision name (letters, digits, '.', '-', '_').", 400);
+  return { minutes, bucket, ...(revision ? { revision } : {}) };
+}
+
+/**
+ * Adds the monitor's routes to `app`.
+ *
+ * @example
+ * monitorRoutes(app, monitor, { title: "Fashion-MNIST classifier", root: (c) => publicRoot(c.req.raw) });
+ */
+export function monitorRoutes<E extends Env>(app: Hono<E>, monitor: Monitor, { title, root }: { title: string; root: (c: Context) => string }): void {
+  const refuse = (why: "login" | "denied") =>
+    why === "login" ? new InputError("The monitor needs the MONITOR_TOKEN: send Authorization: Bearer <token>.", 401) : new InputError("Not found.", 404);
+
+  app.get(`${API_PREFIX}/monitor`, (c) => {
+    const who = access(c);
+    if (who !== "owner") {
+      if (who === "login") c.header("www-authenticate", 'Bearer realm="monitor"');
+      throw refuse(who);
+    }
+    return c.json(monitor.snapshot(snapshotQuery(new URL(c.req.url))));
+  });
+
+  app.get("/monitor", (c) => {
+    const who = access(c);
+    if (who === "login") return c.html(renderMonitorLogin({ root: root(c) }), 401);
+    if (who === "denied") throw refuse(who);
+    c.header("cache-control", "no-store");
+    return c.html(renderMonitorPage(monitor.snapshot(snapshotQuery(new URL(c.req.url))), { title, root: root(c) }));
+  });
+
+  app.post("/monitor/login", async (c) => {
+    const token = process.env.MONITOR_TOKEN;
+    if (!token || process.env.SPACE_ID) throw refuse("denied");
+    // Only the sign-in form of this Space's own page: a cross-site form cannot set the cookie.
+    const site = c.req.header("sec-fetch-site");
+    if (site && site !== "same-origin") throw new InputError("Sign in from the monitor's own page.", 403);
+    const form = await c.req.parseBody();
+    const sent = typeof form.token === "string" ? form.token : "";
+    if (!same(sent, token)) return c.html(renderMonitorLogin({ root: root(c), error: "That is not the monitor token." }), 401);
+    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/", secure: root(c).startsWith("https:"), maxAge: 30 * 86_400 });
+    return c.redirect(`${root(c)}/monitor`, 303);
+  });
+}
