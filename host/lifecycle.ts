@@ -227,6 +227,8 @@ export class Lifecycle {
       SPACE_AUTHOR_NAME: space.owner,
       SPACE_REPO_NAME: space.name,
       SPACE_TITLE: String(rt.card?.title ?? space.name),
+      // Which revision serves: the Space's monitor keeps its numbers per revision.
+      SPACE_REVISION: sha.slice(0, 12),
       // Uploads outlive a revision: a call may upload to the old app and join on the new one.
       GRADIO_TEMP_DIR: paths.uploads,
       // The Space's own data (its monitor, its review queue) outlives revisions too.

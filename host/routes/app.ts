@@ -3,10 +3,18 @@
  * client is held until it answers), then proxied (`proxy.ts`).
  */
 import { Hono, type Context } from "hono";
-import { readable, type HostEnv } from "../auth.ts";
+import { canWrite, readable, type HostEnv } from "../auth.ts";
+import { HostError } from "../errors.ts";
 import { wakingPage } from "../pages/layout.ts";
 import { proxyToApp } from "../proxy.ts";
 import type { HostDeps } from "./deps.ts";
+
+/**
+ * App pages and APIs for the Space's owner only (the monitor; the review queue): the host
+ * answers 404 to anyone else before the request reaches the app, and the app checks the
+ * X-Space-User the host sets as well.
+ */
+const OWNER_ONLY = /^\/(monitor|review|gradio_api\/(monitor|review))(\/|$)/;
 
 /** The app routes. */
 export function appRoutes(deps: HostDeps): Hono<HostEnv> {
@@ -14,6 +22,10 @@ export function appRoutes(deps: HostDeps): Hono<HostEnv> {
   const serve = async (c: Context<HostEnv>) => {
     const space = readable(deps.accounts, c, c.req.param("owner")!, c.req.param("name")!);
     const id = `${space.owner}/${space.name}`;
+    // The path after /spaces/<owner>/<name>/app, whatever percent-encoding the names came in.
+    const rest = c.req.path.split("/").slice(5);
+    const path = rest.length ? `/${rest.join("/")}` : "";
+    if (OWNER_ONLY.test(path) && !canWrite(c.var.user, space.owner)) throw new HostError(404, "Not found.");
     const rt = deps.spaces.runtime(id);
     const waking = deps.spaces.wake(space, rt);
     if (rt.waking) {
@@ -21,9 +33,7 @@ export function appRoutes(deps: HostDeps): Hono<HostEnv> {
       await Promise.race([waking, new Promise((r) => setTimeout(r, deps.wakeHoldMs))]);
     }
     deps.spaces.touch(space, rt);
-    // The path after /spaces/<owner>/<name>/app, whatever percent-encoding the names came in.
-    const rest = c.req.path.split("/").slice(5);
-    return proxyToApp(c, rt, `/spaces/${id}/app`, rest.length ? `/${rest.join("/")}` : "");
+    return proxyToApp(c, rt, `/spaces/${id}/app`, path);
   };
   app.all("/spaces/:owner/:name/app", serve);
   app.all("/spaces/:owner/:name/app/*", serve);

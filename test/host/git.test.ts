@@ -130,8 +130,27 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
       await expect.poll(() => page.locator("#tree").textContent(), { timeout: 5000 }).toContain("model.onnx");
       expect(await page.locator("#tree").textContent()).toContain("app.ts");
       expect(await page.getByRole("link", { name: "Use via API" }).getAttribute("href")).toBe("/spaces/alice/fashion/app/?view=api");
+      expect(await page.locator("#drift").isHidden()).toBe(true); // the monitor is the owner's
+      // The owner sees the drift state, linking to the monitor.
+      await page.setExtraHTTPHeaders({ authorization: `Bearer ${token}` });
+      await page.reload();
+      await expect.poll(() => page.locator("#drift").textContent(), { timeout: 5000 }).toBe("No drift");
+      expect(await page.locator("#drift").getAttribute("href")).toBe("/spaces/alice/fashion/app/monitor");
     } finally {
       await browser.close();
+    }
+  });
+
+  test("the Space's monitor is its owner's: counted per revision, 404 to everyone else", async () => {
+    const app = `${base}/spaces/alice/fashion/app`;
+    await fetch(`${app}/api/predict`, { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${readFileSync(join(root, "examples", "bag.png")).toString("base64")}`] }) });
+    const sha = runtimes.get("alice/fashion")!.sha!.slice(0, 12);
+    const owner = await fetch(`${app}/gradio_api/monitor`, { headers: { authorization: `Bearer ${token}` } });
+    expect(owner.status).toBe(200);
+    const report = await owner.json();
+    expect(report.revisions.find((r: { revision: string }) => r.revision === sha).requests).toBeGreaterThanOrEqual(1);
+    for (const headers of [{}, { authorization: `Bearer ${accounts.createToken("bob")}` }, { "x-space-user": "alice" }] as Record<string, string>[]) {
+      for (const path of ["/gradio_api/monitor", "/monitor", "/monitor/", "/gradio_api/monitor?minutes=5"]) expect((await fetch(`${app}${path}`, { headers })).status, path).toBe(404);
     }
   });
 

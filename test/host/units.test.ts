@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { Accounts } from "../../host/accounts.ts";
 import { readCard } from "../../host/card.ts";
 import { safeNext } from "../../host/pages/sign-in.ts";
+import { spacePage } from "../../host/pages/space.ts";
 import { publicBase } from "../../host/public-url.ts";
 import { readCgiResponse } from "../../host/cgi.ts";
 import { isValidName, parseSpaceId } from "../../host/names.ts";
@@ -80,5 +81,14 @@ describe("links", () => {
   });
   test("sign-in returns only to a local path", () => {
     expect(["/spaces/alice", "//evil.example", "/\\evil.example", "https://evil.example", undefined].map(safeNext)).toEqual(["/spaces/alice", "/", "/", "/", "/"]);
+  });
+});
+
+describe("the Space page", () => {
+  test("its inline script is valid JavaScript, whoever views it", () => {
+    for (const user of [undefined, "alice"]) {
+      const script = spacePage("alice/demo", { title: 'A "quoted" </script> title', app_port: 7860 }, user).match(/<script type="module">([\s\S]*?)<\/script>/)![1]!;
+      expect(() => new Function(script)).not.toThrow();
+    }
   });
 });
