@@ -189,6 +189,47 @@ for (const m of models) {
     [`  server event-loop delay p99 under that load, ${g.open} idle SSE streams open`, ms(g.eventLoopP99Ms), `${check(g.eventLoopP99Ms <= 20)} ≤ 20 ms`],
   );
 }
+/**
+ * Issue 10: the cost of the out-of-domain score end to end. The same Space with model.onnx and
+ * with its copy without the OOD outputs (add_metadata.py --no-ood; identical logits), both
+ * servers up at once, measured alternately in one run: concurrency-1 calls interleaved, and the
+ * concurrency-32 load in four alternating slices each, so load from other processes hits both alike.
+ */
+async function oodEndToEnd(image: Uint8Array): Promise<[string, string, string][]> {
+  const NO_OOD = "bench/models/model-no-ood.onnx";
+  const name = "Fashion CNN end to end /api/predict with the OOD score vs without";
+  if (!existsSync(NO_OOD)) {
+    const r = existsSync("/usr/bin/python3") ? spawnSync("/usr/bin/python3", ["training/add_metadata.py", "model.onnx", "--out", NO_OOD, "--no-ood"], { stdio: "inherit" }) : undefined;
+    if (r?.status !== 0) return [[name, "skipped", `no ${NO_OOD}: needs /usr/bin/python3 with python3-onnx (python3 training/add_metadata.py model.onnx --out ${NO_OOD} --no-ood)`]];
+  }
+  const body = JSON.stringify({ data: [`data:image/png;base64,${Buffer.from(image).toString("base64")}`] });
+  const servers = [await startServer("model.onnx"), await startServer(NO_OOD)];
+  try {
+    const urls = servers.map((s) => s.url);
+    for (let i = 0; i < 10; i++) for (const u of urls) await predict(u, body);
+    const c1: number[][] = [[], []];
+    for (let i = 0; i < 100; i++) for (const j of i % 2 ? [1, 0] : [0, 1]) c1[j]!.push(await time(() => predict(urls[j]!, body)));
+    const done = [0, 0], spent = [0, 0];
+    for (let slice = 0; slice < 8; slice++) {
+      const j = slice % 2;
+      const started = performance.now();
+      const until = started + DURATION_MS / 4;
+      await Promise.all(Array.from({ length: 32 }, async () => { while (performance.now() < until) { await predict(urls[j]!, body); done[j]!++; } }));
+      spent[j]! += (performance.now() - started) / 1000;
+    }
+    const [withOod, without] = [0, 1].map((j) => ({ c1: median(c1[j]!), perSecond: done[j]! / spent[j]! }));
+    const change = (a: number, b: number) => { const d = ((a / b - 1) * 100).toFixed(1); return `${d.startsWith("-") && d !== "-0.0" ? "−" : "+"}${d.replace(/^-/, "")} %`; };
+    return [
+      [`${name}, concurrency 1 (median)`, ms(withOod!.c1), `${check(withOod!.c1 <= 1.1 * without!.c1)} ≤ 1.10 × without (${ms(without!.c1)}): ${change(withOod!.c1, without!.c1)}`],
+      [`${name}, concurrency 32`, `${withOod!.perSecond.toFixed(0)} req/s`, `${check(withOod!.perSecond >= without!.perSecond / 1.1)} ≥ without / 1.10 (${without!.perSecond.toFixed(0)} req/s): ${change(withOod!.perSecond, without!.perSecond)}`],
+    ];
+  } finally {
+    for (const s of servers) await stop(s.child);
+  }
+}
+log("== Fashion CNN with vs without the OOD score, end to end…");
+rows.push(...(await oodEndToEnd(fashionPng)));
+
 for (const backend of ["sharp", "jimp"] as const) {
   log(`== 12 MP JPEG end to end with ${backend}…`);
   const b = await bigJpeg(backend);
