@@ -316,5 +316,7 @@ export async function listCommitLog(repo: string, commit: string, skip: number, 
 
 /** The date of a commit, in UTC with a Z as the Hub writes dates (huggingface_hub's parse_datetime wants the Z). */
 export async function commitDate(repo: string, commit: string): Promise<string> {
-  return new Date((await git(repo, ["show", "-s", "--format=%cI", commit])).toString().trim()).toISOString();
+  const out = (await git(repo, ["log", "-1", "--format=%ct", commit])).toString().trim();
+  if (!/^\d+$/.test(out)) throw new Error(`git log gave no date for ${commit}: ${JSON.stringify(out.slice(0, 200))}`);
+  return new Date(Number(out) * 1000).toISOString();
 }
