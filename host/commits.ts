@@ -81,7 +81,8 @@ function git(repo: string, args: string[], { input, env = {} }: { input?: string
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => (err += d));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`))));
+    // "close", not "exit": only then has all of stdout been read.
+    child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`))));
     child.stdin.on("error", () => {});
     child.stdin.end(input);
   });
