@@ -20,6 +20,16 @@ export interface SpaceRecord {
   variables: Record<string, string>;
   secrets: Record<string, string>;
   created: string;
+  /** The SDK it was created with through the Hub API (the README card's `sdk` wins once built). */
+  sdk?: string;
+  /** When each variable and secret was last set, and its description (the Hub API shows both). */
+  envInfo?: { variables?: Record<string, EnvInfo>; secrets?: Record<string, EnvInfo> };
+}
+
+/** What the Hub API shows of a variable or secret besides its value. */
+export interface EnvInfo {
+  description?: string;
+  updatedAt: string;
 }
 
 interface State {
@@ -119,25 +129,55 @@ export class Accounts {
     return Object.values(this.state.spaces).sort((a, b) => b.created.localeCompare(a.created));
   }
 
-  createSpace(owner: string, name: string, { private: isPrivate = false } = {}): SpaceRecord {
+  createSpace(owner: string, name: string, { private: isPrivate = false, sdk }: { private?: boolean; sdk?: string } = {}): SpaceRecord {
     parseSpaceId(owner, name);
     this.refresh(true);
     if (!this.state.users[owner]) throw new Error(`No user ${owner}: create one first (npm run spaces -- token ${owner}).`);
     const id = `${owner}/${name}`;
     if (this.state.spaces[id]) throw new Error(`The Space ${id} already exists.`);
-    const record: SpaceRecord = { owner, name, private: isPrivate, variables: {}, secrets: {}, created: new Date().toISOString() };
+    const record: SpaceRecord = { owner, name, private: isPrivate, variables: {}, secrets: {}, created: new Date().toISOString(), ...(sdk ? { sdk } : {}) };
     this.state.spaces[id] = record;
     this.save();
     return record;
   }
 
-  /** Sets a variable (shown) or a secret (never shown back) of a Space. */
-  setEnv(owner: string, name: string, kind: "variables" | "secrets", key: string, value: string): void {
+  /**
+   * Forgets a Space (its files are the lifecycle's to remove: `Lifecycle.remove`).
+   *
+   * @returns whether it existed.
+   */
+  deleteSpace(owner: string, name: string): boolean {
+    this.refresh(true);
+    const id = `${owner}/${name}`;
+    if (!Object.hasOwn(this.state.spaces, id)) return false;
+    delete this.state.spaces[id];
+    this.save();
+    return true;
+  }
+
+  /** Sets a variable (shown) or a secret (never shown back) of a Space, with an optional description. */
+  setEnv(owner: string, name: string, kind: "variables" | "secrets", key: string, value: string, description?: string): void {
     this.refresh(true);
     const space = this.space(owner, name);
     if (!space) throw new Error(`No Space ${owner}/${name}.`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);
     space[kind][key] = value;
+    ((space.envInfo ??= {})[kind] ??= {})[key] = { ...(description !== undefined ? { description } : {}), updatedAt: new Date().toISOString() };
     this.save();
+  }
+
+  /**
+   * Removes a variable or secret.
+   *
+   * @returns whether it was set.
+   */
+  deleteEnv(owner: string, name: string, kind: "variables" | "secrets", key: string): boolean {
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space || !Object.hasOwn(space[kind], key)) return false;
+    delete space[kind][key];
+    delete space.envInfo?.[kind]?.[key];
+    this.save();
+    return true;
   }
 }

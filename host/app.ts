@@ -1,6 +1,6 @@
 /**
- * The Space host's app: who is asking (`auth.ts`), then the route modules — pages, the API, git,
- * Git LFS, the apps themselves and the hooks' way in — and one error handler that turns every
+ * The Space host's app: who is asking (`auth.ts`), then the route modules — pages, the API, the
+ * Hub API the official clients speak, git, Git LFS, the apps themselves and the hooks' way in — and one error handler that turns every
  * refusal into its status (`errors.ts`). It plays huggingface.co/spaces: the same
  * /spaces/<owner>/<name> URL is the Space's page and its git remote.
  */
@@ -17,6 +17,7 @@ import { apiRoutes } from "./routes/api.ts";
 import { appRoutes } from "./routes/app.ts";
 import type { HostDeps } from "./routes/deps.ts";
 import { gitRoutes } from "./routes/git.ts";
+import { hubRoutes } from "./routes/hub.ts";
 import { internalRoutes } from "./routes/internal.ts";
 import { lfsRoutes } from "./routes/lfs.ts";
 import { pageRoutes } from "./routes/pages.ts";
@@ -60,6 +61,6 @@ export function createHostApp({ accounts, selfUrl, wakeHoldMs = 30_000, maxFileB
   app.onError(hostErrorResponse);
   app.notFound((c) => hostErrorResponse(new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`), c));
   app.use(identify(accounts, deps.sessionKey));
-  for (const routes of [internalRoutes, apiRoutes, lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
+  for (const routes of [internalRoutes, apiRoutes, hubRoutes, lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
   return app;
 }

@@ -37,6 +37,8 @@ function surface(c: Context): "lfs" | "api" | "git" | "page" {
   const path = c.req.path;
   if (path.includes("/info/lfs/")) return "lfs";
   if (path.startsWith("/api/") || path.startsWith("/_internal/")) return "api";
+  // The Hub's file URLs answer its clients (downloadFile, fileExists, hf_hub_download) in JSON.
+  if (/^\/spaces\/[^/]+\/[^/]+\/(resolve|raw)\//.test(path)) return "api";
   // An app's API clients get JSON; a browser opening the app gets a page.
   if (APP_PATH.test(path)) return (c.req.header("accept") ?? "").includes("text/html") ? "page" : "api";
   if (/\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/.test(path)) return "git";

@@ -26,11 +26,15 @@ const human = (bytes: number) => (bytes >= 1e9 ? `${+(bytes / 1e9).toFixed(2)} G
  * verify); for downloads, where to GET them. A bad or oversized object gets its own error, as
  * the spec has it, so the others still go through.
  *
+ * `signUpload` adds a query to each upload href that authorizes that one PUT by itself, like
+ * the Hub's presigned storage URLs: `@huggingface/hub` and `huggingface_hub` PUT to the href
+ * without the action's headers.
+ *
  * @throws {HostError} 422 when the request itself is not a batch request.
  * @example
  * await batch({ operation: "download", objects: [{ oid, size }] }, dir, "http://h/spaces/a/b.git/info/lfs", { Authorization: "Basic …" }, 5e9)
  */
-export async function batch(body: unknown, objectsDir: string, baseUrl: string, header: Record<string, string>, maxBytes: number) {
+export async function batch(body: unknown, objectsDir: string, baseUrl: string, header: Record<string, string>, maxBytes: number, signUpload: (oid: string) => string = () => "") {
   const { operation, objects } = (body ?? {}) as { operation?: unknown; objects?: unknown };
   if (operation !== "upload" && operation !== "download") throw new HostError(422, `operation must be "upload" or "download", got ${JSON.stringify(operation) ?? "nothing"}`);
   if (!Array.isArray(objects)) throw new HostError(422, "objects must be a list of {oid, size}");
@@ -46,7 +50,7 @@ export async function batch(body: unknown, objectsDir: string, baseUrl: string, 
       if (operation === "upload") {
         return have
           ? { oid, size } // already stored: no actions, the client skips it
-          : { oid, size, authenticated: true, actions: { upload: { href, header, expires_in: 3600 }, verify: { href: `${baseUrl}/verify`, header, expires_in: 3600 } } };
+          : { oid, size, authenticated: true, actions: { upload: { href: `${href}${signUpload(oid)}`, header, expires_in: 3600 }, verify: { href: `${baseUrl}/verify`, header, expires_in: 3600 } } };
       }
       return have
         ? { oid, size, authenticated: true, actions: { download: { href, header, expires_in: 3600 } } }

@@ -7,13 +7,14 @@
  */
 import { availableParallelism } from "node:os";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { buildRevision, collectGarbage, type BuildContext, type Freed } from "./build.ts";
 import type { SpaceCard } from "./card.ts";
 import { spacePaths } from "./repos.ts";
-import { SpaceRuntime } from "./runtime.ts";
+import { SpaceRuntime, type Stage } from "./runtime.ts";
 import { Supervisor } from "./supervisor.ts";
 
 /** Timings and limits of {@link Lifecycle}; tests shorten them. */
@@ -40,6 +41,8 @@ interface SavedState {
   previous?: string;
   building?: string;
   sleeping?: boolean;
+  /** Paused by its owner: stays stopped, across host restarts too, until restarted. */
+  paused?: boolean;
   card?: SpaceCard;
 }
 
@@ -110,7 +113,7 @@ export class Lifecycle {
 
   private save(space: SpaceRecord, rt: SpaceRuntime): void {
     const file = this.paths(space).state;
-    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", card: rt.card };
+    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", paused: rt.stage === "PAUSED", card: rt.card };
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.partial`, JSON.stringify(state));
     renameSync(`${file}.partial`, file);
@@ -183,6 +186,36 @@ export class Lifecycle {
     });
   }
 
+  /**
+   * Pauses a Space at its owner's request: the app stops and stays stopped (PAUSED, saved, so a
+   * host restart keeps it so) — a request does not wake it, only `restart` or a new deploy.
+   */
+  pause(space: SpaceRecord): Promise<void> {
+    const rt = this.runtime(`${space.owner}/${space.name}`);
+    return rt.serialize(() => this.takeDown(space, rt, "PAUSED", "Space host: paused by its owner; it stays stopped until restarted."));
+  }
+
+  /**
+   * Deletes a Space: forgets it (its URLs answer 404 from now on), waits for a deploy under way,
+   * stops its app, and removes its repository, LFS objects, builds, saved state, uploads and
+   * data. Dependencies installed only for it go with the next clean-up, run here.
+   */
+  async remove(space: SpaceRecord): Promise<void> {
+    const id = `${space.owner}/${space.name}`;
+    this.accounts.deleteSpace(space.owner, space.name);
+    const rt = this.runtime(id);
+    await rt.serialize(async () => {
+      rt.sha = rt.previousSha = undefined;
+      await this.takeDown(space, rt, "NO_APP_FILE", "Space host: the Space was deleted.", false);
+      // A replaced revision may still be draining its last calls: it goes now too.
+      await this.supervisor.stopSpace(id);
+      const paths = this.paths(space);
+      await Promise.all([paths.repo, paths.lfs, paths.builds, paths.state, paths.uploads, paths.data].map((path) => rm(path, { recursive: true, force: true })));
+    });
+    this.runtimes.delete(id);
+    await this.gc().catch(() => undefined);
+  }
+
   /** Wakes a sleeping Space; every request that arrives meanwhile shares the same wake-up. */
   wake(space: SpaceRecord, rt: SpaceRuntime): Promise<unknown> {
     if (rt.stage === "SLEEPING" && !rt.waking) {
@@ -195,12 +228,21 @@ export class Lifecycle {
   /** Stops an idle Space's app; the next request wakes it. */
   private async sleep(space: SpaceRecord, rt: SpaceRuntime): Promise<void> {
     if (rt.stage !== "RUNNING") return;
+    await this.takeDown(space, rt, "SLEEPING", "Space host: no requests for a while; sleeping until the next one.");
+  }
+
+  /**
+   * Takes the app out of service: nothing is routed to it from now on, the stage says why (and
+   * is saved, unless the Space is going away), then its process group stops.
+   */
+  private async takeDown(space: SpaceRecord, rt: SpaceRuntime, stage: Stage, why: string, save = true): Promise<void> {
+    clearTimeout(rt.sleepTimer);
     const child = rt.child;
     rt.port = undefined;
     rt.child = undefined;
-    rt.enter("SLEEPING");
-    this.save(space, rt);
-    rt.runLog.push("Space host: no requests for a while; sleeping until the next one.");
+    rt.enter(stage);
+    if (save) this.save(space, rt);
+    rt.runLog.push(why);
     await this.supervisor.stop(child);
   }
 
@@ -323,7 +365,8 @@ export class Lifecycle {
       if (!saved.sha) continue;
       const rt = this.runtime(`${space.owner}/${space.name}`);
       Object.assign(rt, { sha: saved.sha, previousSha: saved.previous, card: saved.card });
-      if (saved.sleeping) rt.enter("SLEEPING");
+      if (saved.paused) rt.enter("PAUSED");
+      else if (saved.sleeping) rt.enter("SLEEPING");
       else rt.enter("APP_STARTING"), toStart.push([space, rt]);
     }
     const reaped = await this.supervisor.reapLeftovers(log);

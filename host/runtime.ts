@@ -6,8 +6,8 @@
 import type { ChildProcess } from "node:child_process";
 import type { SpaceCard } from "./card.ts";
 
-/** Hugging Face's Space stages. */
-export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING";
+/** Hugging Face's Space stages (PAUSED: stopped by its owner until restarted). */
+export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING" | "PAUSED";
 
 /** One log line as HF's log API sends it: `data: {"data": …, "timestamp": …}`. */
 export interface LogLine {
@@ -91,8 +91,9 @@ export class SpaceRuntime {
     return next;
   }
 
-  /** The JSON of GET /api/spaces/<id>/runtime. */
+  /** The JSON of GET /api/spaces/<id>/runtime, and the `runtime` of the Hub API's Space info. */
   toJSON() {
-    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, timestamps: this.timestamps };
+    // hardware as the Hub's SpaceRuntime has it (huggingface_hub reads hardware.current).
+    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, timestamps: this.timestamps, hardware: { current: "cpu-basic", requested: "cpu-basic" } };
   }
 }

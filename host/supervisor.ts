@@ -75,6 +75,8 @@ async function stopGroup(pgid: number, graceMs: number): Promise<void> {
  */
 export class Supervisor {
   private readonly running = new Map<ChildProcess, number>();
+  /** Which Space each running app belongs to. */
+  private readonly spaceOf = new WeakMap<ChildProcess, string>();
   private readonly stopping = new WeakSet<ChildProcess>();
 
   constructor(
@@ -125,6 +127,7 @@ export class Supervisor {
     const record: RunRecord = { pgid, started: startTime(pgid), space: about.space, sha: about.sha, port: about.port, host: process.pid };
     writeFileSync(this.recordPath(pgid), JSON.stringify(record));
     this.running.set(child, pgid);
+    this.spaceOf.set(child, about.space);
     child.once("exit", () => {
       // The leader is gone; the rest of its group follows it (npm passes signals on), and if a
       // straggler does not, the record stays so the next start stops it.
@@ -149,6 +152,11 @@ export class Supervisor {
     if (!groupAlive(pgid)) return;
     await stopGroup(pgid, this.graceMs);
     rmSync(this.recordPath(pgid), { force: true });
+  }
+
+  /** Stops every app of one Space, e.g. a revision still draining when the Space is deleted. */
+  async stopSpace(space: string): Promise<void> {
+    await Promise.all([...this.running.keys()].filter((child) => this.spaceOf.get(child) === space).map((child) => this.stop(child)));
   }
 
   /** Stops every app this host started (at shutdown). */

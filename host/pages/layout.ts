@@ -40,6 +40,7 @@ export const STAGE_NAMES: Record<string, string> = {
   BUILD_ERROR: "Build error",
   RUNTIME_ERROR: "Runtime error",
   SLEEPING: "Sleeping",
+  PAUSED: "Paused",
   NO_APP_FILE: "No app yet",
 };
 

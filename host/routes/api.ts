@@ -1,9 +1,10 @@
 /**
- * The host's HTTP API for Spaces, with Hugging Face's paths: the runtime (stage, revision),
- * variables and secrets (owner only; a change restarts the app), the build and run logs as
+ * The host's HTTP API for Spaces, with Hugging Face's paths and shapes: the runtime (stage,
+ * revision), variables and secrets (owner only; a change restarts the app), the build and run logs as
  * server-sent events of `{"data": line, "timestamp": …}`, and the files at HEAD.
  */
 import { Hono } from "hono";
+import type { SpaceRecord } from "../accounts.ts";
 import { readable, writable, type HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
 import { listTree, spacePaths } from "../repos.ts";
@@ -24,25 +25,40 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.json(spaces.runtime(`${space.owner}/${space.name}`).toJSON());
   });
 
-  // Variables are shown to the owner; secrets only by name, never their values.
-  app.get("/api/spaces/:owner/:name/variables", (c) => {
-    const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
-    return c.json({ variables: space.variables, secrets: Object.keys(space.secrets) });
-  });
+  // The Hub's shapes (huggingface_hub's get_space_variables, add_space_variable,
+  // add_space_secret, delete_space_secret…): variables are shown to the owner as
+  // {KEY: {value, description?, updatedAt}}; secrets only as {KEY: {description?, updatedAt}},
+  // never their values. A change restarts the app with it (a paused one stays paused).
+  const listed = (space: SpaceRecord, kind: "variables" | "secrets") =>
+    Object.fromEntries(Object.keys(space[kind]).map((key) => [key, { ...(kind === "variables" ? { value: space.variables[key] } : {}), ...(space.envInfo?.[kind]?.[key] ?? {}) }]));
+  const restartWithEnv = async (owner: string, name: string) => {
+    const rt = spaces.runtime(`${owner}/${name}`);
+    const problem = rt.sha && rt.stage !== "PAUSED" ? await spaces.restart(accounts.space(owner, name)!) : undefined;
+    if (problem) throw new HostError(500, `Saved, but the app did not restart: ${problem}`);
+  };
   for (const kind of ["variables", "secrets"] as const) {
+    app.get(`/api/spaces/:owner/:name/${kind}`, (c) => c.json(listed(writable(accounts, c, c.req.param("owner"), c.req.param("name")), kind)));
     app.post(`/api/spaces/:owner/:name/${kind}`, async (c) => {
       const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
-      const { key, value } = (await c.req.json().catch(() => ({}))) as { key?: unknown; value?: unknown };
-      if (typeof key !== "string" || typeof value !== "string") throw new HostError(422, 'Send {"key": "NAME", "value": "…"}');
+      const { key, value, description } = (await c.req.json().catch(() => ({}))) as { key?: unknown; value?: unknown; description?: unknown };
+      if (typeof key !== "string" || typeof value !== "string" || (description !== undefined && description !== null && typeof description !== "string")) {
+        throw new HostError(422, 'Send {"key": "NAME", "value": "…", "description": "…" (optional)}');
+      }
       try {
-        accounts.setEnv(owner, name, kind, key, value);
+        accounts.setEnv(owner, name, kind, key, value, description ?? undefined);
       } catch (err) {
         throw new HostError(422, (err as Error).message);
       }
-      const rt = spaces.runtime(`${owner}/${name}`);
-      const problem = rt.sha ? await spaces.restart(accounts.space(owner, name)!) : undefined;
-      if (problem) throw new HostError(500, `Saved, but the app did not restart: ${problem}`);
-      return c.json({ ok: true, restarted: Boolean(rt.sha) });
+      await restartWithEnv(owner, name);
+      return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
+    });
+    app.delete(`/api/spaces/:owner/:name/${kind}`, async (c) => {
+      const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+      const { key } = (await c.req.json().catch(() => ({}))) as { key?: unknown };
+      if (typeof key !== "string") throw new HostError(422, 'Send {"key": "NAME"}');
+      // Deleting what is not there changes nothing and is not an error, as on the Hub.
+      if (accounts.deleteEnv(owner, name, kind, key)) await restartWithEnv(owner, name);
+      return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
   }
 

@@ -1,7 +1,10 @@
 /**
  * The Git LFS routes under /spaces/<owner>/<name>.git/info/lfs: the batch API, PUT and GET of
- * objects, and verify. Uploads need the owner's token; downloads follow the Space's visibility.
+ * objects, and verify. Uploads need the owner's token — or, for one PUT, the signed href the
+ * batch answer gave (the Hub's clients PUT without headers, as to a presigned storage URL);
+ * downloads follow the Space's visibility.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { readable, writable, type HostEnv } from "../auth.ts";
 import { HostError, LFS_TYPE } from "../errors.ts";
@@ -27,16 +30,31 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
     }
   };
   const lfsJson = (c: Context, body: unknown) => c.json(body, 200, { "content-type": LFS_TYPE });
+  // An upload href carries `expires` and an HMAC of (Space, oid, expires) under the host's key.
+  const signature = (id: string, oid: string, expires: string) => createHmac("sha256", deps.sessionKey).update(`lfs-upload\0${id}\0${oid}\0${expires}`).digest("hex");
+  const signUpload = (id: string) => (oid: string) => {
+    const expires = String(Math.floor(Date.now() / 1000) + 3600);
+    return `?expires=${expires}&signature=${signature(id, oid, expires)}`;
+  };
+  /** Whether this PUT carries a valid, unexpired signature for its Space and oid. */
+  const signedPut = (c: Context<HostEnv>, id: string, oid: string) => {
+    const expires = c.req.query("expires") ?? "";
+    const sent = Buffer.from(c.req.query("signature") ?? "");
+    const expected = Buffer.from(signature(id, oid, expires));
+    return Number(expires) * 1000 > Date.now() && sent.length === expected.length && timingSafeEqual(sent, expected);
+  };
 
   app.post(`${base}/objects/batch`, async (c) => {
     const body = await json(c);
     const { record, objects } = space(c, (body as { operation?: unknown } | null)?.operation === "upload");
     const href = `${publicBase(c)}/spaces/${record.owner}/${record.name}.git/info/lfs`;
     const auth: Record<string, string> = c.req.header("authorization") ? { Authorization: c.req.header("authorization")! } : {};
-    return lfsJson(c, await batch(body, objects, href, auth, deps.maxFileBytes));
+    return lfsJson(c, await batch(body, objects, href, auth, deps.maxFileBytes, signUpload(`${record.owner}/${record.name}`)));
   });
   app.put(`${base}/objects/:oid`, async (c) => {
-    const { objects } = space(c, true);
+    const { owner, name } = repoParams((n) => c.req.param(n));
+    const signedFor = c.req.query("signature") !== undefined && deps.accounts.space(owner, name);
+    const objects = signedFor && signedPut(c, `${owner}/${name}`, c.req.param("oid")) ? spacePaths(deps.dataDir, owner, name).lfs : space(c, true).objects;
     const length = c.req.header("content-length");
     await storeObject(objects, c.req.param("oid"), c.req.raw.body, { size: length === undefined ? undefined : Number(length), maxBytes: deps.maxFileBytes });
     return c.body(null, 200);

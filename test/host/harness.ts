@@ -5,9 +5,9 @@
  */
 import { serve } from "@hono/node-server";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
 import { root } from "../helpers.ts";
@@ -64,6 +64,17 @@ http.createServer((req, res) => {
   await git(dir, "add", ".");
   await git(dir, "commit", "--quiet", "-m", name);
   return dir;
+}
+
+/** Every file under `paths` (relative to `dir`, folders walked) as `@huggingface/hub`'s {path, content: Blob}. */
+export function filesForUpload(dir: string, paths: string[]): { path: string; content: Blob }[] {
+  const out: { path: string; content: Blob }[] = [];
+  const walk = (full: string) => {
+    if (statSync(full).isDirectory()) for (const entry of readdirSync(full)) walk(join(full, entry));
+    else out.push({ path: relative(dir, full), content: new Blob([readFileSync(full)]) });
+  };
+  for (const path of paths) walk(join(dir, path));
+  return out;
 }
 
 /** A host in this process, listening on a free loopback port. */
