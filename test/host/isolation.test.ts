@@ -85,7 +85,7 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     const builtIns = ["GRADIO_SERVER_NAME", "GRADIO_TEMP_DIR", "HOME", "NODE_ENV", "PATH", "PORT", "ROOT_PATH", "SPACE_AUTHOR_NAME", "SPACE_DATA_DIR", "SPACE_ID", "SPACE_REPO_NAME", "SPACE_TITLE"];
     expect(envKeys).toEqual(expect.arrayContaining(builtIns));
     // Nothing else of the host's: only what npm itself adds when it runs `npm start`.
-    expect(envKeys.filter((k) => k in process.env && !["PATH", "HOME", "NODE_ENV", "PWD", "INIT_CWD", "COLOR", "EDITOR", "SHLVL", "NODE", "_"].includes(k) && !k.startsWith("npm_"))).toEqual([]);
+    expect(envKeys.filter((k) => k in process.env && !["PATH", "HOME", "NODE_ENV", "SPACE_DATA_DIR", "PWD", "INIT_CWD", "COLOR", "EDITOR", "SHLVL", "NODE", "_"].includes(k) && !k.startsWith("npm_"))).toEqual([]);
     expect(listensOnLoopbackOnly(host.app.runtimes.get("alice/echo")!.port!)).toBe(true);
   });
 
