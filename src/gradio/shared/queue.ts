@@ -197,6 +197,7 @@ export class SharedQueue implements QueueLike {
 
   private deliver(a: Attached, entries: Entry[]): void {
     const before = a.cursor;
+    let lastEvent: string | null = null;
     for (const [i, [id, fields]] of entries.entries()) {
       if (a.done) break;
       a.cursor = id;
@@ -204,9 +205,18 @@ export class SharedQueue implements QueueLike {
       if (!message) continue;
       // A close_stream with more after it is stale: a join came after it (the embedded queue drops it too).
       if (message.msg === "close_stream" && i < entries.length - 1) continue;
+      lastEvent = message.event_id;
       this.send(a, message);
     }
-    if (a.cursor !== before) void this.cmd.set(this.keys.cursor(a.hash), a.cursor, "PX", this.options.sessionTtlMs).catch(() => {});
+    if (a.cursor === before) return;
+    // Read to its end (close_stream, or a curl call's result): keep it a minute, not the full TTL;
+    // a new join renews it.
+    const read = a.last === "close_stream" || (a.last === "process_completed" && a.hash === lastEvent);
+    const ttl = read ? Math.min(60_000, this.options.sessionTtlMs) : this.options.sessionTtlMs;
+    const k = this.keys;
+    const pipe = this.cmd.pipeline().set(k.cursor(a.hash), a.cursor, "PX", ttl);
+    if (read) pipe.pexpire(k.sess(a.hash), ttl).pexpire(k.pending(a.hash), ttl);
+    void pipe.exec().catch(() => {});
   }
 
   private async unblockReader(): Promise<void> {
