@@ -268,6 +268,7 @@ async function webUi() {
 log("== web UI…");
 await webUi();
 rows.push(...(await hostFigures(log)));
+rows.push(...(await (await import("./replicas-bench.ts")).replicaFigures(log)));
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(`\nnpm run bench — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);

@@ -26,6 +26,7 @@ import { saveUploads } from "./uploads.ts";
 import type { LabelData } from "../components/label.ts";
 import type { Monitor, Outcome } from "../monitor/index.ts";
 import { monitorRoutes } from "./monitor-routes.ts";
+import type { QueueLike, SharedBackend } from "./shared/backend.ts";
 
 /**
  * Options of {@link createApp}.
@@ -48,6 +49,8 @@ export interface AppOptions {
   allowPrivateUrls?: boolean;
   /** Where live predictions are counted, and served to the owner at /monitor (`launch` opens one). */
   monitor?: Monitor;
+  /** Replicas sharing one queue, uploads and flags in Redis (`launch` opens it from `QUEUE_URL`): see shared/index.ts. */
+  shared?: SharedBackend;
 }
 
 const MB = 1024 * 1024;
@@ -139,7 +142,9 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
           throw err;
         }
       };
-  const queue = new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
+  const flagLocal = (inputs: unknown[], outputs: unknown[]) => flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
+  const shared = options.shared?.attach({ run: predict, stats, describeError: (err) => errorPayload(err, iface.showError), queue: options.queue, uploadDir, flagLocal, flagFile: join(iface.flaggingDir, "dataset1.csv") });
+  const queue: QueueLike = shared?.queue ?? new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
   const unknownEndpoint = (asked: string) => new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
@@ -194,12 +199,16 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     if (!Array.isArray(body.output) || body.output.length !== iface.outputs.length) {
       throw new InputError(`Expected "output" to be a list with ${iface.outputs.length} value(s), one per output.`, 422);
     }
-    const row = await flagger.flag(body.data as unknown[], body.output, (path) => resolveAllowedPath(path, roots));
+    const row = await (shared ? shared.flag(body.data as unknown[], body.output) : flagLocal(body.data as unknown[], body.output));
     return c.json({ success: true, row });
   });
   app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
   if (monitor) monitorRoutes(app, monitor, { title: iface.title ?? "Space", root });
   app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
+  // For load balancers and Kubernetes: the process is up; it can take traffic (the model is loaded
+  // before the app is built; shared mode also needs Redis, and stops being ready while draining).
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => ((await (options.shared?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503)));
 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
   const oneShot = async (c: Context<Env>) => {
@@ -208,7 +217,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     // fn_index, when present, overrides the name (gradio route_utils); this Interface has endpoint 0 only.
     const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
     if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
-    const { data, duration } = await predict(body.data);
+    const { data, duration } = await predict(shared ? await shared.materialize(body.data) : body.data);
     return c.json(predictResponse(data, duration, stats.average));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
@@ -228,7 +237,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     }
     const parts = ([] as unknown[]).concat(form.files ?? []).filter((f): f is File => f instanceof File);
     if (parts.length === 0) throw new InputError('No files in the upload: send them in a multipart field named "files".', 400);
-    return c.json(await saveUploads(parts, uploadDir));
+    return c.json(await (shared ? shared.saveUploads(parts, uploadDir) : saveUploads(parts, uploadDir)));
   });
 
   // The queue: join, then one SSE stream per session.
@@ -237,7 +246,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     if (typeof body.session_hash !== "string" || body.session_hash === "") throw new InputError("Session hash not found.", 400);
     if (body.fn_index !== undefined && body.fn_index !== null && body.fn_index !== 0) throw unknownEndpoint(`fn_index ${body.fn_index}`);
     checkInputs(iface, body.data);
-    return c.json({ event_id: queue.join(body.data, body.session_hash) });
+    return c.json({ event_id: await queue.join(body.data, body.session_hash) });
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";
@@ -271,7 +280,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     const body = await readJson(c);
     const data = version === 1 ? dataOf(body).data : inputsFromNamed(iface, body);
     checkInputs(iface, data);
-    return c.json({ event_id: queue.join(data) }); // the only key: gradio's bash snippet cuts it out with awk
+    return c.json({ event_id: await queue.join(data) }); // the only key: gradio's bash snippet cuts it out with awk
   };
   const callStream = (c: Context<Env>) => {
     const eventId = c.req.param("event_id") ?? "";

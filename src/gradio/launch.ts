@@ -72,7 +72,9 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
   const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
   const monitorFile = options.monitorFile ?? join(process.env.SPACE_DATA_DIR || ".gradio", "monitor.sqlite3");
   const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(iface, monitorFile));
-  const app = createApp(iface, { ...options, monitor });
+  // QUEUE_URL: one of several replicas sharing one queue in Redis (loaded only then).
+  const shared = options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
+  const app = createApp(iface, { ...options, monitor, shared });
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);
@@ -87,6 +89,7 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     new Promise<void>((resolve) => {
       http.close(() => {
         if (!options.monitor) monitor?.close(); // ours to close; one passed in is the caller's
+        if (!options.shared) void shared?.close(); // likewise
         resolve();
       });
       if ("closeIdleConnections" in http) http.closeIdleConnections();
@@ -97,6 +100,8 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     console.log(`${signal}: finishing in-flight requests, then exiting.`);
     // Give slow requests 10 s, then cut them: a host waiting on us has its own deadline.
     setTimeout(() => process.exit(0), 10_000).unref();
+    // Shared mode: not ready any more, stop pulling jobs, answer the claimed ones; then close.
+    await shared?.drain();
     await close();
     process.exit(0);
   };
