@@ -128,6 +128,7 @@ def main():
     p.add_argument("--min-acc", type=float, default=0.92)
     p.add_argument("--limit", type=int, default=0, help="train on the first N training images only (0: all 60,000)")
     p.add_argument("--extra", metavar="DIR", help="add reviewed images (a review export: <label>/<id>.png + manifest.csv)")
+    p.add_argument("--test-limit", type=int, default=0, help="report test accuracy on the first N test images only (0: all)")
     p.add_argument("--extra-weight", type=int, default=10, help="how many times each --extra image is seen per epoch")
     p.add_argument("--ood-heldout", type=int, default=5000,
                    help="calibrate the out-of-domain threshold on test images 0..N-1 (0: no OOD score)")
@@ -140,6 +141,8 @@ def main():
 
     xtr, ytr = load_fashion("train")
     xte, yte = load_fashion("t10k")
+    if a.test_limit:
+        xte, yte = xte[:a.test_limit], yte[:a.test_limit]
     if a.limit:
         xtr, ytr = xtr[:a.limit], ytr[:a.limit]
     xtr, xte = to_tensor(xtr), to_tensor(xte)
@@ -185,6 +188,7 @@ def main():
     # ---- export ----
     model.eval()
     dummy = torch.zeros(1, 1, 28, 28)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.onnx.export(model, dummy, a.out, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       opset_version=13, do_constant_folding=True)
