@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (FASHION_LABELS, FASHION_MEAN, FASHION_STD, load_fashion,  # noqa: E402
-                    metadata_dict, run_onnx_numpy, run_onnx_torch, set_metadata)
+                    metadata_dict, run_onnx_numpy, run_onnx_torch, set_metadata, start_model_card)
 import ood  # noqa: E402
 
 
@@ -87,27 +87,6 @@ def load_extra(folder):
     x = np.stack([preprocess(Image.open(p), [28, 28], 1, [FASHION_MEAN], [FASHION_STD], "squish") for p, _ in rows])
     y = np.array([FASHION_LABELS.index(l) for _, l in rows])
     return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y).long()
-
-
-def start_model_card(out, trained_on):
-    """Writes a model-card.md beside the model for the user to finish (never overwrites one)."""
-    card = os.path.join(os.path.dirname(os.path.abspath(out)), "model-card.md")
-    if os.path.exists(card):
-        return
-    with open(card, "w") as f:
-        f.write(f"""# Model card
-
-<!-- The Space's /report shows the two paragraphs below. Say what the model is for, and what it is not for. -->
-
-**Intended use:** classifying pictures like the training data: {trained_on}. Edit this line.
-
-**Not for:** anything else: other kinds of pictures, or decisions about people. Edit this line.
-
-## Training
-
-{trained_on}; `training/train.py`, {datetime.date.today().isoformat()}.
-""")
-    print(f"wrote {card}: finish it before you publish the model", flush=True)
 
 
 @torch.no_grad()
