@@ -7,11 +7,20 @@
  * and false alarms (bench/eval-drift.ts), with bench/out/ood-scores.png and bench/out/drift.png.
  * Needs Debian's dataset-fashion-mnist (or FASHION_MNIST_DIR pointing at the IDX files); the
  * out-of-domain sets are made by bench/ood/make_sets.py when missing.
+ *
+ * Last, it writes the model's report to `report/` (REPORT_DIR), which the Space serves at
+ * /report: report.json (accuracy, per-class precision and recall, top losses, out-of-domain
+ * figures, the model's metadata) with the confusion matrix and the top losses as PNGs. Commit
+ * it with the model.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import sharp from "sharp";
 import { loadClassifier } from "../src/classifier/index.ts";
+import { readMetadataProps } from "../src/classifier/model-info.ts";
+import type { ModelReport } from "../src/report/page.ts";
 import { oodCost, nodesRunFetchingLogitsOnly } from "./eval-cost.ts";
 import { driftSvg, observation, PREFIX, runStream, SHIFTED, shiftedStreams, shuffled, type ShiftResult } from "./eval-drift.ts";
 import { classifyAll, energyFromFallback, ensureSets, maxSoftmax, noOodCopy, OOD_DIR, OOD_SETS, oodTable, readNpy, rocSvg, SHIFTED_SETS, slice, toPngs, type OodMethod, type Predictions } from "./eval-ood.ts";
@@ -75,7 +84,8 @@ ${labels.map((l, i) => `<text x="${left - 8}" y="${top + i * cell + cell / 2 + 5
 ${cells.join("\n")}
 </svg>`;
 mkdirSync("bench/out", { recursive: true });
-writeFileSync("bench/out/confusion-matrix.png", await sharp(Buffer.from(svg)).png().toBuffer());
+const matrixPng = await sharp(Buffer.from(svg)).png({ palette: true }).toBuffer();
+writeFileSync("bench/out/confusion-matrix.png", matrixPng);
 console.log("\nPicture: bench/out/confusion-matrix.png");
 
 // ---- Issue 10: out-of-domain score, its cost, drift detection ----
@@ -211,3 +221,66 @@ if (ref && haveSets) {
   writeFileSync("bench/out/drift.png", await sharp(Buffer.from(driftSvg(`Drift: ${PREFIX} in-domain test images, then only "Bag" (seed ${seeds[0]})`, run, 1e-6, PREFIX, "Bag"))).png().toBuffer());
   console.log("\nPicture: bench/out/drift.png");
 } else log(`Drift detection skipped: ${ref ? "no out-of-domain sets" : "the model has no drift_reference"}.`);
+
+// ---- the report (report/), served at /report ----
+const reportDir = process.env.REPORT_DIR ?? "report";
+rmSync(reportDir, { recursive: true, force: true });
+mkdirSync(reportDir, { recursive: true });
+writeFileSync(join(reportDir, "confusion-matrix.png"), matrixPng);
+/** The test images the model got most confidently wrong. */
+const topLosses = Array.from({ length: count }, (_, i) => i)
+  .filter((i) => test.label[i] !== truth[i])
+  .map((i) => ({ index: i, predicted: test.label[i]!, confidence: test.confidence[i]! }))
+  .sort((a, b) => b.confidence - a.confidence)
+  .slice(0, 24);
+for (const [n, loss] of topLosses.entries()) {
+  const png = await sharp(images.subarray(loss.index * 784, (loss.index + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  writeFileSync(join(reportDir, `loss-${String(n + 1).padStart(2, "0")}.png`), png);
+}
+const props = readMetadataProps(readFileSync(modelPath));
+let training: ModelReport["model"]["training"] = null;
+try {
+  training = props.training ? JSON.parse(props.training) : null;
+} catch {
+  training = { data: props.training };
+}
+const oodCalibration = props.ood ? (JSON.parse(props.ood) as { calibration?: string }) : undefined;
+const info = model.info;
+const flaggedShare = (p: Predictions) => p.flagged.reduce((a, b) => a + b, 0) / p.n;
+const report: ModelReport = {
+  generated_at: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  model: {
+    file: modelPath.split("/").pop()!,
+    bytes: statSync(modelPath).size,
+    sha256: createHash("sha256").update(readFileSync(modelPath)).digest("hex"),
+    labels,
+    size: info.size,
+    channels: info.channels,
+    mean: info.mean,
+    std: info.std,
+    resize: info.resize,
+    output: info.output,
+    ...(info.domain ? { domain: info.domain } : {}),
+    training,
+  },
+  test_set: { name: "Fashion-MNIST t10k (all 10,000 test images)", n: count },
+  accuracy: correct / count,
+  per_class: labels.map((label, j) => {
+    const predictedAs = confusion.reduce((sum, row) => sum + row[j]!, 0);
+    const support = confusion[j]!.reduce((a, b) => a + b, 0);
+    return { label, precision: predictedAs ? +(confusion[j]![j]! / predictedAs).toFixed(4) : 0, recall: support ? +(confusion[j]![j]! / support).toFixed(4) : 0, support };
+  }),
+  confusion_png: "confusion-matrix.png",
+  top_losses: topLosses.map((l, n) => ({ index: l.index, true: labels[truth[l.index]!]!, predicted: labels[l.predicted]!, confidence: +l.confidence.toFixed(4), image: `loss-${String(n + 1).padStart(2, "0")}.png` })),
+  ood: info.ood
+    ? {
+        threshold: info.ood.threshold,
+        warned_in_domain: flaggedShare(test),
+        ...(oodCalibration?.calibration ? { calibration: oodCalibration.calibration } : {}),
+        // Per set: the share the score warned about (out-of-domain sets: detection; shifted: warned).
+        sets: Object.fromEntries(Object.entries(preds).map(([name, p]) => [name, { warned: +flaggedShare(p).toFixed(4) }])),
+      }
+    : null,
+};
+writeFileSync(join(reportDir, "report.json"), JSON.stringify(report, null, 1) + "\n");
+console.log(`\nReport: ${reportDir}/ (served at /report; commit it with the model)`);

@@ -27,7 +27,7 @@ export class AppError extends Error {
 }
 
 /** HTTP statuses used for bad requests. */
-export type InputStatus = 400 | 401 | 403 | 404 | 413 | 415 | 422;
+export type InputStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
 
 /**
  * The request itself is wrong (not an image, malformed JSON, too many pixels, wrong number of

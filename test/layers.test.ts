@@ -69,6 +69,11 @@ describe("dependency rules between the parts", () => {
     expect(violations("src/monitor", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
   });
 
+  test("src/review/ and src/report/ import nothing from src/gradio/, src/components/ or src/classifier/: the app feeds and serves them", () => {
+    expect(violations("src/review", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
+    expect(violations("src/report", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
+  });
+
   test("src/components/ imports nothing from src/gradio/", () => {
     expect(violations("src/components", ["src/gradio"])).toEqual([]);
   });

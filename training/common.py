@@ -1,4 +1,5 @@
 """Shared helpers: Fashion-MNIST IDX reading and ONNX metadata writing."""
+import datetime
 import gzip
 import json
 import os
@@ -76,6 +77,27 @@ def add_metadata_file(path, out=None, **kwargs):
     onnx.checker.check_model(model)
     onnx.save(model, out or path)
     return model
+
+
+def start_model_card(out, trained_on, script="training/train.py"):
+    """Writes a model-card.md beside the model for the user to finish (never overwrites one)."""
+    card = os.path.join(os.path.dirname(os.path.abspath(out)), "model-card.md")
+    if os.path.exists(card):
+        return
+    with open(card, "w") as f:
+        f.write(f"""# Model card
+
+<!-- The Space's /report shows the two paragraphs below. Say what the model is for, and what it is not for. -->
+
+**Intended use:** classifying pictures like the training data: {trained_on}. Edit this line.
+
+**Not for:** anything else: other kinds of pictures, or decisions about people. Edit this line.
+
+## Training
+
+{trained_on}; `{script}`, {datetime.date.today().isoformat()}.
+""")
+    print(f"wrote {card}: finish it before you publish the model", flush=True)
 
 
 # --- tiny numpy reference evaluator (python3-onnx 1.12 has no onnx.reference and

@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import IMAGENET_MEAN, IMAGENET_STD, RESIZE_MODES, add_metadata_file  # noqa: E402
+from common import IMAGENET_MEAN, IMAGENET_STD, RESIZE_MODES, add_metadata_file, start_model_card  # noqa: E402
 
 
 class Logits(nn.Module):
@@ -109,6 +109,8 @@ def main():
                       resize=resize, output="logits")
     print(f"wrote {a.out}: {len(labels)} labels {labels[:5]}{'...' if len(labels) > 5 else ''}, "
           f"size {size}, mean {mean}, std {std}, resize {resize}")
+    start_model_card(a.out, f"{a.torchvision or a.pkl}: {len(labels)} classes ({', '.join(labels[:5])}{'…' if len(labels) > 5 else ''})",
+                     "training/export_fastai.py")
     if a.ood_train:
         from add_metadata import stamp_ood  # torch + onnx + numpy + PIL only
         stamp_ood(a.out, None, a.ood_train, a.ood_heldout, a.ood_holdout)

@@ -1,8 +1,15 @@
 """Train a small CNN on Fashion-MNIST and export it as model.onnx (with metadata).
 
   /usr/bin/python3 training/train.py [--epochs 4] [--out model.onnx]
+  # with the Space's reviewed images (`npm run review -- export DIR`) added to the training data:
+  /usr/bin/python3 training/train.py --extra DIR [--extra-weight 10]
+  # a tiny, fast run (tests): 2000 training images, one epoch, no OOD fit, no accuracy check
+  /usr/bin/python3 training/train.py --epochs 1 --limit 2000 --ood-heldout 0 --min-acc 0 --out /tmp/m.onnx
 """
 import argparse
+import csv
+import datetime
+import json
 import os
 import random
 import sys
@@ -15,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (FASHION_LABELS, FASHION_MEAN, FASHION_STD, load_fashion,  # noqa: E402
-                    metadata_dict, run_onnx_numpy, run_onnx_torch, set_metadata)
+                    metadata_dict, run_onnx_numpy, run_onnx_torch, set_metadata, start_model_card)
 import ood  # noqa: E402
 
 
@@ -52,6 +59,36 @@ def augment(x, pad=2):
     return xp[torch.arange(n)[:, None, None], 0, iy, ix].unsqueeze(1)
 
 
+def load_extra(folder):
+    """Reviewed images from a review export: `<label>/<id>.png` + manifest.csv (path, label, ...).
+
+    The manifest names each image's label exactly (a folder name cannot hold the "/" of
+    "T-shirt/top"); without one, folder names are matched to labels with "/" written as "_".
+    Images are resized to the model's input the way the runtime does (28x28 grayscale, squish)."""
+    from PIL import Image
+    from common import preprocess
+    rows = []
+    manifest = os.path.join(folder, "manifest.csv")
+    if os.path.exists(manifest):
+        with open(manifest, newline="") as f:
+            rows = [(os.path.join(folder, r["path"]), r["label"]) for r in csv.DictReader(f)]
+    else:
+        by_folder = {l.replace("/", "_"): l for l in FASHION_LABELS}
+        for d in sorted(os.listdir(folder)):
+            if os.path.isdir(os.path.join(folder, d)):
+                if d not in by_folder:
+                    sys.exit(f"--extra: folder {d!r} is not a label of this model ({FASHION_LABELS})")
+                rows += [(os.path.join(folder, d, f), by_folder[d]) for f in sorted(os.listdir(os.path.join(folder, d)))]
+    unknown = sorted({l for _, l in rows if l not in FASHION_LABELS})
+    if unknown:
+        sys.exit(f"--extra: labels {unknown} are not labels of this model ({FASHION_LABELS})")
+    if not rows:
+        sys.exit(f"--extra: no images in {folder}")
+    x = np.stack([preprocess(Image.open(p), [28, 28], 1, [FASHION_MEAN], [FASHION_STD], "squish") for p, _ in rows])
+    y = np.array([FASHION_LABELS.index(l) for _, l in rows])
+    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y).long()
+
+
 @torch.no_grad()
 def accuracy(model, x, y, bs=1000):
     model.eval()
@@ -68,6 +105,10 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="model.onnx")
     p.add_argument("--min-acc", type=float, default=0.92)
+    p.add_argument("--limit", type=int, default=0, help="train on the first N training images only (0: all 60,000)")
+    p.add_argument("--extra", metavar="DIR", help="add reviewed images (a review export: <label>/<id>.png + manifest.csv)")
+    p.add_argument("--test-limit", type=int, default=0, help="report test accuracy on the first N test images only (0: all)")
+    p.add_argument("--extra-weight", type=int, default=10, help="how many times each --extra image is seen per epoch")
     p.add_argument("--ood-heldout", type=int, default=5000,
                    help="calibrate the out-of-domain threshold on test images 0..N-1 (0: no OOD score)")
     a = p.parse_args()
@@ -79,8 +120,20 @@ def main():
 
     xtr, ytr = load_fashion("train")
     xte, yte = load_fashion("t10k")
+    if a.test_limit:
+        xte, yte = xte[:a.test_limit], yte[:a.test_limit]
+    if a.limit:
+        xtr, ytr = xtr[:a.limit], ytr[:a.limit]
     xtr, xte = to_tensor(xtr), to_tensor(xte)
     ytr, yte = torch.from_numpy(ytr).long(), torch.from_numpy(yte).long()
+    trained_on = f"Fashion-MNIST training images ({len(xtr):,})"
+    xfit, yfit = xtr, ytr  # the OOD score is fitted on the in-domain training images only
+    if a.extra:
+        xex, yex = load_extra(a.extra)
+        xtr = torch.cat([xtr] + [xex] * a.extra_weight)
+        ytr = torch.cat([ytr] + [yex] * a.extra_weight)
+        trained_on += f" + {len(xex)} reviewed images from {os.path.basename(os.path.normpath(a.extra))} (x{a.extra_weight})"
+        print(f"extra: {len(xex)} reviewed images from {a.extra}, each seen {a.extra_weight}x per epoch", flush=True)
     print(f"train {tuple(xtr.shape)}  test {tuple(xte.shape)}", flush=True)
 
     model = make_model()
@@ -114,6 +167,7 @@ def main():
     # ---- export ----
     model.eval()
     dummy = torch.zeros(1, 1, 28, 28)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.onnx.export(model, dummy, a.out, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       opset_version=13, do_constant_folding=True)
@@ -122,15 +176,18 @@ def main():
     set_metadata(m, {**metadata_dict(FASHION_LABELS, [28, 28], 1, [FASHION_MEAN], [FASHION_STD],
                                      "squish", "logits"),
                      # What the out-of-domain warning tells a visitor the model knows.
-                     "domain": "light garments on black, 28×28"})
+                     "domain": "light garments on black, 28×28",
+                     # When and from what: the Space's /report shows it.
+                     "training": json.dumps({"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                                             "data": trained_on, "epochs": a.epochs, "script": "training/train.py"})})
     onnx.checker.check_model(m)
     onnx.save(m, a.out)
 
     # ---- out-of-domain score + drift reference (training/ood.py) ----
     if a.ood_heldout:
         t1 = time.time()
-        xtr_np, xho_np = xtr.numpy(), xte[:a.ood_heldout].numpy()  # no augmentation
-        m, o, d = ood.fit_and_stamp(onnx.load(a.out), run_onnx_torch, ood.batches(xtr_np, ytr.numpy()),
+        xtr_np, xho_np = xfit.numpy(), xte[:a.ood_heldout].numpy()  # no augmentation
+        m, o, d = ood.fit_and_stamp(onnx.load(a.out), run_onnx_torch, ood.batches(xtr_np, yfit.numpy()),
                                     ood.batches(xho_np), FASHION_LABELS,
                                     f"Fashion-MNIST t10k 0-{a.ood_heldout - 1}")
         onnx.save(m, a.out)
@@ -149,6 +206,7 @@ def main():
     print(f"ONNX (numpy reference eval) vs torch on 200 images: max |diff| {diff:.2e}, "
           f"argmax agreement {same * 100:.1f}%")
     print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB)")
+    start_model_card(a.out, trained_on)
     if final < a.min_acc or same < 1.0 or diff > 1e-3:
         sys.exit(f"FAILED: accuracy {final * 100:.2f}% < {a.min_acc * 100:.1f}% or ONNX mismatch; "
                  f"try more --epochs")

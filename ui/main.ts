@@ -49,6 +49,7 @@ function footer() {
   return h("footer", {},
     h("nav", { "aria-label": "Footer" },
       h("a", { href: `${ROOT}/?view=api` }, "Use via API"), " · ",
+      h("a", { href: `${ROOT}/report` }, "Model report"), " · ",
       h("a", { href: "https://www.gradio.app", target: "_blank", rel: "noopener" }, "Built on the Gradio protocol"), " · ",
       themeToggle()));
 }

@@ -27,6 +27,9 @@ import type { LabelData } from "../components/label.ts";
 import type { Monitor, Outcome } from "../monitor/index.ts";
 import { monitorRoutes } from "./monitor-routes.ts";
 import type { QueueLike, SharedBackend } from "./shared/backend.ts";
+import type { ReviewQueue } from "../review/index.ts";
+import { reviewFeed, reviewRoutes } from "./review-routes.ts";
+import { reportRoutes, type ReportOptions } from "./report-routes.ts";
 
 /**
  * Options of {@link createApp}.
@@ -51,6 +54,10 @@ export interface AppOptions {
   monitor?: Monitor;
   /** Replicas sharing one queue, uploads and flags in Redis (`launch` opens it from `QUEUE_URL`): see shared/index.ts. */
   shared?: SharedBackend;
+  /** The review queue: flags (and sampled live inputs) go to it, served to the owner at /review (`launch` opens one). */
+  review?: ReviewQueue;
+  /** Where /report reads the model's report and card (default `report/` and `model-card.md`). */
+  report?: Pick<ReportOptions, "dir" | "card">;
 }
 
 const MB = 1024 * 1024;
@@ -128,17 +135,19 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // Live traffic goes to the monitor; the examples computed at start do not.
   const monitor = options.monitor;
   const labelAt = iface.outputs.findIndex((c) => c.type === "label");
-  const predict = !monitor
+  const feed = options.review && reviewFeed(iface, options.review, files);
+  const predict = !monitor && !feed
     ? run
     : async (data: unknown) => {
         const started = performance.now();
         try {
           const result = await run(data);
-          monitor.record({ durationMs: performance.now() - started, prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData) });
+          feed?.live(data, result.data);
+          monitor?.record({ durationMs: performance.now() - started, prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData) });
           return result;
         } catch (err) {
           // A caller's bad input is not the Space failing: counted as a request, not an error.
-          monitor.record({ durationMs: performance.now() - started, error: !(err instanceof InputError) });
+          monitor?.record({ durationMs: performance.now() - started, error: !(err instanceof InputError) });
           throw err;
         }
       };
@@ -200,10 +209,13 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
       throw new InputError(`Expected "output" to be a list with ${iface.outputs.length} value(s), one per output.`, 422);
     }
     const row = await (shared ? shared.flag(body.data as unknown[], body.output) : flagLocal(body.data as unknown[], body.output));
+    await feed?.flag(body.data as unknown[], body.output);
     return c.json({ success: true, row });
   });
   app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
   if (monitor) monitorRoutes(app, monitor, { title: iface.title ?? "Space", root });
+  if (options.review) reviewRoutes(app, options.review, { title: iface.title ?? "Space", root });
+  reportRoutes(app, { ...options.report, title: iface.title ?? "Space", root });
   app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
   // For load balancers and Kubernetes: the process is up; it can take traffic (the model is loaded
   // before the app is built; shared mode also needs Redis, and stops being ready while draining).

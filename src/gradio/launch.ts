@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { LabelModel } from "../components/label.ts";
 import type { Interface } from "../interface.ts";
 import { Monitor } from "../monitor/index.ts";
+import { ReviewQueue } from "../review/index.ts";
 import { createApp, type AppOptions } from "./app.ts";
 import { buildUi } from "./page.ts";
 
@@ -26,6 +27,18 @@ export interface LaunchOptions extends AppOptions {
    * turns the monitor off.
    */
   monitorFile?: string | false;
+}
+
+/** Opens the review queue in the monitor's file (pictures in `review/` beside it); off when it cannot be opened. */
+function openReview(iface: Interface, file: string): ReviewQueue | undefined {
+  const model = (iface.outputs.find((c) => c.type === "label") as { model?: LabelModel } | undefined)?.model;
+  if (!model?.labels) return undefined; // relabelling needs the model's classes
+  try {
+    return ReviewQueue.open({ file, labels: model.labels, revision: process.env.SPACE_REVISION });
+  } catch (err) {
+    console.warn(`Review: off, ${file} could not be opened: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -72,9 +85,10 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
   const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
   const monitorFile = options.monitorFile ?? join(process.env.SPACE_DATA_DIR || ".gradio", "monitor.sqlite3");
   const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(iface, monitorFile));
+  const review = options.review ?? (monitorFile === false ? undefined : openReview(iface, monitorFile));
   // QUEUE_URL: one of several replicas sharing one queue in Redis (loaded only then).
   const shared = options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
-  const app = createApp(iface, { ...options, monitor, shared });
+  const app = createApp(iface, { ...options, monitor, review, shared });
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);
@@ -89,7 +103,8 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
     new Promise<void>((resolve) => {
       http.close(() => {
         if (!options.monitor) monitor?.close(); // ours to close; one passed in is the caller's
-        if (!options.shared) void shared?.close(); // likewise
+        if (!options.review) review?.close(); // likewise
+        if (!options.shared) void shared?.close();
         resolve();
       });
       if ("closeIdleConnections" in http) http.closeIdleConnections();

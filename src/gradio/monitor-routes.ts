@@ -10,39 +10,13 @@
  *
  * Everyone else gets 401 (with a token to ask for) or 404, never the data.
  */
-import { getConnInfo } from "@hono/node-server/conninfo";
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, Env, Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { setCookie } from "hono/cookie";
 import { InputError } from "../errors.ts";
 import type { Monitor, SnapshotQuery } from "../monitor/index.ts";
 import { renderMonitorLogin, renderMonitorPage } from "../monitor/page.ts";
+import { OWNER_COOKIE as COOKIE, ownerAccess as access, sameSecret as same } from "./owner-access.ts";
 import { API_PREFIX } from "./protocol.ts";
-
-const COOKIE = "monitor_token";
-const digest = (s: string) => createHash("sha256").update(s).digest();
-const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
-
-/** Who may see the monitor: "owner", or why not ("login" when a token would open it). */
-function access(c: Context): "owner" | "login" | "denied" {
-  const env = process.env;
-  if (env.SPACE_ID) return env.SPACE_AUTHOR_NAME && c.req.header("x-space-user") === env.SPACE_AUTHOR_NAME ? "owner" : "denied";
-  const token = env.MONITOR_TOKEN;
-  if (token) {
-    const bearer = c.req.header("authorization")?.match(/^Bearer (.+)$/i)?.[1];
-    const cookie = getCookie(c, COOKIE);
-    return (bearer && same(bearer, token)) || (cookie && same(cookie, token)) ? "owner" : "login";
-  }
-  // From this machine, and not relayed by a proxy on it for someone else.
-  let address: string | undefined;
-  try {
-    address = getConnInfo(c).remote.address;
-  } catch {
-    address = undefined; // app.request() in tests: no socket
-  }
-  const local = address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
-  return local && !c.req.header("x-forwarded-for") && !c.req.header("x-forwarded-host") ? "owner" : "denied";
-}
 
 /**
  * Reads `?minutes=&bucket=&revision=`; anything else, or a value out of range, is a 400.

@@ -35,8 +35,13 @@ const REFRESH_SCRIPT = `(()=>{const b=document.getElementById("auto-refresh");if
 /** A reason's test in words: "chi-squared 83.2, 9 dof" or "binomial, 72 of 200". */
 const testText = (r: DriftReason) => (r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `${escapeHtml(r.test)} ${r.value.toFixed(1)}, ${r.dof} dof`);
 
-/** A whole document in the monitor's look. */
-function documentOf(title: string, body: string, script = ""): string {
+/**
+ * A whole document in the monitor's look (the review queue and the model report use it too).
+ *
+ * @example
+ * documentOf("Review · Space", "<main>…</main>", "", ".items{display:grid}")
+ */
+export function documentOf(title: string, body: string, script = "", css = ""): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +51,7 @@ function documentOf(title: string, body: string, script = ""): string {
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <script>try{${themeScript()}}catch{}</script>
-<style>${MONITOR_CSS}</style>
+<style>${MONITOR_CSS}${css}</style>
 </head>
 <body>
 ${body}

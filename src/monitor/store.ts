@@ -185,7 +185,7 @@ export function mergeBuckets(a: StoredBucket, b: StoredBucket): StoredBucket {
 }
 
 /** Runs `work`, waiting while another process holds the lock; removes a lock left by a dead one. */
-function withRetry<T>(file: string, work: () => T): T {
+export function withRetry<T>(file: string, work: () => T): T {
   const deadline = Date.now() + 5_000;
   for (;;) {
     try {
