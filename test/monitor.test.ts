@@ -152,6 +152,10 @@ describe("the monitor over HTTP", () => {
 
   test("only the owner: this machine without a token, the MONITOR_TOKEN with one, the host's signed-in owner on a host", async () => {
     expect((await monitor("", { "x-forwarded-for": "203.0.113.9" })).status).toBe(404); // relayed for someone else
+    // Another site's page in the owner's browser, on this machine: refused, whatever CORS allows.
+    expect((await monitor("", { origin: "http://evil.example", "sec-fetch-site": "cross-site" })).status).toBe(404);
+    expect((await monitor("", { origin: "http://evil.example" })).status).toBe(404);
+    expect((await monitor("", { origin: server.url, "sec-fetch-site": "same-origin" })).status).toBe(200); // the Space's own page
     process.env.MONITOR_TOKEN = "s3cret-monitor";
     try {
       const refused = await monitor();

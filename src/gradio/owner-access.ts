@@ -6,6 +6,10 @@
  * - standalone with `MONITOR_TOKEN`: `Authorization: Bearer <token>`, or the cookie that the
  *   `/monitor` sign-in form sets;
  * - standalone without a token: requests from this machine only.
+ *
+ * Whatever the rule, a request another site's page makes is refused: the app answers CORS with
+ * credentials (Gradio does, for front-ends on other origins), so without this a page the owner
+ * has open elsewhere could read the owner's data from a Space running on their machine.
  */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -32,6 +36,10 @@ export const sameSecret = (a: string, b: string): boolean => timingSafeEqual(dig
  */
 export function ownerAccess(c: Context): "owner" | "login" | "denied" {
   const env = process.env;
+  const site = c.req.header("sec-fetch-site");
+  if (site === "cross-site" || site === "same-site") return "denied";
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin && origin !== `${c.req.header("x-forwarded-proto") ?? "http"}://${c.req.header("x-forwarded-host") ?? ""}`) return "denied";
   if (env.SPACE_ID) return env.SPACE_AUTHOR_NAME && c.req.header("x-space-user") === env.SPACE_AUTHOR_NAME ? "owner" : "denied";
   const token = env.MONITOR_TOKEN;
   if (token) {
