@@ -125,6 +125,8 @@ if (noOod) {
 }
 
 const methods: OodMethod[] = [];
+/** The shipped score's AUROC per set (in-domain = test images 5000–9999), for the report. */
+const shippedAuroc: Record<string, number> = {};
 if (haveSets) {
   const cal = slice(test, 0, 5000), ev = slice(test, 5000, count);
   methods.push({
@@ -142,6 +144,7 @@ if (haveSets) {
 
   const { rows, falseWarnings } = oodTable(methods, setNames);
   const names = methods.map((x) => x.name);
+  for (const r of rows) shippedAuroc[r.set] = r.auroc[names[0]!]!;
   const shortName = (n: string) => (n.startsWith("shipped") ? "shipped" : n);
   const header = ["set", "n", ...names.map((n) => `AUROC ${shortName(n)}`), "target", ...names.map((n) => `warned ${shortName(n)}`)];
   const body = (subset: string[], target: boolean) => rows.filter((r) => subset.includes(r.set)).map((r) => [
@@ -278,7 +281,7 @@ const report: ModelReport = {
         warned_in_domain: flaggedShare(test),
         ...(oodCalibration?.calibration ? { calibration: oodCalibration.calibration } : {}),
         // Per set: the share the score warned about (out-of-domain sets: detection; shifted: warned).
-        sets: Object.fromEntries(Object.entries(preds).map(([name, p]) => [name, { warned: +flaggedShare(p).toFixed(4) }])),
+        sets: Object.fromEntries(Object.entries(preds).map(([name, p]) => [name, { ...(name in shippedAuroc ? { auroc: +shippedAuroc[name]!.toFixed(4) } : {}), warned: +flaggedShare(p).toFixed(4) }])),
       }
     : null,
 };
