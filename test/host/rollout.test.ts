@@ -308,5 +308,5 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     // Right after the rollback every session's next call still succeeds (the canary drains its own).
     for (const c of clients) expect(((await c.predict("/predict", [images[1]!])).data as [{ label: string }])[0].label).toBe("Sneaker");
     for (const c of clients) c.close();
-  }, 60_000);
+  }, 90_000);
 });
