@@ -24,6 +24,8 @@ export interface SpaceRecord {
   sdk?: string;
   /** When each variable and secret was last set, and its description (the Hub API shows both). */
   envInfo?: { variables?: Record<string, EnvInfo>; secrets?: Record<string, EnvInfo> };
+  /** The owner's rollout for the next pushes (`npm run spaces -- rollout`), over the card's; "off" for none. */
+  rollout?: unknown;
 }
 
 /** What the Hub API shows of a variable or secret besides its value. */
@@ -163,6 +165,16 @@ export class Accounts {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);
     space[kind][key] = value;
     ((space.envInfo ??= {})[kind] ??= {})[key] = { ...(description !== undefined ? { description } : {}), updatedAt: new Date().toISOString() };
+    this.save();
+  }
+
+  /** Sets (or, with undefined, clears: the card decides again) the rollout of a Space's next pushes. */
+  setRollout(owner: string, name: string, rollout: unknown): void {
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    if (rollout === undefined) delete space.rollout;
+    else space.rollout = rollout;
     this.save();
   }
 

@@ -6,14 +6,45 @@
  *   var <owner>/<name> <KEY> <value>  set a variable (the app sees it as an environment variable)
  *   secret <owner>/<name> <KEY> <value>  set a secret (never shown back)
  *   gc                                remove builds and installed dependencies no Space uses
+ *   rollout <owner>/<name> canary <percent>|shadow|off|card [--promote auto|manual] [--after-requests N]
+ *           [--after-minutes M] [--judge-after N] [--max-error-increase 0.05] [--max-p99-ratio 1.5]
+ *           [--p99-slack-ms 50] [--min-agreement 0.9] [--shadow-concurrency 4] [--shadow-queue 64]
+ *                                     how the next pushes roll out (over the card's `rollout:`;
+ *                                     `card` leaves it to the card again); with no mode, shows the
+ *                                     rollout under way
+ *   promote|rollback <owner>/<name>   end the rollout under way (asks the running host, at
+ *                                     SPACES_HOST or http://127.0.0.1:$HOST_PORT, with HF_TOKEN)
  */
 import { resolve } from "node:path";
 import { Accounts } from "./accounts.ts";
 import { gcFromState } from "./lifecycle.ts";
+import { describePolicy, parsePolicy } from "./rollout.ts";
 
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);
-const USAGE = "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc";
+const USAGE = "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>|shadow|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
+const hostUrl = (process.env.SPACES_HOST ?? `http://127.0.0.1:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
+
+/** Asks the running host (the processes are its): the owner's token in HF_TOKEN. */
+async function askHost(method: string, path: string): Promise<unknown> {
+  const token = process.env.HF_TOKEN;
+  if (method !== "GET" && !token) throw new Error(`Set HF_TOKEN to a write token of ${owner} (npm run spaces -- token ${owner}).`);
+  const response = await fetch(`${hostUrl}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
+    throw new Error(`The host at ${hostUrl} did not answer (${err.message}); set SPACES_HOST.`);
+  });
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** A rollout's report in a few lines. */
+function report(r: { state: string; mode: string; percent: number; stable: Record<string, unknown>; candidate: Record<string, unknown>; agreement: { rate: number | null; compared: number } | null; history: { at: string; action: string; by: string; reason: string }[] }): string {
+  const row = (name: string, s: Record<string, unknown>) => `  ${name.padEnd(9)} ${String(s.sha).slice(0, 12)}  ${s.requests} calls, ${s.errors} errors (${((s.error_rate as number) * 100).toFixed(1)} %), p50 ${s.p50_ms ?? "–"} ms, p99 ${s.p99_ms ?? "–"} ms`;
+  const lines = [`${r.mode}${r.mode === "canary" ? ` ${r.percent} %` : ""}: ${r.state}`, row("current", r.stable), row("new", r.candidate)];
+  if (r.agreement) lines.push(`  agreement ${r.agreement.rate === null ? "–" : `${(r.agreement.rate * 100).toFixed(1)} %`} of ${r.agreement.compared} compared answers`);
+  for (const d of r.history) lines.push(`  ${d.at}  ${d.action} (${d.by}): ${d.reason}`);
+  return lines.join("\n");
+}
 const [command, target = "", ...args] = process.argv.slice(2);
 const [owner = "", name = ""] = target.split("/");
 
@@ -37,6 +68,40 @@ try {
       const freed = await gcFromState(accounts, dataDir);
       for (const path of freed.removed) console.log(`removed ${path}`);
       console.log(`Freed ${(freed.bytes / 1e6).toFixed(1)} MB (${freed.removed.length} folder${freed.removed.length === 1 ? "" : "s"}).`);
+      break;
+    }
+    case "rollout": {
+      const [mode, ...rest] = args;
+      if (!mode) {
+        const { rollout } = (await askHost("GET", `/api/spaces/${owner}/${name}/runtime`)) as { rollout: Parameters<typeof report>[0] | null };
+        console.log(rollout ? report(rollout) : `No rollout on ${target}.`);
+        break;
+      }
+      if (!accounts.space(owner, name)) throw new Error(`No Space ${target}.`);
+      if (mode === "card") {
+        accounts.setRollout(owner, name, undefined);
+        console.log(`${target}'s next pushes roll out as their README card says.`);
+        break;
+      }
+      const setting: Record<string, unknown> = { mode };
+      const options = mode === "canary" ? rest.slice(1) : rest;
+      if (mode === "canary") setting.percent = Number(rest[0]);
+      for (let i = 0; i < options.length; i += 2) {
+        const key = options[i]!.replace(/^--/, "").replace(/-/g, "_");
+        const value = options[i + 1];
+        if (value === undefined) throw new Error(`${options[i]} needs a value`);
+        setting[key] = key === "promote" ? value : Number(value);
+      }
+      const { policy, warning } = parsePolicy(mode === "off" ? "off" : setting);
+      if (warning) throw new Error(warning);
+      accounts.setRollout(owner, name, mode === "off" ? "off" : setting);
+      console.log(policy ? `${target}'s next pushes roll out as ${describePolicy(policy)}.` : `${target}'s next pushes replace the running revision at once.`);
+      break;
+    }
+    case "promote":
+    case "rollback": {
+      const rollout = (await askHost("POST", `/api/spaces/${owner}/${name}/rollout/${command}`)) as Parameters<typeof report>[0];
+      console.log(report(rollout));
       break;
     }
     default:

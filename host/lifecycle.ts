@@ -5,6 +5,7 @@
  * it needs on disk (`state/<owner>/<name>.json`) to bring every Space back when it starts.
  * Processes themselves are the supervisor's; builds are `build.ts`'s.
  */
+import type { ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -14,6 +15,7 @@ import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { buildRevision, collectGarbage, type BuildContext, type Freed } from "./build.ts";
 import type { SpaceCard } from "./card.ts";
 import { spacePaths } from "./repos.ts";
+import { describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "./rollout.ts";
 import { SpaceRuntime, type Stage } from "./runtime.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -33,6 +35,8 @@ export interface LifecycleOptions {
   stopGraceMs?: number;
   /** How many Spaces start at once when the host starts (default: the number of cores). */
   startConcurrency?: number;
+  /** How often a rollout's time window is checked and its counts saved (default 1 s). */
+  rolloutTickMs?: number;
 }
 
 /** What survives a host restart, per Space. */
@@ -44,6 +48,10 @@ interface SavedState {
   /** Paused by its owner: stays stopped, across host restarts too, until restarted. */
   paused?: boolean;
   card?: SpaceCard;
+  /** A revision being rolled out next to `sha` (its card), and the rollout, active or the last one. */
+  candidate?: string;
+  candidateCard?: SpaceCard;
+  rollout?: SavedRollout;
 }
 
 /** A crash within this window counts towards the limit; the third is a RUNTIME_ERROR. */
@@ -78,6 +86,7 @@ export class Lifecycle {
   readonly supervisor: Supervisor;
   private readonly options: Required<LifecycleOptions>;
   private closed = false;
+  private readonly rolloutTimer: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly accounts: Accounts,
@@ -90,9 +99,20 @@ export class Lifecycle {
       sleepAfterMs: Number(process.env.SPACE_SLEEP_AFTER ?? 48 * 3600) * 1000,
       stopGraceMs: 10_000,
       startConcurrency: availableParallelism(),
+      rolloutTickMs: 1_000,
       ...options,
     };
     this.supervisor = new Supervisor(join(options.dataDir, "run"), this.options.stopGraceMs);
+    // Rollouts decide on time too ("after M minutes"), and their counts survive a host restart.
+    this.rolloutTimer = setInterval(() => {
+      for (const rt of this.runtimes.values()) {
+        if (!rt.rollout?.active) continue;
+        rt.rollout.check();
+        const space = this.accounts.space(...(rt.id.split("/") as [string, string]));
+        if (rt.rollout.dirty && space) this.save(space, rt);
+      }
+    }, this.options.rolloutTickMs);
+    this.rolloutTimer.unref();
   }
 
   /** The runtime of `id` ("owner/name"), made on first use. */
@@ -113,7 +133,7 @@ export class Lifecycle {
 
   private save(space: SpaceRecord, rt: SpaceRuntime): void {
     const file = this.paths(space).state;
-    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", paused: rt.stage === "PAUSED", card: rt.card };
+    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", paused: rt.stage === "PAUSED", card: rt.card, candidate: rt.candidate?.sha, candidateCard: rt.candidate?.card, rollout: rt.rollout?.save() };
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.partial`, JSON.stringify(state));
     renameSync(`${file}.partial`, file);
@@ -144,6 +164,7 @@ export class Lifecycle {
     const rt = this.runtime(`${space.owner}/${space.name}`);
     return rt.serialize(async () => {
       const log = (s: string) => rt.buildLog.push(s);
+      let card: SpaceCard;
       const wasServing = rt.serving;
       rt.buildLog.clear();
       rt.buildingSha = sha;
@@ -151,9 +172,7 @@ export class Lifecycle {
       this.save(space, rt);
       try {
         log(`Building revision ${sha.slice(0, 12)}\n`);
-        const { card } = await buildRevision(this.buildContext(space), sha, log);
-        rt.card = card;
-        rt.crashes = []; // a new revision starts with a clean record
+        ({ card } = await buildRevision(this.buildContext(space), sha, log));
       } catch (err) {
         const message = (err as Error).message;
         log(`Build failed: ${message}\n`);
@@ -163,7 +182,17 @@ export class Lifecycle {
         this.save(space, rt);
         return message;
       }
-      const problem = await this.start(space, rt, sha, log);
+      // A rollout (the owner's setting, else the card's) starts the revision next to the serving
+      // one; otherwise it replaces it at once, as on Hugging Face.
+      const policy = rt.child && rt.sha && rt.sha !== sha ? this.policyFor(space, card, log) : undefined;
+      if (rt.candidate) await this.rollbackNow(space, rt, "host", `superseded by the push of ${sha.slice(0, 12)}`);
+      let problem: string | undefined;
+      if (policy) problem = await this.startCandidate(space, rt, sha, card, policy, log);
+      else {
+        rt.card = card;
+        rt.crashes = []; // a new revision starts with a clean record
+        problem = await this.start(space, rt, sha, log);
+      }
       rt.buildingSha = undefined;
       this.save(space, rt);
       if (!problem) {
@@ -228,6 +257,7 @@ export class Lifecycle {
   /** Stops an idle Space's app; the next request wakes it. */
   private async sleep(space: SpaceRecord, rt: SpaceRuntime): Promise<void> {
     if (rt.stage !== "RUNNING") return;
+    if (rt.rollout?.active) return this.touch(space, rt); // not while two revisions are compared
     await this.takeDown(space, rt, "SLEEPING", "Space host: no requests for a while; sleeping until the next one.");
   }
 
@@ -238,12 +268,15 @@ export class Lifecycle {
   private async takeDown(space: SpaceRecord, rt: SpaceRuntime, stage: Stage, why: string, save = true): Promise<void> {
     clearTimeout(rt.sleepTimer);
     const child = rt.child;
+    const candidate = rt.candidate;
     rt.port = undefined;
     rt.child = undefined;
+    rt.candidate = undefined;
+    if (candidate) rt.rollout?.finish("rolled back", "host", why);
     rt.enter(stage);
     if (save) this.save(space, rt);
     rt.runLog.push(why);
-    await this.supervisor.stop(child);
+    await Promise.all([this.supervisor.stop(child), this.supervisor.stop(candidate?.child)]);
   }
 
   /** Starts `sha`'s build with the Space's current environment, waits for /config, swaps it in. */
@@ -251,6 +284,25 @@ export class Lifecycle {
     if (this.closed) return "the host is shutting down";
     const wasServing = rt.serving;
     rt.enter(wasServing ? "RUNNING_APP_STARTING" : "APP_STARTING");
+    const app = await this.launch(space, rt, sha, log);
+    if (typeof app === "string") {
+      rt.errorMessage = app;
+      rt.enter(wasServing ? "RUNNING" : "RUNTIME_ERROR");
+      return app;
+    }
+    this.swapIn(rt, app.child, app.port, sha);
+    log(`Running revision ${sha.slice(0, 12)}\n`);
+    return undefined;
+  }
+
+  /**
+   * Starts `sha`'s app (its own port, the Space's environment) and waits until it answers
+   * /config; routes nothing to it. Its exit later is a crash if it serves by then, or the end of
+   * the rollout if it is the revision being rolled out.
+   *
+   * @returns the app, or why it did not start (it is stopped then).
+   */
+  private async launch(space: SpaceRecord, rt: SpaceRuntime, sha: string, log: (s: string) => void): Promise<{ child: ChildProcess; port: number } | string> {
     const port = await freePort();
     const paths = this.paths(space);
     log(`Starting: npm start (PORT=${port})\n`);
@@ -280,9 +332,10 @@ export class Lifecycle {
     };
     mkdirSync(paths.data, { recursive: true });
     const child = this.supervisor.spawn("npm", ["start"], { cwd: join(paths.builds, sha), env }, { space: rt.id, sha, port });
+    let starting = true;
     const output = (d: Buffer) => {
       rt.runLog.push(d.toString());
-      if (rt.child !== child) log(d.toString()); // while starting, the pusher sees the app's output too
+      if (starting) log(d.toString()); // while starting, the pusher sees the app's output too
     };
     child.stdout!.on("data", output);
     child.stderr!.on("data", output);
@@ -300,13 +353,26 @@ export class Lifecycle {
       return `the app did not answer /config within ${timeout / 1000} s`;
     })();
     const problem = await Promise.race([ready, exited]);
+    starting = false;
     if (problem) {
       await this.supervisor.stop(child);
       log(`Start failed: ${problem}\nLast lines:\n${rt.runLog.tail(20).join("\n")}\n`);
-      rt.errorMessage = problem;
-      rt.enter(wasServing ? "RUNNING" : "RUNTIME_ERROR");
       return problem;
     }
+    child.once("exit", (code, signal) => {
+      if (this.supervisor.isStopping(child)) return;
+      const why = `the app exited (${signal ?? `code ${code}`})`;
+      if (rt.child === child) void this.crashed(space, rt, why);
+      else if (rt.candidate?.child === child) void rt.serialize(() => this.rollbackNow(space, rt, "host", `the new revision's ${why}`));
+    });
+    return { child, port };
+  }
+
+  /**
+   * Routes new calls to `child` from now on; calls already queued on the app it replaces finish
+   * there (their streams are routed to it by session), then that app stops.
+   */
+  private swapIn(rt: SpaceRuntime, child: ChildProcess, port: number, sha: string): void {
     const previous = rt.child;
     const previousPort = rt.port;
     if (rt.sha && rt.sha !== sha) rt.previousSha = rt.sha;
@@ -315,20 +381,92 @@ export class Lifecycle {
     rt.sha = sha;
     rt.errorMessage = undefined;
     rt.enter("RUNNING");
-    log(`Running revision ${sha.slice(0, 12)}\n`);
-    child.once("exit", (code, signal) => {
-      if (rt.child === child && !this.supervisor.isStopping(child)) void this.crashed(space, rt, `the app exited (${signal ?? `code ${code}`})`);
-    });
-    // New calls go to the new app now; calls already queued on the old one finish there (their
-    // streams are routed to it by session), then it stops.
-    if (previous) {
-      setTimeout(() => {
-        void this.supervisor.stop(previous).then(() => {
-          for (const [session, p] of rt.sessions) if (p === previousPort) rt.sessions.delete(session);
-        });
-      }, this.options.drainMs).unref();
+    if (previous) this.drain(rt, previous, previousPort);
+  }
+
+  /** Stops an app taken out of routing once the calls pinned to it had `drainMs` to finish; its sessions then move to the serving app. */
+  private drain(rt: SpaceRuntime, child: ChildProcess, port: number | undefined): void {
+    setTimeout(() => {
+      void this.supervisor.stop(child).then(() => {
+        for (const pinned of [rt.sessions, rt.events]) for (const [key, p] of pinned) if (p === port) pinned.delete(key);
+      });
+    }, this.options.drainMs).unref();
+  }
+
+  /** The rollout for a push: the owner's setting (`npm run spaces -- rollout`) wins over the card's `rollout:`. */
+  private policyFor(space: SpaceRecord, card: SpaceCard, log: (s: string) => void): RolloutPolicy | undefined {
+    const setting = this.accounts.space(space.owner, space.name)?.rollout;
+    const { policy, warning } = parsePolicy(setting !== undefined ? setting : card.rollout);
+    if (warning) log(`Space host: ${warning}; deploying without a rollout.\n`);
+    return policy;
+  }
+
+  /** Starts `sha` next to the serving revision and begins the rollout (the serving one is untouched). */
+  private async startCandidate(space: SpaceRecord, rt: SpaceRuntime, sha: string, card: SpaceCard, policy: RolloutPolicy, log: (s: string) => void, saved?: SavedRollout): Promise<string | undefined> {
+    if (this.closed) return "the host is shutting down";
+    rt.enter("RUNNING_APP_STARTING");
+    const app = await this.launch(space, rt, sha, log);
+    rt.enter("RUNNING");
+    if (typeof app === "string") {
+      rt.errorMessage = app;
+      return app;
     }
+    rt.candidate = { sha, card, ...app };
+    const act = (action: "promote" | "rollback", reason: string) => void rt.serialize(() => (action === "promote" ? this.promoteNow(space, rt, "auto", reason) : this.rollbackNow(space, rt, "auto", reason)));
+    if (saved) {
+      rt.rollout = Rollout.restore(saved, act);
+      rt.rollout.note("resumed", "host", "the host restarted; both revisions are back");
+    } else {
+      rt.rollout = new Rollout(policy, rt.sha!, sha, act);
+      rt.rollout.note("started", "push", describePolicy(policy));
+    }
+    log(`Running revision ${sha.slice(0, 12)} next to ${rt.sha!.slice(0, 12)}: ${describePolicy(policy)}\n`);
     return undefined;
+  }
+
+  /** The owner's (or the numbers') promotion: the new revision serves everyone; the old one drains. */
+  private async promoteNow(space: SpaceRecord, rt: SpaceRuntime, by: string, reason: string): Promise<string | undefined> {
+    const candidate = rt.candidate;
+    if (!candidate || !rt.rollout?.active) return "no rollout is under way";
+    rt.candidate = undefined;
+    rt.card = candidate.card;
+    rt.crashes = [];
+    this.swapIn(rt, candidate.child, candidate.port, candidate.sha);
+    rt.rollout.finish("promoted", by, reason);
+    this.announce(rt, `promoted ${candidate.sha.slice(0, 12)} to everyone (${by}): ${reason}`);
+    this.save(space, rt);
+    return undefined;
+  }
+
+  /** Stops the rollout: new calls go to the serving revision only; calls pinned to the new one finish, then it stops. */
+  private async rollbackNow(space: SpaceRecord, rt: SpaceRuntime, by: string, reason: string): Promise<string | undefined> {
+    const candidate = rt.candidate;
+    if (!candidate || !rt.rollout?.active) return "no rollout is under way";
+    rt.candidate = undefined;
+    rt.rollout.finish("rolled back", by, reason);
+    this.announce(rt, `rolled back ${candidate.sha.slice(0, 12)}; ${rt.sha?.slice(0, 12)} serves everyone (${by}): ${reason}`);
+    this.save(space, rt);
+    this.drain(rt, candidate.child, candidate.port);
+    return undefined;
+  }
+
+  /** A rollout decision, in the build log (the push's) and the run log. */
+  private announce(rt: SpaceRuntime, what: string): void {
+    const line = `Space host: rollout: ${what}`;
+    rt.buildLog.push(line);
+    rt.runLog.push(line);
+  }
+
+  /** Promotes the revision being rolled out, at its owner's request. @returns why not, if it could not. */
+  promote(space: SpaceRecord, by: string): Promise<string | undefined> {
+    const rt = this.runtime(`${space.owner}/${space.name}`);
+    return rt.serialize(() => this.promoteNow(space, rt, by, `by its owner; ${rt.rollout?.summary() ?? ""}`));
+  }
+
+  /** Rolls the revision being rolled out back, at its owner's request. @returns why not, if it could not. */
+  rollback(space: SpaceRecord, by: string): Promise<string | undefined> {
+    const rt = this.runtime(`${space.owner}/${space.name}`);
+    return rt.serialize(() => this.rollbackNow(space, rt, by, `by its owner; ${rt.rollout?.summary() ?? ""}`));
   }
 
   /** Crash restarts: backoff, 2 × backoff; a third crash within a minute is a RUNTIME_ERROR. */
@@ -359,34 +497,53 @@ export class Lifecycle {
    */
   async restore(log: (line: string) => void): Promise<void> {
     // Known at once, so requests meanwhile get "starting" (503 + Retry-After), not "no app".
-    const toStart: [SpaceRecord, SpaceRuntime][] = [];
+    const toStart: [SpaceRecord, SpaceRuntime, SavedState][] = [];
     for (const space of this.accounts.spaces()) {
       const saved = this.load(space);
       if (!saved.sha) continue;
       const rt = this.runtime(`${space.owner}/${space.name}`);
       Object.assign(rt, { sha: saved.sha, previousSha: saved.previous, card: saved.card });
+      // A finished rollout is kept for its report; an active one comes back below, with both revisions.
+      if (saved.rollout && saved.rollout.state !== "active") rt.rollout = Rollout.restore(saved.rollout, () => {});
       if (saved.paused) rt.enter("PAUSED");
       else if (saved.sleeping) rt.enter("SLEEPING");
-      else rt.enter("APP_STARTING"), toStart.push([space, rt]);
+      else rt.enter("APP_STARTING"), toStart.push([space, rt, saved]);
     }
     const reaped = await this.supervisor.reapLeftovers(log);
     if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);
-    await bounded(toStart, this.options.startConcurrency, async ([space, rt]) => {
+    const rebuilt = async (space: SpaceRecord, rt: SpaceRuntime, sha: string) => {
+      if (!existsSync(join(this.paths(space).builds, sha, "node_modules"))) {
+        rt.runLog.push(`Space host: rebuilding ${sha.slice(0, 12)}, whose build folder is gone.`);
+        await buildRevision(this.buildContext(space), sha, (s) => rt.buildLog.push(s));
+      }
+    };
+    await bounded(toStart, this.options.startConcurrency, async ([space, rt, saved]) => {
       const problem = await rt.serialize(async () => {
-        if (!existsSync(join(this.paths(space).builds, rt.sha!, "node_modules"))) {
-          rt.runLog.push(`Space host: rebuilding ${rt.sha!.slice(0, 12)}, whose build folder is gone.`);
-          await buildRevision(this.buildContext(space), rt.sha!, (s) => rt.buildLog.push(s));
-        }
+        await rebuilt(space, rt, rt.sha!);
         return this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s));
       }).catch((err: Error) => err.message);
       if (problem) log(`Space host: ${rt.id} did not come back: ${problem}`);
       else this.touch(space, rt);
+      // A rollout under way resumes where it was: the new revision starts again next to the serving one.
+      const { candidate, candidateCard, rollout } = saved;
+      if (problem || !candidate || rollout?.state !== "active" || rollout.stableSha !== rt.sha) return;
+      const late = await rt.serialize(async () => {
+        await rebuilt(space, rt, candidate);
+        return this.startCandidate(space, rt, candidate, candidateCard ?? rt.card!, rollout.policy, (s) => rt.runLog.push(s), rollout);
+      }).catch((err: Error) => err.message);
+      if (late) {
+        log(`Space host: ${rt.id}'s rollout of ${candidate.slice(0, 12)} did not come back: ${late}`);
+        rt.rollout = Rollout.restore(rollout, () => {});
+        rt.rollout.finish("rolled back", "host", `the new revision did not start again after a host restart: ${late}`);
+      }
+      this.save(space, rt);
     });
   }
 
   /** Stops every app (SIGTERM, then SIGKILL after the grace period); nothing outlives the host. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    clearInterval(this.rolloutTimer);
     for (const rt of this.runtimes.values()) clearTimeout(rt.sleepTimer);
     await this.supervisor.stopAll();
   }
@@ -401,7 +558,7 @@ export class Lifecycle {
       const id = `${space.owner}/${space.name}`;
       const rt = this.runtimes.get(id);
       const saved = this.load(space);
-      const shas = [rt?.sha, rt?.previousSha, rt?.buildingSha, saved.sha, saved.previous, saved.building].filter((s): s is string => Boolean(s));
+      const shas = [rt?.sha, rt?.previousSha, rt?.buildingSha, rt?.candidate?.sha, saved.sha, saved.previous, saved.building, saved.candidate].filter((s): s is string => Boolean(s));
       keep.set(id, new Set(shas));
     }
     return collectGarbage(this.options.dataDir, keep);

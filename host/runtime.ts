@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { SpaceCard } from "./card.ts";
+import type { Rollout } from "./rollout.ts";
 
 /** Hugging Face's Space stages (PAUSED: stopped by its owner until restarted). */
 export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING" | "PAUSED";
@@ -58,6 +59,11 @@ export class SpaceRuntime {
   errorMessage?: string;
   /** Queue sessions joined on an app that is being replaced, and that app's port: their streams must reach it. */
   readonly sessions = new Map<string, number>();
+  /** During a rollout: curl `/call` events and the port that holds each (its result stream must reach it). */
+  readonly events = new Map<string, number>();
+  /** A new revision being rolled out next to the serving one (`rollout.ts`), and the rollout (or the last one, finished). */
+  candidate?: { sha: string; child: ChildProcess; port: number; card: SpaceCard };
+  rollout?: Rollout;
   /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
   crashes: number[] = [];
   /** Put to sleep after this long without a request to the app. */
@@ -94,6 +100,6 @@ export class SpaceRuntime {
   /** The JSON of GET /api/spaces/<id>/runtime, and the `runtime` of the Hub API's Space info. */
   toJSON() {
     // hardware as the Hub's SpaceRuntime has it (huggingface_hub reads hardware.current).
-    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, timestamps: this.timestamps, hardware: { current: "cpu-basic", requested: "cpu-basic" } };
+    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, rollout: this.rollout?.toJSON() ?? null, timestamps: this.timestamps, hardware: { current: "cpu-basic", requested: "cpu-basic" } };
   }
 }

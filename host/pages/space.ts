@@ -1,7 +1,9 @@
 /**
  * The Space page at /spaces/<owner>/<name>, as on Hugging Face: a header with the card's emoji
  * and title, owner/name and a live status chip; the app in an iframe; Build and Container logs
- * that follow live; the files at HEAD; a link to the app's "Use via API".
+ * that follow live; the files at HEAD; a link to the app's "Use via API"; and, while a new
+ * revision is rolled out (or after), a Rollout tab: both revisions, the split, calls, errors,
+ * latency and (shadow) agreement per revision, the decisions — and Promote / Roll back for the owner.
  */
 import type { SpaceCard } from "../card.ts";
 import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
@@ -15,6 +17,7 @@ import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
 export function spacePage(id: string, card: Partial<SpaceCard>, user: string | undefined): string {
   const title = esc(String(card.title ?? id));
   const base = `/spaces/${id}`;
+  const owner = user !== undefined && user === id.split("/")[0];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — ${esc(id)}</title><link rel="icon" href="data:,">
@@ -29,21 +32,53 @@ nav [aria-selected=true]{background:#27272a;color:#fff}main>section{height:calc(
 pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem;background:#18181b;color:#e4e4e7}
 .tabs{display:flex;gap:.25rem;padding:.5rem 1rem}table{border-collapse:collapse;margin:1rem}td{padding:.2rem .8rem;border-bottom:1px solid var(--border)}
 [hidden]{display:none!important}
+#rollout{padding:1rem 1.25rem;overflow:auto;box-sizing:border-box}#rollout h2{font-size:1rem;margin:1rem 0 .4rem}
+.split{display:flex;height:1.6rem;border-radius:6px;overflow:hidden;max-width:40rem;font-size:.8rem;font-weight:600}.split>div{display:flex;align-items:center;padding:0 .5rem;white-space:nowrap;min-width:2.5rem}
+.stable{background:#bfdbfe;color:#1e3a8a}.candidate{background:#fde68a;color:#78350f}.copy{background:repeating-linear-gradient(45deg,#fde68a,#fde68a 6px,#fef3c7 6px,#fef3c7 12px);color:#78350f}
+#rollout table{margin:0}#rollout th{text-align:left;font-weight:600;padding:.2rem .8rem;border-bottom:1px solid var(--border)}.bar{display:inline-block;height:.6rem;border-radius:3px;vertical-align:middle;margin-right:.4rem}
+.bar.stable{background:#3b82f6}.bar.candidate{background:#f59e0b}#ro-state[data-state=active]{background:#fef3c7;color:#78350f}#ro-state[data-state=promoted]{background:#bbf7d0;color:#14532d}#ro-state[data-state="rolled back"]{background:#fecaca;color:#7f1d1d}
+#ro-history{padding-left:1.2rem;font-size:.9rem}#ro-history li{margin:.2rem 0}.owner form{display:inline}.owner button{font:inherit;padding:.35rem .9rem;border-radius:8px;border:1px solid var(--border);cursor:pointer;margin-right:.5rem}
 </style></head>
 <body>
 <header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
-<span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden></a>
-<nav aria-label="Space"><button data-tab="app" aria-selected="true">App</button><button data-tab="logs">Logs</button><button data-tab="files">Files</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
+<span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden></a><span class="chip" id="ro-chip" hidden></span>
+<nav aria-label="Space"><button data-tab="app" aria-selected="true">App</button><button data-tab="logs">Logs</button><button data-tab="files">Files</button><button data-tab="rollout" id="ro-tab" hidden>Rollout</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
 <main>
 <section id="app"><iframe title="${title}" src="${base}/app/"></iframe></section>
 <section id="logs" hidden><div class="tabs"><button data-log="build" aria-pressed="true">Build</button><button data-log="run" aria-pressed="false">Container</button></div><pre id="log" aria-label="Log" tabindex="0"></pre></section>
 <section id="files" hidden><table><tbody id="tree"></tbody></table></section>
+<section id="rollout" hidden aria-label="Rollout"><p><span class="chip" id="ro-state"></span> <span id="ro-what"></span></p>
+<p id="ro-policy" class="id"></p>
+<h2>Split of new sessions and calls</h2><div class="split" id="ro-split" role="img"></div>
+<h2>Per revision</h2><table><thead><tr><th>Revision</th><th>Calls</th><th>Errors</th><th>Error rate</th><th>p50</th><th>p99</th></tr></thead><tbody id="ro-rows"></tbody></table>
+<div id="ro-agreement" hidden><h2>Agreement with the current revision (shadow)</h2><p id="ro-agree"></p></div>
+${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote"><button type="submit">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback"><button type="submit">Roll back</button></form></div>` : ""}
+<h2>Decisions</h2><ol id="ro-history"></ol></section>
 </main>
 <script type="module">
 const base=${JSON.stringify(base)},api=${JSON.stringify(`/api/spaces/${id}`)};
 const stage=document.getElementById("stage");
 const names=${JSON.stringify(STAGE_NAMES)};
-async function poll(){try{const r=await(await fetch(api+"/runtime")).json();stage.dataset.stage=r.stage;stage.textContent=names[r.stage]??r.stage;stage.title=r.errorMessage??""}catch{stage.textContent="Host unreachable"}setTimeout(poll,2000)}
+async function poll(){try{const r=await(await fetch(api+"/runtime")).json();stage.dataset.stage=r.stage;stage.textContent=names[r.stage]??r.stage;stage.title=r.errorMessage??"";showRollout(r.rollout)}catch{stage.textContent="Host unreachable"}setTimeout(poll,2000)}
+// The rollout, drawn with textContent only: a split bar, a row (with bars) per revision, the decisions.
+const el=(tag,props={},...kids)=>{const e=document.createElement(tag);Object.assign(e,props);e.append(...kids);return e};
+const pc=(x)=>x==null?"–":(Math.round(x*1000)/10)+" %",ms=(x)=>x==null?"–":Math.round(x)+" ms";
+function showRollout(r){const tab=document.getElementById("ro-tab"),chip=document.getElementById("ro-chip");if(!r){tab.hidden=chip.hidden=true;return}
+tab.hidden=false;chip.hidden=r.state!=="active";chip.textContent=(r.mode==="canary"?"Canary "+r.percent+" %":"Shadow")+" · "+r.candidate.sha.slice(0,7);
+const st=document.getElementById("ro-state");st.dataset.state=r.state;st.textContent={active:"Rolling out",promoted:"Promoted","rolled back":"Rolled back"}[r.state]??r.state;
+document.getElementById("ro-what").textContent=r.mode+" of "+r.candidate.sha.slice(0,12)+" next to "+r.stable.sha.slice(0,12)+", since "+new Date(r.started).toLocaleString();
+document.getElementById("ro-policy").textContent=r.description;
+const split=document.getElementById("ro-split");const cur=r.mode==="canary"?100-r.percent:100;
+split.replaceChildren(el("div",{className:"stable",textContent:"current "+cur+" %"},),...(r.mode==="canary"?[el("div",{className:"candidate",textContent:"new "+r.percent+" %"})]:[]));split.firstChild.style.flex=String(cur);if(r.mode==="canary")split.lastChild.style.flex=String(r.percent);
+if(r.mode==="shadow")split.append(Object.assign(el("div",{className:"copy",textContent:"+ a copy to new"}),{style:"flex:40"}));
+split.setAttribute("aria-label",r.mode==="canary"?cur+" % to the current revision, "+r.percent+" % to the new one":"every answer from the current revision; a copy of each prediction to the new one");
+const maxP=Math.max(r.stable.p99_ms??0,r.candidate.p99_ms??0,1);
+const bar=(cls,frac,label)=>el("td",{},Object.assign(el("span",{className:"bar "+cls,title:label}),{style:"width:"+Math.max(2,Math.round(frac*120))+"px"}),label);
+const row=(name,cls,s)=>el("tr",{},el("td",{textContent:name+" "+s.sha.slice(0,12)}),el("td",{textContent:String(s.requests)}),el("td",{textContent:String(s.errors)}),bar(cls,s.error_rate,pc(s.error_rate)),el("td",{textContent:ms(s.p50_ms)}),bar(cls,(s.p99_ms??0)/maxP,ms(s.p99_ms)));
+document.getElementById("ro-rows").replaceChildren(row("current","stable",r.stable),row("new","candidate",r.candidate));
+const ag=document.getElementById("ro-agreement");ag.hidden=!r.agreement;if(r.agreement)document.getElementById("ro-agree").textContent="Same top label: "+pc(r.agreement.rate)+" ("+r.agreement.agreed+" of "+r.agreement.compared+"), mean confidence difference "+(r.agreement.mean_confidence_diff==null?"–":r.agreement.mean_confidence_diff.toFixed(3))+"; copies dropped under load: "+r.shadow.dropped;
+const own=document.getElementById("ro-owner");if(own)own.hidden=r.state!=="active";
+document.getElementById("ro-history").replaceChildren(...r.history.map((d)=>el("li",{textContent:new Date(d.at).toLocaleTimeString()+" — "+d.action+" ("+d.by+"): "+d.reason})))}
 poll();
 // The monitor is the owner's: for anyone else the host answers 404 and nothing is shown.
 const drift=document.getElementById("drift");
@@ -53,9 +88,10 @@ let source;const log=document.getElementById("log");
 function follow(kind){source?.close();log.textContent="";source=new EventSource(api+"/logs/"+kind);source.onmessage=(e)=>{const l=JSON.parse(e.data);log.textContent+=l.data+"\\n";log.scrollTop=log.scrollHeight}}
 document.querySelectorAll("[data-log]").forEach((b)=>b.onclick=()=>{document.querySelectorAll("[data-log]").forEach((x)=>x.setAttribute("aria-pressed",String(x===b)));follow(b.dataset.log)});
 document.querySelectorAll("[data-tab]").forEach((b)=>b.onclick=async()=>{document.querySelectorAll("[data-tab]").forEach((x)=>x.setAttribute("aria-selected",String(x===b)));
-for(const s of ["app","logs","files"])document.getElementById(s).hidden=s!==b.dataset.tab;
+for(const s of ["app","logs","files","rollout"])document.getElementById(s).hidden=s!==b.dataset.tab;
 if(b.dataset.tab==="logs"&&!source)follow("build");
 if(b.dataset.tab==="files"){const t=await(await fetch(api+"/tree")).json();const rows=t.map((f)=>{const tr=document.createElement("tr");for(const v of [f.path,f.size+" B"]){const td=document.createElement("td");td.textContent=v;tr.append(td)}return tr});document.getElementById("tree").replaceChildren(...rows)}});
+if(new URLSearchParams(location.search).get("tab")==="rollout"){const t=document.getElementById("ro-tab");t.hidden=false;t.click()}
 </script>
 </body></html>`;
 }

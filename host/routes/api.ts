@@ -1,6 +1,7 @@
 /**
  * The host's HTTP API for Spaces, with Hugging Face's paths and shapes: the runtime (stage,
- * revision), variables and secrets (owner only; a change restarts the app), the build and run logs as
+ * revision, and a rollout's numbers and decisions), variables and secrets (owner only; a change restarts the app), promote and
+ * roll back a rollout (owner only), the build and run logs as
  * server-sent events of `{"data": line, "timestamp": …}`, and the files at HEAD.
  */
 import { Hono } from "hono";
@@ -61,6 +62,15 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
       return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
   }
+
+  // A rollout under way (`rollout.ts`): the owner promotes the new revision or rolls it back.
+  app.post("/api/spaces/:owner/:name/rollout/:action{promote|rollback}", async (c) => {
+    const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+    const action = c.req.param("action") as "promote" | "rollback";
+    const problem = await spaces[action](space, c.var.user!);
+    if (problem) throw new HostError(409, `Cannot ${action}: ${problem}.`);
+    return c.json(spaces.runtime(`${space.owner}/${space.name}`).rollout!.toJSON());
+  });
 
   app.get("/api/spaces/:owner/:name/tree", async (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
+import { describePolicy } from "../rollout.ts";
 import type { HostDeps } from "./deps.ts";
 
 /** The /_internal routes. */
@@ -35,6 +36,10 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
         const problem = await deps.spaces.deploy(space, sha);
         stop();
         send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`);
+        if (!problem && rt.rollout?.active && rt.rollout.candidateSha === sha) {
+          send(`Rollout started: ${sha.slice(0, 12)} next to ${rt.rollout.stableSha.slice(0, 12)}, ${describePolicy(rt.rollout.policy)}.`);
+          send(`Watch it: ${share}?tab=rollout (or GET ${share.replace(/\/spaces\//, "/api/spaces/")}/runtime); npm run spaces -- promote|rollback ${id}`);
+        }
         controller.close();
       },
     });

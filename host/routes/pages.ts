@@ -3,7 +3,7 @@
  * sign-out, and each Space's page (`/spaces/<owner>/<name>`) with its app in an iframe.
  */
 import { Hono, type Context } from "hono";
-import { canRead, checkNames, formGuard, readable, signIn, signOut, type HostEnv } from "../auth.ts";
+import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
 import { spacesPage, type SpaceSummary } from "../pages/home.ts";
 import { safeNext, signInPage } from "../pages/sign-in.ts";
@@ -58,6 +58,14 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const id = `${space.owner}/${space.name}`;
     return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user));
+  });
+  // The owner's buttons on the Space page's Rollout tab.
+  app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {
+    const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+    const action = c.req.param("action") as "promote" | "rollback";
+    const problem = await spaces[action](space, c.var.user!);
+    if (problem) throw new HostError(409, `Cannot ${action}: ${problem}.`);
+    return c.redirect(`/spaces/${space.owner}/${space.name}?tab=rollout`, 303);
   });
   return app;
 }

@@ -1,0 +1,312 @@
+/**
+ * Staged rollouts (`host/rollout.ts`) with real git pushes: a canary promoted by its numbers, a
+ * canary that fails half its calls rolled back while the current revision's visitors see no
+ * error, a shadow that disagrees reported and not promoted, the owner's promote and rollback
+ * (CLI and the Space page's buttons in Chromium), a rollout resumed by a host restart, and —
+ * with this repository's Fashion Space — a shadow comparing real labels over the queue, and
+ * `@gradio/client` sessions that keep their revision. Windows are the card's, set small.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Accounts } from "../../host/accounts.ts";
+import { installedModules, installKey } from "../../host/build.ts";
+import { bucket } from "../../host/rollout.ts";
+import { hasChromium, launchBrowser } from "../browser.ts";
+import { root } from "../helpers.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+
+const run = promisify(execFile);
+const artifacts = join(root, "test", "artifacts");
+
+/**
+ * A tiny Space that answers like a classifier: one-shot predictions, curl `/call`, queue joins
+ * and streams, each answer saying which revision gave it. `behaviour`: how often it fails (every
+ * n-th call) and how often it says "B" instead of "A".
+ */
+function classifierServer(behaviour: { failEvery?: number; disagreeEvery?: number }): string {
+  return `import http from "node:http";
+const b = ${JSON.stringify(behaviour)};
+let n = 0;
+const rev = process.env.SPACE_REVISION;
+const answer = () => { n++; const label = b.disagreeEvery && n % b.disagreeEvery !== 0 ? "B" : "A"; return [{ label, confidences: [{ label, confidence: 0.9 }, { label: label === "A" ? "B" : "A", confidence: 0.1 }] }]; };
+const events = new Map();
+http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    const path = req.url.split("?")[0];
+    res.setHeader("x-rev", rev);
+    if (req.method === "POST" && b.failEvery && (n + 1) % b.failEvery === 0 && !path.endsWith("/queue/join")) { n++; res.statusCode = 500; return res.end(JSON.stringify({ error: "boom", rev })); }
+    res.setHeader("content-type", "application/json");
+    if (req.method === "POST" && /^(\\/gradio_api)?\\/(api|run)\\/predict$/.test(path)) return res.end(JSON.stringify({ data: answer(), duration: 0.001, rev }));
+    if (req.method === "POST" && /\\/call\\/predict$/.test(path)) { const id = Math.random().toString(36).slice(2); events.set(id, answer()); return res.end(JSON.stringify({ event_id: id })); }
+    const result = path.match(/\\/call\\/predict\\/(\\w+)$/);
+    if (result) { res.setHeader("content-type", "text/event-stream"); const data = events.get(result[1]); events.delete(result[1]); return res.end(data ? "event: complete\\ndata: " + JSON.stringify(data) + "\\n\\n" : "event: error\\ndata: null\\n\\n"); }
+    res.end(JSON.stringify({ rev, url: req.url }));
+  });
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+}
+
+describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of a Space's new revision", () => {
+  let temp: string;
+  let dataDir: string;
+  let accounts: Accounts;
+  let token: string;
+  let host: Awaited<ReturnType<typeof inProcessHost>>;
+  let tools: Awaited<ReturnType<typeof gitUser>>;
+  let dir: string; // alice/clf's working copy
+  const options = { drainMs: 500, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 };
+
+  beforeAll(async () => {
+    temp = mkdtempSync(join(tmpdir(), "host-rollout-"));
+    dataDir = join(temp, "data");
+    mkdirSync(artifacts, { recursive: true });
+    accounts = new Accounts(dataDir);
+    token = accounts.createToken("alice");
+    // The Fashion Space's install is this repository's node_modules (same lock file), as in git.test.ts.
+    const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    mkdirSync(join(modules, ".."), { recursive: true });
+    symlinkSync(join(root, "node_modules"), modules, "dir");
+    host = await inProcessHost({ dataDir, accounts, ...options });
+    tools = await gitUser(temp);
+    dir = await tinySpaceRepo(tools.git, temp, "clf");
+    writeFileSync(join(dir, "server.mjs"), classifierServer({}));
+    await tools.git(dir, "commit", "--quiet", "-am", "v1: a classifier");
+    await tools.git(dir, "push", "--quiet", remoteUrl(host.base, "alice/clf", "alice", token), "main");
+  });
+  afterAll(async () => {
+    await host?.close();
+    if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
+  });
+
+  const rt = () => host.app.runtimes.get("alice/clf")!;
+  /** Commits a revision with `behaviour` and a card `rollout:` (YAML), pushes it, returns git's output and the sha. */
+  async function pushRevision(message: string, behaviour: Parameters<typeof classifierServer>[0], rollout?: string) {
+    writeFileSync(join(dir, "server.mjs"), classifierServer(behaviour) + `// ${message}\n`);
+    writeFileSync(join(dir, "README.md"), `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\n${rollout ? `rollout: ${rollout}\n` : ""}---\n`);
+    await tools.git(dir, "commit", "--quiet", "-am", message);
+    const { stderr } = await tools.git(dir, "push", remoteUrl(host.base, "alice/clf", "alice", token), "main");
+    const sha = (await tools.git(dir, "rev-parse", "HEAD")).stdout.trim();
+    return { stderr, sha };
+  }
+  const predict = (path = "/api/predict") =>
+    fetch(`${host.base}/spaces/alice/clf/app${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) }).then(async (r) => ({ status: r.status, rev: r.headers.get("x-rev"), body: (await r.json()) as { data?: [{ label: string }] } }));
+  const runtime = async () => (await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { sha: string; rollout: any };
+  const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], { cwd: root, env: { PATH: process.env.PATH, SPACES_DATA: dataDir, SPACES_HOST: host.base, HF_TOKEN: token } });
+
+  test("a good revision in canary 20 % is promoted by its numbers; sessions stay on the revision they joined", async () => {
+    const v1 = rt().sha!;
+    const { stderr, sha } = await pushRevision("v2: as good", {}, "{mode: canary, percent: 20, after_requests: 60, judge_after: 5}");
+    expect(stderr).toContain(`remote: Rollout started: ${sha.slice(0, 12)} next to ${v1.slice(0, 12)}, canary: 20 %`);
+    expect(stderr).toMatch(/remote: Watch it: http:\/\/127\.0\.0\.1:\d+\/spaces\/alice\/clf\?tab=rollout/);
+    expect(rt().sha).toBe(v1); // everyone else is still on v1
+    // Queue sessions: the join and every later request of a session reach the same revision.
+    for (let i = 0; i < 12; i++) {
+      const hash = `session-${i}`;
+      const join = await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"], session_hash: hash }) });
+      const expected = bucket(hash) < 20 ? sha : v1;
+      expect(join.headers.get("x-rev")).toBe(expected.slice(0, 12));
+      for (let k = 0; k < 2; k++) expect((await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/data?session_hash=${hash}`)).headers.get("x-rev")).toBe(expected.slice(0, 12));
+    }
+    const seen = { [v1.slice(0, 12)]: 0, [sha.slice(0, 12)]: 0 };
+    for (let i = 0; i < 1000 && rt().rollout!.active; i++) seen[(await predict()).rev!]!++;
+    const r = (await runtime()).rollout;
+    expect(r.state).toBe("promoted");
+    expect(r.history.map((d: { action: string; by: string }) => `${d.action}/${d.by}`)).toEqual(["started/push", "promoted/auto"]);
+    expect(r.history[1].reason).toMatch(/^after 60 calls: 60 calls, error rate 0 % vs 0 %, p99 \d+ ms vs \d+ ms$/);
+    const share = seen[sha.slice(0, 12)]! / (seen[sha.slice(0, 12)]! + seen[v1.slice(0, 12)]!);
+    expect(share).toBeGreaterThan(0.1); // ~290 calls: 20 % ± 2.4 points (σ)
+    expect(share).toBeLessThan(0.3);
+    expect(r.stable.errors + r.candidate.errors).toBe(0);
+    expect(rt().sha).toBe(sha);
+    expect((await predict()).rev).toBe(sha.slice(0, 12));
+  });
+
+  test("a revision that fails half its calls is rolled back within its window; the current revision's visitors see no error", async () => {
+    const stable = rt().sha!;
+    const { sha } = await pushRevision("v3: fails half", { failEvery: 2 }, "{mode: canary, percent: 50, promote: manual, judge_after: 8}");
+    expect(rt().rollout!.candidateSha).toBe(sha);
+    let stableFailures = 0;
+    let calls = 0;
+    const paths = ["/api/predict", "/run/predict", "/gradio_api/api/predict"];
+    for (; calls < 200 && rt().rollout!.active; calls++) {
+      const r = await predict(paths[calls % 3]);
+      if (r.rev === stable.slice(0, 12) && r.status !== 200) stableFailures++;
+    }
+    const r = (await runtime()).rollout;
+    expect(r.state).toBe("rolled back");
+    expect(r.history.at(-1)).toMatchObject({ action: "rolled back", by: "auto" });
+    expect(r.history.at(-1).reason).toMatch(/^error rate 50 % \(4 of 8 calls\) vs 0 % \(0 of \d+\) on the current revision; the margin is \+5 %$/);
+    expect(calls).toBeLessThan(60); // 8 calls on the canary, at half the traffic
+    expect(stableFailures).toBe(0);
+    expect(r.stable.errors).toBe(0);
+    // The push's log (the build log) and the run log say why, with the numbers.
+    expect(rt().buildLog.tail(3).join("\n")).toContain(`rollout: rolled back ${sha.slice(0, 12)}; ${stable.slice(0, 12)} serves everyone (auto): error rate 50 %`);
+    for (let i = 0; i < 10; i++) expect(await predict()).toMatchObject({ status: 200, rev: stable.slice(0, 12) });
+    expect(rt().sha).toBe(stable);
+  });
+
+  test("a shadow that disagrees on most labels is reported and not promoted; visitors only ever get the current answers", async () => {
+    const stable = rt().sha!;
+    await pushRevision("v4: says B", { disagreeEvery: 5 }, "{mode: shadow, after_requests: 10, judge_after: 5, min_agreement: 0.9}");
+    const labels = new Set<string>();
+    for (let i = 0; i < 100 && rt().rollout!.active; i++) {
+      if (i % 3 === 2) {
+        // The curl flow: POST /call, then its result stream.
+        const { event_id } = (await (await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/call/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) })).json()) as { event_id: string };
+        const stream = await (await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/call/predict/${event_id}`)).text();
+        labels.add((JSON.parse(stream.match(/^data: (.*)$/m)![1]!) as [{ label: string }])[0].label);
+      } else {
+        const r = await predict(i % 3 ? "/run/predict" : "/api/predict");
+        expect(r.rev).toBe(stable.slice(0, 12));
+        labels.add(r.body.data![0].label);
+      }
+      await new Promise((res) => setTimeout(res, 5)); // let the copies' answers in
+    }
+    expect([...labels]).toEqual(["A"]);
+    await until(() => !rt().rollout!.active, 3000);
+    const r = (await runtime()).rollout;
+    expect(r.state).toBe("rolled back");
+    expect(r.agreement.rate).toBeLessThan(0.5);
+    expect(r.agreement.compared).toBeGreaterThanOrEqual(10);
+    expect(r.history.at(-1).reason).toMatch(/^after 1\d compared answers: only \d+(\.\d)? % of answers agree \(\d+ of 1\d; 90 % needed\)/);
+    expect(r.candidate.requests).toBeGreaterThanOrEqual(10); // the copies, counted as the shadow's calls
+    expect(r.shadow.dropped).toBe(0);
+    expect(rt().sha).toBe(stable);
+  });
+
+  test("the owner's CLI chooses the rollout, then promotes or rolls back", async () => {
+    const stable = rt().sha!;
+    const set = await cli("rollout", "alice/clf", "canary", "30", "--promote", "manual");
+    expect(set.stdout).toContain("alice/clf's next pushes roll out as canary: 30 %");
+    const { sha } = await pushRevision("v5: CLI rollout", {});
+    expect(rt().rollout).toMatchObject({ candidateSha: sha, state: "active", policy: { percent: 30, promote: "manual" } });
+    for (let i = 0; i < 30; i++) expect((await predict()).status).toBe(200);
+    expect((await cli("rollout", "alice/clf")).stdout).toMatch(/^canary 30 %: active\n {2}current {3}[0-9a-f]{12} {2}\d+ calls, 0 errors/);
+    const back = await cli("rollback", "alice/clf");
+    expect(back.stdout).toMatch(/^canary 30 %: rolled back/m);
+    expect(back.stdout).toContain("rolled back (alice): by its owner; ");
+    expect(rt().sha).toBe(stable);
+    const { sha: v6 } = await pushRevision("v6: CLI promote", {});
+    expect((await cli("promote", "alice/clf")).stdout).toMatch(/promoted \(alice\): by its owner/);
+    expect(rt().sha).toBe(v6);
+    // Nothing to promote now: the CLI says so.
+    expect(await cli("promote", "alice/clf").then(() => "", (err: { stderr: string }) => err.stderr)).toContain("Cannot promote: no rollout is under way.");
+  });
+
+  test.skipIf(!hasChromium)("the Space page shows the rollout (split, per-revision bars, decisions) and its owner's buttons promote and roll back", async () => {
+    accounts.setRollout("alice", "clf", { mode: "canary", percent: 25, promote: "manual" });
+    const { sha } = await pushRevision("v7: page rollback", { failEvery: 10 });
+    for (let i = 0; i < 40; i++) await predict();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+      await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
+      await page.getByLabel("User name").fill("alice");
+      await page.getByLabel("Token").fill(token);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+      const section = page.getByRole("region", { name: "Rollout" });
+      await expect.poll(() => section.locator("#ro-rows tr").count()).toBe(2);
+      expect(await page.locator("#ro-chip").textContent()).toBe(`Canary 25 % · ${sha.slice(0, 7)}`);
+      expect(await page.locator("#ro-split").getAttribute("aria-label")).toBe("75 % to the current revision, 25 % to the new one");
+      expect(await section.locator("#ro-rows tr").nth(1).textContent()).toContain(`new ${sha.slice(0, 12)}`);
+      await page.screenshot({ path: join(artifacts, "host-rollout.png") });
+      await page.getByRole("button", { name: "Roll back" }).click();
+      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+      await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Rolled back");
+      expect(rt().rollout!.state).toBe("rolled back");
+      expect(await page.locator("#ro-history li").last().textContent()).toContain("rolled back (alice): by its owner");
+      expect(await page.getByRole("button", { name: "Promote to everyone" }).isVisible()).toBe(false);
+
+      const { sha: v8 } = await pushRevision("v8: page promote", {});
+      await page.reload();
+      await page.getByRole("button", { name: "Promote to everyone" }).click();
+      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+      expect(rt().sha).toBe(v8);
+      await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Promoted");
+      // A page that is not the host's own cannot press the buttons for her (formGuard).
+      const forged = await fetch(`${host.base}/spaces/alice/clf/rollout/promote`, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}` } });
+      expect(forged.status).toBe(403);
+    } finally {
+      await browser.close();
+      accounts.setRollout("alice", "clf", undefined);
+    }
+  });
+
+  test("a rollout under way survives a host restart: both revisions come back, with their counts", async () => {
+    const stable = rt().sha!;
+    const { sha } = await pushRevision("v9: across a restart", {}, "{mode: canary, percent: 50, promote: manual}");
+    for (let i = 0; i < 20; i++) await predict();
+    const before = rt().rollout!.toJSON();
+    await until(() => !rt().rollout!.dirty, 2000); // saved by the rollout's tick
+    await host.close();
+    host = await inProcessHost({ dataDir, accounts, ...options });
+    await host.app.spaces.restore(() => {});
+    expect(rt().sha).toBe(stable);
+    expect(rt().candidate?.sha).toBe(sha);
+    const after = (await runtime()).rollout;
+    expect(after).toMatchObject({ state: "active", stable: { requests: before.stable.requests }, candidate: { requests: before.candidate.requests } });
+    expect(after.history.at(-1)).toMatchObject({ action: "resumed", by: "host" });
+    const revs = new Set<string>();
+    for (let i = 0; i < 20; i++) revs.add((await predict()).rev!);
+    expect(revs).toEqual(new Set([stable.slice(0, 12), sha.slice(0, 12)]));
+    expect(await host.app.spaces.rollback(accounts.space("alice", "clf")!, "alice")).toBeUndefined();
+  });
+
+  test("with the Fashion Space: a shadow compares real labels over the queue, /api/predict and /call, and is promoted; @gradio/client sessions keep their revision", async () => {
+    const fashion = mkdtempSync(join(temp, "fashion-"));
+    for (const path of ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"]) cpSync(join(root, path), join(fashion, path), { recursive: true });
+    const { git } = tools;
+    await git(fashion, "init", "--quiet");
+    await git(fashion, "add", ".");
+    await git(fashion, "commit", "--quiet", "-m", "Fashion");
+    const remote = remoteUrl(host.base, "alice/fashion", "alice", token);
+    await git(fashion, "push", "--quiet", remote, "main");
+    const frt = () => host.app.runtimes.get("alice/fashion")!;
+    const card = (rollout: string) => readFileSync(join(root, "README.md"), "utf8").replace(/\n---\n/, `\nrollout: ${rollout}\n---\n`);
+    writeFileSync(join(fashion, "README.md"), card("{mode: shadow, after_requests: 6, judge_after: 3, max_p99_ratio: 5, p99_slack_ms: 2000}"));
+    await git(fashion, "commit", "--quiet", "-am", "Shadow the same model");
+    await git(fashion, "push", "--quiet", remote, "main");
+    const shadowSha = frt().rollout!.candidateSha;
+    const { Client } = await import("@gradio/client");
+    const app = `${host.base}/spaces/alice/fashion/app`;
+    const images = ["bag.png", "sneaker.png", "trouser.png"].map((f) => readFileSync(join(root, "examples", f)));
+    const client = await Client.connect(`${app}/`);
+    for (const image of images) expect(((await client.predict("/predict", [image])).data as [{ label: string }])[0].label).toMatch(/Bag|Sneaker|Trouser/);
+    const dataUrl = `data:image/png;base64,${images[0]!.toString("base64")}`;
+    const post = (path: string) => fetch(`${app}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: [dataUrl] }) });
+    expect(((await (await post("/api/predict")).json()) as { data: [{ label: string }] }).data[0].label).toBe("Bag");
+    const { event_id } = (await (await post("/gradio_api/call/predict")).json()) as { event_id: string };
+    expect(await (await fetch(`${app}/gradio_api/call/predict/${event_id}`)).text()).toContain('"label":"Bag"');
+    expect(await until(() => frt().rollout!.agreement.compared >= 5, 15_000)).toBe(true);
+    for (const image of images) await client.predict("/predict", [image]);
+    expect(await until(() => frt().rollout!.state === "promoted", 15_000)).toBe(true);
+    client.close();
+    const shadow = frt().rollout!.toJSON();
+    expect(shadow.agreement).toMatchObject({ rate: 1, max_confidence_diff: expect.any(Number) });
+    expect(shadow.agreement!.max_confidence_diff).toBeLessThan(1e-3); // the same model, the same confidences
+    expect(frt().sha).toBe(shadowSha);
+
+    // A canary of the same Space: each @gradio/client session stays on the revision its hash picked, through a rollback.
+    writeFileSync(join(fashion, "README.md"), card("{mode: canary, percent: 50, promote: manual}"));
+    await git(fashion, "commit", "--quiet", "-am", "Canary");
+    await git(fashion, "push", "--quiet", remote, "main");
+    const ports = { stable: frt().port!, candidate: frt().candidate!.port };
+    const clients = await Promise.all(Array.from({ length: 6 }, () => Client.connect(`${app}/`)));
+    for (const c of clients) await c.predict("/predict", [images[0]!]);
+    const onCandidate = clients.filter((c: { session_hash: string }) => bucket(c.session_hash) < 50).length;
+    for (const c of clients) expect(frt().sessions.get(c.session_hash)).toBe(bucket(c.session_hash) < 50 ? ports.candidate : ports.stable);
+    expect(frt().rollout!.candidate.requests).toBe(onCandidate);
+    expect(frt().rollout!.stable.requests).toBe(6 - onCandidate);
+    expect(await host.app.spaces.rollback(accounts.space("alice", "fashion")!, "alice")).toBeUndefined();
+    // Right after the rollback every session's next call still succeeds (the canary drains its own).
+    for (const c of clients) expect(((await c.predict("/predict", [images[1]!])).data as [{ label: string }])[0].label).toBe("Sneaker");
+    for (const c of clients) c.close();
+  }, 90_000);
+});
