@@ -13,6 +13,10 @@ await new Interface({
   outputs: new Label({ label: "prediction", numTopClasses: 3, model: model.info }),
   title: "Fashion-MNIST classifier",
   description: `Upload a picture of a garment and the model says which of ${model.info.labels.length} classes it belongs to: ${model.info.labels.join(", ")}.`,
-  article: "Trained on Fashion-MNIST (28×28 grayscale, light garments on black), so it does best on similar pictures. See training/README.md.",
-  examples: readdirSync("examples").filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f)).sort().map((f) => `examples/${f}`),
+  article:
+    "Trained on Fashion-MNIST (28×28 grayscale, light garments on black), so it does best on similar pictures. See training/README.md.",
+  examples: readdirSync("examples")
+    .filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f))
+    .sort()
+    .map((f) => `examples/${f}`),
 }).launch();

@@ -33,14 +33,22 @@ export interface CostRow {
 export async function nodesRunFetchingLogitsOnly(bytes: Uint8Array): Promise<{ ran: number; oodRan: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "ort-profile-"));
   try {
-    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", intraOpNumThreads: 1, executionMode: "sequential", enableProfiling: true, profileFilePrefix: join(dir, "run") });
+    const session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: "all",
+      intraOpNumThreads: 1,
+      executionMode: "sequential",
+      enableProfiling: true,
+      profileFilePrefix: join(dir, "run"),
+    });
     const x = new ort.Tensor("float32", new Float32Array(784), [1, 1, 28, 28]);
     for (let i = 0; i < 3; i++) await session.run({ [session.inputNames[0]!]: x }, [session.outputNames[0]!]);
     session.endProfiling();
     await session.release();
     const file = readdirSync(dir).find((f) => f.endsWith(".json"))!;
     const events = JSON.parse(readFileSync(join(dir, file), "utf8")) as { cat: string; name: string }[];
-    const nodes = new Set(events.filter((e) => e.cat === "Node").map((e) => e.name.replace(/_(kernel_time|fence_before|fence_after)$/, "")));
+    const nodes = new Set(
+      events.filter((e) => e.cat === "Node").map((e) => e.name.replace(/_(kernel_time|fence_before|fence_after)$/, "")),
+    );
     const oodRan = [...nodes].filter((n) => n.startsWith("ood_"));
     return { ran: nodes.size, oodRan }; // training/ood.py names every node it adds ood_*
   } finally {
@@ -48,7 +56,13 @@ export async function nodesRunFetchingLogitsOnly(bytes: Uint8Array): Promise<{ r
   }
 }
 
-export async function oodCost(modelPath: string, noOodPath: string, pixels: Uint8Array, log: (s: string) => void, seconds = Number(process.env.COST_SECONDS ?? 4)): Promise<{ threads: number; rows: CostRow[]; nodes: string }> {
+export async function oodCost(
+  modelPath: string,
+  noOodPath: string,
+  pixels: Uint8Array,
+  log: (s: string) => void,
+  seconds = Number(process.env.COST_SECONDS ?? 4),
+): Promise<{ threads: number; rows: CostRow[]; nodes: string }> {
   const bytes = readFileSync(modelPath);
   const info = parseModelInfo(readMetadataProps(bytes));
   if (!info.ood) throw new Error(`${modelPath} has no "ood" metadata`);
@@ -64,10 +78,13 @@ export async function oodCost(modelPath: string, noOodPath: string, pixels: Uint
     const variants: [keyof Omit<CostRow, "batch" | "samples">, () => Promise<unknown>][] = [
       ["a", () => runSession(without, input, dims)],
       ["b", () => runSession(withOod, input, dims)],
-      ["c", async () => {
-        const { extra } = await runSession(withOod, input, dims, info.ood!.output);
-        for (let i = 0; i < batch; i++) scoreFromQuantiles(extra![i]!, q);
-      }],
+      [
+        "c",
+        async () => {
+          const { extra } = await runSession(withOod, input, dims, info.ood!.output);
+          for (let i = 0; i < batch; i++) scoreFromQuantiles(extra![i]!, q);
+        },
+      ],
     ];
     const times: Record<string, number[]> = { a: [], b: [], c: [] };
     for (const [, run] of variants) for (let i = 0; i < 50; i++) await run(); // warm up

@@ -36,7 +36,11 @@ export function shuffled(ids: number[], seed: number): number[] {
   return a;
 }
 
-export const observation = (p: Predictions, i: number): Observation => ({ label: p.label[i]!, confidence: p.confidence[i]!, outOfDomain: p.flagged[i] === 1 });
+export const observation = (p: Predictions, i: number): Observation => ({
+  label: p.label[i]!,
+  confidence: p.confidence[i]!,
+  outOfDomain: p.flagged[i] === 1,
+});
 
 export interface Run {
   /** Request numbers (1-based) at which an alert started. */
@@ -50,7 +54,11 @@ export interface Run {
 
 /** Feeds `stream` to a fresh detector; with `trace`, also recomputes its three p-values per request (for the picture). */
 export function runStream(stream: Observation[], labels: string[], ref: DriftReference, trace = false, focus?: number): Run {
-  const detector = new DriftDetector({ labels, confidenceBins: ref.confidenceBins, reference: { classes: ref.classes, confidence: ref.confidence, oodRate: ref.oodRate } });
+  const detector = new DriftDetector({
+    labels,
+    confidenceBins: ref.confidenceBins,
+    reference: { classes: ref.classes, confidence: ref.confidence, oodRate: ref.oodRate },
+  });
   const alerts: number[] = [];
   let was = false;
   stream.forEach((o, i) => {
@@ -62,8 +70,13 @@ export function runStream(stream: Observation[], labels: string[], ref: DriftRef
   // The detector keeps its p-values to itself; the same tests over the same window, for plotting.
   const w = detector.window;
   const bins = ref.confidenceBins.length - 1;
-  const classes: number[] = [], confidence: number[] = [], ood: number[] = [], oodRate: number[] = [], share: number[] = [];
-  const cc = new Array<number>(labels.length).fill(0), fc = new Array<number>(bins).fill(0);
+  const classes: number[] = [],
+    confidence: number[] = [],
+    ood: number[] = [],
+    oodRate: number[] = [],
+    share: number[] = [];
+  const cc = new Array<number>(labels.length).fill(0),
+    fc = new Array<number>(bins).fill(0);
   let oc = 0;
   stream.forEach((o, i) => {
     cc[o.label]!++, fc[binOf(o.confidence, ref.confidenceBins)]!++, (oc += o.outOfDomain ? 1 : 0);
@@ -90,13 +103,25 @@ export interface ShiftResult {
 }
 
 /** PREFIX random test images, then SHIFTED from `pool` (indices into `shifted`), for each seed. */
-export function shiftedStreams(name: string, test: Predictions, shifted: Predictions, pool: number[], labels: string[], ref: DriftReference, seeds: number[]): ShiftResult {
+export function shiftedStreams(
+  name: string,
+  test: Predictions,
+  shifted: Predictions,
+  pool: number[],
+  labels: string[],
+  ref: DriftReference,
+  seeds: number[],
+): ShiftResult {
   const delays: (number | null)[] = [];
   let early = 0;
   const all = Array.from({ length: test.n }, (_, i) => i);
   for (const seed of seeds) {
-    const prefix = shuffled(all, seed).slice(0, PREFIX).map((i) => observation(test, i));
-    const after = shuffled(pool, seed + 1000).slice(0, SHIFTED).map((i) => observation(shifted, i));
+    const prefix = shuffled(all, seed)
+      .slice(0, PREFIX)
+      .map((i) => observation(test, i));
+    const after = shuffled(pool, seed + 1000)
+      .slice(0, SHIFTED)
+      .map((i) => observation(shifted, i));
     const { alerts } = runStream([...prefix, ...after], labels, ref);
     early += alerts.filter((a) => a <= PREFIX).length;
     const first = alerts.find((a) => a > PREFIX);
@@ -109,7 +134,13 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 /** −log10 p of the three tests and the window's out-of-domain rate over one stream, shift and alert marked. */
 export function driftSvg(title: string, run: Run, alpha: number, shiftAt: number, focusName?: string, from = 150): string {
-  const W = 980, left = 70, right = 30, top = 60, ph = 300, gap = 60, ph2 = 140;
+  const W = 980,
+    left = 70,
+    right = 30,
+    top = 60,
+    ph = 300,
+    gap = 60,
+    ph2 = 140;
   const n = run.p!.classes.length;
   const x = (i: number) => left + ((i - from) / (n - from)) * (W - left - right);
   const cap = 30;
@@ -117,16 +148,30 @@ export function driftSvg(title: string, run: Run, alpha: number, shiftAt: number
   const top2 = top + ph + gap;
   const y2 = (r: number) => top2 + ph2 - r * ph2;
   const line = (ys: number[], f: (v: number) => number, colour: string) =>
-    `<polyline fill="none" stroke="${colour}" stroke-width="1.6" points="${ys.map((v, i) => (i >= from && Number.isFinite(v) ? `${x(i + 1).toFixed(1)},${f(v).toFixed(1)}` : "")).filter(Boolean).join(" ")}"/>`;
-  const series = [["classes", "#1f77b4"], ["confidence", "#2ca02c"], ["ood", "#d62728"]] as const;
+    `<polyline fill="none" stroke="${colour}" stroke-width="1.6" points="${ys
+      .map((v, i) => (i >= from && Number.isFinite(v) ? `${x(i + 1).toFixed(1)},${f(v).toFixed(1)}` : ""))
+      .filter(Boolean)
+      .join(" ")}"/>`;
+  const series = [
+    ["classes", "#1f77b4"],
+    ["confidence", "#2ca02c"],
+    ["ood", "#d62728"],
+  ] as const;
   const alert = run.alerts.find((a) => a > shiftAt);
   const marks = [
     `<line x1="${x(shiftAt)}" y1="${top}" x2="${x(shiftAt)}" y2="${top2 + ph2}" stroke="#555" stroke-dasharray="6,4"/><text x="${x(shiftAt) - 4}" y="${top + 14}" text-anchor="end" font-size="13">shift starts (request ${shiftAt + 1})</text>`,
-    alert ? `<line x1="${x(alert)}" y1="${top}" x2="${x(alert)}" y2="${top2 + ph2}" stroke="#d62728" stroke-width="2"/><text x="${x(shiftAt) - 4}" y="${top + 32}" text-anchor="end" font-size="13" fill="#d62728">alert at request ${alert} (${alert - shiftAt} after the shift) →</text>` : "",
+    alert
+      ? `<line x1="${x(alert)}" y1="${top}" x2="${x(alert)}" y2="${top2 + ph2}" stroke="#d62728" stroke-width="2"/><text x="${x(shiftAt) - 4}" y="${top + 32}" text-anchor="end" font-size="13" fill="#d62728">alert at request ${alert} (${alert - shiftAt} after the shift) →</text>`
+      : "",
   ];
   const ticks = [];
-  for (let t = Math.ceil(from / 100) * 100; t <= n; t += 100) ticks.push(`<text x="${x(t)}" y="${top2 + ph2 + 18}" text-anchor="middle" font-size="11">${t}</text><line x1="${x(t)}" y1="${top2 + ph2}" x2="${x(t)}" y2="${top2 + ph2 + 4}" stroke="#333"/>`);
-  const yt = [0, 6, 10, 20, 30].map((v) => `<text x="${left - 6}" y="${top + ph - (v / cap) * ph + 4}" text-anchor="end" font-size="11">${v === cap ? `≥${v}` : v}</text>`);
+  for (let t = Math.ceil(from / 100) * 100; t <= n; t += 100)
+    ticks.push(
+      `<text x="${x(t)}" y="${top2 + ph2 + 18}" text-anchor="middle" font-size="11">${t}</text><line x1="${x(t)}" y1="${top2 + ph2}" x2="${x(t)}" y2="${top2 + ph2 + 4}" stroke="#333"/>`,
+    );
+  const yt = [0, 6, 10, 20, 30].map(
+    (v) => `<text x="${left - 6}" y="${top + ph - (v / cap) * ph + 4}" text-anchor="end" font-size="11">${v === cap ? `≥${v}` : v}</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top2 + ph2 + 50}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${W / 2}" y="26" text-anchor="middle" font-size="18" font-weight="bold">${esc(title)}</text>

@@ -14,7 +14,19 @@ import { Accounts } from "../host/accounts.ts";
 import { installedModules, installKey } from "../host/build.ts";
 import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl } from "../test/host/harness.ts";
 
-const SPACE_FILES = ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"];
+const SPACE_FILES = [
+  "app.ts",
+  "model.onnx",
+  "README.md",
+  ".gitattributes",
+  ".npmrc",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "examples",
+  "src",
+  "ui",
+];
 
 /** A committed working copy of this repository's Space under `temp`/space. */
 async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string): Promise<string> {
@@ -32,7 +44,17 @@ async function serving(urls: string[], started: number): Promise<{ first: number
   const done = new Map<string, number>();
   while (done.size < urls.length) {
     if (performance.now() - started > 120_000) throw new Error(`only ${done.size} of ${urls.length} Spaces came back within 120 s`);
-    await Promise.all(urls.filter((u) => !done.has(u)).map(async (u) => (await fetch(u).then((r) => r.ok, () => false)) && done.set(u, performance.now())));
+    await Promise.all(
+      urls
+        .filter((u) => !done.has(u))
+        .map(
+          async (u) =>
+            (await fetch(u).then(
+              (r) => r.ok,
+              () => false,
+            )) && done.set(u, performance.now()),
+        ),
+    );
     await new Promise((r) => setTimeout(r, 50));
   }
   const times = [...done.values()].map((t) => (t - started) / 1000);
@@ -43,14 +65,21 @@ async function serving(urls: string[], started: number): Promise<{ first: number
  * Seconds from `@huggingface/hub`'s uploadFiles of the Space in `dir` to spaceInfo's runtime
  * RUNNING at that commit, then the same for a one-line commit.
  */
-export async function hubUploadSeconds(base: string, accessToken: string, dir: string, name: string): Promise<{ upload: number; commit: number }> {
+export async function hubUploadSeconds(
+  base: string,
+  accessToken: string,
+  dir: string,
+  name: string,
+): Promise<{ upload: number; commit: number }> {
   const hub = await import("@huggingface/hub");
   const repo = { type: "space" as const, name };
   const q = { hubUrl: base, accessToken };
   await hub.createRepo({ repo, sdk: "docker", ...q });
   const runningAt = async (sha: string, started: number) => {
     for (;;) {
-      const runtime = (await hub.spaceInfo({ name, additionalFields: ["runtime"], ...q })).runtime as { stage: string; sha?: string } | undefined;
+      const runtime = (await hub.spaceInfo({ name, additionalFields: ["runtime"], ...q })).runtime as
+        | { stage: string; sha?: string }
+        | undefined;
       if (runtime?.stage === "RUNNING" && runtime.sha === sha) return (performance.now() - started) / 1000;
       if (performance.now() - started > 300_000) throw new Error(`${name} did not run ${sha} within 300 s: ${JSON.stringify(runtime)}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -61,7 +90,12 @@ export async function hubUploadSeconds(base: string, accessToken: string, dir: s
   const upload = await runningAt(uploaded!.commit.oid, started);
   const appTs = readFileSync(join(dir, "app.ts"), "utf8").replace(/title: "([^"]*)"/, 'title: "$1 (API)"');
   started = performance.now();
-  const committed = await hub.commit({ repo, title: "One line", operations: [{ operation: "addOrUpdate", path: "app.ts", content: new Blob([appTs]) }], ...q });
+  const committed = await hub.commit({
+    repo,
+    title: "One line",
+    operations: [{ operation: "addOrUpdate", path: "app.ts", content: new Blob([appTs]) }],
+    ...q,
+  });
   return { upload, commit: await runningAt(committed!.commit.oid, started) };
 }
 
@@ -84,7 +118,10 @@ export async function hostFigures(log: (s: string) => void): Promise<[string, st
     log("== Space host: first push (cold install)…");
     const cold = await push(host.base);
     log("== Space host: one-line change (warm cache)…");
-    writeFileSync(join(dir, "app.ts"), readFileSync(join(dir, "app.ts"), "utf8").replace('title: "Fashion-MNIST classifier"', 'title: "Fashion-MNIST classifier (2)"'));
+    writeFileSync(
+      join(dir, "app.ts"),
+      readFileSync(join(dir, "app.ts"), "utf8").replace('title: "Fashion-MNIST classifier"', 'title: "Fashion-MNIST classifier (2)"'),
+    );
     await git(dir, "commit", "--quiet", "-am", "One line");
     const warm = await push(host.base);
     log("== Space host: the same Space through the Hub API (@huggingface/hub)…");
@@ -108,7 +145,10 @@ export async function hostFigures(log: (s: string) => void): Promise<[string, st
       started = performance.now();
       child = await hostProcess(dataDir);
       try {
-        return await serving(all.map((n) => `${child.base}/spaces/bench/${n}/app/config`), started);
+        return await serving(
+          all.map((n) => `${child.base}/spaces/bench/${n}/app/config`),
+          started,
+        );
       } finally {
         child.child.kill("SIGTERM");
         await child.exited;
@@ -122,12 +162,28 @@ export async function hostFigures(log: (s: string) => void): Promise<[string, st
     const tenTimes = await restart(ten.slice(1), ten);
     return [
       ["Space host: git push → serving, first push (cold npm ci)", `${cold.toFixed(1)} s`, ""],
-      ["Space host: git push → serving, one-line change (warm cache)", `${warm.toFixed(1)} s`, `${warm <= 10 ? "✓" : "✗"} ≤ 10 s (Hugging Face: minutes)`],
-      ["Space host: @huggingface/hub uploadFiles → RUNNING, whole Space (warm cache)", `${api.upload.toFixed(1)} s`, "same build as a push; model.onnx through LFS"],
-      ["Space host: @huggingface/hub commit → RUNNING, one-line change", `${api.commit.toFixed(1)} s`, `${api.commit <= 10 ? "✓" : "✗"} ≤ 10 s`],
+      [
+        "Space host: git push → serving, one-line change (warm cache)",
+        `${warm.toFixed(1)} s`,
+        `${warm <= 10 ? "✓" : "✗"} ≤ 10 s (Hugging Face: minutes)`,
+      ],
+      [
+        "Space host: @huggingface/hub uploadFiles → RUNNING, whole Space (warm cache)",
+        `${api.upload.toFixed(1)} s`,
+        "same build as a push; model.onnx through LFS",
+      ],
+      [
+        "Space host: @huggingface/hub commit → RUNNING, one-line change",
+        `${api.commit.toFixed(1)} s`,
+        `${api.commit <= 10 ? "✓" : "✗"} ≤ 10 s`,
+      ],
       ["Space host: wake from sleep → /config answered (held request)", `${wake.toFixed(1)} s`, "model load included"],
       ["Space host: host restart → first Space serving again, 1 Space", `${one.first.toFixed(1)} s`, "host start + app start + model load"],
-      ["Space host: host restart → first / all serving again, 10 Spaces", `${tenTimes.first.toFixed(1)} s / ${tenTimes.all.toFixed(1)} s`, "2 apps start at once (cores)"],
+      [
+        "Space host: host restart → first / all serving again, 10 Spaces",
+        `${tenTimes.first.toFixed(1)} s / ${tenTimes.all.toFixed(1)} s`,
+        "2 apps start at once (cores)",
+      ],
       ...(await shadowFigures(log)),
     ];
   } finally {
@@ -152,9 +208,11 @@ async function sequential(call: () => Promise<unknown>, n: number): Promise<{ p5
 async function throughput(call: () => Promise<unknown>, concurrency: number, ms: number): Promise<number> {
   let done = 0;
   const end = performance.now() + ms;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) await call().then(() => done++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) await call().then(() => done++);
+    }),
+  );
   return done / (ms / 1000);
 }
 
@@ -180,7 +238,12 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
     const remote = remoteUrl(host.base, "bench/shadow", "bench", token);
     await git(dir, "push", "--quiet", remote, "main");
     const body = JSON.stringify({ data: [`data:image/png;base64,${readFileSync("examples/bag.png").toString("base64")}`] });
-    const predict = (space = "shadow") => fetch(`${host.base}/spaces/bench/${space}/app/api/predict`, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.text());
+    const predict = (space = "shadow") =>
+      fetch(`${host.base}/spaces/bench/${space}/app/api/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }).then((r) => r.text());
     const measure = async (space?: string) => {
       await sequential(() => predict(space), 20); // warm
       return { c1: await sequential(() => predict(space), 200), tput: await throughput(() => predict(space), 4, 5000) };
@@ -188,7 +251,10 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
     log("== Space host: shadow rollout cost, no rollout…");
     const alone = await measure();
     // The same model as the shadow: it never disagrees, and manual promotion keeps it running.
-    const readme = readFileSync(join(dir, "README.md"), "utf8").replace(/\n---\n/, "\nrollout: {mode: shadow, promote: manual, judge_after: 1000000000, shadow_concurrency: 2, shadow_queue: 16}\n---\n");
+    const readme = readFileSync(join(dir, "README.md"), "utf8").replace(
+      /\n---\n/,
+      "\nrollout: {mode: shadow, promote: manual, judge_after: 1000000000, shadow_concurrency: 2, shadow_queue: 16}\n---\n",
+    );
     writeFileSync(join(dir, "README.md"), readme);
     await git(dir, "commit", "--quiet", "-am", "Shadow");
     await git(dir, "push", "--quiet", remote, "main");
@@ -199,11 +265,26 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
     // The host's share alone: a tiny Space that answers at once, alone and with a shadow.
     const tiny = join(temp, "tiny");
     mkdirSync(tiny);
-    writeFileSync(join(tiny, "package.json"), JSON.stringify({ name: "tiny", version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
-    writeFileSync(join(tiny, "package-lock.json"), JSON.stringify({ name: "tiny", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "tiny", version: "1.0.0" } } }));
-    writeFileSync(join(tiny, "server.mjs"), `import http from "node:http";
+    writeFileSync(
+      join(tiny, "package.json"),
+      JSON.stringify({ name: "tiny", version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }),
+    );
+    writeFileSync(
+      join(tiny, "package-lock.json"),
+      JSON.stringify({
+        name: "tiny",
+        version: "1.0.0",
+        lockfileVersion: 3,
+        requires: true,
+        packages: { "": { name: "tiny", version: "1.0.0" } },
+      }),
+    );
+    writeFileSync(
+      join(tiny, "server.mjs"),
+      `import http from "node:http";
 http.createServer((req, res) => { req.resume(); req.on("end", () => { res.setHeader("content-type", "application/json"); res.end(JSON.stringify({ data: [{ label: "Bag", confidences: [{ label: "Bag", confidence: 0.9 }] }] })); }); }).listen(Number(process.env.PORT), "127.0.0.1");
-`);
+`,
+    );
     writeFileSync(join(tiny, "README.md"), "---\ntitle: tiny\nsdk: docker\n---\n");
     await git(tiny, "init", "--quiet");
     await git(tiny, "add", ".");
@@ -213,7 +294,10 @@ http.createServer((req, res) => { req.resume(); req.on("end", () => { res.setHea
     log("== Space host: shadow rollout cost, tiny Space…");
     await sequential(() => predict("tiny"), 100);
     const tinyAlone = await sequential(() => predict("tiny"), 1000);
-    writeFileSync(join(tiny, "README.md"), "---\ntitle: tiny\nsdk: docker\nrollout: {mode: shadow, promote: manual, judge_after: 1000000000}\n---\n");
+    writeFileSync(
+      join(tiny, "README.md"),
+      "---\ntitle: tiny\nsdk: docker\nrollout: {mode: shadow, promote: manual, judge_after: 1000000000}\n---\n",
+    );
     await git(tiny, "commit", "--quiet", "-am", "Shadow");
     await git(tiny, "push", "--quiet", tinyRemote, "main");
     await sequential(() => predict("tiny"), 100);
@@ -222,9 +306,21 @@ http.createServer((req, res) => { req.resume(); req.on("end", () => { res.setHea
     const tinyAdded = tinyShadow.p50 - tinyAlone.p50;
     const f = (x: number) => x.toFixed(2);
     return [
-      ["Space host shadow: visitor /api/predict latency at c=1, p50 / p99 (no rollout → shadow)", `${f(alone.c1.p50)} / ${f(alone.c1.p99)} ms → ${f(shadowed.c1.p50)} / ${f(shadowed.c1.p99)} ms`, `added ${f(added)} ms p50 ${added <= 1 ? "✓" : "✗"} ≤ 1 ms`],
-      ["Space host shadow: the host's own share (tiny Space, c=1, p50)", `${f(tinyAlone.p50)} → ${f(tinyShadow.p50)} ms`, `added ${f(tinyAdded)} ms ${tinyAdded <= 1 ? "✓" : "✗"} ≤ 1 ms`],
-      ["Space host shadow: throughput at c=4 (no rollout → shadow)", `${alone.tput.toFixed(1)} → ${shadowed.tput.toFixed(1)} calls/s`, `${Math.round((1 - shadowed.tput / alone.tput) * 100)} % less; ${rollout.shadow!.dropped} copies dropped of ${rollout.shadow!.dropped + rollout.candidate.requests}, ${availableParallelism()} cores`],
+      [
+        "Space host shadow: visitor /api/predict latency at c=1, p50 / p99 (no rollout → shadow)",
+        `${f(alone.c1.p50)} / ${f(alone.c1.p99)} ms → ${f(shadowed.c1.p50)} / ${f(shadowed.c1.p99)} ms`,
+        `added ${f(added)} ms p50 ${added <= 1 ? "✓" : "✗"} ≤ 1 ms`,
+      ],
+      [
+        "Space host shadow: the host's own share (tiny Space, c=1, p50)",
+        `${f(tinyAlone.p50)} → ${f(tinyShadow.p50)} ms`,
+        `added ${f(tinyAdded)} ms ${tinyAdded <= 1 ? "✓" : "✗"} ≤ 1 ms`,
+      ],
+      [
+        "Space host shadow: throughput at c=4 (no rollout → shadow)",
+        `${alone.tput.toFixed(1)} → ${shadowed.tput.toFixed(1)} calls/s`,
+        `${Math.round((1 - shadowed.tput / alone.tput) * 100)} % less; ${rollout.shadow!.dropped} copies dropped of ${rollout.shadow!.dropped + rollout.candidate.requests}, ${availableParallelism()} cores`,
+      ],
     ];
   } finally {
     await host.close().catch(() => {});

@@ -94,13 +94,25 @@ export async function replicaFigures(log: (s: string) => void): Promise<[string,
     replicas.push(await cluster.startReplica("r1", env));
     const shared = { latency: await latency(replicas[0]!.url), throughput: throughput(replicas[0]!.url, cluster.dir) };
     rows.push(
-      ["queue call (POST /call + GET) at concurrency 1, embedded → shared", `${ms(embedded.latency)} → ${ms(shared.latency)}`, `shared ≤ embedded + 2 ms (+${(shared.latency - embedded.latency).toFixed(2)} ms)`],
-      ["queue throughput at 32 (wrk), one replica, embedded → shared", `${rps(embedded.throughput)} → ${rps(shared.throughput)}`, `shared ≥ 0.9× embedded (${(shared.throughput / embedded.throughput).toFixed(2)}×)`],
+      [
+        "queue call (POST /call + GET) at concurrency 1, embedded → shared",
+        `${ms(embedded.latency)} → ${ms(shared.latency)}`,
+        `shared ≤ embedded + 2 ms (+${(shared.latency - embedded.latency).toFixed(2)} ms)`,
+      ],
+      [
+        "queue throughput at 32 (wrk), one replica, embedded → shared",
+        `${rps(embedded.throughput)} → ${rps(shared.throughput)}`,
+        `shared ≥ 0.9× embedded (${(shared.throughput / embedded.throughput).toFixed(2)}×)`,
+      ],
     );
     for (const n of [1, 2, 3]) {
       while (replicas.length < n) replicas.push(await cluster.startReplica(`r${replicas.length + 1}`, env));
       const lb = await cluster.startHaproxy(replicas);
-      rows.push([`queue throughput at 32 (wrk), ${n} replica${n > 1 ? "s" : ""} behind HAProxy, shared`, rps(throughput(lb.url, cluster.dir)), "on 2 cores: overhead, not scaling (bench/README.md)"]);
+      rows.push([
+        `queue throughput at 32 (wrk), ${n} replica${n > 1 ? "s" : ""} behind HAProxy, shared`,
+        rps(throughput(lb.url, cluster.dir)),
+        "on 2 cores: overhead, not scaling (bench/README.md)",
+      ]);
       lb.child.kill("SIGKILL");
     }
   } finally {

@@ -8,7 +8,7 @@
  * one stat at most every second, and at once when a lookup misses (a token or Space just made).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpaceId, isValidName } from "./names.ts";
 
@@ -137,7 +137,15 @@ export class Accounts {
     if (!this.state.users[owner]) throw new Error(`No user ${owner}: create one first (npm run spaces -- token ${owner}).`);
     const id = `${owner}/${name}`;
     if (this.state.spaces[id]) throw new Error(`The Space ${id} already exists.`);
-    const record: SpaceRecord = { owner, name, private: isPrivate, variables: {}, secrets: {}, created: new Date().toISOString(), ...(sdk ? { sdk } : {}) };
+    const record: SpaceRecord = {
+      owner,
+      name,
+      private: isPrivate,
+      variables: {},
+      secrets: {},
+      created: new Date().toISOString(),
+      ...(sdk ? { sdk } : {}),
+    };
     this.state.spaces[id] = record;
     this.save();
     return record;
@@ -162,9 +170,13 @@ export class Accounts {
     this.refresh(true);
     const space = this.space(owner, name);
     if (!space) throw new Error(`No Space ${owner}/${name}.`);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);
     space[kind][key] = value;
-    ((space.envInfo ??= {})[kind] ??= {})[key] = { ...(description !== undefined ? { description } : {}), updatedAt: new Date().toISOString() };
+    ((space.envInfo ??= {})[kind] ??= {})[key] = {
+      ...(description !== undefined ? { description } : {}),
+      updatedAt: new Date().toISOString(),
+    };
     this.save();
   }
 

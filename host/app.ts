@@ -51,10 +51,25 @@ function sessionKey(dataDir: string): string {
  * await app.spaces.restore(console.log);
  * // git push http://alice:$TOKEN@localhost:7861/spaces/alice/demo main
  */
-export function createHostApp({ accounts, selfUrl, wakeHoldMs = 30_000, maxFileBytes = Number(process.env.SPACE_MAX_FILE_BYTES ?? 5e9), ...lifecycle }: HostOptions): HostApp {
+export function createHostApp({
+  accounts,
+  selfUrl,
+  wakeHoldMs = 30_000,
+  maxFileBytes = Number(process.env.SPACE_MAX_FILE_BYTES ?? 5e9),
+  ...lifecycle
+}: HostOptions): HostApp {
   accounts ??= new Accounts(lifecycle.dataDir);
   const spaces = new Lifecycle(accounts, lifecycle);
-  const deps: HostDeps = { dataDir: lifecycle.dataDir, accounts, spaces, sessionKey: sessionKey(lifecycle.dataDir), hookToken: randomBytes(24).toString("hex"), selfUrl, maxFileBytes, wakeHoldMs };
+  const deps: HostDeps = {
+    dataDir: lifecycle.dataDir,
+    accounts,
+    spaces,
+    sessionKey: sessionKey(lifecycle.dataDir),
+    hookToken: randomBytes(24).toString("hex"),
+    selfUrl,
+    maxFileBytes,
+    wakeHoldMs,
+  };
   const app = new Hono<HostEnv>() as HostApp;
   app.spaces = spaces;
   app.runtimes = spaces.runtimes;

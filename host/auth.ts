@@ -103,7 +103,10 @@ export const canWrite = (user: string | undefined, owner: string): boolean => us
 /** Rejects names that could form a path before anything looks them up. */
 export function checkNames(owner: string, name: string): void {
   if (!isValidName(owner) || !isValidName(name)) {
-    throw new HostError(400, `Invalid Space name ${JSON.stringify(`${owner}/${name}`).slice(1, -1)}: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.`);
+    throw new HostError(
+      400,
+      `Invalid Space name ${JSON.stringify(`${owner}/${name}`).slice(1, -1)}: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.`,
+    );
   }
 }
 
@@ -130,8 +133,13 @@ export function writable(accounts: Accounts, c: Context<HostEnv>, owner: string,
   checkNames(owner, name);
   const user = c.var.user;
   let space = accounts.space(owner, name);
-  if (!user) throw new HostError(401, space && !space.private ? `Sign in to change ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`);
-  if (!canWrite(user, owner)) throw new HostError(space && !space.private ? 403 : 404, space && !space.private ? `Only ${owner} can change ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`);
+  if (!user)
+    throw new HostError(401, space && !space.private ? `Sign in to change ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`);
+  if (!canWrite(user, owner))
+    throw new HostError(
+      space && !space.private ? 403 : 404,
+      space && !space.private ? `Only ${owner} can change ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`,
+    );
   if (!space && create) space = accounts.createSpace(owner, name);
   if (!space) throw new HostError(404, `Repository not found: ${owner}/${name}.`);
   return space;

@@ -22,7 +22,12 @@ export interface BuildContext {
   cacheDir: string;
 }
 
-function runLogged(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, log: (s: string) => void): Promise<void> {
+function runLogged(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  log: (s: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (d: Buffer) => log(d.toString()));
@@ -56,7 +61,8 @@ async function exportRevision(ctx: BuildContext, sha: string, dir: string): Prom
         const pointer = (await readFile(path, "utf8")).match(POINTER);
         if (!pointer) continue;
         const object = objectPath(ctx.lfs, pointer[1]!);
-        if (!(await stat(object).catch(() => undefined))) throw new Error(`${path.slice(dir.length + 1)} is an LFS pointer to ${pointer[1]}, which was never uploaded (git lfs push?)`);
+        if (!(await stat(object).catch(() => undefined)))
+          throw new Error(`${path.slice(dir.length + 1)} is an LFS pointer to ${pointer[1]}, which was never uploaded (git lfs push?)`);
         await copyFile(object, path);
       }
     }
@@ -83,10 +89,21 @@ async function install(ctx: BuildContext, dir: string, log: (s: string) => void)
     const work = await mkdtemp(join(ctx.cacheDir, "install-"));
     for (const file of ["package.json", "package-lock.json", ".npmrc"]) await copyFile(join(dir, file), join(work, file)).catch(() => {});
     try {
-      await runLogged("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline"], {
-        cwd: work,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: join(ctx.cacheDir, "npm"), npm_config_update_notifier: "false", ONNXRUNTIME_NODE_INSTALL: "skip" },
-      }, log);
+      await runLogged(
+        "npm",
+        ["ci", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline"],
+        {
+          cwd: work,
+          env: {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            npm_config_cache: join(ctx.cacheDir, "npm"),
+            npm_config_update_notifier: "false",
+            ONNXRUNTIME_NODE_INSTALL: "skip",
+          },
+        },
+        log,
+      );
       await mkdir(join(ctx.cacheDir, "installs", key), { recursive: true });
       await mkdir(join(work, "node_modules"), { recursive: true }); // npm makes none for a Space without dependencies
       await rename(join(work, "node_modules"), modules);

@@ -39,7 +39,8 @@ export function readCard(readme: string): CardResult {
   } catch (err) {
     return { card: { app_port: 7860 }, warning: `README.md's front matter is not valid YAML: ${(err as Error).message.split("\n")[0]}` };
   }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return { card: { app_port: 7860 }, warning: "README.md's front matter is not a YAML mapping." };
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    return { card: { app_port: 7860 }, warning: "README.md's front matter is not a YAML mapping." };
   const fields = data as Record<string, unknown>;
   const card: SpaceCard = { ...fields, app_port: 7860 };
   for (const key of ["title", "emoji", "colorFrom", "colorTo", "sdk", "short_description"] as const) {

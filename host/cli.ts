@@ -22,26 +22,41 @@ import { describePolicy, parsePolicy } from "./rollout.ts";
 
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);
-const USAGE = "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>|shadow|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
+const USAGE =
+  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>|shadow|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
 const hostUrl = (process.env.SPACES_HOST ?? `http://127.0.0.1:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
 
 /** Asks the running host (the processes are its): the owner's token in HF_TOKEN. */
 async function askHost(method: string, path: string): Promise<unknown> {
   const token = process.env.HF_TOKEN;
   if (method !== "GET" && !token) throw new Error(`Set HF_TOKEN to a write token of ${owner} (npm run spaces -- token ${owner}).`);
-  const response = await fetch(`${hostUrl}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: Error) => {
-    throw new Error(`The host at ${hostUrl} did not answer (${err.message}); set SPACES_HOST.`);
-  });
+  const response = await fetch(`${hostUrl}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
+    (err: Error) => {
+      throw new Error(`The host at ${hostUrl} did not answer (${err.message}); set SPACES_HOST.`);
+    },
+  );
   const body = (await response.json().catch(() => ({}))) as { error?: string };
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
   return body;
 }
 
 /** A rollout's report in a few lines. */
-function report(r: { state: string; mode: string; percent: number; stable: Record<string, unknown>; candidate: Record<string, unknown>; agreement: { rate: number | null; compared: number } | null; history: { at: string; action: string; by: string; reason: string }[] }): string {
-  const row = (name: string, s: Record<string, unknown>) => `  ${name.padEnd(9)} ${String(s.sha).slice(0, 12)}  ${s.requests} calls, ${s.errors} errors (${((s.error_rate as number) * 100).toFixed(1)} %), p50 ${s.p50_ms ?? "–"} ms, p99 ${s.p99_ms ?? "–"} ms`;
+function report(r: {
+  state: string;
+  mode: string;
+  percent: number;
+  stable: Record<string, unknown>;
+  candidate: Record<string, unknown>;
+  agreement: { rate: number | null; compared: number } | null;
+  history: { at: string; action: string; by: string; reason: string }[];
+}): string {
+  const row = (name: string, s: Record<string, unknown>) =>
+    `  ${name.padEnd(9)} ${String(s.sha).slice(0, 12)}  ${s.requests} calls, ${s.errors} errors (${((s.error_rate as number) * 100).toFixed(1)} %), p50 ${s.p50_ms ?? "–"} ms, p99 ${s.p99_ms ?? "–"} ms`;
   const lines = [`${r.mode}${r.mode === "canary" ? ` ${r.percent} %` : ""}: ${r.state}`, row("current", r.stable), row("new", r.candidate)];
-  if (r.agreement) lines.push(`  agreement ${r.agreement.rate === null ? "–" : `${(r.agreement.rate * 100).toFixed(1)} %`} of ${r.agreement.compared} compared answers`);
+  if (r.agreement)
+    lines.push(
+      `  agreement ${r.agreement.rate === null ? "–" : `${(r.agreement.rate * 100).toFixed(1)} %`} of ${r.agreement.compared} compared answers`,
+    );
   for (const d of r.history) lines.push(`  ${d.at}  ${d.action} (${d.by}): ${d.reason}`);
   return lines.join("\n");
 }
@@ -62,7 +77,9 @@ try {
     case "secret":
       if (args.length !== 2) throw new Error(`usage: ${command} <owner>/<name> <KEY> <value>`);
       accounts.setEnv(owner, name, command === "var" ? "variables" : "secrets", args[0]!, args[1]!);
-      console.log(`Set ${command === "var" ? "variable" : "secret"} ${args[0]} on ${target}; the app sees it at its next start (the HTTP API restarts it at once).`);
+      console.log(
+        `Set ${command === "var" ? "variable" : "secret"} ${args[0]} on ${target}; the app sees it at its next start (the HTTP API restarts it at once).`,
+      );
       break;
     case "gc": {
       const freed = await gcFromState(accounts, dataDir);
@@ -73,7 +90,9 @@ try {
     case "rollout": {
       const [mode, ...rest] = args;
       if (!mode) {
-        const { rollout } = (await askHost("GET", `/api/spaces/${owner}/${name}/runtime`)) as { rollout: Parameters<typeof report>[0] | null };
+        const { rollout } = (await askHost("GET", `/api/spaces/${owner}/${name}/runtime`)) as {
+          rollout: Parameters<typeof report>[0] | null;
+        };
         console.log(rollout ? report(rollout) : `No rollout on ${target}.`);
         break;
       }
@@ -95,7 +114,11 @@ try {
       const { policy, warning } = parsePolicy(mode === "off" ? "off" : setting);
       if (warning) throw new Error(warning);
       accounts.setRollout(owner, name, mode === "off" ? "off" : setting);
-      console.log(policy ? `${target}'s next pushes roll out as ${describePolicy(policy)}.` : `${target}'s next pushes replace the running revision at once.`);
+      console.log(
+        policy
+          ? `${target}'s next pushes roll out as ${describePolicy(policy)}.`
+          : `${target}'s next pushes replace the running revision at once.`,
+      );
       break;
     }
     case "promote":

@@ -73,16 +73,25 @@ export function parsePointer(blob: Buffer): { oid: string; size: number } | unde
  * Runs git on a bare repository without the machine's config (Debian's git-lfs sets filters
  * system-wide) and returns its stdout; a failure throws with git's message.
  */
-function git(repo: string, args: string[], { input, env = {} }: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<Buffer> {
+function git(
+  repo: string,
+  args: string[],
+  { input, env = {} }: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", ["--git-dir", repo, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1", HOME: "/nonexistent", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", ["--git-dir", repo, ...args], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1", HOME: "/nonexistent", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     let err = "";
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => (err += d));
     child.on("error", reject);
     // "close", not "exit": only then has all of stdout been read.
-    child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`)),
+    );
     child.stdin.on("error", () => {});
     child.stdin.end(input);
   });
@@ -109,7 +118,7 @@ export function checkRepoPath(path: unknown): asserts path is string {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(path)) refuse("control characters are not allowed");
   const segments = path.split("/");
-  if (segments.some((s) => s === "")) refuse("empty folder names (\"//\" or a trailing \"/\") are not allowed");
+  if (segments.some((s) => s === "")) refuse('empty folder names ("//" or a trailing "/") are not allowed');
   if (segments.some((s) => s === "." || s === "..")) refuse('"." and ".." would leave the repository');
   if (segments.some((s) => s.toLowerCase() === ".git")) refuse("nothing may be written inside .git");
 }
@@ -166,33 +175,52 @@ export function commitFiles(repo: string, lfsDir: string, request: CommitRequest
     const parent = await resolveRevision(repo, ref);
     if (!parent && branch !== "main") throw new HostError(404, `Branch ${branch} does not exist.`, { "x-error-code": "RevisionNotFound" });
     if (request.parentCommit !== undefined && request.parentCommit !== parent) {
-      throw new HostError(412, `The parent commit ${String(request.parentCommit).slice(0, 64)} is not the head of ${branch} (${parent ?? "none yet"}): fetch it and commit again.`);
+      throw new HostError(
+        412,
+        `The parent commit ${String(request.parentCommit).slice(0, 64)} is not the head of ${branch} (${parent ?? "none yet"}): fetch it and commit again.`,
+      );
     }
     for (const op of operations) {
       checkRepoPath(op.path);
       if (op.kind === "lfs" && !(await hasObject(lfsDir, op.oid, op.size))) {
-        throw new HostError(422, `${op.path}: the LFS object ${op.oid} (${op.size} bytes) was never uploaded to this Space; upload it through the LFS batch API first.`);
+        throw new HostError(
+          422,
+          `${op.path}: the LFS object ${op.oid} (${op.size} bytes) was never uploaded to this Space; upload it through the LFS batch API first.`,
+        );
       }
     }
     const files = parent ? await filesAt(repo, parent) : new Map<string, { mode: string; sha: string }>();
     // Contents become blobs in one hash-object call, written from a temporary folder.
     const work = await mkdtemp(join(tmpdir(), "space-commit-"));
     try {
-      const contents = operations.flatMap((op) => (op.kind === "file" ? [op.content] : op.kind === "lfs" ? [Buffer.from(lfsPointer(op.oid, op.size))] : []));
-      const blobFiles = await Promise.all(contents.map(async (content, i) => {
-        const file = join(work, `blob-${i}`);
-        await writeFile(file, content);
-        return file;
-      }));
-      const shas = blobFiles.length ? (await git(repo, ["hash-object", "-w", "--no-filters", "--stdin-paths"], { input: blobFiles.join("\n") + "\n" })).toString().trim().split("\n") : [];
+      const contents = operations.flatMap((op) =>
+        op.kind === "file" ? [op.content] : op.kind === "lfs" ? [Buffer.from(lfsPointer(op.oid, op.size))] : [],
+      );
+      const blobFiles = await Promise.all(
+        contents.map(async (content, i) => {
+          const file = join(work, `blob-${i}`);
+          await writeFile(file, content);
+          return file;
+        }),
+      );
+      const shas = blobFiles.length
+        ? (await git(repo, ["hash-object", "-w", "--no-filters", "--stdin-paths"], { input: `${blobFiles.join("\n")}\n` }))
+            .toString()
+            .trim()
+            .split("\n")
+        : [];
       let next = 0;
       for (const op of operations) {
         if (op.kind === "delete") {
-          if (!files.delete(op.path)) throw new HostError(404, `Cannot delete ${op.path}: there is no such file on ${branch}.`, { "x-error-code": "EntryNotFound" });
+          if (!files.delete(op.path))
+            throw new HostError(404, `Cannot delete ${op.path}: there is no such file on ${branch}.`, { "x-error-code": "EntryNotFound" });
         } else if (op.kind === "deleteFolder") {
           const prefix = `${op.path}/`;
           const inside = [...files.keys()].filter((p) => p.startsWith(prefix));
-          if (!inside.length) throw new HostError(404, `Cannot delete the folder ${op.path}: there is no such folder on ${branch}.`, { "x-error-code": "EntryNotFound" });
+          if (!inside.length)
+            throw new HostError(404, `Cannot delete the folder ${op.path}: there is no such folder on ${branch}.`, {
+              "x-error-code": "EntryNotFound",
+            });
           for (const p of inside) files.delete(p);
         } else {
           // A file keeps its executable bit when it is replaced (the API has no modes).
@@ -205,13 +233,18 @@ export function commitFiles(repo: string, lfsDir: string, request: CommitRequest
         const parts = path.split("/");
         for (let i = 1; i < parts.length; i++) {
           const folder = parts.slice(0, i).join("/");
-          if (files.has(folder)) throw new HostError(422, `${path} cannot be added: ${folder} is a file. Delete it in the same commit to make it a folder.`);
+          if (files.has(folder))
+            throw new HostError(422, `${path} cannot be added: ${folder} is a file. Delete it in the same commit to make it a folder.`);
         }
       }
       // The rule the pre-receive hook applies to pushes holds for API commits too.
       if (branch === "main") {
         const missing = ["README.md", "package.json"].filter((p) => !files.has(p));
-        if (missing.length) throw new HostError(422, `Refused: a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`);
+        if (missing.length)
+          throw new HostError(
+            422,
+            `Refused: a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`,
+          );
       }
       const index = { GIT_INDEX_FILE: join(work, "index") };
       const info = [...files].map(([path, { mode, sha }]) => `${mode} ${sha}\t${path}\0`).join("");
@@ -219,12 +252,27 @@ export function commitFiles(repo: string, lfsDir: string, request: CommitRequest
       const tree = (await git(repo, ["write-tree"], { env: index })).toString().trim();
       const message = request.description ? `${request.summary}\n\n${request.description}` : request.summary;
       const person = { name: request.user, email: `${request.user}@users.noreply.${request.emailDomain}` };
-      const who = { GIT_AUTHOR_NAME: person.name, GIT_AUTHOR_EMAIL: person.email, GIT_COMMITTER_NAME: person.name, GIT_COMMITTER_EMAIL: person.email };
-      const sha = (await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], { input: `${message.trim() || "Update files"}\n`, env: who })).toString().trim();
+      const who = {
+        GIT_AUTHOR_NAME: person.name,
+        GIT_AUTHOR_EMAIL: person.email,
+        GIT_COMMITTER_NAME: person.name,
+        GIT_COMMITTER_EMAIL: person.email,
+      };
+      const sha = (
+        await git(repo, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], {
+          input: `${message.trim() || "Update files"}\n`,
+          env: who,
+        })
+      )
+        .toString()
+        .trim();
       try {
         await git(repo, ["update-ref", "-m", `api commit by ${request.user}`, ref, sha, parent ?? ZERO]);
       } catch {
-        throw new HostError(409, `${branch} moved while this commit was being made (a push landed meanwhile); nothing was committed. Commit again.`);
+        throw new HostError(
+          409,
+          `${branch} moved while this commit was being made (a push landed meanwhile); nothing was committed. Commit again.`,
+        );
       }
       return { sha, parent };
     } finally {
@@ -243,7 +291,11 @@ export async function lfsTracked(repo: string, gitattributes: string, paths: str
   const work = await mkdtemp(join(tmpdir(), "space-attrs-"));
   try {
     await writeFile(join(work, ".gitattributes"), gitattributes);
-    const out = (await git(repo, ["--work-tree", work, "check-attr", "-z", "--stdin", "filter"], { input: paths.map((p) => `${p}\0`).join("") })).toString().split("\0");
+    const out = (
+      await git(repo, ["--work-tree", work, "check-attr", "-z", "--stdin", "filter"], { input: paths.map((p) => `${p}\0`).join("") })
+    )
+      .toString()
+      .split("\0");
     for (let i = 0; i + 2 < out.length; i += 3) if (out[i + 2] === "lfs") tracked.add(out[i]!);
     return tracked;
   } finally {
@@ -252,7 +304,11 @@ export async function lfsTracked(repo: string, gitattributes: string, paths: str
 }
 
 /** The blob at `path` in commit `commit`: its id, mode and content; undefined when there is none. */
-export async function readBlob(repo: string, commit: string, path: string): Promise<{ oid: string; mode: string; content: Buffer } | undefined> {
+export async function readBlob(
+  repo: string,
+  commit: string,
+  path: string,
+): Promise<{ oid: string; mode: string; content: Buffer } | undefined> {
   const entry = (await git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", path])).toString().split("\0")[0];
   if (!entry) return undefined;
   const [mode = "", type = "", oid = ""] = entry.slice(0, entry.indexOf("\t")).split(" ");
@@ -264,7 +320,7 @@ export async function readBlob(repo: string, commit: string, path: string): Prom
 async function smallBlobs(repo: string, oids: string[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (!oids.length) return found;
-  const out = await git(repo, ["cat-file", "--batch"], { input: oids.join("\n") + "\n" });
+  const out = await git(repo, ["cat-file", "--batch"], { input: `${oids.join("\n")}\n` });
   let at = 0;
   while (at < out.length) {
     const eol = out.indexOf(10, at);
@@ -284,7 +340,9 @@ async function smallBlobs(repo: string, oids: string[]): Promise<Map<string, Buf
  * @returns undefined when `path` is not a folder of that commit.
  */
 export async function listEntries(repo: string, commit: string, path: string, recursive: boolean): Promise<TreeEntry[] | undefined> {
-  const out = (await git(repo, ["ls-tree", "-l", "-z", "--full-tree", ...(recursive ? ["-r", "-t"] : []), commit, "--", ...(path ? [`${path}/`] : [])])).toString();
+  const out = (
+    await git(repo, ["ls-tree", "-l", "-z", "--full-tree", ...(recursive ? ["-r", "-t"] : []), commit, "--", ...(path ? [`${path}/`] : [])])
+  ).toString();
   const entries: (TreeEntry & { type: TreeEntry["type"] })[] = [];
   for (const record of out.split("\0")) {
     if (!record) continue;
@@ -295,7 +353,10 @@ export async function listEntries(repo: string, commit: string, path: string, re
     else if (type === "blob") entries.push({ type: "file", oid, size: Number(size), path: entryPath });
   }
   if (!entries.length && path) return undefined;
-  const small = await smallBlobs(repo, entries.filter((e) => e.type === "file" && e.size <= 200).map((e) => e.oid));
+  const small = await smallBlobs(
+    repo,
+    entries.filter((e) => e.type === "file" && e.size <= 200).map((e) => e.oid),
+  );
   for (const entry of entries) {
     const pointer = small.has(entry.oid) ? parsePointer(small.get(entry.oid)!) : undefined;
     if (pointer) (entry.lfs = { oid: pointer.oid, size: pointer.size, pointerSize: entry.size }), (entry.size = pointer.size);
@@ -305,7 +366,9 @@ export async function listEntries(repo: string, commit: string, path: string, re
 
 /** Commits reachable from `commit`, newest first: `limit` of them after skipping `skip` (dates in UTC, as the Hub writes them). */
 export async function listCommitLog(repo: string, commit: string, skip: number, limit: number): Promise<CommitEntry[]> {
-  const out = (await git(repo, ["log", "-z", `--skip=${skip}`, `--max-count=${limit}`, "--format=%H%x1f%an%x1f%aI%x1f%s%x1f%B", commit])).toString();
+  const out = (
+    await git(repo, ["log", "-z", `--skip=${skip}`, `--max-count=${limit}`, "--format=%H%x1f%an%x1f%aI%x1f%s%x1f%B", commit])
+  ).toString();
   return out
     .split("\0")
     .filter(Boolean)

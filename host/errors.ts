@@ -63,6 +63,7 @@ export function hostErrorResponse(err: unknown, c: Context): Response {
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   if (kind === "lfs") return c.json({ message }, status, { "content-type": LFS_TYPE });
   if (kind === "api") return c.json({ error: message, ...details }, status);
-  if (kind === "page" && (c.req.header("accept") ?? "").includes("text/html")) return c.html(errorPage(status, message, c.get("user") as string | undefined), status);
+  if (kind === "page" && (c.req.header("accept") ?? "").includes("text/html"))
+    return c.html(errorPage(status, message, c.get("user") as string | undefined), status);
   return c.text(`${message}\n`, status);
 }

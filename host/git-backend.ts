@@ -56,13 +56,17 @@ export async function gitHttpBackend(request: Request, ctx: BackendContext): Pro
   child.stdin.on("error", () => {}); // the backend may exit before reading everything (e.g. refused push)
   // A push cut off mid-way must not leave http-backend waiting for the rest: git keeps what it
   // received in quarantine and moves no ref, so ending the backend loses nothing.
-  if (request.body) pipeline(Readable.fromWeb(request.body as import("node:stream/web").ReadableStream), child.stdin).catch(() => child.kill());
+  if (request.body)
+    pipeline(Readable.fromWeb(request.body as import("node:stream/web").ReadableStream), child.stdin).catch(() => child.kill());
   else child.stdin.end();
   try {
     const { status, headers, body } = await readCgiResponse(child.stdout);
     return new Response(body, { status, headers });
   } catch (err) {
     child.kill(); // so it cannot hang, as Go's cgi host does
-    return new Response(`git http-backend failed: ${(err as Error).message}\n${stderr}`, { status: 500, headers: { "content-type": "text/plain" } });
+    return new Response(`git http-backend failed: ${(err as Error).message}\n${stderr}`, {
+      status: 500,
+      headers: { "content-type": "text/plain" },
+    });
   }
 }

@@ -31,7 +31,9 @@ if (hook === "pre-receive") {
     };
     const missing = ["README.md", "package.json"].filter((path) => !has(path));
     if (missing.length) {
-      console.log(`Space host: refused: a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`);
+      console.log(
+        `Space host: refused: a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`,
+      );
       process.exit(1);
     }
   }
@@ -45,9 +47,14 @@ if (hook === "pre-receive") {
   }
   try {
     const body = JSON.stringify({ space, updates: input, publicUrl: process.env.SPACE_PUBLIC_URL });
-    const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body,
+    });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+      process.stdout.write(decoder.decode(chunk, { stream: true }));
   } catch (err) {
     console.log(`Space host hook: could not reach the host (${(err as Error).message}); the push is stored but not deployed.`);
   }

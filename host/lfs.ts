@@ -19,7 +19,8 @@ export const OID = /^[0-9a-f]{64}$/;
 export const objectPath = (objectsDir: string, oid: string) => join(objectsDir, oid.slice(0, 2), oid.slice(2, 4), oid);
 
 /** A size in the units people read. */
-const human = (bytes: number) => (bytes >= 1e9 ? `${+(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${+(bytes / 1e6).toFixed(2)} MB` : `${bytes} bytes`);
+const human = (bytes: number) =>
+  bytes >= 1e9 ? `${+(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${+(bytes / 1e6).toFixed(2)} MB` : `${bytes} bytes`;
 
 /**
  * Answers a batch request: for uploads, where to PUT objects not yet stored (and where to
@@ -34,23 +35,47 @@ const human = (bytes: number) => (bytes >= 1e9 ? `${+(bytes / 1e9).toFixed(2)} G
  * @example
  * await batch({ operation: "download", objects: [{ oid, size }] }, dir, "http://h/spaces/a/b.git/info/lfs", { Authorization: "Basic …" }, 5e9)
  */
-export async function batch(body: unknown, objectsDir: string, baseUrl: string, header: Record<string, string>, maxBytes: number, signUpload: (oid: string) => string = () => "") {
+export async function batch(
+  body: unknown,
+  objectsDir: string,
+  baseUrl: string,
+  header: Record<string, string>,
+  maxBytes: number,
+  signUpload: (oid: string) => string = () => "",
+) {
   const { operation, objects } = (body ?? {}) as { operation?: unknown; objects?: unknown };
-  if (operation !== "upload" && operation !== "download") throw new HostError(422, `operation must be "upload" or "download", got ${JSON.stringify(operation) ?? "nothing"}`);
+  if (operation !== "upload" && operation !== "download")
+    throw new HostError(422, `operation must be "upload" or "download", got ${JSON.stringify(operation) ?? "nothing"}`);
   if (!Array.isArray(objects)) throw new HostError(422, "objects must be a list of {oid, size}");
   const answers = await Promise.all(
     objects.map(async (object: { oid?: unknown; size?: unknown } | null) => {
       const { oid, size } = object ?? {};
       if (typeof oid !== "string" || !OID.test(oid) || typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-        return { oid: String(oid), size: Number(size), error: { code: 422, message: "oid must be 64 lowercase hex characters and size a whole number of bytes" } };
+        return {
+          oid: String(oid),
+          size: Number(size),
+          error: { code: 422, message: "oid must be 64 lowercase hex characters and size a whole number of bytes" },
+        };
       }
-      if (size > maxBytes) return { oid, size, error: { code: 422, message: `${human(size)} is over this host's limit of ${human(maxBytes)} per file` } };
-      const have = await stat(objectPath(objectsDir, oid)).then((s) => s.size === size, () => false);
+      if (size > maxBytes)
+        return { oid, size, error: { code: 422, message: `${human(size)} is over this host's limit of ${human(maxBytes)} per file` } };
+      const have = await stat(objectPath(objectsDir, oid)).then(
+        (s) => s.size === size,
+        () => false,
+      );
       const href = `${baseUrl}/objects/${oid}`;
       if (operation === "upload") {
         return have
           ? { oid, size } // already stored: no actions, the client skips it
-          : { oid, size, authenticated: true, actions: { upload: { href: `${href}${signUpload(oid)}`, header, expires_in: 3600 }, verify: { href: `${baseUrl}/verify`, header, expires_in: 3600 } } };
+          : {
+              oid,
+              size,
+              authenticated: true,
+              actions: {
+                upload: { href: `${href}${signUpload(oid)}`, header, expires_in: 3600 },
+                verify: { href: `${baseUrl}/verify`, header, expires_in: 3600 },
+              },
+            };
       }
       return have
         ? { oid, size, authenticated: true, actions: { download: { href, header, expires_in: 3600 } } }
@@ -67,10 +92,16 @@ export async function batch(body: unknown, objectsDir: string, baseUrl: string, 
  *
  * @throws {HostError} 413 over the cap, 422 when the bytes do not match, 400 when cut off.
  */
-export async function storeObject(objectsDir: string, oid: string, body: ReadableStream<Uint8Array> | null, { size, maxBytes }: { size?: number; maxBytes: number }): Promise<void> {
+export async function storeObject(
+  objectsDir: string,
+  oid: string,
+  body: ReadableStream<Uint8Array> | null,
+  { size, maxBytes }: { size?: number; maxBytes: number },
+): Promise<void> {
   if (!OID.test(oid)) throw new HostError(422, `oid must be 64 lowercase hex characters, got ${oid.slice(0, 80)}`);
   if (!body) throw new HostError(400, "The upload has no body.");
-  if (size !== undefined && size > maxBytes) throw new HostError(413, `${human(size)} is over this host's limit of ${human(maxBytes)} per file.`);
+  if (size !== undefined && size > maxBytes)
+    throw new HostError(413, `${human(size)} is over this host's limit of ${human(maxBytes)} per file.`);
   const target = objectPath(objectsDir, oid);
   await mkdir(dirname(target), { recursive: true });
   const partial = `${target}.${randomBytes(6).toString("hex")}.partial`;
@@ -97,7 +128,10 @@ export async function storeObject(objectsDir: string, oid: string, body: Readabl
 }
 
 /** A stored object as a stream, with its size; undefined when absent. */
-export async function readObject(objectsDir: string, oid: string): Promise<{ size: number; stream: ReadableStream<Uint8Array> } | undefined> {
+export async function readObject(
+  objectsDir: string,
+  oid: string,
+): Promise<{ size: number; stream: ReadableStream<Uint8Array> } | undefined> {
   if (!OID.test(oid)) return undefined;
   const path = objectPath(objectsDir, oid);
   const info = await stat(path).catch(() => undefined);
@@ -108,5 +142,8 @@ export async function readObject(objectsDir: string, oid: string): Promise<{ siz
 /** Whether the object is stored with exactly this size (the verify step). */
 export async function hasObject(objectsDir: string, oid: string, size: unknown): Promise<boolean> {
   if (!OID.test(oid) || typeof size !== "number") return false;
-  return stat(objectPath(objectsDir, oid)).then((s) => s.size === size, () => false);
+  return stat(objectPath(objectsDir, oid)).then(
+    (s) => s.size === size,
+    () => false,
+  );
 }

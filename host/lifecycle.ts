@@ -69,9 +69,11 @@ const freePort = () =>
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.max(1, limit) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.max(1, limit) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
 }
 
 /**
@@ -133,7 +135,17 @@ export class Lifecycle {
 
   private save(space: SpaceRecord, rt: SpaceRuntime): void {
     const file = this.paths(space).state;
-    const state: SavedState = { sha: rt.sha, previous: rt.previousSha, building: rt.buildingSha, sleeping: rt.stage === "SLEEPING", paused: rt.stage === "PAUSED", card: rt.card, candidate: rt.candidate?.sha, candidateCard: rt.candidate?.card, rollout: rt.rollout?.save() };
+    const state: SavedState = {
+      sha: rt.sha,
+      previous: rt.previousSha,
+      building: rt.buildingSha,
+      sleeping: rt.stage === "SLEEPING",
+      paused: rt.stage === "PAUSED",
+      card: rt.card,
+      candidate: rt.candidate?.sha,
+      candidateCard: rt.candidate?.card,
+      rollout: rt.rollout?.save(),
+    };
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.partial`, JSON.stringify(state));
     renameSync(`${file}.partial`, file);
@@ -239,7 +251,11 @@ export class Lifecycle {
       // A replaced revision may still be draining its last calls: it goes now too.
       await this.supervisor.stopSpace(id);
       const paths = this.paths(space);
-      await Promise.all([paths.repo, paths.lfs, paths.builds, paths.state, paths.uploads, paths.data].map((path) => rm(path, { recursive: true, force: true })));
+      await Promise.all(
+        [paths.repo, paths.lfs, paths.builds, paths.state, paths.uploads, paths.data].map((path) =>
+          rm(path, { recursive: true, force: true }),
+        ),
+      );
     });
     this.runtimes.delete(id);
     await this.gc().catch(() => undefined);
@@ -302,7 +318,12 @@ export class Lifecycle {
    *
    * @returns the app, or why it did not start (it is stopped then).
    */
-  private async launch(space: SpaceRecord, rt: SpaceRuntime, sha: string, log: (s: string) => void): Promise<{ child: ChildProcess; port: number } | string> {
+  private async launch(
+    space: SpaceRecord,
+    rt: SpaceRuntime,
+    sha: string,
+    log: (s: string) => void,
+  ): Promise<{ child: ChildProcess; port: number } | string> {
     const port = await freePort();
     const paths = this.paths(space);
     log(`Starting: npm start (PORT=${port})\n`);
@@ -347,7 +368,13 @@ export class Lifecycle {
     const ready = (async () => {
       const deadline = Date.now() + timeout;
       while (Date.now() < deadline && child.exitCode === null) {
-        if (await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok, () => false)) return undefined;
+        if (
+          await fetch(`http://127.0.0.1:${port}/config`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return undefined;
         await new Promise((r) => setTimeout(r, 100));
       }
       return `the app did not answer /config within ${timeout / 1000} s`;
@@ -402,7 +429,15 @@ export class Lifecycle {
   }
 
   /** Starts `sha` next to the serving revision and begins the rollout (the serving one is untouched). */
-  private async startCandidate(space: SpaceRecord, rt: SpaceRuntime, sha: string, card: SpaceCard, policy: RolloutPolicy, log: (s: string) => void, saved?: SavedRollout): Promise<string | undefined> {
+  private async startCandidate(
+    space: SpaceRecord,
+    rt: SpaceRuntime,
+    sha: string,
+    card: SpaceCard,
+    policy: RolloutPolicy,
+    log: (s: string) => void,
+    saved?: SavedRollout,
+  ): Promise<string | undefined> {
     if (this.closed) return "the host is shutting down";
     rt.enter("RUNNING_APP_STARTING");
     const app = await this.launch(space, rt, sha, log);
@@ -412,7 +447,10 @@ export class Lifecycle {
       return app;
     }
     rt.candidate = { sha, card, ...app };
-    const act = (action: "promote" | "rollback", reason: string) => void rt.serialize(() => (action === "promote" ? this.promoteNow(space, rt, "auto", reason) : this.rollbackNow(space, rt, "auto", reason)));
+    const act = (action: "promote" | "rollback", reason: string) =>
+      void rt.serialize(() =>
+        action === "promote" ? this.promoteNow(space, rt, "auto", reason) : this.rollbackNow(space, rt, "auto", reason),
+      );
     if (saved) {
       rt.rollout = Rollout.restore(saved, act);
       rt.rollout.note("resumed", "host", "the host restarted; both revisions are back");
@@ -518,19 +556,23 @@ export class Lifecycle {
       }
     };
     await bounded(toStart, this.options.startConcurrency, async ([space, rt, saved]) => {
-      const problem = await rt.serialize(async () => {
-        await rebuilt(space, rt, rt.sha!);
-        return this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s));
-      }).catch((err: Error) => err.message);
+      const problem = await rt
+        .serialize(async () => {
+          await rebuilt(space, rt, rt.sha!);
+          return this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s));
+        })
+        .catch((err: Error) => err.message);
       if (problem) log(`Space host: ${rt.id} did not come back: ${problem}`);
       else this.touch(space, rt);
       // A rollout under way resumes where it was: the new revision starts again next to the serving one.
       const { candidate, candidateCard, rollout } = saved;
       if (problem || !candidate || rollout?.state !== "active" || rollout.stableSha !== rt.sha) return;
-      const late = await rt.serialize(async () => {
-        await rebuilt(space, rt, candidate);
-        return this.startCandidate(space, rt, candidate, candidateCard ?? rt.card!, rollout.policy, (s) => rt.runLog.push(s), rollout);
-      }).catch((err: Error) => err.message);
+      const late = await rt
+        .serialize(async () => {
+          await rebuilt(space, rt, candidate);
+          return this.startCandidate(space, rt, candidate, candidateCard ?? rt.card!, rollout.policy, (s) => rt.runLog.push(s), rollout);
+        })
+        .catch((err: Error) => err.message);
       if (late) {
         log(`Space host: ${rt.id}'s rollout of ${candidate.slice(0, 12)} did not come back: ${late}`);
         rt.rollout = Rollout.restore(rollout, () => {});
@@ -558,7 +600,16 @@ export class Lifecycle {
       const id = `${space.owner}/${space.name}`;
       const rt = this.runtimes.get(id);
       const saved = this.load(space);
-      const shas = [rt?.sha, rt?.previousSha, rt?.buildingSha, rt?.candidate?.sha, saved.sha, saved.previous, saved.building, saved.candidate].filter((s): s is string => Boolean(s));
+      const shas = [
+        rt?.sha,
+        rt?.previousSha,
+        rt?.buildingSha,
+        rt?.candidate?.sha,
+        saved.sha,
+        saved.previous,
+        saved.building,
+        saved.candidate,
+      ].filter((s): s is string => Boolean(s));
       keep.set(id, new Set(shas));
     }
     return collectGarbage(this.options.dataDir, keep);

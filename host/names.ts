@@ -19,9 +19,14 @@ export function isValidName(name: string): boolean {
  * parseSpaceId("alice/fashion") // → { owner: "alice", name: "fashion" }
  */
 export function parseSpaceId(owner: string, name: string): { owner: string; name: string } {
-  for (const [what, value] of [["owner", owner], ["Space name", name]] as const) {
+  for (const [what, value] of [
+    ["owner", owner],
+    ["Space name", name],
+  ] as const) {
     if (!isValidName(value)) {
-      throw new Error(`Invalid ${what} ${JSON.stringify(value)}: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.`);
+      throw new Error(
+        `Invalid ${what} ${JSON.stringify(value)}: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.`,
+      );
     }
   }
   return { owner, name };

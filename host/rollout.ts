@@ -76,7 +76,8 @@ const KEYS: Record<string, keyof RolloutPolicy> = {
 export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?: string } {
   if (value === undefined || value === null || value === false || value === "off" || value === "none") return {};
   const fields = typeof value === "string" ? { mode: value } : value;
-  if (typeof fields !== "object" || Array.isArray(fields)) return { warning: `rollout: expected "canary", "shadow", "off" or a mapping, got ${JSON.stringify(value)}` };
+  if (typeof fields !== "object" || Array.isArray(fields))
+    return { warning: `rollout: expected "canary", "shadow", "off" or a mapping, got ${JSON.stringify(value)}` };
   const given = fields as Record<string, unknown>;
   if (given.mode === "off" || given.mode === "none") return {};
   const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
@@ -86,11 +87,21 @@ export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?:
     policy[name] = v;
   }
   const p = policy as unknown as RolloutPolicy;
-  if (p.mode !== "canary" && p.mode !== "shadow") return { warning: `rollout.mode: expected canary, shadow or off, got ${JSON.stringify(p.mode)}` };
-  if (p.promote !== "auto" && p.promote !== "manual") return { warning: `rollout.promote: expected auto or manual, got ${JSON.stringify(p.promote)}` };
+  if (p.mode !== "canary" && p.mode !== "shadow")
+    return { warning: `rollout.mode: expected canary, shadow or off, got ${JSON.stringify(p.mode)}` };
+  if (p.promote !== "auto" && p.promote !== "manual")
+    return { warning: `rollout.promote: expected auto or manual, got ${JSON.stringify(p.promote)}` };
   const ranges: [keyof RolloutPolicy, number, number][] = [
-    ["percent", 1, 99], ["afterRequests", 1, 1e9], ["afterMinutes", 0, 1e6], ["judgeAfter", 1, 1e9], ["maxErrorIncrease", 0, 1],
-    ["maxP99Ratio", 1, 1e3], ["p99SlackMs", 0, 1e7], ["minAgreement", 0, 1], ["shadowConcurrency", 1, 1000], ["shadowQueue", 0, 1e5],
+    ["percent", 1, 99],
+    ["afterRequests", 1, 1e9],
+    ["afterMinutes", 0, 1e6],
+    ["judgeAfter", 1, 1e9],
+    ["maxErrorIncrease", 0, 1],
+    ["maxP99Ratio", 1, 1e3],
+    ["p99SlackMs", 0, 1e7],
+    ["minAgreement", 0, 1],
+    ["shadowConcurrency", 1, 1000],
+    ["shadowQueue", 0, 1e5],
   ];
   for (const [name, lo, hi] of ranges) {
     const v = p[name];
@@ -104,10 +115,14 @@ export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?:
 
 /** One sentence for logs: what the rollout does and when it decides. */
 export function describePolicy(p: RolloutPolicy): string {
-  const who = p.mode === "canary" ? `canary: ${p.percent} % of new sessions and one-shot calls` : "shadow: a copy of every prediction (visitors get the current revision's answers)";
-  const when = p.promote === "auto"
-    ? `promoted automatically after ${p.afterRequests} ${p.mode === "shadow" ? "compared answers" : "calls"} or ${p.afterMinutes} min if its error rate is within +${pct(p.maxErrorIncrease)} and its p99 within ×${p.maxP99Ratio} + ${p.p99SlackMs} ms${p.mode === "shadow" ? ` and ≥ ${pct(p.minAgreement)} agree` : ""}`
-    : "promoted by its owner (npm run spaces -- promote, or the Space page)";
+  const who =
+    p.mode === "canary"
+      ? `canary: ${p.percent} % of new sessions and one-shot calls`
+      : "shadow: a copy of every prediction (visitors get the current revision's answers)";
+  const when =
+    p.promote === "auto"
+      ? `promoted automatically after ${p.afterRequests} ${p.mode === "shadow" ? "compared answers" : "calls"} or ${p.afterMinutes} min if its error rate is within +${pct(p.maxErrorIncrease)} and its p99 within ×${p.maxP99Ratio} + ${p.p99SlackMs} ms${p.mode === "shadow" ? ` and ≥ ${pct(p.minAgreement)} agree` : ""}`
+      : "promoted by its owner (npm run spaces -- promote, or the Space page)";
   return `${who}; ${when}; rolled back automatically when worse by more than that`;
 }
 
@@ -145,7 +160,14 @@ export class RevisionStats {
   }
 
   toJSON() {
-    return { requests: this.requests, errors: this.errors, client_errors: this.clientErrors, error_rate: this.errorRate, p50_ms: this.quantile(0.5), p99_ms: this.quantile(0.99) };
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      client_errors: this.clientErrors,
+      error_rate: this.errorRate,
+      p50_ms: this.quantile(0.5),
+      p99_ms: this.quantile(0.99),
+    };
   }
 
   save() {
@@ -154,7 +176,13 @@ export class RevisionStats {
 
   static restore(saved: ReturnType<RevisionStats["save"]> | undefined): RevisionStats {
     const stats = new RevisionStats();
-    if (saved) Object.assign(stats, { requests: saved.requests, errors: saved.errors, clientErrors: saved.clientErrors, latencies: [...saved.latencies] });
+    if (saved)
+      Object.assign(stats, {
+        requests: saved.requests,
+        errors: saved.errors,
+        clientErrors: saved.clientErrors,
+        latencies: [...saved.latencies],
+      });
     return stats;
   }
 }
@@ -178,7 +206,9 @@ export function topLabel(value: unknown, depth = 0): TopLabel | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.label === "string") {
     const confidences: Record<string, number> = {};
-    if (Array.isArray(v.confidences)) for (const c of v.confidences as { label?: unknown; confidence?: unknown }[]) if (typeof c?.label === "string" && typeof c.confidence === "number") confidences[c.label] = c.confidence;
+    if (Array.isArray(v.confidences))
+      for (const c of v.confidences as { label?: unknown; confidence?: unknown }[])
+        if (typeof c?.label === "string" && typeof c.confidence === "number") confidences[c.label] = c.confidence;
     return { label: v.label, confidences };
   }
   return topLabel(v.data ?? v.output, depth + 1);
@@ -368,7 +398,10 @@ export class Rollout {
   /** The numbers in one line, for the history. */
   summary(): string {
     const { candidate: c, stable: s } = this;
-    const agree = this.policy.mode === "shadow" ? `, agreement ${this.agreementRate() === null ? "–" : pct(this.agreementRate()!)} (${this.agreement.agreed} of ${this.agreement.compared})` : "";
+    const agree =
+      this.policy.mode === "shadow"
+        ? `, agreement ${this.agreementRate() === null ? "–" : pct(this.agreementRate()!)} (${this.agreement.agreed} of ${this.agreement.compared})`
+        : "";
     return `${c.requests} calls, error rate ${pct(c.errorRate)} vs ${pct(s.errorRate)}, p99 ${ms(c.quantile(0.99))} vs ${ms(s.quantile(0.99))}${agree}`;
   }
 
@@ -393,10 +426,16 @@ export class Rollout {
     const seen = p.mode === "shadow" ? this.agreement.compared : this.candidate.requests;
     const timeUp = now - this.started >= p.afterMinutes * 60_000 && seen > 0;
     if (seen < p.afterRequests && !timeUp) return undefined;
-    const why = timeUp && seen < p.afterRequests ? `after ${p.afterMinutes} min` : `after ${seen} ${p.mode === "shadow" ? "compared answers" : "calls"}`;
+    const why =
+      timeUp && seen < p.afterRequests
+        ? `after ${p.afterMinutes} min`
+        : `after ${seen} ${p.mode === "shadow" ? "compared answers" : "calls"}`;
     const rate = this.agreementRate();
     if (p.mode === "shadow" && rate !== null && rate < p.minAgreement) {
-      return { action: "rollback", reason: `${why}: only ${pct(rate)} of answers agree (${this.agreement.agreed} of ${this.agreement.compared}; ${pct(p.minAgreement)} needed); ${this.summary()}` };
+      return {
+        action: "rollback",
+        reason: `${why}: only ${pct(rate)} of answers agree (${this.agreement.agreed} of ${this.agreement.compared}; ${pct(p.minAgreement)} needed); ${this.summary()}`,
+      };
     }
     return { action: "promote", reason: `${why}: ${this.summary()}` };
   }
@@ -429,7 +468,16 @@ export class Rollout {
       started: new Date(this.started).toISOString(),
       stable: { sha: this.stableSha, ...this.stable.toJSON() },
       candidate: { sha: this.candidateSha, ...this.candidate.toJSON() },
-      agreement: p.mode === "shadow" ? { compared: this.agreement.compared, agreed: this.agreement.agreed, rate, mean_confidence_diff: this.agreement.compared ? this.agreement.diffSum / this.agreement.compared : null, max_confidence_diff: this.agreement.diffMax } : null,
+      agreement:
+        p.mode === "shadow"
+          ? {
+              compared: this.agreement.compared,
+              agreed: this.agreement.agreed,
+              rate,
+              mean_confidence_diff: this.agreement.compared ? this.agreement.diffSum / this.agreement.compared : null,
+              max_confidence_diff: this.agreement.diffMax,
+            }
+          : null,
       shadow: p.mode === "shadow" ? { dropped: this.dropped, in_flight: this.running, queued: this.waiting.length } : null,
       history: this.history,
     };
@@ -437,12 +485,30 @@ export class Rollout {
 
   save(): SavedRollout {
     this.dirty = false;
-    return { policy: this.policy, stableSha: this.stableSha, candidateSha: this.candidateSha, started: this.started, state: this.state, stable: this.stable.save(), candidate: this.candidate.save(), agreement: { ...this.agreement }, dropped: this.dropped, history: this.history };
+    return {
+      policy: this.policy,
+      stableSha: this.stableSha,
+      candidateSha: this.candidateSha,
+      started: this.started,
+      state: this.state,
+      stable: this.stable.save(),
+      candidate: this.candidate.save(),
+      agreement: { ...this.agreement },
+      dropped: this.dropped,
+      history: this.history,
+    };
   }
 
   static restore(saved: SavedRollout, onVerdict: Rollout["onVerdict"]): Rollout {
     const r = new Rollout(saved.policy, saved.stableSha, saved.candidateSha, onVerdict);
-    Object.assign(r, { state: saved.state, started: saved.started, stable: RevisionStats.restore(saved.stable), candidate: RevisionStats.restore(saved.candidate), agreement: { ...saved.agreement }, dropped: saved.dropped });
+    Object.assign(r, {
+      state: saved.state,
+      started: saved.started,
+      stable: RevisionStats.restore(saved.stable),
+      candidate: RevisionStats.restore(saved.candidate),
+      agreement: { ...saved.agreement },
+      dropped: saved.dropped,
+    });
     r.history.push(...saved.history);
     return r;
   }
@@ -498,7 +564,11 @@ export async function callStreamAnswer(body: ReadableStream<Uint8Array>, signal?
 }
 
 /** Each `process_completed` on a queue/data stream, with its event_id and answer. */
-export async function queueStreamAnswers(body: ReadableStream<Uint8Array>, each: (eventId: string, answer: Answer) => boolean | void, signal?: AbortSignal): Promise<void> {
+export async function queueStreamAnswers(
+  body: ReadableStream<Uint8Array>,
+  each: (eventId: string, answer: Answer) => boolean | void,
+  signal?: AbortSignal,
+): Promise<void> {
   for await (const frame of sseFrames(body, signal)) {
     const m = json(frame.data) as { msg?: string; event_id?: string; success?: boolean; output?: unknown } | undefined;
     if (m?.msg === "process_completed" && typeof m.event_id === "string") {

@@ -8,7 +8,17 @@ import type { SpaceCard } from "./card.ts";
 import type { Rollout } from "./rollout.ts";
 
 /** Hugging Face's Space stages (PAUSED: stopped by its owner until restarted). */
-export type Stage = "NO_APP_FILE" | "BUILDING" | "APP_STARTING" | "RUNNING" | "RUNNING_BUILDING" | "RUNNING_APP_STARTING" | "BUILD_ERROR" | "RUNTIME_ERROR" | "SLEEPING" | "PAUSED";
+export type Stage =
+  | "NO_APP_FILE"
+  | "BUILDING"
+  | "APP_STARTING"
+  | "RUNNING"
+  | "RUNNING_BUILDING"
+  | "RUNNING_APP_STARTING"
+  | "BUILD_ERROR"
+  | "RUNTIME_ERROR"
+  | "SLEEPING"
+  | "PAUSED";
 
 /** One log line as HF's log API sends it: `data: {"data": …, "timestamp": …}`. */
 export interface LogLine {
@@ -100,6 +110,14 @@ export class SpaceRuntime {
   /** The JSON of GET /api/spaces/<id>/runtime, and the `runtime` of the Hub API's Space info. */
   toJSON() {
     // hardware as the Hub's SpaceRuntime has it (huggingface_hub reads hardware.current).
-    return { stage: this.stage, sha: this.sha ?? null, building_sha: this.buildingSha ?? null, errorMessage: this.errorMessage ?? null, rollout: this.rollout?.toJSON() ?? null, timestamps: this.timestamps, hardware: { current: "cpu-basic", requested: "cpu-basic" } };
+    return {
+      stage: this.stage,
+      sha: this.sha ?? null,
+      building_sha: this.buildingSha ?? null,
+      errorMessage: this.errorMessage ?? null,
+      rollout: this.rollout?.toJSON() ?? null,
+      timestamps: this.timestamps,
+      hardware: { current: "cpu-basic", requested: "cpu-basic" },
+    };
   }
 }

@@ -108,7 +108,9 @@ export class Supervisor {
         const leader = startTime(record.pgid);
         // The leader may have exited while its group lives on; a live leader must be the same process.
         if (leader === null || leader === record.started) {
-          log(`Space host: stopping ${record.space} (${record.sha.slice(0, 12)}, process group ${record.pgid}), left running by a previous host.`);
+          log(
+            `Space host: stopping ${record.space} (${record.sha.slice(0, 12)}, process group ${record.pgid}), left running by a previous host.`,
+          );
           const pgid = record.pgid;
           stops.push(stopGroup(pgid, this.graceMs));
         }
@@ -120,7 +122,12 @@ export class Supervisor {
   }
 
   /** Starts `command` in a process group of its own and records it until it exits. */
-  spawn(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, about: { space: string; sha: string; port: number }): ChildProcess {
+  spawn(
+    command: string,
+    args: string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+    about: { space: string; sha: string; port: number },
+  ): ChildProcess {
     const child = spawn(command, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid === undefined) return child; // spawn failed; its "error" event says why
     const pgid = child.pid;

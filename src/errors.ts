@@ -17,7 +17,10 @@ export class AppError extends Error {
   readonly duration: number | null;
   readonly visible: boolean;
   readonly title: string;
-  constructor(message: string, { duration = 10, visible = true, title = "Error" }: { duration?: number | null; visible?: boolean; title?: string } = {}) {
+  constructor(
+    message: string,
+    { duration = 10, visible = true, title = "Error" }: { duration?: number | null; visible?: boolean; title?: string } = {},
+  ) {
     super(message);
     this.name = "AppError";
     this.duration = duration;
@@ -91,7 +94,7 @@ export function errorPayload(err: unknown, showError: boolean): ErrorPayload {
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") {
     const keys = Object.keys(value);
     return keys.length ? `an object with keys ${keys.slice(0, 6).join(", ")}` : "an empty object {}";

@@ -29,7 +29,13 @@ export interface ImageHeader {
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 const FORMATS: Record<string, ImageFormat> = {
-  jpg: "jpeg", png: "png", webp: "webp", gif: "gif", avif: "avif", bmp: "bmp", tiff: "tiff",
+  jpg: "jpeg",
+  png: "png",
+  webp: "webp",
+  gif: "gif",
+  avif: "avif",
+  bmp: "bmp",
+  tiff: "tiff",
 };
 
 const ACCEPTED = "JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF";
@@ -77,7 +83,8 @@ export function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXEL
     throw new InputError(`Not an image: expected ${ACCEPTED} data, got ${describe(bytes)}.`);
   }
   const { width, height } = size;
-  if (!width || !height) throw new InputError(`The ${format.toUpperCase()} image has no size in its header (${width}×${height}); the file is probably damaged.`);
+  if (!width || !height)
+    throw new InputError(`The ${format.toUpperCase()} image has no size in its header (${width}×${height}); the file is probably damaged.`);
   if (width * height > maxPixels) {
     const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
     throw new InputError(

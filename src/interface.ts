@@ -67,8 +67,12 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
   return list.map((c, i) => {
     if (c instanceof Component) return c;
     if (typeof c === "string" && SHORTHANDS[c]) return SHORTHANDS[c]();
-    const names = Object.keys(SHORTHANDS).map((n) => JSON.stringify(n)).join(", ");
-    throw new Error(`Unknown component ${typeof c === "string" ? JSON.stringify(c) : String(c)} in ${where}[${i}]: use ${names}, or a component such as new Image().`);
+    const names = Object.keys(SHORTHANDS)
+      .map((n) => JSON.stringify(n))
+      .join(", ");
+    throw new Error(
+      `Unknown component ${typeof c === "string" ? JSON.stringify(c) : String(c)} in ${where}[${i}]: use ${names}, or a component such as new Image().`,
+    );
   });
 }
 
@@ -107,14 +111,19 @@ export class Interface {
     }
     this.outputs.forEach((c, i) => {
       const name = c.componentName;
-      if (c.inputOnly) throw new Error(`outputs[${i}] is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}, which is an input-only component here: use Label, Textbox or Number.`);
+      if (c.inputOnly)
+        throw new Error(
+          `outputs[${i}] is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}, which is an input-only component here: use Label, Textbox or Number.`,
+        );
     });
     this.title = options.title ?? "";
     this.description = options.description ?? "";
     this.article = options.article ?? "";
     this.apiName = options.apiName ?? "predict";
     if (!/^[A-Za-z0-9_-]+$/.test(this.apiName)) {
-      throw new Error(`apiName may hold letters, digits, "_" and "-" only (it becomes /api/${this.apiName}); got ${JSON.stringify(this.apiName)}.`);
+      throw new Error(
+        `apiName may hold letters, digits, "_" and "-" only (it becomes /api/${this.apiName}); got ${JSON.stringify(this.apiName)}.`,
+      );
     }
     this.showError = options.showError ?? false;
     const mode = options.flaggingMode ?? process.env.GRADIO_FLAGGING_MODE ?? "manual";
@@ -128,12 +137,16 @@ export class Interface {
       }
       values.forEach((v, j) => {
         if (this.inputs[j]!.isFile && (typeof v !== "string" || !existsSync(v))) {
-          throw new Error(`examples[${i}][${j}] should be the path of ${/^[aeiou]/.test(this.inputs[j]!.type) ? "an" : "a"} ${this.inputs[j]!.type} file; ${JSON.stringify(v)} does not exist.`);
+          throw new Error(
+            `examples[${i}][${j}] should be the path of ${/^[aeiou]/.test(this.inputs[j]!.type) ? "an" : "a"} ${this.inputs[j]!.type} file; ${JSON.stringify(v)} does not exist.`,
+          );
         }
       });
       return values;
     });
-    const exampleDirs = this.examples.flatMap((row) => row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))));
+    const exampleDirs = this.examples.flatMap((row) =>
+      row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))),
+    );
     this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
   }
 

@@ -26,7 +26,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export function checkInputs(iface: Interface, data: unknown): asserts data is unknown[] {
   const names = iface.inputs.map((c) => c.label ?? c.type).join(", ");
   if (!Array.isArray(data)) {
-    throw new InputError(`Expected "data" to be a list with ${plural(iface.inputs.length, "value")} (${names}), got ${data === undefined ? "nothing" : typeof data}.`, 422);
+    throw new InputError(
+      `Expected "data" to be a list with ${plural(iface.inputs.length, "value")} (${names}), got ${data === undefined ? "nothing" : typeof data}.`,
+      422,
+    );
   }
   if (data.length !== iface.inputs.length) {
     throw new InputError(`Expected ${plural(iface.inputs.length, "input")} (${names}), got ${data.length}.`, 422);
@@ -53,12 +56,16 @@ export function parameterNames(iface: Interface): string[] {
  * inputsFromNamed(iface, { image: { path: "/tmp/gradio-x/ab/cat.png" } }) // → [{ path: "/tmp/gradio-x/ab/cat.png" }]
  */
 export function inputsFromNamed(iface: Interface, body: unknown): unknown[] {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeValue(body)}.`, 422);
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeValue(body)}.`, 422);
   const names = parameterNames(iface);
   const extra = Object.keys(body).filter((k) => !names.includes(k));
   const missing = names.filter((n) => !(n in body));
   if (extra.length || missing.length) {
-    throw new InputError(`Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`, 422);
+    throw new InputError(
+      `Expected the parameters ${names.map((n) => `"${n}"`).join(", ")}; ${missing.length ? `missing ${missing.join(", ")}` : `unknown ${extra.join(", ")}`}.`,
+      422,
+    );
   }
   return names.map((n) => (body as Record<string, unknown>)[n]);
 }
@@ -77,7 +84,9 @@ export async function runPredict(iface: Interface, data: unknown, ctx: Preproces
   const result = await iface.fn(...args);
   const values = iface.outputs.length === 1 ? [result] : result;
   if (!Array.isArray(values) || values.length !== iface.outputs.length) {
-    throw new Error(`fn should return ${plural(iface.outputs.length, "value")} (one per output), returned ${Array.isArray(values) ? values.length : typeof values}.`);
+    throw new Error(
+      `fn should return ${plural(iface.outputs.length, "value")} (one per output), returned ${Array.isArray(values) ? values.length : typeof values}.`,
+    );
   }
   const output = iface.outputs.map((c, i) => c.postprocess(values[i]));
   return { data: output, duration: (performance.now() - started) / 1000 };

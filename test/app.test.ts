@@ -9,7 +9,11 @@ import { dataUrl, fixture, root } from "./helpers.ts";
 
 /** Starts `tsx app.ts` in `dir` with PORT=0 and resolves with its URL and process. */
 async function startApp(dir: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "app.ts"], { cwd: dir, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "app.ts"], {
+    cwd: dir,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -55,7 +59,9 @@ test("swapping model.onnx for an RGB 224×224 model with three labels needs no c
   cpSync(fixture("rgb-tiny.onnx"), join(dir, "model.onnx"));
   for (const shared of ["src", "node_modules", "examples", "package.json"]) symlinkSync(join(root, shared), join(dir, shared));
   const { url } = await startApp(dir);
-  const blue = await sharp({ create: { width: 640, height: 480, channels: 3, background: "blue" } }).jpeg().toBuffer();
+  const blue = await sharp({ create: { width: 640, height: 480, channels: 3, background: "blue" } })
+    .jpeg()
+    .toBuffer();
   const { data } = await predict(url, blue);
   expect(data[0].label).toBe("blue");
   expect(data[0].confidences.map((c) => c.label).sort()).toEqual(["blue", "green", "red"]);

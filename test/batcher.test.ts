@@ -71,7 +71,14 @@ describe("createBatcher", () => {
   });
 
   test("a thrown error reaches every caller of the batch", async () => {
-    const add = createBatcher({ maxBatchSize: 4, maxWaitMs: 1, concurrency: 1, run: async () => { throw new Error("session died"); } });
+    const add = createBatcher({
+      maxBatchSize: 4,
+      maxWaitMs: 1,
+      concurrency: 1,
+      run: async () => {
+        throw new Error("session died");
+      },
+    });
     const calls = [add(1), add(2)].map((p) => p.catch((e: Error) => e.message));
     await vi.advanceTimersByTimeAsync(1);
     expect(await Promise.all(calls)).toEqual(["session died", "session died"]);
@@ -79,7 +86,9 @@ describe("createBatcher", () => {
 
   test("an Error in the results fails only its own caller", async () => {
     const add = createBatcher<number, number>({
-      maxBatchSize: 4, maxWaitMs: 1, concurrency: 1,
+      maxBatchSize: 4,
+      maxWaitMs: 1,
+      concurrency: 1,
       run: async (xs) => xs.map((x) => (x === 2 ? new Error("bad image") : x)),
     });
     const calls = [add(1), add(2), add(3)].map((p) => p.catch((e: Error) => e.message));
@@ -91,7 +100,10 @@ describe("createBatcher", () => {
     const add = createBatcher({ maxBatchSize: 4, maxWaitMs: 1, concurrency: 1, run: async () => [1] });
     const calls = [add(1), add(2)].map((p) => p.catch((e: Error) => e.message));
     await vi.advanceTimersByTimeAsync(1);
-    expect(await Promise.all(calls)).toEqual(["Batch runner returned 1 results for 2 inputs.", "Batch runner returned 1 results for 2 inputs."]);
+    expect(await Promise.all(calls)).toEqual([
+      "Batch runner returned 1 results for 2 inputs.",
+      "Batch runner returned 1 results for 2 inputs.",
+    ]);
   });
 
   test("refuses nonsense options", () => {

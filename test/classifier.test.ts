@@ -11,7 +11,10 @@ import { fashionImages, fixture, root } from "./helpers.ts";
 
 const top = (p: Confidences) => Object.entries(p).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 const images = fashionImages();
-const rgb = (r: number, g: number, b: number, width = 300, height = 200) => sharp({ create: { width, height, channels: 3, background: { r, g, b } } }).png().toBuffer();
+const rgb = (r: number, g: number, b: number, width = 300, height = 200) =>
+  sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 describe.each(["sharp", "jimp"] as const)("model.onnx with the %s decoder", (backend) => {
   let model: Classifier;
@@ -23,9 +26,20 @@ describe.each(["sharp", "jimp"] as const)("model.onnx with the %s decoder", (bac
   test("reads labels and preprocessing from the model's metadata", () => {
     expect(model.info).toEqual({
       labels: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-      size: [28, 28], channels: 1, mean: [0.286], std: [0.353], resize: "squish", output: "logits",
+      size: [28, 28],
+      channels: 1,
+      mean: [0.286],
+      std: [0.353],
+      resize: "squish",
+      output: "logits",
       ood: { method: "mahalanobis", output: "ood_distance", quantiles: expect.any(Array), threshold: 0.95 },
-      driftReference: { n: 5000, classes: expect.any(Array), confidenceBins: expect.any(Array), confidence: expect.any(Array), oodRate: 0.05 },
+      driftReference: {
+        n: 5000,
+        classes: expect.any(Array),
+        confidenceBins: expect.any(Array),
+        confidence: expect.any(Array),
+        oodRate: 0.05,
+      },
       domain: "light garments on black, 28×28",
     });
   });
@@ -62,12 +76,17 @@ describe.each(["sharp", "jimp"] as const)("model.onnx with the %s decoder", (bac
     expect(good.status).toBe("fulfilled");
     expect(bad.status).toBe("rejected");
     expect((bad as PromiseRejectedResult).reason).toMatchObject({ name: "InputError", status: 400 });
-    expect((bad as PromiseRejectedResult).reason.message).toMatch(/^Could not decode the JPEG image \(200×200, \d+ bytes\): .+\. The file may be truncated or damaged\.$/);
+    expect((bad as PromiseRejectedResult).reason.message).toMatch(
+      /^Could not decode the JPEG image \(200×200, \d+ bytes\): .+\. The file may be truncated or damaged\.$/,
+    );
   });
 });
 
 test("both decoders give the same labels on the test images", async () => {
-  const [a, b] = await Promise.all([loadClassifier(`${root}/model.onnx`, { backend: "sharp", workers: 1 }), loadClassifier(`${root}/model.onnx`, { backend: "jimp", workers: 1 })]);
+  const [a, b] = await Promise.all([
+    loadClassifier(`${root}/model.onnx`, { backend: "sharp", workers: 1 }),
+    loadClassifier(`${root}/model.onnx`, { backend: "jimp", workers: 1 }),
+  ]);
   try {
     const la = await Promise.all(images.map((i) => a.classify(i.bytes).then(top)));
     const lb = await Promise.all(images.map((i) => b.classify(i.bytes).then(top)));
@@ -87,12 +106,19 @@ describe.each(["sharp", "jimp"] as const)("a swapped-in RGB 224×224 model with 
       expect((await model.classify(await rgb(0, 255, 0))).green).toBeGreaterThan(0.99);
       expect((await model.classify(await rgb(0, 0, 255))).blue).toBeGreaterThan(0.99);
       // A grayscale image feeds all three channels.
-      const gray = await sharp({ create: { width: 50, height: 50, channels: 3, background: "white" } }).greyscale().png().toBuffer();
+      const gray = await sharp({ create: { width: 50, height: 50, channels: 3, background: "white" } })
+        .greyscale()
+        .png()
+        .toBuffer();
       expect(Object.keys(await model.classify(gray))).toEqual(["red", "green", "blue"]);
       // Red | green | blue stripes, 600×200: "crop" keeps the green middle only.
       const stripes = await sharp({ create: { width: 600, height: 200, channels: 3, background: "red" } })
-        .composite([{ input: await rgb(0, 255, 0, 200, 200), left: 200, top: 0 }, { input: await rgb(0, 0, 255, 200, 200), left: 400, top: 0 }])
-        .png().toBuffer();
+        .composite([
+          { input: await rgb(0, 255, 0, 200, 200), left: 200, top: 0 },
+          { input: await rgb(0, 0, 255, 200, 200), left: 400, top: 0 },
+        ])
+        .png()
+        .toBuffer();
       const p = await model.classify(stripes);
       expect(top(p)).toBe("green");
       expect(p.green).toBeGreaterThan(0.99);
@@ -102,7 +128,10 @@ describe.each(["sharp", "jimp"] as const)("a swapped-in RGB 224×224 model with 
   });
 
   test("a model that outputs probabilities is not softmaxed twice", async () => {
-    const [logits, probs] = await Promise.all([loadClassifier(fixture("rgb-tiny.onnx"), { backend, workers: 1 }), loadClassifier(fixture("rgb-tiny-probs.onnx"), { backend, workers: 1 })]);
+    const [logits, probs] = await Promise.all([
+      loadClassifier(fixture("rgb-tiny.onnx"), { backend, workers: 1 }),
+      loadClassifier(fixture("rgb-tiny-probs.onnx"), { backend, workers: 1 }),
+    ]);
     try {
       const red = await rgb(255, 0, 0);
       const [a, b] = await Promise.all([logits.classify(red), probs.classify(red)]);
@@ -119,8 +148,18 @@ describe.each(["sharp", "jimp"] as const)("EXIF orientation (%s)", (backend) => 
     // Stored 20×10, red left half, blue right; EXIF 6 says "rotate 90° clockwise to view": red on top.
     const stored = await sharp({ create: { width: 20, height: 10, channels: 3, background: "red" } })
       .composite([{ input: await rgb(0, 0, 255, 10, 10), left: 10, top: 0 }])
-      .jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
-    const info: ModelInfo = { labels: ["x"], size: [20, 10], channels: 3, mean: [0, 0, 0], std: [1, 1, 1], resize: "squish", output: "logits" };
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const info: ModelInfo = {
+      labels: ["x"],
+      size: [20, 10],
+      channels: 3,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      resize: "squish",
+      output: "logits",
+    };
     const out = new Float32Array(3 * 20 * 10);
     await imageToTensor(stored, readImageHeader(stored), info, backend, 50e6, out);
     const at = (c: number, y: number, x: number) => out[c * 200 + y * 10 + x]!;
@@ -133,7 +172,9 @@ describe.each(["sharp", "jimp"] as const)("EXIF orientation (%s)", (backend) => 
 
 test("an unusable model is refused with a message that says how to fix it", async () => {
   await expect(loadClassifier(`${root}/package.json`)).rejects.toThrow(/^Could not load .*package\.json: /);
-  await expect(loadClassifier(fixture("no-metadata.onnx"))).rejects.toThrow(/The model has no "labels" metadata .* Add it with: python3 training\/add_metadata\.py/);
+  await expect(loadClassifier(fixture("no-metadata.onnx"))).rejects.toThrow(
+    /The model has no "labels" metadata .* Add it with: python3 training\/add_metadata\.py/,
+  );
 });
 
 test("inference and decoding stay off the main thread: event-loop delay stays low during 16 classifications", async () => {
@@ -141,7 +182,11 @@ test("inference and decoding stay off the main thread: event-loop delay stays lo
   // synchronously (~100 ms): on the main thread either would stall the loop for that long.
   const model = await loadClassifier(fixture("slow.onnx"), { backend: "jimp", workers: 2, threads: 1, maxBatchSize: 4 });
   try {
-    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: "red", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const photo = await sharp({
+      create: { width: 800, height: 600, channels: 3, background: "red", noise: { type: "gaussian", mean: 128, sigma: 40 } },
+    })
+      .jpeg()
+      .toBuffer();
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();

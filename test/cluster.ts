@@ -62,11 +62,20 @@ export class Cluster {
     port ??= await freePort();
     const dir = join(this.dir, "redis");
     mkdirSync(dir, { recursive: true });
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.procs.push(child);
     const log = track(child);
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor("redis", async () => spawnSync("redis-cli", ["-p", String(port), "ping"]).stdout?.toString().trim() === "PONG", 10_000);
+    await waitFor(
+      "redis",
+      async () =>
+        spawnSync("redis-cli", ["-p", String(port), "ping"])
+          .stdout?.toString()
+          .trim() === "PONG",
+      10_000,
+    );
     this.redis = { child, port, url, dir, log };
     return this.redis;
   }
@@ -80,7 +89,14 @@ export class Cluster {
     symlinkSync(join(root, "examples"), join(dir, "examples"));
     const child = spawn(process.execPath, ["--import", join(root, "node_modules/tsx/dist/esm/index.mjs"), join(root, "app.ts")], {
       cwd: dir,
-      env: { ...process.env, PORT: String(port), GRADIO_SERVER_NAME: "127.0.0.1", GRADIO_TEMP_DIR: join(dir, "uploads"), SPACE_DATA_DIR: join(dir, "data"), ...env },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        GRADIO_SERVER_NAME: "127.0.0.1",
+        GRADIO_TEMP_DIR: join(dir, "uploads"),
+        SPACE_DATA_DIR: join(dir, "data"),
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.procs.push(child);
@@ -95,7 +111,13 @@ export class Cluster {
     const dir = join(this.dir, "haproxy");
     mkdirSync(dir, { recursive: true });
     const config = join(dir, "haproxy.cfg");
-    writeFileSync(config, haproxyConfig(port, servers.map((s) => s.port)));
+    writeFileSync(
+      config,
+      haproxyConfig(
+        port,
+        servers.map((s) => s.port),
+      ),
+    );
     const child = spawn("haproxy", ["-db", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
     this.procs.push(child);
     const proc = { child, port, url: `http://127.0.0.1:${port}`, dir, log: track(child) };

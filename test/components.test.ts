@@ -1,11 +1,13 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { Image, InputError, Interface, Label, NumberInput, Textbox, withOod } from "../src/index.ts";
+import { Image, type InputError, Interface, Label, NumberInput, Textbox, withOod } from "../src/index.ts";
 import { fileContext } from "../src/gradio/files.ts";
 
 // The server's real context, with no folder allowed and URLs to public addresses only.
 const ctx = fileContext([], { maxBytes: 1024 * 1024 });
-const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: "red" } }).png().toBuffer();
+const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: "red" } })
+  .png()
+  .toBuffer();
 const dataUrl = `data:image/png;base64,${png.toString("base64")}`;
 
 async function rejection(p: Promise<unknown> | (() => unknown)): Promise<InputError> {
@@ -21,13 +23,20 @@ describe("Label.postprocess (gradio test_label.py)", () => {
   test("sorts confidences descending and names the top class", () => {
     expect(new Label().postprocess({ cat: 0.2, dog: 0.7, bird: 0.1 })).toEqual({
       label: "dog",
-      confidences: [{ label: "dog", confidence: 0.7 }, { label: "cat", confidence: 0.2 }, { label: "bird", confidence: 0.1 }],
+      confidences: [
+        { label: "dog", confidence: 0.7 },
+        { label: "cat", confidence: 0.2 },
+        { label: "bird", confidence: 0.1 },
+      ],
     });
   });
   test("cuts to numTopClasses after sorting; ties keep insertion order", () => {
     expect(new Label({ numTopClasses: 2 }).postprocess({ a: 0.25, b: 0.5, c: 0.25 })).toEqual({
       label: "b",
-      confidences: [{ label: "b", confidence: 0.5 }, { label: "a", confidence: 0.25 }],
+      confidences: [
+        { label: "b", confidence: 0.5 },
+        { label: "a", confidence: 0.25 },
+      ],
     });
   });
   test("a plain string or number is a label without confidences", () => {
@@ -39,9 +48,34 @@ describe("Label.postprocess (gradio test_label.py)", () => {
     expect(new Label().postprocess({})).toEqual({});
   });
   test("a Map keeps non-string labels; LabelData passes through re-sorted", () => {
-    expect(new Label().postprocess(new Map([[1, 0.2], [3, 0.8]]))).toEqual({ label: 3, confidences: [{ label: 3, confidence: 0.8 }, { label: 1, confidence: 0.2 }] });
-    expect(new Label().postprocess({ label: "x", confidences: [{ label: "x", confidence: 0.1 }, { label: "y", confidence: 0.9 }] })).toEqual({
-      label: "y", confidences: [{ label: "y", confidence: 0.9 }, { label: "x", confidence: 0.1 }],
+    expect(
+      new Label().postprocess(
+        new Map([
+          [1, 0.2],
+          [3, 0.8],
+        ]),
+      ),
+    ).toEqual({
+      label: 3,
+      confidences: [
+        { label: 3, confidence: 0.8 },
+        { label: 1, confidence: 0.2 },
+      ],
+    });
+    expect(
+      new Label().postprocess({
+        label: "x",
+        confidences: [
+          { label: "x", confidence: 0.1 },
+          { label: "y", confidence: 0.9 },
+        ],
+      }),
+    ).toEqual({
+      label: "y",
+      confidences: [
+        { label: "y", confidence: 0.9 },
+        { label: "x", confidence: 0.1 },
+      ],
     });
   });
   test("non-finite confidences serialise as null; bad values and options are refused", () => {
@@ -57,7 +91,14 @@ describe("Label.postprocess (gradio test_label.py)", () => {
 
   test("the ood score a classifier attached travels in the wire value; a fn's own LabelData may carry one", () => {
     const ood = { score: 0.99, threshold: 0.95, out_of_domain: true };
-    expect(new Label().postprocess(withOod({ Bag: 0.9, Shirt: 0.1 }, ood))).toEqual({ label: "Bag", confidences: [{ label: "Bag", confidence: 0.9 }, { label: "Shirt", confidence: 0.1 }], ood });
+    expect(new Label().postprocess(withOod({ Bag: 0.9, Shirt: 0.1 }, ood))).toEqual({
+      label: "Bag",
+      confidences: [
+        { label: "Bag", confidence: 0.9 },
+        { label: "Shirt", confidence: 0.1 },
+      ],
+      ood,
+    });
     expect(new Label().postprocess({ label: "x", confidences: [{ label: "x", confidence: 1 }], ood })).toMatchObject({ ood });
     expect(new Label().postprocess({ Bag: 0.9 })).not.toHaveProperty("ood"); // nothing attached, nothing added
     expect(new Label().postprocess(withOod({}, ood))).toEqual({}); // no label, no score
@@ -79,7 +120,10 @@ describe("Image.preprocess", () => {
   });
   test("FileData paths go through the server's file check", async () => {
     const err = await rejection(image.preprocess({ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }, ctx));
-    expect(err).toMatchObject({ status: 403, message: "File not allowed: /etc/passwd. Only files uploaded to this Space, its examples and its outputs can be used." });
+    expect(err).toMatchObject({
+      status: 403,
+      message: "File not allowed: /etc/passwd. Only files uploaded to this Space, its examples and its outputs can be used.",
+    });
   });
   test("what a failed @gradio/client upload sends is a clear 422", async () => {
     for (const payload of [{}, { type: "Buffer", data: [1, 2] }, null]) {
@@ -89,27 +133,42 @@ describe("Image.preprocess", () => {
     }
   });
   test("text is not an image, and the message says what it looks like", async () => {
-    const err = await rejection(image.preprocess(`data:text/plain;base64,${Buffer.from("hello world, I am text").toString("base64")}`, ctx));
+    const err = await rejection(
+      image.preprocess(`data:text/plain;base64,${Buffer.from("hello world, I am text").toString("base64")}`, ctx),
+    );
     expect(err.status).toBe(400);
-    expect(err.message).toBe('Not an image: expected JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF data, got text starting "hello world, I am text".');
+    expect(err.message).toBe(
+      'Not an image: expected JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF data, got text starting "hello world, I am text".',
+    );
   });
   test("URLs to loopback or private addresses are refused before any connection", async () => {
     for (const url of ["http://127.0.0.1:9/x.png", "http://[::1]/x.png", "http://10.1.2.3/x.png", "http://localhost:9/x.png"]) {
       const err = await rejection(image.preprocess({ path: url, meta: { _type: "gradio.FileData" } }, ctx));
       expect(err.status, url).toBe(422);
-      expect(err.message, url).toMatch(/^Could not fetch the image at .+: .+ is a private or loopback address \(.+\), which this Space does not fetch\.$/);
+      expect(err.message, url).toMatch(
+        /^Could not fetch the image at .+: .+ is a private or loopback address \(.+\), which this Space does not fetch\.$/,
+      );
     }
     expect((await rejection(image.preprocess("ftp://example.com/x.png", ctx))).message).toMatch(/^Expected the image as a data URL/);
   });
   test("wrong JSON shapes are named", async () => {
-    expect((await rejection(image.preprocess(42, ctx))).message).toBe("Expected an image (a data URL string or FileData), got a number (42).");
+    expect((await rejection(image.preprocess(42, ctx))).message).toBe(
+      "Expected an image (a data URL string or FileData), got a number (42).",
+    );
     expect((await rejection(image.preprocess("not base64!", ctx))).message).toMatch(/^Expected the image as a data URL/);
-    expect((await rejection(image.preprocess({ foo: 1 }, ctx))).message).toBe('Expected FileData with a "path" or a data-URL "url", got an object with keys foo.');
+    expect((await rejection(image.preprocess({ foo: 1 }, ctx))).message).toBe(
+      'Expected FileData with a "path" or a data-URL "url", got an object with keys foo.',
+    );
   });
   test("too many pixels is refused from the header alone (413)", async () => {
-    const big = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: "black" } }).png().toBuffer();
+    const big = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: "black" } })
+      .png()
+      .toBuffer();
     const err = await rejection(new Image({ maxPixels: 1_000_000 }).preprocess(big.toString("base64"), ctx));
-    expect(err).toMatchObject({ status: 413, message: "The image is 2000×1000 pixels (2.0 MP); the limit is 1.0 MP. Resize it before uploading." });
+    expect(err).toMatchObject({
+      status: 413,
+      message: "The image is 2000×1000 pixels (2.0 MP); the limit is 1.0 MP. Resize it before uploading.",
+    });
   });
 });
 
@@ -121,8 +180,14 @@ describe("Textbox and NumberInput", () => {
     expect(new NumberInput({ label: "x" }).postprocess(2)).toBe(2);
   });
   test("wrong types are 422 with the value named", async () => {
-    expect(await rejection(() => new Textbox({ label: "name" }).preprocess(5))).toMatchObject({ status: 422, message: "Expected text for name, got a number (5)." });
-    expect(await rejection(() => new NumberInput().preprocess("abc"))).toMatchObject({ status: 422, message: 'Expected a number for the number input, got the string "abc".' });
+    expect(await rejection(() => new Textbox({ label: "name" }).preprocess(5))).toMatchObject({
+      status: 422,
+      message: "Expected text for name, got a number (5).",
+    });
+    expect(await rejection(() => new NumberInput().preprocess("abc"))).toMatchObject({
+      status: 422,
+      message: 'Expected a number for the number input, got the string "abc".',
+    });
   });
 });
 
@@ -158,13 +223,19 @@ describe("the component contract that callers no longer re-derive (gradio flag /
 
   test("isFile and inputOnly: only Image names a file, and it is input-only", () => {
     expect([new Image(), new Label(), new Textbox(), new NumberInput()].map((c) => [c.type, c.isFile, c.inputOnly])).toEqual([
-      ["image", true, true], ["label", false, false], ["textbox", false, false], ["number", false, false],
+      ["image", true, true],
+      ["label", false, false],
+      ["textbox", false, false],
+      ["number", false, false],
     ]);
   });
 
   test("asExample: an image path becomes FileData with the URL the page shows; other values stay as they are", () => {
     expect(new Image().asExample("/app/examples/bag.png", fileUrl)).toEqual({
-      path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta: { _type: "gradio.FileData" },
+      path: "/app/examples/bag.png",
+      url: "http://h/gradio_api/file=/app/examples/bag.png",
+      orig_name: "bag.png",
+      meta: { _type: "gradio.FileData" },
     });
     expect(new Textbox().asExample("hi", fileUrl)).toBe("hi");
     expect(new NumberInput().asExample(3, fileUrl)).toBe(3);
@@ -173,7 +244,12 @@ describe("the component contract that callers no longer re-derive (gradio flag /
   test("flag then readFromFlag gives the wire value back", async () => {
     const label = { label: "Bag", confidences: [{ label: "Bag", confidence: 0.9 }] };
     const cases: [Image | Label | Textbox | NumberInput, unknown, string, unknown][] = [
-      [new Image(), { path: "/tmp/u/ab/cat.png", meta: { _type: "gradio.FileData" } }, "image/copy-of-cat.png", { path: "/flags/image/copy-of-cat.png", orig_name: "copy-of-cat.png", meta: { _type: "gradio.FileData" } }],
+      [
+        new Image(),
+        { path: "/tmp/u/ab/cat.png", meta: { _type: "gradio.FileData" } },
+        "image/copy-of-cat.png",
+        { path: "/flags/image/copy-of-cat.png", orig_name: "copy-of-cat.png", meta: { _type: "gradio.FileData" } },
+      ],
       [new Image(), dataUrl, dataUrl, dataUrl],
       [new Label(), label, JSON.stringify(label), label],
       [new Textbox(), "3", "3", "3"],

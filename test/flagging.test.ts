@@ -29,7 +29,7 @@ function setup() {
 
 test("50 concurrent flags give 50 whole rows under one header, each with its own image copy", async () => {
   const { dir, logger, image } = setup();
-  const output = { label: "Bag, \"quoted\"", confidences: [{ label: "Bag", confidence: 0.9 }] };
+  const output = { label: 'Bag, "quoted"', confidences: [{ label: "Bag", confidence: 0.9 }] };
   await Promise.all(Array.from({ length: 50 }, (_, n) => logger.flag([image(n)], [output], async (p) => p)));
   const rows = parseCsv(readFileSync(join(dir, "dataset1.csv"), "utf8"));
   expect(rows[0]).toEqual(["image", "prediction", "timestamp"]);
@@ -46,7 +46,11 @@ test("a row cut short by a crash is removed before the next append; earlier rows
   const { dir, logger, image } = setup();
   await logger.flag([image(1)], [{ label: "Coat" }], async (p) => p);
   appendFileSync(join(dir, "dataset1.csv"), 'image/half.png,"{""label"":'); // the process died mid-write
-  await new CsvLogger(dir, [new Image({ label: "image" })], [new Label({ label: "prediction" })]).flag([image(2)], [{ label: "Dress" }], async (p) => p);
+  await new CsvLogger(dir, [new Image({ label: "image" })], [new Label({ label: "prediction" })]).flag(
+    [image(2)],
+    [{ label: "Dress" }],
+    async (p) => p,
+  );
   const rows = parseCsv(readFileSync(join(dir, "dataset1.csv"), "utf8"));
   expect(rows.map((r) => r[1])).toEqual(["prediction", '{"label":"Coat"}', '{"label":"Dress"}']);
 });
@@ -55,8 +59,16 @@ test("POST /gradio_api/flag copies only files the server holds", async () => {
   const dir = tempDir();
   const iface = new Interface({ fn: () => ({ a: 1 }), inputs: new Image({ label: "image" }), outputs: new Label(), flaggingDir: dir });
   const app = createApp(iface, { uploadDir: tempDir() });
-  const res = await app.request("/gradio_api/flag", { method: "POST", body: JSON.stringify({ data: [{ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }], output: [{ label: "a" }] }) });
+  const res = await app.request("/gradio_api/flag", {
+    method: "POST",
+    body: JSON.stringify({ data: [{ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }], output: [{ label: "a" }] }),
+  });
   expect(res.status).toBe(403);
-  const never = createApp(new Interface({ fn: () => ({ a: 1 }), inputs: new Image(), outputs: new Label(), flaggingMode: "never", flaggingDir: dir }), { uploadDir: tempDir() });
-  expect((await never.request("/gradio_api/flag", { method: "POST", body: JSON.stringify({ data: [null], output: [null] }) })).status).toBe(404);
+  const never = createApp(
+    new Interface({ fn: () => ({ a: 1 }), inputs: new Image(), outputs: new Label(), flaggingMode: "never", flaggingDir: dir }),
+    { uploadDir: tempDir() },
+  );
+  expect((await never.request("/gradio_api/flag", { method: "POST", body: JSON.stringify({ data: [null], output: [null] }) })).status).toBe(
+    404,
+  );
 });

@@ -46,18 +46,29 @@ describe("Client.connect(url)", () => {
     const client = await connect();
     const api = await client.view_api();
     const endpoint = {
-      parameters: [{
-        label: "image", parameter_name: "image", parameter_has_default: false, parameter_default: null,
-        type: "Blob | File | Buffer",
-        python_type: { type: "filepath", description: "A local filepath or publicly available URL." },
-        component: "Image",
-        example_input: expect.objectContaining({ meta: { _type: "gradio.FileData" } }),
-      }],
-      returns: [{
-        label: "prediction", type: "",
-        python_type: { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)", description: "" },
-        component: "Label",
-      }],
+      parameters: [
+        {
+          label: "image",
+          parameter_name: "image",
+          parameter_has_default: false,
+          parameter_default: null,
+          type: "Blob | File | Buffer",
+          python_type: { type: "filepath", description: "A local filepath or publicly available URL." },
+          component: "Image",
+          example_input: expect.objectContaining({ meta: { _type: "gradio.FileData" } }),
+        },
+      ],
+      returns: [
+        {
+          label: "prediction",
+          type: "",
+          python_type: {
+            type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)",
+            description: "",
+          },
+          component: "Label",
+        },
+      ],
       type: { generator: false, cancel: false },
     };
     expect(api).toEqual({ named_endpoints: { "/predict": endpoint }, unnamed_endpoints: { 0: endpoint } });
@@ -87,7 +98,8 @@ describe("Client.connect(url)", () => {
     const one = await connect();
     const many = await Promise.all(Array.from({ length: 5 }, () => connect()));
     const jobs = Array.from({ length: 20 }, (_, i) => examples[i % examples.length]!);
-    const run = (client: Client, ex: (typeof examples)[number]) => client.predict("/predict", [ex.bytes]).then((r: { data: unknown }) => (r.data as [LabelOut])[0].label);
+    const run = (client: Client, ex: (typeof examples)[number]) =>
+      client.predict("/predict", [ex.bytes]).then((r: { data: unknown }) => (r.data as [LabelOut])[0].label);
     const labels1 = await Promise.all(jobs.map((ex) => run(one, ex)));
     const labels5 = await Promise.all(jobs.map((ex, i) => run(many[i % 5]!, ex)));
     for (const labels of [labels1, labels5]) expect(labels.map(squash)).toEqual(jobs.map((ex) => squash(ex.name)));
@@ -130,7 +142,14 @@ describe("a busy Space", () => {
   let gate = new Promise<void>((r) => (release = r));
   let busy: Server;
   beforeAll(async () => {
-    const iface = new Interface({ fn: async (s: string) => { await gate; return s.toUpperCase(); }, inputs: "text", outputs: "text" });
+    const iface = new Interface({
+      fn: async (s: string) => {
+        await gate;
+        return s.toUpperCase();
+      },
+      inputs: "text",
+      outputs: "text",
+    });
     busy = await launch(iface, { port: 0, host: "127.0.0.1", quiet: true, queue: { concurrency: 1, maxSize: 1 } });
   });
   afterAll(() => busy.close());
@@ -194,7 +213,13 @@ describe("behind a reverse proxy that mounts the Space under /apps/x/", () => {
         return;
       }
       const upstream = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url.slice("/apps/x".length) || "/", headers: { ...req.headers, "x-forwarded-host": req.headers.host, "x-forwarded-proto": "http", "x-forwarded-prefix": "/apps/x" } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url.slice("/apps/x".length) || "/",
+          headers: { ...req.headers, "x-forwarded-host": req.headers.host, "x-forwarded-proto": "http", "x-forwarded-prefix": "/apps/x" },
+        },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
@@ -228,7 +253,11 @@ describe("the curl flow, with fetch", () => {
     const paths = (await (await fetch(`${server.url}/gradio_api/upload`, { method: "POST", body: form })).json()) as string[];
     expect(paths).toHaveLength(1);
     expect(paths[0]).toMatch(/\/[0-9a-f]{64}\/sneaker photo\.png$/);
-    const join = await fetch(`${server.url}/gradio_api/call/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: [{ path: paths[0], meta: { _type: "gradio.FileData" } }] }) });
+    const join = await fetch(`${server.url}/gradio_api/call/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: [{ path: paths[0], meta: { _type: "gradio.FileData" } }] }),
+    });
     const { event_id, ...rest } = (await join.json()) as { event_id: string };
     expect(rest).toEqual({});
     const text = await readSse(await fetch(`${server.url}/gradio_api/call/predict/${event_id}`));
@@ -241,11 +270,18 @@ describe("the curl flow, with fetch", () => {
     const dataUrl = `data:image/png;base64,${examples[1]!.bytes.toString("base64")}`;
     const ok = await fetch(`${server.url}/gradio_api/call/v2/predict`, { method: "POST", body: JSON.stringify({ image: dataUrl }) });
     const { event_id } = (await ok.json()) as { event_id: string };
-    expect(await readSse(await fetch(`${server.url}/gradio_api/call/v2/predict/${event_id}`))).toMatch(/^event: complete\ndata: \[\{"label":"Bag"/);
-    const bad = await fetch(`${server.url}/gradio_api/call/predict`, { method: "POST", body: JSON.stringify({ data: ["data:text/plain;base64,aGVsbG8gdGhlcmU="] }) });
+    expect(await readSse(await fetch(`${server.url}/gradio_api/call/v2/predict/${event_id}`))).toMatch(
+      /^event: complete\ndata: \[\{"label":"Bag"/,
+    );
+    const bad = await fetch(`${server.url}/gradio_api/call/predict`, {
+      method: "POST",
+      body: JSON.stringify({ data: ["data:text/plain;base64,aGVsbG8gdGhlcmU="] }),
+    });
     const { event_id: badId } = (await bad.json()) as { event_id: string };
     const text = await readSse(await fetch(`${server.url}/gradio_api/call/predict/${badId}`));
-    expect(text).toBe(`event: error\ndata: ${JSON.stringify({ error: 'Not an image: expected JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF data, got text starting "hello there".', duration: 10, visible: true, title: "Error" })}\n\n`);
+    expect(text).toBe(
+      `event: error\ndata: ${JSON.stringify({ error: 'Not an image: expected JPEG, PNG, WebP, GIF, AVIF, BMP or TIFF data, got text starting "hello there".', duration: 10, visible: true, title: "Error" })}\n\n`,
+    );
     const missing = await fetch(`${server.url}/gradio_api/call/v2/predict`, { method: "POST", body: JSON.stringify({ img: dataUrl }) });
     expect(missing.status).toBe(422);
     expect(await missing.json()).toEqual({ detail: 'Expected the parameters "image"; missing image.' });

@@ -44,7 +44,12 @@ export function hugePng(width: number, height: number): Buffer {
   ihdr[9] = 0; // grayscale
   const row = Math.ceil(width / 8) + 1; // filter byte + packed bits
   const raw = Buffer.alloc(row * height);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 /**
@@ -60,7 +65,12 @@ export function noisePng(width = 28, height = 28, seed = 1): Buffer {
   const raw = Buffer.alloc((width + 1) * height);
   let x = seed;
   for (let i = 0; i < raw.length; i++) raw[i] = i % (width + 1) === 0 ? 0 : (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 /** A minimal RFC 4180 reader (quoted cells may hold commas, quotes and newlines); throws on a row cut short. */

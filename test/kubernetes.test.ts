@@ -19,7 +19,9 @@ import { root } from "./helpers.ts";
 
 const dir = join(root, "deploy/kubernetes");
 type Doc = any;
-const docs: Doc[] = readdirSync(dir).filter((f) => f.endsWith(".yaml")).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()));
+const docs: Doc[] = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJS()));
 const models: Record<string, new (doc: Doc) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
   "apps/v1/StatefulSet": StatefulSet,
@@ -32,7 +34,12 @@ const find = (kind: string, name: string) => docs.find((d) => d.kind === kind &&
 describe("deploy/kubernetes", () => {
   test("every object is valid against its API schema", () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
-      "Deployment/space", "HorizontalPodAutoscaler/space", "PodDisruptionBudget/space", "Service/redis", "Service/space", "StatefulSet/redis",
+      "Deployment/space",
+      "HorizontalPodAutoscaler/space",
+      "PodDisruptionBudget/space",
+      "Service/redis",
+      "Service/space",
+      "StatefulSet/redis",
     ]);
     for (const doc of docs) {
       const Model = models[`${doc.apiVersion}/${doc.kind}`];
@@ -50,7 +57,11 @@ describe("deploy/kubernetes", () => {
     expect(find("Service", "space").spec.selector).toEqual(deploy.spec.selector.matchLabels);
     expect(find("Service", "space").spec.sessionAffinity).toBe("None"); // no stickiness needed
     expect(find("PodDisruptionBudget", "space").spec.selector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
-    expect(find("HorizontalPodAutoscaler", "space").spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "space" });
+    expect(find("HorizontalPodAutoscaler", "space").spec.scaleTargetRef).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "space",
+    });
     expect(container.ports[0].containerPort).toBe(Number(env.PORT));
     const redisHost = new URL(env.QUEUE_URL).hostname;
     expect(find("Service", redisHost).spec.ports[0].port).toBe(Number(new URL(env.QUEUE_URL).port));

@@ -21,7 +21,9 @@ interface Import {
 }
 
 const filesUnder = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 
 function importsOf(file: string): Import[] {
   const source = ts.createSourceFile(file, readFileSync(join(root, file), "utf8"), ts.ScriptTarget.Latest, true);
@@ -29,12 +31,23 @@ function importsOf(file: string): Import[] {
   const add = (specifier: ts.Expression | undefined, typeOnly: boolean, dynamic = false) => {
     if (!specifier || !ts.isStringLiteralLike(specifier)) return;
     const spec = specifier.text;
-    found.push({ from: file, to: spec.startsWith(".") ? relative(root, resolve(root, dirname(file), spec)) : spec, typeOnly, ...(dynamic ? { dynamic } : {}) });
+    found.push({
+      from: file,
+      to: spec.startsWith(".") ? relative(root, resolve(root, dirname(file), spec)) : spec,
+      typeOnly,
+      ...(dynamic ? { dynamic } : {}),
+    });
   };
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
-      const allTypes = !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const allTypes =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            !!clause.namedBindings &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier, allTypes);
     } else if (ts.isExportDeclaration(node)) add(node.moduleSpecifier, node.isTypeOnly);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false, true);
@@ -48,17 +61,33 @@ const show = (list: Import[]) => list.map((i) => `${i.from} → ${i.to}${i.typeO
 
 /** Imports from files under `from/` that land under one of `forbidden/`. */
 function violations(from: string, forbidden: string[]): string[] {
-  return show(filesUnder(from).flatMap(importsOf).filter((i) => forbidden.some((f) => i.to === f || i.to.startsWith(`${f}/`))));
+  return show(
+    filesUnder(from)
+      .flatMap(importsOf)
+      .filter((i) => forbidden.some((f) => i.to === f || i.to.startsWith(`${f}/`))),
+  );
 }
 
 describe("dependency rules between the parts", () => {
   test("the reader sees every kind of import (static, export-from, dynamic, type-only)", () => {
     const all = filesUnder("src").flatMap(importsOf);
     expect(all.length, "imports found in src/").toBeGreaterThan(40);
-    expect(all.some((i) => i.from === "src/classifier/index.ts" && i.to === "src/classifier/batcher.ts"), "a static import").toBe(true);
-    expect(all.some((i) => i.from === "src/index.ts" && i.to === "src/gradio/launch.ts"), "an export-from").toBe(true);
-    expect(all.some((i) => i.to === "esbuild" && i.dynamic), "a dynamic import()").toBe(true);
-    expect(all.some((i) => i.from === "src/interface.ts" && i.typeOnly), "a type-only import").toBe(true);
+    expect(
+      all.some((i) => i.from === "src/classifier/index.ts" && i.to === "src/classifier/batcher.ts"),
+      "a static import",
+    ).toBe(true);
+    expect(
+      all.some((i) => i.from === "src/index.ts" && i.to === "src/gradio/launch.ts"),
+      "an export-from",
+    ).toBe(true);
+    expect(
+      all.some((i) => i.to === "esbuild" && i.dynamic),
+      "a dynamic import()",
+    ).toBe(true);
+    expect(
+      all.some((i) => i.from === "src/interface.ts" && i.typeOnly),
+      "a type-only import",
+    ).toBe(true);
   });
 
   test("src/classifier/ imports nothing from src/gradio/ or src/components/", () => {
@@ -79,13 +108,17 @@ describe("dependency rules between the parts", () => {
   });
 
   test("the definition (src/*.ts but index.ts) loads nothing from src/gradio/ when it loads: the server depends on it, not back", () => {
-    const core = readdirSync(join(root, "src")).filter((f) => f.endsWith(".ts") && f !== "index.ts").map((f) => `src/${f}`);
+    const core = readdirSync(join(root, "src"))
+      .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+      .map((f) => `src/${f}`);
     const eager = core.flatMap(importsOf).filter((i) => i.to.startsWith("src/gradio/") && !i.typeOnly && !i.dynamic);
     expect(show(eager)).toEqual([]);
   });
 
   test("ui/ takes only types from src/ (its bundle must not carry server code)", () => {
-    const values = filesUnder("ui").flatMap(importsOf).filter((i) => i.to.startsWith("src/") && !i.typeOnly);
+    const values = filesUnder("ui")
+      .flatMap(importsOf)
+      .filter((i) => i.to.startsWith("src/") && !i.typeOnly);
     expect(show(values)).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ describe("renderMarkdown", () => {
 
   test("arithmetic is not italicised: 2*3*4 stays as written; *word* and **bold** still work", () => {
     expect(renderMarkdown("2*3*4 = 24")).toBe("<p>2*3*4 = 24</p>\n");
-    expect(renderMarkdown("an *emphasised* and a **strong** word")).toBe("<p>an <em>emphasised</em> and a <strong>strong</strong> word</p>\n");
+    expect(renderMarkdown("an *emphasised* and a **strong** word")).toBe(
+      "<p>an <em>emphasised</em> and a <strong>strong</strong> word</p>\n",
+    );
   });
 
   test("numbered lists render as <ol>", () => {
@@ -22,7 +24,9 @@ describe("renderMarkdown", () => {
     );
     expect(html.match(/<[a-z][^>]*>/gi), "the only real tag is the paragraph; the rest is escaped text").toEqual(["<p>"]);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
-    expect(renderMarkdown("[ok](https://example.com)")).toBe('<p><a href="https://example.com" target="_blank" rel="noopener noreferrer">ok</a></p>\n');
+    expect(renderMarkdown("[ok](https://example.com)")).toBe(
+      '<p><a href="https://example.com" target="_blank" rel="noopener noreferrer">ok</a></p>\n',
+    );
   });
 
   test("headings start at h2 (the page title is the h1); a single newline is a line break", () => {

@@ -70,7 +70,9 @@ describe("the monitor page's HTML", () => {
     expect(s.drift.reasons).toHaveLength(2);
     for (const r of s.drift.reasons) {
       expect(html).toContain(r.detail);
-      expect(html).toContain(r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `chi-squared ${r.value.toFixed(1)}, ${r.dof} dof`);
+      expect(html).toContain(
+        r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `chi-squared ${r.value.toFixed(1)}, ${r.dof} dof`,
+      );
     }
     expect(html).toMatch(/p = \d\.\de-\d+/);
     expect(html).not.toContain("No drift detected");
@@ -163,9 +165,18 @@ describe.skipIf(!hasChromium)("the monitor page in Chromium", () => {
   async function axe(page: import("playwright-core").Page) {
     await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
     return page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
+        }
+      ).axe;
       const { violations } = await axe.run();
-      return violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+      return violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+      }));
     });
   }
 

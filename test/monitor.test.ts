@@ -22,7 +22,8 @@ describe("the store", () => {
     const file = join(temp, "counts.sqlite3");
     const t0 = Date.parse("2026-12-01T10:00:30Z");
     let monitor = Monitor.open({ file, labels: ["a", "b"], revision: "r1" });
-    for (let i = 0; i < 100; i++) monitor.record({ durationMs: i < 98 ? 3 : 400, prediction: { label: i % 4 ? "a" : "b", confidence: 0.9, outOfDomain: i === 0 } }, t0);
+    for (let i = 0; i < 100; i++)
+      monitor.record({ durationMs: i < 98 ? 3 : 400, prediction: { label: i % 4 ? "a" : "b", confidence: 0.9, outOfDomain: i === 0 } }, t0);
     monitor.record({ durationMs: 5, error: true }, t0 + 60_000);
     monitor.close();
     monitor = Monitor.open({ file, labels: ["a", "b"], revision: "r2" });
@@ -30,7 +31,11 @@ describe("the store", () => {
     const report = monitor.snapshot({ minutes: 10, bucket: "minute" }, t0 + 120_000);
     monitor.close();
     expect(report.totals).toEqual({ requests: 102, errors: 1, out_of_domain: 1 });
-    expect(report.buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([["2026-12-01T10:00:00.000Z", "r1", 100], ["2026-12-01T10:01:00.000Z", "r1", 1], ["2026-12-01T10:01:00.000Z", "r2", 1]]);
+    expect(report.buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([
+      ["2026-12-01T10:00:00.000Z", "r1", 100],
+      ["2026-12-01T10:01:00.000Z", "r1", 1],
+      ["2026-12-01T10:01:00.000Z", "r2", 1],
+    ]);
     const first = report.buckets[0]!;
     expect(first.classes).toEqual({ a: 75, b: 25 });
     expect(first.mean_confidence).toBeCloseTo(0.9);
@@ -38,9 +43,15 @@ describe("the store", () => {
     expect(first.latency_ms.p50).toBeGreaterThan(2.5);
     expect(first.latency_ms.p50).toBeLessThan(3.6);
     expect(first.latency_ms.p99).toBeGreaterThan(330);
-    expect(report.revisions.map((r) => [r.revision, r.requests, r.errors])).toEqual([["r1", 101, 1], ["r2", 1, 0]]);
+    expect(report.revisions.map((r) => [r.revision, r.requests, r.errors])).toEqual([
+      ["r1", 101, 1],
+      ["r2", 1, 0],
+    ]);
     const hourly = Monitor.open({ file, labels: ["a", "b"] });
-    expect(hourly.snapshot({ minutes: 120, bucket: "hour" }, t0 + 120_000).buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([["2026-12-01T10:00:00.000Z", "r1", 101], ["2026-12-01T10:00:00.000Z", "r2", 1]]);
+    expect(hourly.snapshot({ minutes: 120, bucket: "hour" }, t0 + 120_000).buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([
+      ["2026-12-01T10:00:00.000Z", "r1", 101],
+      ["2026-12-01T10:00:00.000Z", "r2", 1],
+    ]);
     hourly.close();
   });
 
@@ -53,7 +64,9 @@ describe("the store", () => {
     expect(monitor.snapshot({ minutes: 5, bucket: "minute" }).totals.requests).toBe(1);
     monitor.close();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Monitor: .*corrupt\.sqlite3 could not be read \(.*\); moved it to .*corrupt\.sqlite3\.corrupt-.* and started a new one\.$/);
+    expect(lines[0]).toMatch(
+      /^Monitor: .*corrupt\.sqlite3 could not be read \(.*\); moved it to .*corrupt\.sqlite3\.corrupt-.* and started a new one\.$/,
+    );
     expect(readdirSync(temp).filter((f) => f.startsWith("corrupt.sqlite3.corrupt-"))).toHaveLength(1);
   });
 });
@@ -72,9 +85,18 @@ describe("drift on streams of real predictions (small versions of npm run eval's
     inDomain = await Promise.all(fashionImages().map(({ bytes }) => see(bytes)));
   });
   afterAll(() => model.close());
-  const detector = () => new DriftDetector({ labels: model.info.labels, reference: model.info.driftReference, confidenceBins: model.info.driftReference!.confidenceBins });
+  const detector = () =>
+    new DriftDetector({
+      labels: model.info.labels,
+      reference: model.info.driftReference,
+      confidenceBins: model.info.driftReference!.confidenceBins,
+    });
   let seed = 7;
-  const shuffled = <T>(xs: T[]) => [...xs].map((x) => [x, (seed = (seed * 16807) % 2147483647)] as const).sort((a, b) => a[1] - b[1]).map(([x]) => x);
+  const shuffled = <T>(xs: T[]) =>
+    [...xs]
+      .map((x) => [x, (seed = (seed * 16807) % 2147483647)] as const)
+      .sort((a, b) => a[1] - b[1])
+      .map(([x]) => x);
   /** Feeds `before` then `after`; the number of `after` requests until the first alert (or Infinity). */
   const delay = (before: Seen[], after: Seen[]) => {
     const d = detector();
@@ -93,7 +115,11 @@ describe("drift on streams of real predictions (small versions of npm run eval's
     const before = shuffled([...inDomain, ...inDomain]).slice(0, 300);
     const bags = inDomain.filter((o) => model.info.labels[o.label] === "Bag");
     const flood = Array.from({ length: 200 }, (_, i) => bags[i % bags.length]!);
-    const inverted = await Promise.all(fashionImages().slice(0, 200).map(async ({ bytes }) => see(await sharp(bytes).negate({ alpha: false }).png().toBuffer())));
+    const inverted = await Promise.all(
+      fashionImages()
+        .slice(0, 200)
+        .map(async ({ bytes }) => see(await sharp(bytes).negate({ alpha: false }).png().toBuffer())),
+    );
     const noise = await Promise.all(Array.from({ length: 200 }, (_, i) => see(noisePng(28, 28, i + 1))));
     const delays = { flood: delay(before, flood), inverted: delay(before, inverted), noise: delay(before, noise) };
     console.log("drift detection delay (requests):", delays);
@@ -106,7 +132,12 @@ describe("the monitor over HTTP", () => {
   let server: Server;
   const file = join(temp, "http.sqlite3");
   const start = async () => {
-    const iface = new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3, model: model.info }), title: "Fashion" });
+    const iface = new Interface({
+      fn: (img: ImageFile) => model.classify(img),
+      inputs: new Image(),
+      outputs: new Label({ numTopClasses: 3, model: model.info }),
+      title: "Fashion",
+    });
     return launch(iface, { port: 0, host: "127.0.0.1", quiet: true, monitorFile: file });
   };
   const monitor = (query = "", headers: Record<string, string> = {}) => fetch(`${server.url}/gradio_api/monitor${query}`, { headers });
@@ -121,7 +152,8 @@ describe("the monitor over HTTP", () => {
 
   test("predictions are counted, the report has its documented shape, and it survives a restart", async () => {
     const images = fashionImages().slice(0, 20);
-    for (const { bytes } of images) await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(bytes)] }) });
+    for (const { bytes } of images)
+      await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(bytes)] }) });
     await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(noisePng(28, 28, 9))] }) });
     await fetch(`${server.url}/api/predict`, { method: "POST", body: "{broken" });
     const report = (await (await monitor()).json()) as MonitorSnapshot;
@@ -139,7 +171,7 @@ describe("the monitor over HTTP", () => {
   test("nonsense parameters are a 400 that says what is allowed", async () => {
     for (const [query, message] of [
       ["?minutes=abc", 'minutes must be a whole number from 1 to 43200 (30 days), got "abc".'],
-      ["?minutes=0", "minutes must be a whole number from 1 to 43200 (30 days), got \"0\"."],
+      ["?minutes=0", 'minutes must be a whole number from 1 to 43200 (30 days), got "0".'],
       ["?bucket=week", 'bucket must be "minute" or "hour", got "week".'],
       ["?revision=../x", "revision must be a revision name (letters, digits, '.', '-', '_')."],
       ["?drop=table", 'Unknown monitor parameter "drop": use minutes, bucket or revision.'],
@@ -168,16 +200,29 @@ describe("the monitor over HTTP", () => {
       const page = await fetch(`${server.url}/monitor`);
       expect(page.status).toBe(401);
       expect(await page.text()).toContain("Monitor token");
-      const wrong = await fetch(`${server.url}/monitor/login`, { method: "POST", body: new URLSearchParams({ token: "nope" }), redirect: "manual" });
+      const wrong = await fetch(`${server.url}/monitor/login`, {
+        method: "POST",
+        body: new URLSearchParams({ token: "nope" }),
+        redirect: "manual",
+      });
       expect(wrong.status).toBe(401);
-      const signIn = await fetch(`${server.url}/monitor/login`, { method: "POST", body: new URLSearchParams({ token: "s3cret-monitor" }), redirect: "manual" });
+      const signIn = await fetch(`${server.url}/monitor/login`, {
+        method: "POST",
+        body: new URLSearchParams({ token: "s3cret-monitor" }),
+        redirect: "manual",
+      });
       expect(signIn.status).toBe(303);
       const cookie = signIn.headers.get("set-cookie")!;
       expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
       const opened = await fetch(`${server.url}/monitor`, { headers: { cookie: cookie.split(";")[0]! } });
       expect(opened.status).toBe(200);
       expect(await opened.text()).toContain("<svg");
-      const crossSite = await fetch(`${server.url}/monitor/login`, { method: "POST", body: new URLSearchParams({ token: "s3cret-monitor" }), headers: { "sec-fetch-site": "cross-site" }, redirect: "manual" });
+      const crossSite = await fetch(`${server.url}/monitor/login`, {
+        method: "POST",
+        body: new URLSearchParams({ token: "s3cret-monitor" }),
+        headers: { "sec-fetch-site": "cross-site" },
+        redirect: "manual",
+      });
       expect(crossSite.status).toBe(403);
     } finally {
       delete process.env.MONITOR_TOKEN;
@@ -194,11 +239,18 @@ describe("the monitor over HTTP", () => {
   });
 
   test("with the monitor off there is no monitor route, and the Space serves as before", async () => {
-    const iface = new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label({ model: model.info }) });
+    const iface = new Interface({
+      fn: (img: ImageFile) => model.classify(img),
+      inputs: new Image(),
+      outputs: new Label({ model: model.info }),
+    });
     const off = await launch(iface, { port: 0, host: "127.0.0.1", quiet: true, monitorFile: false });
     try {
       expect((await fetch(`${off.url}/gradio_api/monitor`)).status).toBe(404);
-      const res = await fetch(`${off.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(fashionImages()[0]!.bytes)] }) });
+      const res = await fetch(`${off.url}/api/predict`, {
+        method: "POST",
+        body: JSON.stringify({ data: [dataUrl(fashionImages()[0]!.bytes)] }),
+      });
       expect(res.status).toBe(200);
     } finally {
       await off.close();

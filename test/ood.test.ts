@@ -8,7 +8,18 @@ import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { scoreFromQuantiles, uncalibratedScore } from "../src/classifier/ood-score.ts";
-import { Image, Interface, Label, launch, loadClassifier, oodOf, type Classifier, type ImageFile, type OodScore, type Server } from "../src/index.ts";
+import {
+  Image,
+  Interface,
+  Label,
+  launch,
+  loadClassifier,
+  oodOf,
+  type Classifier,
+  type ImageFile,
+  type OodScore,
+  type Server,
+} from "../src/index.ts";
 import { dataUrl, fashionImages, fixture, noisePng, root } from "./helpers.ts";
 
 describe("the score's mapping", () => {
@@ -42,17 +53,28 @@ describe("scores from model.onnx and from a model without statistics", () => {
     expect(scores[0]!.score).toBeCloseTo(0.121, 2);
     const warned = scores.filter((s) => s.out_of_domain).length;
     expect(warned / images.length).toBeLessThanOrEqual(0.05); // about 5 % by calibration (1 % here)
-    for (const seed of [1, 2, 3, 4, 5]) expect(oodOf(await model.classify(noisePng(28, 28, seed)))!.out_of_domain, `noise ${seed}`).toBe(true);
+    for (const seed of [1, 2, 3, 4, 5])
+      expect(oodOf(await model.classify(noisePng(28, 28, seed)))!.out_of_domain, `noise ${seed}`).toBe(true);
     // A photo-like picture: a colour gradient, then inverted garments (in-domain but shifted).
-    const gradient = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3b82f6" } }).composite([{ input: Buffer.from('<svg width="64" height="64"><circle cx="32" cy="32" r="20" fill="#fde047"/></svg>') }]).png().toBuffer();
+    const gradient = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3b82f6" } })
+      .composite([{ input: Buffer.from('<svg width="64" height="64"><circle cx="32" cy="32" r="20" fill="#fde047"/></svg>') }])
+      .png()
+      .toBuffer();
     expect(oodOf(await model.classify(gradient))!.out_of_domain).toBe(true);
-    const inverted = await Promise.all(images.slice(0, 40).map(async ({ bytes }) => oodOf(await model.classify(await sharp(bytes).negate({ alpha: false }).png().toBuffer()))!.out_of_domain));
+    const inverted = await Promise.all(
+      images
+        .slice(0, 40)
+        .map(async ({ bytes }) => oodOf(await model.classify(await sharp(bytes).negate({ alpha: false }).png().toBuffer()))!.out_of_domain),
+    );
     expect(inverted.filter(Boolean).length).toBeGreaterThanOrEqual(36);
   });
 
   test("a model without statistics gets the uncalibrated energy score with its own threshold", async () => {
     expect(plain.info.ood).toBeUndefined();
-    const colour = (background: string) => sharp({ create: { width: 32, height: 32, channels: 3, background } }).png().toBuffer();
+    const colour = (background: string) =>
+      sharp({ create: { width: 32, height: 32, channels: 3, background } })
+        .png()
+        .toBuffer();
     const red = oodOf(await plain.classify(await colour("#ff0000")))!;
     expect(red).toEqual({ score: expect.any(Number), threshold: 0.5, out_of_domain: false });
     expect(red.score).toBeLessThan(0.01);
@@ -66,10 +88,15 @@ describe("the ood key on every path", () => {
   let server: Server;
   const sneaker = readFileSync(`${root}/examples/sneaker.png`);
   const noise = noisePng(28, 28, 3);
-  const isScore = (ood: unknown, flagged: boolean) => expect(ood).toEqual({ score: expect.any(Number), threshold: 0.95, out_of_domain: flagged } satisfies Record<keyof OodScore, unknown>);
+  const isScore = (ood: unknown, flagged: boolean) =>
+    expect(ood).toEqual({ score: expect.any(Number), threshold: 0.95, out_of_domain: flagged } satisfies Record<keyof OodScore, unknown>);
   beforeAll(async () => {
     model = await loadClassifier(`${root}/model.onnx`);
-    const iface = new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) });
+    const iface = new Interface({
+      fn: (img: ImageFile) => model.classify(img),
+      inputs: new Image(),
+      outputs: new Label({ numTopClasses: 3 }),
+    });
     server = await launch(iface, { port: 0, host: "127.0.0.1", quiet: true });
   });
   afterAll(async () => {
@@ -78,11 +105,22 @@ describe("the ood key on every path", () => {
   });
 
   test("/api/predict and the curl flow (/call)", async () => {
-    for (const [bytes, flagged] of [[sneaker, false], [noise, true]] as const) {
-      const oneShot = await (await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(bytes)] }) })).json();
+    for (const [bytes, flagged] of [
+      [sneaker, false],
+      [noise, true],
+    ] as const) {
+      const oneShot = await (
+        await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(bytes)] }) })
+      ).json();
       expect(oneShot.data[0].label).toBeDefined();
       isScore(oneShot.data[0].ood, flagged);
-      const { event_id } = await (await fetch(`${server.url}/gradio_api/call/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: [dataUrl(bytes)] }) })).json();
+      const { event_id } = await (
+        await fetch(`${server.url}/gradio_api/call/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ data: [dataUrl(bytes)] }),
+        })
+      ).json();
       const stream = await (await fetch(`${server.url}/gradio_api/call/predict/${event_id}`)).text();
       const data = JSON.parse(stream.match(/event: complete\ndata: (.*)\n/)![1]!);
       isScore(data[0].ood, flagged);

@@ -19,7 +19,9 @@ const iface = new Interface({
   examples: [fixture("fashion-mnist/000.png")],
 });
 const app = createApp(iface, { uploadDir, maxFileSize: 256 * 1024 });
-const png = await sharp({ create: { width: 6, height: 4, channels: 3, background: "red" } }).png().toBuffer();
+const png = await sharp({ create: { width: 6, height: 4, channels: 3, background: "red" } })
+  .png()
+  .toBuffer();
 const upload = (bytes: Uint8Array<ArrayBuffer>, name = "x.png") => {
   const form = new FormData();
   form.append("files", new Blob([bytes]), name);
@@ -30,17 +32,31 @@ describe("GET /config", () => {
   test("has what @gradio/client 2.7 needs", async () => {
     const config = await (await app.request("http://localhost:7860/config")).json();
     expect(config).toMatchObject({
-      protocol: "sse_v3", api_prefix: "/gradio_api", enable_queue: true, connect_heartbeat: false, space_id: null,
-      root: "http://localhost:7860", title: "Shapes", version: expect.any(String),
+      protocol: "sse_v3",
+      api_prefix: "/gradio_api",
+      enable_queue: true,
+      connect_heartbeat: false,
+      space_id: null,
+      root: "http://localhost:7860",
+      title: "Shapes",
+      version: expect.any(String),
       dependencies: [{ id: 0, api_name: "predict", inputs: [1], outputs: [2], queue: true, types: { generator: false, cancel: false } }],
-      components: [{ id: 1, type: "image" }, { id: 2, type: "label" }, { id: 3, type: "button", skip_api: true }],
+      components: [
+        { id: 1, type: "image" },
+        { id: 2, type: "label" },
+        { id: 3, type: "button", skip_api: true },
+      ],
     });
     expect(Number.isSafeInteger(config.app_id)).toBe(true);
     expect(await (await app.request("/gradio_api/app_id")).json()).toEqual({ app_id: config.app_id });
     expect((await app.request("/config/")).status).toBe(200);
   });
   test("root follows X-Forwarded-* per request, and ROOT_PATH when set", async () => {
-    const viaProxy = await (await app.request("http://10.0.0.5:7860/config", { headers: { "x-forwarded-host": "spaces.example, inner", "x-forwarded-proto": "https", "x-forwarded-prefix": "/spaces/o/n/" } })).json();
+    const viaProxy = await (
+      await app.request("http://10.0.0.5:7860/config", {
+        headers: { "x-forwarded-host": "spaces.example, inner", "x-forwarded-proto": "https", "x-forwarded-prefix": "/spaces/o/n/" },
+      })
+    ).json();
     expect(viaProxy.root).toBe("https://spaces.example/spaces/o/n");
     const fixed = createApp(iface, { uploadDir, rootPath: "https://cdn.example/app/" });
     expect((await (await fixed.request("/config")).json()).root).toBe("https://cdn.example/app");
@@ -51,7 +67,12 @@ test("GET /gradio_api/info lists /predict and an empty unnamed_endpoints", async
   const info = await (await app.request("/gradio_api/info")).json();
   expect(Object.keys(info)).toEqual(["named_endpoints", "unnamed_endpoints"]);
   expect(info.unnamed_endpoints).toEqual({});
-  expect(info.named_endpoints["/predict"].parameters[0]).toMatchObject({ label: "image", parameter_name: "image", component: "Image", python_type: { type: "filepath" } });
+  expect(info.named_endpoints["/predict"].parameters[0]).toMatchObject({
+    label: "image",
+    parameter_name: "image",
+    component: "Image",
+    python_type: { type: "filepath" },
+  });
   expect(info.named_endpoints["/predict"].returns[0]).toMatchObject({ label: "output", component: "Label", type: { title: "LabelData" } });
 });
 
@@ -94,7 +115,8 @@ describe("uploads and files", () => {
 });
 
 describe("POST /gradio_api/queue/join", () => {
-  const join_ = (body: unknown) => app.request("/gradio_api/queue/join", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  const join_ = (body: unknown) =>
+    app.request("/gradio_api/queue/join", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
   test("returns an event id", async () => {
     const res = await join_({ data: [`data:image/png;base64,${png.toString("base64")}`], fn_index: 0, session_hash: "abc" });
     expect(Object.keys(await res.json())).toEqual(["event_id"]);
@@ -121,8 +143,14 @@ test("queue/data for an unknown session says so in-band with a 200 stream, then 
 });
 
 test("CORS preflights of queue/join and queue/data allow what @gradio/client sends", async () => {
-  for (const [path, headers] of [["/gradio_api/queue/join", "content-type,x-gradio-user"], ["/gradio_api/queue/data?session_hash=x", "content-type"]] as const) {
-    const res = await app.request(path, { method: "OPTIONS", headers: { origin: "http://page.example", "access-control-request-method": "GET", "access-control-request-headers": headers } });
+  for (const [path, headers] of [
+    ["/gradio_api/queue/join", "content-type,x-gradio-user"],
+    ["/gradio_api/queue/data?session_hash=x", "content-type"],
+  ] as const) {
+    const res = await app.request(path, {
+      method: "OPTIONS",
+      headers: { origin: "http://page.example", "access-control-request-method": "GET", "access-control-request-headers": headers },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://page.example");
     expect(res.headers.get("access-control-allow-headers")).toBe(headers);
@@ -130,16 +158,28 @@ test("CORS preflights of queue/join and queue/data allow what @gradio/client sen
 });
 
 test("queue/status, cancel and reset answer as gradio does", async () => {
-  expect(await (await app.request("/gradio_api/queue/status")).json()).toEqual({ msg: "estimation", event_id: null, rank: null, queue_size: 0, rank_eta: null });
+  expect(await (await app.request("/gradio_api/queue/status")).json()).toEqual({
+    msg: "estimation",
+    event_id: null,
+    rank: null,
+    queue_size: 0,
+    rank_eta: null,
+  });
   for (const path of ["/gradio_api/cancel", "/gradio_api/reset"]) {
-    expect(await (await app.request(path, { method: "POST", body: JSON.stringify({ event_id: "nope", session_hash: "s", fn_index: 0 }) })).json()).toEqual({ success: true });
+    expect(
+      await (
+        await app.request(path, { method: "POST", body: JSON.stringify({ event_id: "nope", session_hash: "s", fn_index: 0 }) })
+      ).json(),
+    ).toEqual({ success: true });
   }
 });
 
 test("curl: an unknown endpoint is a 404, an unknown event an `event: error`", async () => {
   const res = await app.request("/gradio_api/call/classify", { method: "POST", body: JSON.stringify({ data: [] }) });
   expect(res.status).toBe(404);
-  expect(await (await app.request("/gradio_api/call/predict/nope")).text()).toBe('event: error\ndata: "No event nope: it never existed, or its result was already read."\n\n');
+  expect(await (await app.request("/gradio_api/call/predict/nope")).text()).toBe(
+    'event: error\ndata: "No event nope: it never existed, or its result was already read."\n\n',
+  );
 });
 
 test("image URLs are downloaded from public hosts only, unless private addresses are allowed", async () => {
@@ -155,7 +195,9 @@ test("image URLs are downloaded from public hosts only, unless private addresses
     const body = (path: string) => JSON.stringify({ data: [{ path, meta: { _type: "gradio.FileData" } }] });
     const refused = await app.request("/api/predict", { method: "POST", body: body(`${base}/x.png`) });
     expect(refused.status).toBe(422);
-    expect((await refused.json()).error).toBe(`Could not fetch the image at ${base}/x.png: 127.0.0.1 is a private or loopback address (127.0.0.1), which this Space does not fetch.`);
+    expect((await refused.json()).error).toBe(
+      `Could not fetch the image at ${base}/x.png: 127.0.0.1 is a private or loopback address (127.0.0.1), which this Space does not fetch.`,
+    );
     const trusting = createApp(iface, { uploadDir, allowPrivateUrls: true });
     const ok = await trusting.request("/api/predict", { method: "POST", body: body(`${base}/moved`) });
     expect((await ok.json()).data[0].label).toBe("6x4");
@@ -186,8 +228,13 @@ test("an upload of bytes already stored never shows a half-written file to reade
 });
 
 test("curl: a result is read once; a second GET says so and ends", async () => {
-  const join = await app.request("/gradio_api/call/predict", { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${png.toString("base64")}`] }) });
+  const join = await app.request("/gradio_api/call/predict", {
+    method: "POST",
+    body: JSON.stringify({ data: [`data:image/png;base64,${png.toString("base64")}`] }),
+  });
   const { event_id } = (await join.json()) as { event_id: string };
   expect(await (await app.request(`/gradio_api/call/predict/${event_id}`)).text()).toMatch(/^event: complete\n/);
-  expect(await (await app.request(`/gradio_api/call/predict/${event_id}`)).text()).toBe(`event: error\ndata: "No event ${event_id}: it never existed, or its result was already read."\n\n`);
+  expect(await (await app.request(`/gradio_api/call/predict/${event_id}`)).text()).toBe(
+    `event: error\ndata: "No event ${event_id}: it never existed, or its result was already read."\n\n`,
+  );
 });

@@ -78,11 +78,18 @@ describe("Queue", () => {
     finish(); // a done → b starts; c and d move up
     await tick();
     expect(kinds(b), "b starts").toContain("process_starts");
-    expect(ranks(), "d re-ranked when b started").toEqual([[dId, 2, 3], [dId, 1, 2]]);
+    expect(ranks(), "d re-ranked when b started").toEqual([
+      [dId, 2, 3],
+      [dId, 1, 2],
+    ]);
 
     finish(); // b done → c starts
     await tick();
-    expect(ranks(), "d re-ranked when c started").toEqual([[dId, 2, 3], [dId, 1, 2], [dId, 0, 1]]);
+    expect(ranks(), "d re-ranked when c started").toEqual([
+      [dId, 2, 3],
+      [dId, 1, 2],
+      [dId, 0, 1],
+    ]);
     finish(); // c done → d starts
     await tick();
     expect(kinds(d).at(-1), "d starts once nothing is ahead").toBe("process_starts");
@@ -115,14 +122,19 @@ describe("Queue", () => {
     const got: ServerMessage[] = [];
     queue.listen("s2", (m) => got.push(m));
     queue.cancel(id);
-    expect(got.slice(-2)).toEqual([{ msg: "process_completed", event_id: id, output: {}, success: true, title: null }, { msg: "close_stream", event_id: null }]);
+    expect(got.slice(-2)).toEqual([
+      { msg: "process_completed", event_id: id, output: {}, success: true, title: null },
+      { msg: "close_stream", event_id: null },
+    ]);
   });
 });
 
 describe("SSE framing", () => {
   test("queue/data frames are one line of JSON and a blank line", () => {
     expect(dataFrame({ msg: "close_stream", event_id: null })).toBe('data: {"msg":"close_stream","event_id":null}\n\n');
-    expect(dataFrame({ msg: "estimation", event_id: "e", rank: 0, queue_size: 1, rank_eta: null })).toBe('data: {"msg":"estimation","event_id":"e","rank":0,"queue_size":1,"rank_eta":null}\n\n');
+    expect(dataFrame({ msg: "estimation", event_id: "e", rank: 0, queue_size: 1, rank_eta: null })).toBe(
+      'data: {"msg":"estimation","event_id":"e","rank":0,"queue_size":1,"rank_eta":null}\n\n',
+    );
   });
   test("curl frames name their event", () => {
     expect(eventFrame("complete", [{ label: "Bag" }])).toBe('event: complete\ndata: [{"label":"Bag"}]\n\n');
@@ -130,11 +142,15 @@ describe("SSE framing", () => {
   });
   test("sseResponse streams what is written, heartbeats while idle, and cleans up once on close", async () => {
     let cleaned = 0;
-    const res = sseResponse((stream) => {
-      stream.write("data: 1\n\n");
-      setTimeout(() => stream.close(), 60);
-      return () => cleaned++;
-    }, "data: {}\n\n", 20);
+    const res = sseResponse(
+      (stream) => {
+        stream.write("data: 1\n\n");
+        setTimeout(() => stream.close(), 60);
+        return () => cleaned++;
+      },
+      "data: {}\n\n",
+      20,
+    );
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(res.headers.get("x-accel-buffering")).toBe("no");
     const text = await res.text();

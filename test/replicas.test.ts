@@ -16,18 +16,31 @@ import { root } from "./helpers.ts";
 
 const missing = ["redis-server", "redis-cli", "haproxy"].filter((c) => !has(c));
 const CI = process.env.CI === "true";
-if (missing.length && !CI) console.warn(`test/replicas.test.ts skipped: ${missing.join(", ")} not found (apt-get install redis-server haproxy).`);
+if (missing.length && !CI)
+  console.warn(`test/replicas.test.ts skipped: ${missing.join(", ")} not found (apt-get install redis-server haproxy).`);
 
-const examples = ["sneaker", "bag", "trouser", "dress", "ankle-boot"].map((name) => ({ name, bytes: readFileSync(`${root}/examples/${name}.png`) }));
+const examples = ["sneaker", "bag", "trouser", "dress", "ankle-boot"].map((name) => ({
+  name,
+  bytes: readFileSync(`${root}/examples/${name}.png`),
+}));
 const squash = (s: string) => s.toLowerCase().replace(/[^a-z]/g, "");
 const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString("base64")}`;
 type LabelOut = { label: string };
 
 /** The curl flow: POST to one address, GET the result from another. */
-async function call(joinAt: string, readAt: string, ex: (typeof examples)[number], timeoutMs = 20_000): Promise<{ outcome: "ok" | "wrong" | "error" | "connection" | "hang" | "refused"; eventId?: string; status?: number }> {
+async function call(
+  joinAt: string,
+  readAt: string,
+  ex: (typeof examples)[number],
+  timeoutMs = 20_000,
+): Promise<{ outcome: "ok" | "wrong" | "error" | "connection" | "hang" | "refused"; eventId?: string; status?: number }> {
   let eventId: string | undefined;
   try {
-    const res = await fetch(`${joinAt}/gradio_api/call/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(ex.bytes)] }), signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${joinAt}/gradio_api/call/predict`, {
+      method: "POST",
+      body: JSON.stringify({ data: [dataUrl(ex.bytes)] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!res.ok) return { outcome: "refused", status: res.status };
     eventId = ((await res.json()) as { event_id: string }).event_id;
   } catch {
@@ -36,25 +49,29 @@ async function call(joinAt: string, readAt: string, ex: (typeof examples)[number
   try {
     const text = await (await fetch(`${readAt}/gradio_api/call/predict/${eventId}`, { signal: AbortSignal.timeout(timeoutMs) })).text();
     const complete = /event: complete\ndata: (.*)\n/.exec(text);
-    if (complete) return { outcome: squash((JSON.parse(complete[1]!) as LabelOut[])[0]!.label) === squash(ex.name) ? "ok" : "wrong", eventId };
+    if (complete)
+      return { outcome: squash((JSON.parse(complete[1]!) as LabelOut[])[0]!.label) === squash(ex.name) ? "ok" : "wrong", eventId };
     return { outcome: text.includes("event: error") ? "error" : "connection", eventId };
   } catch (err) {
     return { outcome: (err as Error).name === "TimeoutError" ? "hang" : "connection", eventId };
   }
 }
 
-const tally = (results: { outcome: string }[]) => results.reduce<Record<string, number>>((t, r) => ((t[r.outcome] = (t[r.outcome] ?? 0) + 1), t), {});
+const tally = (results: { outcome: string }[]) =>
+  results.reduce<Record<string, number>>((t, r) => ((t[r.outcome] = (t[r.outcome] ?? 0) + 1), t), {});
 
 /** Runs `count` tasks, `width` at a time. */
 async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await task(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -90,15 +107,17 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
   test("@gradio/client through round robin: 20 clients × 10 calls, all answered right; submit() status events arrive", async () => {
     const clients = await Promise.all(Array.from({ length: 20 }, () => Client.connect(lb.url, { events: ["data", "status"] })));
     try {
-      const labels = await Promise.all(clients.map(async (client: Client, c: number) => {
-        const got: [string, string][] = [];
-        for (let i = 0; i < 10; i++) {
-          const ex = examples[(c + i) % examples.length]!;
-          const result = await client.predict("/predict", [ex.bytes]); // upload, queue/join, queue/data: round robin
-          got.push([squash((result.data as [LabelOut])[0].label), squash(ex.name)]);
-        }
-        return got;
-      }));
+      const labels = await Promise.all(
+        clients.map(async (client: Client, c: number) => {
+          const got: [string, string][] = [];
+          for (let i = 0; i < 10; i++) {
+            const ex = examples[(c + i) % examples.length]!;
+            const result = await client.predict("/predict", [ex.bytes]); // upload, queue/join, queue/data: round robin
+            got.push([squash((result.data as [LabelOut])[0].label), squash(ex.name)]);
+          }
+          return got;
+        }),
+      );
       const flat = labels.flat();
       expect(flat).toHaveLength(200);
       expect(flat.filter(([a, b]: [string, string]) => a !== b)).toEqual([]);
@@ -136,9 +155,14 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     const res = await fetch(`${replicas[1]!.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [file] }) });
     expect(squash(((await res.json()) as { data: LabelOut[] }).data[0]!.label)).toBe("dress");
 
-    const flags = await Promise.all(Array.from({ length: 6 }, (_, i) =>
-      fetch(`${replicas[i % 3]!.url}/gradio_api/flag`, { method: "POST", body: JSON.stringify({ data: [file], output: [{ label: "Dress" }] }) }).then((r) => r.json()),
-    ));
+    const flags = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        fetch(`${replicas[i % 3]!.url}/gradio_api/flag`, {
+          method: "POST",
+          body: JSON.stringify({ data: [file], output: [{ label: "Dress" }] }),
+        }).then((r) => r.json()),
+      ),
+    );
     expect(flags.every((f) => (f as { success: boolean }).success)).toBe(true);
     const csvs = replicas.map((r) => join(r.dir, ".gradio/flagged/dataset1.csv")).filter((f) => existsSync(f));
     expect(csvs).toHaveLength(1); // one elected writer
@@ -165,7 +189,9 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
       if (entries.filter((m) => m.msg === "process_completed").length !== 1) answeredTwice++;
       if (entries.filter((m) => m.msg === "process_starts").length > 1) redelivered++;
     }
-    console.log(`SIGKILL: live ${JSON.stringify(tally(liveResults))}, on the dead replica ${JSON.stringify(tally(deadResults))}, through the balancer ${JSON.stringify(tally(lbResults))}; ${events.length} events checked, ${answeredTwice} not answered exactly once, ${redelivered} re-delivered`);
+    console.log(
+      `SIGKILL: live ${JSON.stringify(tally(liveResults))}, on the dead replica ${JSON.stringify(tally(deadResults))}, through the balancer ${JSON.stringify(tally(lbResults))}; ${events.length} events checked, ${answeredTwice} not answered exactly once, ${redelivered} re-delivered`,
+    );
     expect(tally(liveResults)).toEqual({ ok: 150 });
     expect(answeredTwice).toBe(0);
     expect(deadResults.every((r) => r.outcome === "ok" || r.outcome === "connection")).toBe(true);
@@ -189,11 +215,17 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     const r1 = replicas[0]!;
     redis.child.kill("SIGKILL");
     await new Promise((r) => setTimeout(r, 300));
-    const direct = await fetch(`${r1.url}/gradio_api/call/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(examples[0]!.bytes)] }) });
+    const direct = await fetch(`${r1.url}/gradio_api/call/predict`, {
+      method: "POST",
+      body: JSON.stringify({ data: [dataUrl(examples[0]!.bytes)] }),
+    });
     expect(direct.status).toBe(503);
     expect(((await direct.json()) as { detail: string }).detail).toMatch(/queue is unavailable/i);
     expect((await fetch(`${r1.url}/readyz`)).status).toBe(503);
-    expect((await fetch(`${lb.url}/gradio_api/call/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(examples[0]!.bytes)] }) })).status).toBe(503);
+    expect(
+      (await fetch(`${lb.url}/gradio_api/call/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(examples[0]!.bytes)] }) }))
+        .status,
+    ).toBe(503);
     expect((await fetch(`${r1.url}/healthz`)).status).toBe(200);
 
     await cluster.startRedis(redis.port);

@@ -47,7 +47,12 @@ describe.skipIf(!!why)("flag → relabel → export → retrain", () => {
     const old = await loadClassifier(join(root, "model.onnx"));
     const labels = old.info.labels;
     const queue = ReviewQueue.open({ file: join(temp, "data", "monitor.sqlite3"), labels, minFreeBytes: 0 });
-    const iface = new Interface({ fn: (img: ImageFile) => old.classify(img), inputs: new Image({ label: "image" }), outputs: new Label({ label: "prediction", numTopClasses: 3, model: old.info }), flaggingDir: join(temp, "flagged") });
+    const iface = new Interface({
+      fn: (img: ImageFile) => old.classify(img),
+      inputs: new Image({ label: "image" }),
+      outputs: new Label({ label: "prediction", numTopClasses: 3, model: old.info }),
+      flaggingDir: join(temp, "flagged"),
+    });
     const app = createApp(iface, { review: queue });
     const env = { ...process.env };
     process.env.MONITOR_TOKEN = "t";
@@ -61,7 +66,12 @@ describe.skipIf(!!why)("flag → relabel → export → retrain", () => {
         if ((perClass.get(y) ?? 0) >= 2) continue;
         perClass.set(y, (perClass.get(y) ?? 0) + 1);
         const inverted = Buffer.from(images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v));
-        picked.push({ png: await sharp(inverted, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer(), label: labels[y]! });
+        picked.push({
+          png: await sharp(inverted, { raw: { width: 28, height: 28, channels: 1 } })
+            .png()
+            .toBuffer(),
+          label: labels[y]!,
+        });
       }
       const right = async (path: string) => {
         const model = path === "old" ? old : await loadClassifier(path);
@@ -76,14 +86,23 @@ describe.skipIf(!!why)("flag → relabel → export → retrain", () => {
 
       // Flag each through the Space, as the page does: predict, then flag with the output shown.
       for (const p of picked) {
-        const shown = (await (await app.request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl(p.png)] }) })).json()).data[0];
-        expect((await app.request("/gradio_api/flag", { method: "POST", body: JSON.stringify({ data: [dataUrl(p.png)], output: [shown] }) })).status).toBe(200);
+        const shown = (
+          await (await app.request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl(p.png)] }) })).json()
+        ).data[0];
+        expect(
+          (await app.request("/gradio_api/flag", { method: "POST", body: JSON.stringify({ data: [dataUrl(p.png)], output: [shown] }) }))
+            .status,
+        ).toBe(200);
       }
       // Relabel each to its true class over the review API (oldest first, as they were flagged).
       const { items } = await (await app.request("/gradio_api/review?limit=100", { headers: owner })).json();
       expect(items).toHaveLength(20);
       for (const [k, item] of [...items].reverse().entries()) {
-        const res = await app.request(`/gradio_api/review/${item.id}`, { method: "POST", headers: owner, body: JSON.stringify({ action: "label", label: picked[k]!.label, version: item.version }) });
+        const res = await app.request(`/gradio_api/review/${item.id}`, {
+          method: "POST",
+          headers: owner,
+          body: JSON.stringify({ action: "label", label: picked[k]!.label, version: item.version }),
+        });
         expect(res.status).toBe(200);
       }
       const exported = await exportDataset(queue, join(temp, "reviewed"));
@@ -91,14 +110,40 @@ describe.skipIf(!!why)("flag → relabel → export → retrain", () => {
 
       const out = join(temp, "new", "model.onnx");
       const started = performance.now();
-      const { stdout } = await promisify(execFile)(PYTHON, [join(root, "training/train.py"), "--epochs", "1", "--limit", "2000", "--test-limit", "1000", "--ood-heldout", "0", "--min-acc", "0", "--threads", "2", "--extra-weight", "40", "--extra", join(temp, "reviewed"), "--out", out], { cwd: temp, timeout: 150_000 });
+      const { stdout } = await promisify(execFile)(
+        PYTHON,
+        [
+          join(root, "training/train.py"),
+          "--epochs",
+          "1",
+          "--limit",
+          "2000",
+          "--test-limit",
+          "1000",
+          "--ood-heldout",
+          "0",
+          "--min-acc",
+          "0",
+          "--threads",
+          "2",
+          "--extra-weight",
+          "40",
+          "--extra",
+          join(temp, "reviewed"),
+          "--out",
+          out,
+        ],
+        { cwd: temp, timeout: 150_000 },
+      );
       const seconds = (performance.now() - started) / 1000;
       expect(stdout).toContain("extra: 20 reviewed images");
       expect(existsSync(join(temp, "new", "model-card.md"))).toBe(true);
 
       const before = await right("old");
       const after = await right(out);
-      console.log(`Retrain round trip: model.onnx got ${before}/20 inverted garments right, the retrained tiny model ${after}/20 (train.py took ${seconds.toFixed(0)} s).`);
+      console.log(
+        `Retrain round trip: model.onnx got ${before}/20 inverted garments right, the retrained tiny model ${after}/20 (train.py took ${seconds.toFixed(0)} s).`,
+      );
       expect(after).toBeGreaterThan(before);
       const fresh = await loadClassifier(out);
       expect(fresh.info.labels).toEqual(labels);

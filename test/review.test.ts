@@ -20,9 +20,17 @@ const temp = mkdtempSync(join(tmpdir(), "review-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 const LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 const png = fashionImages()[0]!.bytes;
-const pred = (label: string, confidence: number, ood = false): Prediction => ({ label, confidences: [{ label, confidence }, { label: "Bag", confidence: 1 - confidence }], ood: { score: ood ? 0.99 : 0.2, out_of_domain: ood } });
+const pred = (label: string, confidence: number, ood = false): Prediction => ({
+  label,
+  confidences: [
+    { label, confidence },
+    { label: "Bag", confidence: 1 - confidence },
+  ],
+  ood: { score: ood ? 0.99 : 0.2, out_of_domain: ood },
+});
 let n = 0;
-const open = (options: Partial<Parameters<typeof ReviewQueue.open>[0]> = {}) => ReviewQueue.open({ file: join(temp, `q${++n}`, "monitor.sqlite3"), labels: LABELS, minFreeBytes: 0, ...options });
+const open = (options: Partial<Parameters<typeof ReviewQueue.open>[0]> = {}) =>
+  ReviewQueue.open({ file: join(temp, `q${++n}`, "monitor.sqlite3"), labels: LABELS, minFreeBytes: 0, ...options });
 
 describe("what enters the queue", () => {
   const live = reviewPolicy({ REVIEW_LIVE: "1" });
@@ -46,9 +54,23 @@ describe("what enters the queue", () => {
 
   test("offer() keeps what the policy picks, with its picture beside the database", async () => {
     const queue = open({ policy: live });
-    expect(await queue.offer(pred("Bag", 0.99), async () => ({ bytes: png, format: "png" }), () => 0.5)).toBeUndefined();
+    expect(
+      await queue.offer(
+        pred("Bag", 0.99),
+        async () => ({ bytes: png, format: "png" }),
+        () => 0.5,
+      ),
+    ).toBeUndefined();
     const item = await queue.offer(pred("Shirt", 0.4), async () => ({ bytes: png, format: "png" }));
-    expect(item).toMatchObject({ reasons: ["low_confidence"], prediction: "Shirt", confidence: 0.4, status: "pending", version: 1, revision: "local", ood_score: 0.2 });
+    expect(item).toMatchObject({
+      reasons: ["low_confidence"],
+      prediction: "Shirt",
+      confidence: 0.4,
+      status: "pending",
+      version: 1,
+      revision: "local",
+      ood_score: 0.2,
+    });
     expect(readFileSync(queue.imagePath(item!))).toEqual(png);
     expect(queue.imagePath(item!)).toBe(join(queue.dir, `${item!.id}.png`));
     queue.close();
@@ -59,9 +81,11 @@ describe("bounds", () => {
   test("over REVIEW_MAX_ITEMS the oldest unreviewed items go first; reviewed ones stay", async () => {
     const queue = open({ maxItems: 5 });
     const items = [];
-    for (let i = 0; i < 5; i++) items.push((await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i))))!);
+    for (let i = 0; i < 5; i++)
+      items.push((await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i))))!);
     queue.decide(items[0]!.id, { action: "accept", version: 1 }); // the oldest, but reviewed
-    for (let i = 5; i < 8; i++) await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i)));
+    for (let i = 5; i < 8; i++)
+      await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i)));
     const left = queue.list({ limit: 100 }).map((i) => i.created_at.slice(14, 16));
     expect(left.sort()).toEqual(["00", "04", "05", "06", "07"]);
     expect(readdirSync(queue.dir).length).toBe(5); // evicted pictures are gone too
@@ -97,15 +121,22 @@ describe("over HTTP, with the real model", () => {
   const api = "/gradio_api/review";
   // app.request() has no socket, so "this machine" cannot be told: the owner shows the token.
   const OWNER = { authorization: "Bearer owner-token" };
-  const req = (path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { ...OWNER, ...(init.headers as Record<string, string>) } });
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => req(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
+  const req = (path: string, init: RequestInit = {}) =>
+    app.request(path, { ...init, headers: { ...OWNER, ...(init.headers as Record<string, string>) } });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    req(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
   const saved = process.env.MONITOR_TOKEN;
 
   beforeAll(async () => {
     process.env.MONITOR_TOKEN = "owner-token";
     model = await loadClassifier(join(root, "model.onnx"));
     queue = open();
-    const iface = new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image({ label: "image" }), outputs: new Label({ label: "prediction", numTopClasses: 3, model: model.info }), flaggingDir: join(temp, "flagged") });
+    const iface = new Interface({
+      fn: (img: ImageFile) => model.classify(img),
+      inputs: new Image({ label: "image" }),
+      outputs: new Label({ label: "prediction", numTopClasses: 3, model: model.info }),
+      flaggingDir: join(temp, "flagged"),
+    });
     app = createApp(iface, { review: queue, report: { dir: join(temp, "no-report"), card: join(temp, "no-card.md") } });
   });
   afterAll(async () => {
@@ -134,7 +165,10 @@ describe("over HTTP, with the real model", () => {
 
   test("two reviewers decide the same item: the second gets 409 and the item as it is", async () => {
     const item = (await queue.add({ bytes: png, format: "png" }, pred("Shirt", 0.5), ["low_confidence"]))!;
-    const [a, b] = await Promise.all([post(`${api}/${item.id}`, { action: "label", label: "Coat", version: 1 }), post(`${api}/${item.id}`, { action: "accept", version: 1 })]);
+    const [a, b] = await Promise.all([
+      post(`${api}/${item.id}`, { action: "label", label: "Coat", version: 1 }),
+      post(`${api}/${item.id}`, { action: "accept", version: 1 }),
+    ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const loser = a.status === 409 ? a : b;
     expect((await loser.json()).detail).toMatch(/changed since you saw it \(version 1, now 2: .*\)\. Reload it and decide again\./);
@@ -148,7 +182,9 @@ describe("over HTTP, with the real model", () => {
     const item = (await queue.add({ bytes: png, format: "png" }, pred("Shirt", 0.5), ["flag"]))!;
     const res = await post(`${api}/${item.id}`, { action: "label", label: "Hat", version: 1 });
     expect(res.status).toBe(422);
-    expect((await res.json()).detail).toBe(`"Hat" is not a class of this model. Its classes: ${LABELS.map((l) => JSON.stringify(l)).join(", ")}.`);
+    expect((await res.json()).detail).toBe(
+      `"Hat" is not a class of this model. Its classes: ${LABELS.map((l) => JSON.stringify(l)).join(", ")}.`,
+    );
     expect((await post(`${api}/0123456789abcdef`, { action: "accept", version: 1 })).status).toBe(404);
     expect((await req(`${api}/../../etc/passwd`)).status).toBe(404);
     expect((await req(`${api}/nope/image`)).status).toBe(404);
@@ -190,7 +226,9 @@ describe("over HTTP, with the real model", () => {
       expect((await app.request(api)).status).toBe(404);
       expect((await app.request(api, { headers: { "x-space-user": "bob" } })).status).toBe(404);
       expect((await app.request(api, { headers: { "x-space-user": "alice" } })).status).toBe(200);
-      expect((await app.request(`${api}/export.tar.gz`, { headers: { "x-space-user": "alice", "sec-fetch-site": "cross-site" } })).status).toBe(403);
+      expect(
+        (await app.request(`${api}/export.tar.gz`, { headers: { "x-space-user": "alice", "sec-fetch-site": "cross-site" } })).status,
+      ).toBe(403);
     } finally {
       process.env = env;
     }
@@ -206,7 +244,9 @@ describe("over HTTP, with the real model", () => {
   });
 
   test("/report with the committed report and card: public, escaped, pictures served", async () => {
-    const withReport = createApp(new Interface({ fn: () => "", inputs: new Image(), outputs: new Label() }), { report: { dir: join(root, "report"), card: join(root, "model-card.md") } });
+    const withReport = createApp(new Interface({ fn: () => "", inputs: new Image(), outputs: new Label() }), {
+      report: { dir: join(root, "report"), card: join(root, "model-card.md") },
+    });
     const html = await (await withReport.request("/report")).text();
     expect(html).toContain("Intended use:");
     expect(html).toContain("Not for:");
@@ -235,7 +275,11 @@ describe("export", () => {
     expect(labelFolder("T-shirt/top")).toBe("T-shirt_top");
     expect(readdirSync(out).sort()).toEqual(["Bag", "T-shirt_top", "manifest.csv"]);
     expect(readdirSync(join(out, "Bag"))).toEqual([`${b.id}.png`]);
-    expect(readFileSync(join(out, "Bag", `${b.id}.png`)).subarray(1, 4).toString()).toBe("PNG"); // the JPEG became a PNG
+    expect(
+      readFileSync(join(out, "Bag", `${b.id}.png`))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG"); // the JPEG became a PNG
     const rows = parseCsv(readFileSync(join(out, "manifest.csv"), "utf8"));
     expect(rows[0]).toEqual(["path", "label", "predicted", "confidence", "reason", "reviewed_at"]);
     expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
@@ -255,7 +299,11 @@ describe("export", () => {
     writeFileSync(archive, Buffer.from(await res.arrayBuffer()));
     const entries: string[] = [];
     await tarList({ file: archive, onReadEntry: (e) => void entries.push(e.path) });
-    expect(entries.filter((e) => !e.endsWith("/")).sort()).toEqual([`reviewed/Bag/${b.id}.png`, `reviewed/T-shirt_top/${a.id}.png`, "reviewed/manifest.csv"]);
+    expect(entries.filter((e) => !e.endsWith("/")).sort()).toEqual([
+      `reviewed/Bag/${b.id}.png`,
+      `reviewed/T-shirt_top/${a.id}.png`,
+      "reviewed/manifest.csv",
+    ]);
     queue.close();
   });
 
@@ -264,10 +312,11 @@ describe("export", () => {
     const file = queue.store.file;
     const item = (await queue.add({ bytes: png, format: "png" }, pred("Shirt", 0.41), ["flag"]))!;
     queue.close();
-    const cli = (args: string[]) => run(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "src/review/cli.ts"), ...args], { cwd: root }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+    const cli = (args: string[]) =>
+      run(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "src/review/cli.ts"), ...args], { cwd: root }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
     const empty = await cli(["export", join(temp, "cli-out"), "--file", file]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain("Nothing reviewed yet: 1 item(s) wait on /review.");

@@ -44,7 +44,12 @@ function codeBlock(title: string, code: string, lang: string) {
     setTimeout(() => (copy.textContent = "Copy"), 1500);
   });
   // tabindex: a long line makes the block scroll sideways, and keyboard users need focus to scroll it.
-  return h("section", { class: "snippet" }, h("div", { class: "snippet-head" }, h("h3", {}, title), copy), h("pre", { tabindex: 0 }, h("code", { "data-lang": lang }, code)));
+  return h(
+    "section",
+    { class: "snippet" },
+    h("div", { class: "snippet-head" }, h("h3", {}, title), copy),
+    h("pre", { tabindex: 0 }, h("code", { "data-lang": lang }, code)),
+  );
 }
 
 /** Renders the API view into `target`. */
@@ -54,17 +59,54 @@ export async function renderApiView(target: HTMLElement, config: AppConfig) {
   const sections = endpoints.map(([route, ep]) => {
     const s = snippets(route.slice(1), ep.parameters, (config.examples[0]?.[0] as FileData | undefined)?.url ?? undefined);
     const rows = (items: Param[], kind: string) =>
-      h("table", {}, h("caption", {}, `${kind} (${items.length})`), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Component"), h("th", { scope: "col" }, "Type"))),
-        h("tbody", {}, ...items.map((p) => h("tr", {}, h("td", {}, h("code", {}, p.parameter_name ?? p.label)), h("td", {}, p.component), h("td", {}, h("code", {}, p.python_type.type))))));
-    return h("section", { class: "endpoint" },
+      h(
+        "table",
+        {},
+        h("caption", {}, `${kind} (${items.length})`),
+        h(
+          "thead",
+          {},
+          h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Component"), h("th", { scope: "col" }, "Type")),
+        ),
+        h(
+          "tbody",
+          {},
+          ...items.map((p) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, h("code", {}, p.parameter_name ?? p.label)),
+              h("td", {}, p.component),
+              h("td", {}, h("code", {}, p.python_type.type)),
+            ),
+          ),
+        ),
+      );
+    return h(
+      "section",
+      { class: "endpoint" },
       h("h2", {}, "API name: ", h("code", {}, route)),
-      rows(ep.parameters, "Accepts"), rows(ep.returns, "Returns"),
+      rows(ep.parameters, "Accepts"),
+      rows(ep.returns, "Returns"),
       codeBlock("JavaScript (@gradio/client)", `// npm i @gradio/client\n${s.js}`, "js"),
       codeBlock("curl (upload, then call)", s.curl, "bash"),
-      codeBlock("fetch, one request (Gradio 3 style)", s.fetch, "js"));
+      codeBlock("fetch, one request (Gradio 3 style)", s.fetch, "js"),
+    );
   });
-  target.replaceChildren(h("header", { class: "api-head" },
-    h("h1", {}, `API documentation · ${config.title}`),
-    h("p", {}, "Base URL: ", h("code", { "data-testid": "api-root" }, ROOT), ` · ${endpoints.length} endpoint${endpoints.length === 1 ? "" : "s"} · `, h("a", { href: `${ROOT}/` }, "Back to the app")),
-  ), ...sections);
+  target.replaceChildren(
+    h(
+      "header",
+      { class: "api-head" },
+      h("h1", {}, `API documentation · ${config.title}`),
+      h(
+        "p",
+        {},
+        "Base URL: ",
+        h("code", { "data-testid": "api-root" }, ROOT),
+        ` · ${endpoints.length} endpoint${endpoints.length === 1 ? "" : "s"} · `,
+        h("a", { href: `${ROOT}/` }, "Back to the app"),
+      ),
+    ),
+    ...sections,
+  );
 }

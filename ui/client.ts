@@ -10,7 +10,10 @@ export type Status = { stage: "queued"; position: number; size: number; eta: num
 
 /** A failure whose message came from the server (or says the connection broke). */
 export class CallError extends Error {
-  constructor(message: string, readonly connectionLost = false) {
+  constructor(
+    message: string,
+    readonly connectionLost = false,
+  ) {
     super(message);
   }
 }
@@ -40,7 +43,11 @@ async function json(response: Response): Promise<any> {
 export async function post(path: string, body: unknown): Promise<any> {
   let response: Response;
   try {
-    response = await fetch(`${API}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    response = await fetch(`${API}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   } catch {
     throw new CallError("Connection to the Space was lost.", true);
   }
@@ -72,7 +79,8 @@ export async function predict(data: unknown[], onStatus: (s: Status) => void): P
     const source = new EventSource(`${API}/queue/data?session_hash=${session}`);
     source.onmessage = (event) => {
       const m = JSON.parse(event.data) as ServerMessage;
-      if (m.msg === "estimation" && m.event_id === event_id) onStatus({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
+      if (m.msg === "estimation" && m.event_id === event_id)
+        onStatus({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
       else if (m.msg === "process_starts") onStatus({ stage: "processing", eta: m.eta });
       else if (m.msg === "process_completed") {
         source.close();

@@ -22,7 +22,9 @@ export async function prepareImage(file: Blob, name: string, maxSide: number): P
   } catch {
     const kind = file.type || name.split(".").pop()?.toUpperCase() || "unknown type";
     // Every browser reads JPEG and PNG: one that fails is damaged or cut short, and converting would not help.
-    const hint = /^image\/(jpeg|png)$/.test(file.type) ? "The file may be damaged or incomplete." : "Convert it to JPEG or PNG and try again.";
+    const hint = /^image\/(jpeg|png)$/.test(file.type)
+      ? "The file may be damaged or incomplete."
+      : "Convert it to JPEG or PNG and try again.";
     throw new Error(`This browser cannot read “${name}” (${kind}). ${hint}`);
   }
   const long = Math.max(bitmap.width, bitmap.height);
@@ -34,8 +36,10 @@ export async function prepareImage(file: Blob, name: string, maxSide: number): P
   const canvas = h("canvas", { width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
   canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
-  const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("Could not shrink the image."))), "image/jpeg", 0.9));
-  return { blob, name: name.replace(/\.\w+$/, "") + ".jpg" };
+  const blob = await new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("Could not shrink the image."))), "image/jpeg", 0.9),
+  );
+  return { blob, name: `${name.replace(/\.\w+$/, "")}.jpg` };
 }
 
 /** Builds the input; `onChange` hears every new picture (or null when removed). */
@@ -47,12 +51,36 @@ export function imageInput(label: string, maxSide: number, onChange: (picked: Pi
 
   const file = h("input", { type: "file", accept: "image/*", id, class: "visually-hidden", "aria-label": `Upload ${label}` });
   const preview = h("img", { class: "preview", alt: `${label} to classify`, hidden: true });
-  const remove = h("button", { class: "icon corner", type: "button", "aria-label": "Remove image", hidden: true, onclick: () => set(null) }, "×");
-  const empty = h("label", { for: id, class: "drop-text" }, h("span", { class: "big" }, "Drop an image here"), h("span", {}, "— or click to upload, or paste —"));
-  const video = h("video", { class: "preview mirrored", playsinline: true, muted: true, autoplay: true, hidden: true, "aria-label": "Webcam preview" });
+  const remove = h(
+    "button",
+    { class: "icon corner", type: "button", "aria-label": "Remove image", hidden: true, onclick: () => set(null) },
+    "×",
+  );
+  const empty = h(
+    "label",
+    { for: id, class: "drop-text" },
+    h("span", { class: "big" }, "Drop an image here"),
+    h("span", {}, "— or click to upload, or paste —"),
+  );
+  const video = h("video", {
+    class: "preview mirrored",
+    playsinline: true,
+    muted: true,
+    autoplay: true,
+    hidden: true,
+    "aria-label": "Webcam preview",
+  });
   const devices = h("select", { "aria-label": "Camera", hidden: true, onchange: () => startWebcam(devices.value) });
-  const capture = h("button", { type: "button", class: "primary small", hidden: true, "aria-label": "Capture photo", onclick: () => void takePhoto() }, "Capture");
-  const webcam = h("button", { type: "button", class: "secondary small", onclick: () => (stream ? stopWebcam() : void startWebcam()) }, "Webcam");
+  const capture = h(
+    "button",
+    { type: "button", class: "primary small", hidden: true, "aria-label": "Capture photo", onclick: () => void takePhoto() },
+    "Capture",
+  );
+  const webcam = h(
+    "button",
+    { type: "button", class: "secondary small", onclick: () => (stream ? stopWebcam() : void startWebcam()) },
+    "Webcam",
+  );
   const zone = h("div", { class: "dropzone", "data-testid": "image-dropzone" }, empty, preview, video, remove);
 
   async function set(picked: Picked | null, raw?: Blob, name?: string): Promise<void> {
@@ -91,7 +119,9 @@ export function imageInput(label: string, maxSide: number, onChange: (picked: Pi
     webcam.textContent = "Stop webcam";
     const cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
     const active = stream.getVideoTracks()[0]?.getSettings().deviceId;
-    devices.replaceChildren(...cams.map((d, i) => h("option", { value: d.deviceId, selected: d.deviceId === active }, d.label || `Camera ${i + 1}`)));
+    devices.replaceChildren(
+      ...cams.map((d, i) => h("option", { value: d.deviceId, selected: d.deviceId === active }, d.label || `Camera ${i + 1}`)),
+    );
   }
 
   function stopTracks() {
@@ -134,10 +164,14 @@ export function imageInput(label: string, maxSide: number, onChange: (picked: Pi
     if (pasted) void set(null, pasted, pasted.name || "pasted.png");
   });
 
-  const element = h("div", { class: "block" },
+  const element = h(
+    "div",
+    { class: "block" },
     h("span", { class: "block-label" }, label),
-    zone, file,
-    h("div", { class: "sources" }, webcam, devices, capture));
+    zone,
+    file,
+    h("div", { class: "sources" }, webcam, devices, capture),
+  );
   return {
     element,
     get value() {

@@ -8,7 +8,11 @@ import { h } from "./dom.ts";
 
 /** Builds the output; `show` renders a value (or nothing). */
 export function labelOutput(label: string, trainedOn?: string) {
-  const body = h("div", { class: "label-body", "data-testid": "label-output" }, h("p", { class: "placeholder" }, "The prediction appears here."));
+  const body = h(
+    "div",
+    { class: "label-body", "data-testid": "label-output" },
+    h("p", { class: "placeholder" }, "The prediction appears here."),
+  );
   const element = h("div", { class: "block" }, h("span", { class: "block-label" }, label), body);
   return {
     element,
@@ -20,17 +24,32 @@ export function labelOutput(label: string, trainedOn?: string) {
       const rows = (value.confidences ?? []).map(({ label: name, confidence }, i) => {
         const pct = Math.round(confidence * 100); // gradio: 0.855 → 86 %
         const id = `meter-${i}-${String(name).replace(/[^\w-]/g, "-")}`;
-        return h("li", { class: i === 0 ? "top" : undefined },
+        return h(
+          "li",
+          { class: i === 0 ? "top" : undefined },
           h("div", { class: "row" }, h("span", { id }, String(name)), h("span", { class: "pct" }, `${pct}%`)),
-          h("div", { class: "bar", role: "meter", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100, "aria-labelledby": id },
-            h("div", { class: "fill", style: `width:${(confidence * 100).toFixed(1)}%` })));
+          h(
+            "div",
+            { class: "bar", role: "meter", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100, "aria-labelledby": id },
+            h("div", { class: "fill", style: `width:${(confidence * 100).toFixed(1)}%` }),
+          ),
+        );
       });
       const warning = value.ood?.out_of_domain
-        ? [h("p", { class: "ood-warning", role: "status", "data-testid": "ood-warning" },
-            `This picture doesn't look like what the model was trained on${trainedOn ? `: ${trainedOn}` : ""}. The label below is a guess.`)]
+        ? [
+            h(
+              "p",
+              { class: "ood-warning", role: "status", "data-testid": "ood-warning" },
+              `This picture doesn't look like what the model was trained on${trainedOn ? `: ${trainedOn}` : ""}. The label below is a guess.`,
+            ),
+          ]
         : [];
       body.classList.toggle("guess", warning.length > 0);
-      body.replaceChildren(...warning, h("h2", { class: "label-top", "data-testid": "label-output-value" }, String(value.label)), ...(rows.length ? [h("ul", { class: "bars" }, ...rows)] : []));
+      body.replaceChildren(
+        ...warning,
+        h("h2", { class: "label-top", "data-testid": "label-output-value" }, String(value.label)),
+        ...(rows.length ? [h("ul", { class: "bars" }, ...rows)] : []),
+      );
     },
   };
 }

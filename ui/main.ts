@@ -14,7 +14,6 @@ import { statusOverlay } from "./status.ts";
 import { setTheme, storedTheme } from "./theme.ts";
 import { toast } from "./toast.ts";
 
-
 /** An input as the page drives it. */
 interface Input {
   element: HTMLElement;
@@ -31,7 +30,8 @@ interface Output {
 
 const app = document.getElementById("app")!;
 // The server rendered the Markdown and escaped any raw HTML in it (src/gradio/markdown.ts).
-const markdown = (html: string | undefined, cls: string) => (html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null);
+const markdown = (html: string | undefined, cls: string) =>
+  html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null;
 
 function themeToggle() {
   const names = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" } as const;
@@ -46,12 +46,21 @@ function themeToggle() {
 }
 
 function footer() {
-  return h("footer", {},
-    h("nav", { "aria-label": "Footer" },
-      h("a", { href: `${ROOT}/?view=api` }, "Use via API"), " · ",
-      h("a", { href: `${ROOT}/report` }, "Model report"), " · ",
-      h("a", { href: "https://www.gradio.app", target: "_blank", rel: "noopener" }, "Built on the Gradio protocol"), " · ",
-      themeToggle()));
+  return h(
+    "footer",
+    {},
+    h(
+      "nav",
+      { "aria-label": "Footer" },
+      h("a", { href: `${ROOT}/?view=api` }, "Use via API"),
+      " · ",
+      h("a", { href: `${ROOT}/report` }, "Model report"),
+      " · ",
+      h("a", { href: "https://www.gradio.app", target: "_blank", rel: "noopener" }, "Built on the Gradio protocol"),
+      " · ",
+      themeToggle(),
+    ),
+  );
 }
 
 function makeInput(c: ComponentConfig, onError: (m: string) => void): Input {
@@ -87,7 +96,10 @@ function makeOutput(c: ComponentConfig): Output {
     return { element: out.element, show: (v) => out.show(v as LabelData | null) };
   }
   const box = h("output", { class: "text-output" });
-  return { element: h("div", { class: "block" }, h("span", { class: "block-label" }, label), box), show: (v) => void (box.textContent = v === null || v === undefined ? "" : String(v)) };
+  return {
+    element: h("div", { class: "block" }, h("span", { class: "block-label" }, label), box),
+    show: (v) => void (box.textContent = v === null || v === undefined ? "" : String(v)),
+  };
 }
 
 /** Watches for the server coming back after a lost connection, and says so. */
@@ -187,38 +199,67 @@ async function main() {
     }
   });
 
-  const examples = config.examples.length && inputs.length === 1 && inputs[0]!.load
-    ? h("section", { class: "examples", "aria-labelledby": "examples-title" },
-        h("h2", { id: "examples-title", class: "block-label" }, "Examples"),
-        h("div", { class: "gallery" }, ...config.examples.map((row, i) => {
-          const file = row[0] as FileData;
-          const img = h("img", { src: file.url, alt: "", loading: "lazy" });
-          img.addEventListener("load", () => img.naturalWidth < 128 && img.classList.add("pixelated"));
-          const card = h("button", { class: "example", type: "button", "aria-label": `Example ${i + 1}: ${file.orig_name ?? ""}` }, img);
-          card.addEventListener("click", async () => {
-            await inputs[0]!.load!(file.url!, file.orig_name ?? "example.png");
-            const cached = config.example_outputs[i];
-            const data = [{ path: file.path, orig_name: file.orig_name, meta: { _type: "gradio.FileData" } }];
-            if (cached) {
-              show(cached); // computed once at start: instant
-              lastRun = { data, outputs: cached };
-              flag.disabled = false;
-              flag.textContent = "Flag";
-            } else await run(data);
-          });
-          return card;
-        })))
-    : null;
+  const examples =
+    config.examples.length && inputs.length === 1 && inputs[0]!.load
+      ? h(
+          "section",
+          { class: "examples", "aria-labelledby": "examples-title" },
+          h("h2", { id: "examples-title", class: "block-label" }, "Examples"),
+          h(
+            "div",
+            { class: "gallery" },
+            ...config.examples.map((row, i) => {
+              const file = row[0] as FileData;
+              const img = h("img", { src: file.url, alt: "", loading: "lazy" });
+              img.addEventListener("load", () => img.naturalWidth < 128 && img.classList.add("pixelated"));
+              const card = h(
+                "button",
+                { class: "example", type: "button", "aria-label": `Example ${i + 1}: ${file.orig_name ?? ""}` },
+                img,
+              );
+              card.addEventListener("click", async () => {
+                await inputs[0]!.load!(file.url!, file.orig_name ?? "example.png");
+                const cached = config.example_outputs[i];
+                const data = [{ path: file.path, orig_name: file.orig_name, meta: { _type: "gradio.FileData" } }];
+                if (cached) {
+                  show(cached); // computed once at start: instant
+                  lastRun = { data, outputs: cached };
+                  flag.disabled = false;
+                  flag.textContent = "Flag";
+                } else await run(data);
+              });
+              return card;
+            }),
+          ),
+        )
+      : null;
 
   app.replaceChildren(
     watch.banner,
     h("header", {}, h("h1", {}, config.title), markdown(config.description, "description")),
-    h("main", {},
-      h("div", { class: "columns" },
-        h("section", { class: "column", "aria-label": "Inputs" }, ...inputs.map((i) => i.element), h("div", { class: "buttons" }, clear, submit)),
-        h("section", { class: "column outputs", "aria-label": "Outputs" }, status.element, ...outputs.map((o) => o.element), config.flagging_mode === "manual" ? h("div", { class: "buttons" }, flag) : null)),
+    h(
+      "main",
+      {},
+      h(
+        "div",
+        { class: "columns" },
+        h(
+          "section",
+          { class: "column", "aria-label": "Inputs" },
+          ...inputs.map((i) => i.element),
+          h("div", { class: "buttons" }, clear, submit),
+        ),
+        h(
+          "section",
+          { class: "column outputs", "aria-label": "Outputs" },
+          status.element,
+          ...outputs.map((o) => o.element),
+          config.flagging_mode === "manual" ? h("div", { class: "buttons" }, flag) : null,
+        ),
+      ),
       examples,
-      markdown(config.article, "article")),
+      markdown(config.article, "article"),
+    ),
     footer(),
   );
 }

@@ -5,7 +5,13 @@ import { h } from "./dom.ts";
 export function statusOverlay() {
   const text = h("span", { class: "status-text" });
   const fill = h("div", { class: "eta-fill" });
-  const element = h("div", { class: "status", hidden: true, role: "status", "aria-live": "polite" }, h("span", { class: "spinner", "aria-hidden": "true" }), text, h("div", { class: "eta" }, fill));
+  const element = h(
+    "div",
+    { class: "status", hidden: true, role: "status", "aria-live": "polite" },
+    h("span", { class: "spinner", "aria-hidden": "true" }),
+    text,
+    h("div", { class: "eta" }, fill),
+  );
   let timer: ReturnType<typeof setInterval> | undefined;
   let started = 0;
   let last: Status | undefined;

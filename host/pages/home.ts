@@ -37,8 +37,24 @@ function cardHtml(s: SpaceSummary): string {
  * @example
  * c.html(spacesPage({ heading: "Spaces", spaces, search: "", user: "alice", here: "/", origin: "http://127.0.0.1:7861" }))
  */
-export function spacesPage({ heading, spaces, search, user, here, origin }: { heading: string; spaces: SpaceSummary[]; search: string; user: string | undefined; here: string; origin: string }): string {
-  const shown = search ? spaces.filter((s) => `${s.id} ${s.card.title ?? ""} ${s.card.short_description ?? ""}`.toLowerCase().includes(search.toLowerCase())) : spaces;
+export function spacesPage({
+  heading,
+  spaces,
+  search,
+  user,
+  here,
+  origin,
+}: {
+  heading: string;
+  spaces: SpaceSummary[];
+  search: string;
+  user: string | undefined;
+  here: string;
+  origin: string;
+}): string {
+  const shown = search
+    ? spaces.filter((s) => `${s.id} ${s.card.title ?? ""} ${s.card.short_description ?? ""}`.toLowerCase().includes(search.toLowerCase()))
+    : spaces;
   const owner = user ?? "<you>";
   const list = shown.length
     ? `<ul class="grid" aria-label="Spaces">${shown.map(cardHtml).join("\n")}</ul>`

@@ -8,7 +8,16 @@
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** Hugging Face's card colours (colorFrom/colorTo) as CSS colours. */
-const COLOURS: Record<string, string> = { red: "#f87171", yellow: "#facc15", green: "#4ade80", blue: "#60a5fa", indigo: "#818cf8", purple: "#c084fc", pink: "#f472b6", gray: "#9ca3af" };
+const COLOURS: Record<string, string> = {
+  red: "#f87171",
+  yellow: "#facc15",
+  green: "#4ade80",
+  blue: "#60a5fa",
+  indigo: "#818cf8",
+  purple: "#c084fc",
+  pink: "#f472b6",
+  gray: "#9ca3af",
+};
 export const cardColour = (name: unknown, fallback: string): string => COLOURS[String(name)] ?? fallback;
 
 const STYLE = `
@@ -56,7 +65,19 @@ function who(user: string | undefined, here: string): string {
  * @example
  * c.html(layout({ title: "Spaces", user: c.var.user, here: "/", body: "<h1>Spaces</h1>" }))
  */
-export function layout({ title, user, here, body, head = "" }: { title: string; user: string | undefined; here: string; body: string; head?: string }): string {
+export function layout({
+  title,
+  user,
+  here,
+  body,
+  head = "",
+}: {
+  title: string;
+  user: string | undefined;
+  here: string;
+  body: string;
+  head?: string;
+}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style>${head}</head>

@@ -31,18 +31,33 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
   // {KEY: {value, description?, updatedAt}}; secrets only as {KEY: {description?, updatedAt}},
   // never their values. A change restarts the app with it (a paused one stays paused).
   const listed = (space: SpaceRecord, kind: "variables" | "secrets") =>
-    Object.fromEntries(Object.keys(space[kind]).map((key) => [key, { ...(kind === "variables" ? { value: space.variables[key] } : {}), ...(space.envInfo?.[kind]?.[key] ?? {}) }]));
+    Object.fromEntries(
+      Object.keys(space[kind]).map((key) => [
+        key,
+        { ...(kind === "variables" ? { value: space.variables[key] } : {}), ...(space.envInfo?.[kind]?.[key] ?? {}) },
+      ]),
+    );
   const restartWithEnv = async (owner: string, name: string) => {
     const rt = spaces.runtime(`${owner}/${name}`);
     const problem = rt.sha && rt.stage !== "PAUSED" ? await spaces.restart(accounts.space(owner, name)!) : undefined;
     if (problem) throw new HostError(500, `Saved, but the app did not restart: ${problem}`);
   };
   for (const kind of ["variables", "secrets"] as const) {
-    app.get(`/api/spaces/:owner/:name/${kind}`, (c) => c.json(listed(writable(accounts, c, c.req.param("owner"), c.req.param("name")), kind)));
+    app.get(`/api/spaces/:owner/:name/${kind}`, (c) =>
+      c.json(listed(writable(accounts, c, c.req.param("owner"), c.req.param("name")), kind)),
+    );
     app.post(`/api/spaces/:owner/:name/${kind}`, async (c) => {
       const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
-      const { key, value, description } = (await c.req.json().catch(() => ({}))) as { key?: unknown; value?: unknown; description?: unknown };
-      if (typeof key !== "string" || typeof value !== "string" || (description !== undefined && description !== null && typeof description !== "string")) {
+      const { key, value, description } = (await c.req.json().catch(() => ({}))) as {
+        key?: unknown;
+        value?: unknown;
+        description?: unknown;
+      };
+      if (
+        typeof key !== "string" ||
+        typeof value !== "string" ||
+        (description !== undefined && description !== null && typeof description !== "string")
+      ) {
         throw new HostError(422, 'Send {"key": "NAME", "value": "…", "description": "…" (optional)}');
       }
       try {

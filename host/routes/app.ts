@@ -29,7 +29,8 @@ export function appRoutes(deps: HostDeps): Hono<HostEnv> {
     const rt = deps.spaces.runtime(id);
     const waking = deps.spaces.wake(space, rt);
     if (rt.waking) {
-      if (c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html")) return c.html(wakingPage(id), 503, { "retry-after": "3" });
+      if (c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html"))
+        return c.html(wakingPage(id), 503, { "retry-after": "3" });
       await Promise.race([waking, new Promise((r) => setTimeout(r, deps.wakeHoldMs))]);
     }
     deps.spaces.touch(space, rt);

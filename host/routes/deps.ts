@@ -20,4 +20,7 @@ export interface HostDeps {
 }
 
 /** `owner` and the repository name without `.git`, as the routes' `:owner/:repo` give them. */
-export const repoParams = (param: (name: string) => string | undefined) => ({ owner: param("owner") ?? "", name: (param("repo") ?? "").replace(/\.git$/, "") });
+export const repoParams = (param: (name: string) => string | undefined) => ({
+  owner: param("owner") ?? "",
+  name: (param("repo") ?? "").replace(/\.git$/, ""),
+});

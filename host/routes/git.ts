@@ -27,11 +27,17 @@ export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
       // The share URL the pusher is shown is built from the address they pushed to.
       SPACE_PUBLIC_URL: publicBase(c),
     };
-    return gitHttpBackend(c.req.raw, { projectRoot: `${deps.dataDir}/repos`, pathInfo: `/${space.owner}/${space.name}.git/${rest}`, remoteUser: c.var.user, env });
+    return gitHttpBackend(c.req.raw, {
+      projectRoot: `${deps.dataDir}/repos`,
+      pathInfo: `/${space.owner}/${space.name}.git/${rest}`,
+      remoteUser: c.var.user,
+      env,
+    });
   };
   app.get("/spaces/:owner/:repo/info/refs", (c) => {
     const service = c.req.query("service");
-    if (service !== "git-upload-pack" && service !== "git-receive-pack") throw new HostError(400, "Only smart HTTP is served: ask for info/refs?service=git-upload-pack or git-receive-pack.");
+    if (service !== "git-upload-pack" && service !== "git-receive-pack")
+      throw new HostError(400, "Only smart HTTP is served: ask for info/refs?service=git-upload-pack or git-receive-pack.");
     return serve(c, "info/refs", service === "git-receive-pack");
   });
   app.get("/spaces/:owner/:repo/HEAD", (c) => serve(c, "HEAD", false));

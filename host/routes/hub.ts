@@ -18,7 +18,18 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SpaceRecord } from "../accounts.ts";
 import { canRead, canWrite, checkNames, readable, writable, type HostEnv } from "../auth.ts";
-import { checkRepoPath, commitDate, commitFiles, lfsTracked, listCommitLog, listEntries, parsePointer, readBlob, resolveRevision, type CommitOperation } from "../commits.ts";
+import {
+  checkRepoPath,
+  commitDate,
+  commitFiles,
+  lfsTracked,
+  listCommitLog,
+  listEntries,
+  parsePointer,
+  readBlob,
+  resolveRevision,
+  type CommitOperation,
+} from "../commits.ts";
 import { HostError } from "../errors.ts";
 import { objectPath, OID } from "../lfs.ts";
 import { publicBase } from "../public-url.ts";
@@ -32,14 +43,16 @@ const COMMIT_BODY_LIMIT = 512 * 1024 * 1024;
 const SDKS = new Set(["gradio", "docker", "static", "streamlit"]);
 
 /** A stable 24-hex id per Space, like the Hub's `_id`. */
-const hubId = (space: SpaceRecord) => createHash("sha256").update(`${space.owner}/${space.name}\0${space.created}`).digest("hex").slice(0, 24);
+const hubId = (space: SpaceRecord) =>
+  createHash("sha256").update(`${space.owner}/${space.name}\0${space.created}`).digest("hex").slice(0, 24);
 
 /** Adds the Hub's `X-Error-Code: RepoNotFound` to a 401/404 about the Space itself (huggingface_hub raises RepositoryNotFoundError on it). */
 function repoNotFound<T>(find: () => T): T {
   try {
     return find();
   } catch (err) {
-    if (err instanceof HostError && (err.status === 404 || err.status === 401)) throw new HostError(err.status, err.message, { "x-error-code": "RepoNotFound", ...err.headers }, err.details);
+    if (err instanceof HostError && (err.status === 404 || err.status === 401))
+      throw new HostError(err.status, err.message, { "x-error-code": "RepoNotFound", ...err.headers }, err.details);
     throw err;
   }
 }
@@ -62,7 +75,8 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 
 /** Strict base64 (what the clients send): Buffer.from would quietly skip broken characters. */
 function decodeBase64(text: unknown, path: string): Buffer {
-  if (typeof text !== "string" || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new HostError(400, `${path}: content is not valid base64.`);
+  if (typeof text !== "string" || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text))
+    throw new HostError(400, `${path}: content is not valid base64.`);
   return Buffer.from(text, "base64");
 }
 
@@ -72,12 +86,21 @@ function decodeBase64(text: unknown, path: string): Buffer {
  *
  * @throws {HostError} 400 naming the first bad line.
  */
-export function parseCommitBody(text: string): { summary: string; description?: string; parentCommit?: string; operations: CommitOperation[] } {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+export function parseCommitBody(text: string): {
+  summary: string;
+  description?: string;
+  parentCommit?: string;
+  operations: CommitOperation[];
+} {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const parsed = lines.map((line, i) => {
     try {
       const value = JSON.parse(line) as { key?: unknown; value?: unknown };
-      if (value && typeof value === "object" && typeof value.key === "string" && value.value && typeof value.value === "object") return value as { key: string; value: Record<string, unknown> };
+      if (value && typeof value === "object" && typeof value.key === "string" && value.value && typeof value.value === "object")
+        return value as { key: string; value: Record<string, unknown> };
     } catch {
       /* reported below */
     }
@@ -87,28 +110,36 @@ export function parseCommitBody(text: string): { summary: string; description?: 
   if (header?.key !== "header") throw new HostError(400, 'The commit must start with a {"key": "header", "value": {"summary": …}} line.');
   const { summary, description, parentCommit } = header.value;
   if (typeof summary !== "string" || !summary.trim()) throw new HostError(400, "The commit header needs a summary (the commit title).");
-  if (description !== undefined && description !== null && typeof description !== "string") throw new HostError(400, "The commit description must be a string.");
-  if (parentCommit !== undefined && parentCommit !== null && (typeof parentCommit !== "string" || !/^[0-9a-f]{40}$/.test(parentCommit))) throw new HostError(400, "parentCommit must be a 40-character commit hash.");
+  if (description !== undefined && description !== null && typeof description !== "string")
+    throw new HostError(400, "The commit description must be a string.");
+  if (parentCommit !== undefined && parentCommit !== null && (typeof parentCommit !== "string" || !/^[0-9a-f]{40}$/.test(parentCommit)))
+    throw new HostError(400, "parentCommit must be a 40-character commit hash.");
   const operations = rest.map(({ key, value }, i): CommitOperation => {
     const line = `Line ${i + 2}`;
     checkRepoPath(value.path);
     const path = value.path;
-    if ((key === "file" || key === "lfsFile") && value.oldPath !== undefined) throw new HostError(422, `${line}: copies and renames (oldPath) are not supported here; upload the file again.`);
+    if ((key === "file" || key === "lfsFile") && value.oldPath !== undefined)
+      throw new HostError(422, `${line}: copies and renames (oldPath) are not supported here; upload the file again.`);
     if (key === "file") {
       if (typeof value.content !== "string") throw new HostError(400, `${line}: ${path} has no content.`);
       if (value.encoding === "base64") return { kind: "file", path, content: decodeBase64(value.content, path) };
-      if (value.encoding === undefined || value.encoding === "utf-8") return { kind: "file", path, content: Buffer.from(value.content, "utf8") };
+      if (value.encoding === undefined || value.encoding === "utf-8")
+        return { kind: "file", path, content: Buffer.from(value.content, "utf8") };
       throw new HostError(400, `${line}: encoding must be "base64" or "utf-8".`);
     }
     if (key === "lfsFile") {
       const { oid, size, algo } = value;
       if (algo !== undefined && algo !== "sha256") throw new HostError(400, `${line}: only sha256 LFS objects are stored here.`);
-      if (typeof oid !== "string" || !OID.test(oid) || typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw new HostError(400, `${line}: an lfsFile needs oid (64 lowercase hex characters) and size (bytes).`);
+      if (typeof oid !== "string" || !OID.test(oid) || typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
+        throw new HostError(400, `${line}: an lfsFile needs oid (64 lowercase hex characters) and size (bytes).`);
       return { kind: "lfs", path, oid, size };
     }
     if (key === "deletedFile") return { kind: "delete", path };
     if (key === "deletedFolder") return { kind: "deleteFolder", path };
-    throw new HostError(400, `${line}: unknown operation ${JSON.stringify(key).slice(0, 40)} (file, lfsFile, deletedFile or deletedFolder).`);
+    throw new HostError(
+      400,
+      `${line}: unknown operation ${JSON.stringify(key).slice(0, 40)} (file, lfsFile, deletedFile or deletedFolder).`,
+    );
   });
   if (!operations.length) throw new HostError(400, "The commit has no operations: nothing to commit.");
   return { summary: summary.trim(), description: description || undefined, parentCommit: parentCommit || undefined, operations };
@@ -118,9 +149,18 @@ export function parseCommitBody(text: string): { summary: string; description?: 
 function byteRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
   if (!header) return undefined;
   const match = header.match(/^bytes=(\d*)-(\d*)$/);
-  if (!match || (match[1] === "" && match[2] === "")) throw new HostError(416, `Only one byte range is served, e.g. bytes=0-99 (got ${header.slice(0, 60)}).`, { "content-range": `bytes */${size}` });
-  const [start, end] = match[1] === "" ? [Math.max(0, size - Number(match[2])), size - 1] : [Number(match[1]), match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1)];
-  if (start > end || start >= size) throw new HostError(416, `The range ${header.slice(0, 60)} is outside the file's ${size} bytes.`, { "content-range": `bytes */${size}` });
+  if (!match || (match[1] === "" && match[2] === ""))
+    throw new HostError(416, `Only one byte range is served, e.g. bytes=0-99 (got ${header.slice(0, 60)}).`, {
+      "content-range": `bytes */${size}`,
+    });
+  const [start, end] =
+    match[1] === ""
+      ? [Math.max(0, size - Number(match[2])), size - 1]
+      : [Number(match[1]), match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1)];
+  if (start > end || start >= size)
+    throw new HostError(416, `The range ${header.slice(0, 60)} is outside the file's ${size} bytes.`, {
+      "content-range": `bytes */${size}`,
+    });
   return { start, end };
 }
 
@@ -145,7 +185,12 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
   const revision = async (space: SpaceRecord, rev: string) => {
     const repo = paths(space).repo;
     const sha = existsSync(repo) ? await resolveRevision(repo, rev) : undefined;
-    if (!sha) throw new HostError(404, `Invalid rev id: ${rev.slice(0, 100)} (${idOf(space)} has no such revision${rev === "main" ? " yet: nothing was committed" : ""}).`, { "x-error-code": "RevisionNotFound" });
+    if (!sha)
+      throw new HostError(
+        404,
+        `Invalid rev id: ${rev.slice(0, 100)} (${idOf(space)} has no such revision${rev === "main" ? " yet: nothing was committed" : ""}).`,
+        { "x-error-code": "RevisionNotFound" },
+      );
     return sha;
   };
 
@@ -173,7 +218,11 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
       tags: [],
       cardData: rt?.card ? { ...card, app_port } : undefined,
       runtime: spaces.runtime(id).toJSON(),
-      ...(siblings && sha ? { siblings: ((await listEntries(repo, sha, "", true)) ?? []).filter((e) => e.type === "file").map((e) => ({ rfilename: e.path })) } : {}),
+      ...(siblings && sha
+        ? {
+            siblings: ((await listEntries(repo, sha, "", true)) ?? []).filter((e) => e.type === "file").map((e) => ({ rfilename: e.path })),
+          }
+        : {}),
     };
   };
 
@@ -202,18 +251,32 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     const body = await jsonBody(c);
     const user = c.var.user;
     if (!user) throw new HostError(401, "Invalid credentials in Authorization header");
-    if (body.type !== "space") throw new HostError(400, `This host only hosts Spaces: create the repository with type "space" (got ${JSON.stringify(body.type ?? "model")}).`);
+    if (body.type !== "space")
+      throw new HostError(
+        400,
+        `This host only hosts Spaces: create the repository with type "space" (got ${JSON.stringify(body.type ?? "model")}).`,
+      );
     const owner = typeof body.organization === "string" && body.organization ? body.organization : user;
     const name = typeof body.name === "string" ? body.name : "";
     checkNames(owner, name);
     if (!canWrite(user, owner)) throw new HostError(403, `You cannot create a Space under ${owner}'s namespace: you are ${user}.`);
-    const visibility = body.visibility ?? (body.private === undefined || body.private === null ? "public" : body.private ? "private" : "public");
+    const visibility =
+      body.visibility ?? (body.private === undefined || body.private === null ? "public" : body.private ? "private" : "public");
     if (visibility !== "public" && visibility !== "private") throw new HostError(400, 'visibility must be "public" or "private".');
-    if (body.sdk !== undefined && (typeof body.sdk !== "string" || !SDKS.has(body.sdk))) throw new HostError(400, `sdk must be one of ${[...SDKS].join(", ")}.`);
-    if (body.files !== undefined && body.files !== null) throw new HostError(400, "Files at creation are not taken here: create the Space, then upload its files (uploadFiles / upload_folder).");
+    if (body.sdk !== undefined && (typeof body.sdk !== "string" || !SDKS.has(body.sdk)))
+      throw new HostError(400, `sdk must be one of ${[...SDKS].join(", ")}.`);
+    if (body.files !== undefined && body.files !== null)
+      throw new HostError(
+        400,
+        "Files at creation are not taken here: create the Space, then upload its files (uploadFiles / upload_folder).",
+      );
     const env = (kind: "secrets" | "variables") => {
       const list = body[kind] ?? [];
-      if (!Array.isArray(list) || list.some((e: { key?: unknown; value?: unknown }) => typeof e?.key !== "string" || typeof e?.value !== "string")) throw new HostError(400, `${kind} must be a list of {key, value, description?}.`);
+      if (
+        !Array.isArray(list) ||
+        list.some((e: { key?: unknown; value?: unknown }) => typeof e?.key !== "string" || typeof e?.value !== "string")
+      )
+        throw new HostError(400, `${kind} must be a list of {key, value, description?}.`);
       return list as { key: string; value: string; description?: string }[];
     };
     const [secrets, variables] = [env("secrets"), env("variables")];
@@ -222,7 +285,11 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     let space: SpaceRecord;
     try {
       space = accounts.createSpace(owner, name, { private: visibility === "private", sdk: body.sdk as string | undefined });
-      for (const [kind, list] of [["secrets", secrets], ["variables", variables]] as const) for (const e of list) accounts.setEnv(owner, name, kind, e.key, e.value, e.description);
+      for (const [kind, list] of [
+        ["secrets", secrets],
+        ["variables", variables],
+      ] as const)
+        for (const e of list) accounts.setEnv(owner, name, kind, e.key, e.value, e.description);
     } catch (err) {
       throw new HostError(400, (err as Error).message);
     }
@@ -233,7 +300,8 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
   // deleteRepo / delete_repo: {name, organization, type}. The app stops; everything of the Space goes.
   app.delete("/api/repos/delete", async (c) => {
     const body = await jsonBody(c);
-    if (body.type !== undefined && body.type !== "space") throw new HostError(400, `This host only hosts Spaces (got type ${JSON.stringify(body.type)}).`);
+    if (body.type !== undefined && body.type !== "space")
+      throw new HostError(400, `This host only hosts Spaces (got type ${JSON.stringify(body.type)}).`);
     const user = c.var.user;
     const owner = typeof body.organization === "string" && body.organization ? body.organization : (user ?? "");
     const name = typeof body.name === "string" ? body.name : "";
@@ -270,23 +338,39 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to a branch.");
     const body = await jsonBody(c);
     const files = body.files;
-    if (!Array.isArray(files) || files.length > 1000) throw new HostError(400, "files must be a list of at most 1000 {path, size, sample}.");
+    if (!Array.isArray(files) || files.length > 1000)
+      throw new HostError(400, "files must be a list of at most 1000 {path, size, sample}.");
     for (const file of files as { path?: unknown; size?: unknown; sample?: unknown }[]) {
       checkRepoPath(file?.path);
-      if (typeof file.size !== "number" || !Number.isSafeInteger(file.size) || file.size < 0) throw new HostError(400, `${file.path}: size must be a whole number of bytes.`);
+      if (typeof file.size !== "number" || !Number.isSafeInteger(file.size) || file.size < 0)
+        throw new HostError(400, `${file.path}: size must be a whole number of bytes.`);
       if (typeof file.sample !== "string") throw new HostError(400, `${file.path}: sample must be the first 512 bytes, base64-encoded.`);
     }
     const list = files as { path: string; size: number; sample: string }[];
     const repo = paths(space).repo;
     await ensureRepo(paths(space));
     const head = await resolveRevision(repo, c.req.param("rev"));
-    const attributes = typeof body.gitAttributes === "string" ? body.gitAttributes : head ? ((await readBlob(repo, head, ".gitattributes"))?.content.toString("utf8") ?? "") : "";
-    const tracked = await lfsTracked(repo, attributes, list.map((f) => f.path));
+    const attributes =
+      typeof body.gitAttributes === "string"
+        ? body.gitAttributes
+        : head
+          ? ((await readBlob(repo, head, ".gitattributes"))?.content.toString("utf8") ?? "")
+          : "";
+    const tracked = await lfsTracked(
+      repo,
+      attributes,
+      list.map((f) => f.path),
+    );
     const existing = new Map(head ? ((await listEntries(repo, head, "", true)) ?? []).map((e) => [e.path, e.oid]) : []);
     return c.json({
       files: list.map((f) => {
         const lfs = tracked.has(f.path) || f.size > LFS_ABOVE_BYTES || decodeBase64(f.sample, f.path).includes(0);
-        return { path: f.path, uploadMode: lfs ? "lfs" : "regular", shouldIgnore: false, ...(existing.has(f.path) ? { oid: existing.get(f.path) } : {}) };
+        return {
+          path: f.path,
+          uploadMode: lfs ? "lfs" : "regular",
+          shouldIgnore: false,
+          ...(existing.has(f.path) ? { oid: existing.get(f.path) } : {}),
+        };
       }),
       commitOid: head,
     });
@@ -297,16 +381,27 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
   // spaceInfo's runtime.stage follows it, as on the Hub.
   app.post(
     "/api/spaces/:owner/:name/commit/:rev",
-    bodyLimit({ maxSize: COMMIT_BODY_LIMIT, onError: () => { throw new HostError(413, `The commit is over ${COMMIT_BODY_LIMIT / 1024 / 1024} MiB: send large files through LFS.`); } }),
+    bodyLimit({
+      maxSize: COMMIT_BODY_LIMIT,
+      onError: () => {
+        throw new HostError(413, `The commit is over ${COMMIT_BODY_LIMIT / 1024 / 1024} MiB: send large files through LFS.`);
+      },
+    }),
     async (c) => {
       const space = findWritable(c);
       if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to a branch.");
       const branch = c.req.param("rev");
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) || branch.endsWith(".lock") || branch.includes("..")) throw new HostError(400, `Invalid branch name ${JSON.stringify(branch).slice(0, 80)}.`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) || branch.endsWith(".lock") || branch.includes(".."))
+        throw new HostError(400, `Invalid branch name ${JSON.stringify(branch).slice(0, 80)}.`);
       const request = parseCommitBody(await c.req.text());
       const spacePathsOf = paths(space);
       await ensureRepo(spacePathsOf);
-      const { sha } = await commitFiles(spacePathsOf.repo, spacePathsOf.lfs, { ...request, branch, user: c.var.user!, emailDomain: new URL(publicBase(c)).hostname });
+      const { sha } = await commitFiles(spacePathsOf.repo, spacePathsOf.lfs, {
+        ...request,
+        branch,
+        user: c.var.user!,
+        emailDomain: new URL(publicBase(c)).hostname,
+      });
       if (branch === "main") {
         void spaces.deploy(space, sha).catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
       }
@@ -321,7 +416,12 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     const path = rest.join("/");
     if (path) checkRepoPath(path);
     const sha = await revision(space, rev);
-    const entries = await listEntries(paths(space).repo, sha, path, c.req.query("recursive") === "true" || c.req.query("recursive") === "1");
+    const entries = await listEntries(
+      paths(space).repo,
+      sha,
+      path,
+      c.req.query("recursive") === "true" || c.req.query("recursive") === "1",
+    );
     if (!entries) throw new HostError(404, `${path} is not a folder of ${idOf(space)} at ${rev}.`, { "x-error-code": "EntryNotFound" });
     return c.json(entries);
   };
@@ -354,10 +454,14 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     checkRepoPath(path);
     const sha = await revision(space, rev);
     const blob = await readBlob(paths(space).repo, sha, path);
-    if (!blob) throw new HostError(404, `Entry not found: ${path} is not a file of ${idOf(space)} at ${rev}.`, { "x-error-code": "EntryNotFound" });
+    if (!blob)
+      throw new HostError(404, `Entry not found: ${path} is not a file of ${idOf(space)} at ${rev}.`, { "x-error-code": "EntryNotFound" });
     const pointer = raw ? undefined : parsePointer(blob.content);
     const object = pointer ? objectPath(paths(space).lfs, pointer.oid) : undefined;
-    if (object && !existsSync(object)) throw new HostError(404, `${path} points to the LFS object ${pointer!.oid}, which was never uploaded.`, { "x-error-code": "EntryNotFound" });
+    if (object && !existsSync(object))
+      throw new HostError(404, `${path} points to the LFS object ${pointer!.oid}, which was never uploaded.`, {
+        "x-error-code": "EntryNotFound",
+      });
     const size = pointer ? pointer.size : blob.content.length;
     const etag = `"${pointer ? pointer.oid : blob.oid}"`;
     const range = byteRange(c.req.header("range"), size);
@@ -373,7 +477,9 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     };
     const status = range ? 206 : 200;
     if (c.req.method === "HEAD" || size === 0) return c.body(null, status, headers);
-    const body = object ? (Readable.toWeb(createReadStream(object, { start, end })) as ReadableStream<Uint8Array>) : new Uint8Array(blob.content.subarray(start, end + 1));
+    const body = object
+      ? (Readable.toWeb(createReadStream(object, { start, end })) as ReadableStream<Uint8Array>)
+      : new Uint8Array(blob.content.subarray(start, end + 1));
     return c.body(body, status, headers);
   };
   app.get("/spaces/:owner/:name/resolve/:rev/*", file(false));

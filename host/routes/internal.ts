@@ -17,7 +17,11 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
     const sent = Buffer.from(c.req.header("authorization") ?? "");
     const expected = Buffer.from(`Bearer ${deps.hookToken}`);
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new HostError(403, "Not for you.");
-    const { space: id = "", updates = "", publicUrl } = (await c.req.json().catch(() => ({}))) as { space?: string; updates?: string; publicUrl?: string };
+    const {
+      space: id = "",
+      updates = "",
+      publicUrl,
+    } = (await c.req.json().catch(() => ({}))) as { space?: string; updates?: string; publicUrl?: string };
     const [owner = "", name = ""] = id.split("/");
     const space = deps.accounts.space(owner, name);
     if (!space) throw new HostError(404, `No Space ${id}.`);
@@ -35,10 +39,14 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
         const stop = rt.buildLog.follow((line) => send(line.data));
         const problem = await deps.spaces.deploy(space, sha);
         stop();
-        send(problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`);
+        send(
+          problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`,
+        );
         if (!problem && rt.rollout?.active && rt.rollout.candidateSha === sha) {
           send(`Rollout started: ${sha.slice(0, 12)} next to ${rt.rollout.stableSha.slice(0, 12)}, ${describePolicy(rt.rollout.policy)}.`);
-          send(`Watch it: ${share}?tab=rollout (or GET ${share.replace(/\/spaces\//, "/api/spaces/")}/runtime); npm run spaces -- promote|rollback ${id}`);
+          send(
+            `Watch it: ${share}?tab=rollout (or GET ${share.replace(/\/spaces\//, "/api/spaces/")}/runtime); npm run spaces -- promote|rollback ${id}`,
+          );
         }
         controller.close();
       },

@@ -31,7 +31,8 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
   };
   const lfsJson = (c: Context, body: unknown) => c.json(body, 200, { "content-type": LFS_TYPE });
   // An upload href carries `expires` and an HMAC of (Space, oid, expires) under the host's key.
-  const signature = (id: string, oid: string, expires: string) => createHmac("sha256", deps.sessionKey).update(`lfs-upload\0${id}\0${oid}\0${expires}`).digest("hex");
+  const signature = (id: string, oid: string, expires: string) =>
+    createHmac("sha256", deps.sessionKey).update(`lfs-upload\0${id}\0${oid}\0${expires}`).digest("hex");
   const signUpload = (id: string) => (oid: string) => {
     const expires = String(Math.floor(Date.now() / 1000) + 3600);
     return `?expires=${expires}&signature=${signature(id, oid, expires)}`;
@@ -54,9 +55,15 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
   app.put(`${base}/objects/:oid`, async (c) => {
     const { owner, name } = repoParams((n) => c.req.param(n));
     const signedFor = c.req.query("signature") !== undefined && deps.accounts.space(owner, name);
-    const objects = signedFor && signedPut(c, `${owner}/${name}`, c.req.param("oid")) ? spacePaths(deps.dataDir, owner, name).lfs : space(c, true).objects;
+    const objects =
+      signedFor && signedPut(c, `${owner}/${name}`, c.req.param("oid"))
+        ? spacePaths(deps.dataDir, owner, name).lfs
+        : space(c, true).objects;
     const length = c.req.header("content-length");
-    await storeObject(objects, c.req.param("oid"), c.req.raw.body, { size: length === undefined ? undefined : Number(length), maxBytes: deps.maxFileBytes });
+    await storeObject(objects, c.req.param("oid"), c.req.raw.body, {
+      size: length === undefined ? undefined : Number(length),
+      maxBytes: deps.maxFileBytes,
+    });
     return c.body(null, 200);
   });
   app.get(`${base}/objects/:oid`, async (c) => {
@@ -68,7 +75,8 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
   app.post(`${base}/verify`, async (c) => {
     const { oid, size } = ((await json(c)) ?? {}) as { oid?: unknown; size?: unknown };
     const { objects } = space(c, true);
-    if (typeof oid !== "string" || !(await hasObject(objects, oid, size))) throw new HostError(404, `Object ${String(oid).slice(0, 80)} is not stored with size ${String(size)}.`);
+    if (typeof oid !== "string" || !(await hasObject(objects, oid, size)))
+      throw new HostError(404, `Object ${String(oid).slice(0, 80)} is not stored with size ${String(size)}.`);
     return lfsJson(c, { message: "ok" });
   });
   app.all(`${base}/*`, (c) => {

@@ -27,7 +27,16 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
         return { id, private: s.private, stage: rt?.stage ?? "NO_APP_FILE", card: rt?.card ?? {} };
       });
   const list = (c: Context<HostEnv>, heading: string, owner?: string) =>
-    c.html(spacesPage({ heading, spaces: visible(c, owner), search: (c.req.query("search") ?? "").slice(0, 200), user: c.var.user, here: c.req.path, origin: publicBase(c) }));
+    c.html(
+      spacesPage({
+        heading,
+        spaces: visible(c, owner),
+        search: (c.req.query("search") ?? "").slice(0, 200),
+        user: c.var.user,
+        here: c.req.path,
+        origin: publicBase(c),
+      }),
+    );
 
   app.get("/", (c) => list(c, "Spaces"));
   app.get("/spaces", (c) => c.redirect("/", 301));

@@ -141,8 +141,9 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
 
   const slots: Slot[] = [];
   const infos = await Promise.all(
-    Array.from({ length: workers }, () =>
-      new Promise<ModelInfo>((ok, fail) => slots.push(spawn({}, ok, (e) => fail(new Error(`Could not load ${path}: ${e.message}`))))),
+    Array.from(
+      { length: workers },
+      () => new Promise<ModelInfo>((ok, fail) => slots.push(spawn({}, ok, (e) => fail(new Error(`Could not load ${path}: ${e.message}`))))),
     ),
   ).catch(async (err: Error) => {
     closed = true;
@@ -153,7 +154,8 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
 
   const runBatch = async (images: (ImageFile | Uint8Array)[]): Promise<(Confidences | Error)[]> => {
     const slot = slots.find((s) => !s.inFlight && !s.dead);
-    if (closed || !slot) throw new Error(closed ? "The classifier is closed." : "No classifier worker is running: see the log for why they stopped.");
+    if (closed || !slot)
+      throw new Error(closed ? "The classifier is closed." : "No classifier worker is running: see the log for why they stopped.");
     // Pack every image into one buffer, transferred (not cloned) to the worker.
     const parts = images.map((img) => (img instanceof Uint8Array ? { bytes: img } : img));
     const buffer = new ArrayBuffer(parts.reduce((n, p) => n + p.bytes.byteLength, 0));
@@ -177,7 +179,11 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
       if (error) return deserializeError(error);
       const probs = reply.probabilities.subarray(i * k, (i + 1) * k);
       const score = reply.ood[i]!;
-      return withOod(Object.fromEntries(info.labels.map((label, j) => [label, probs[j]!])), { score, threshold, out_of_domain: score > threshold });
+      return withOod(Object.fromEntries(info.labels.map((label, j) => [label, probs[j]!])), {
+        score,
+        threshold,
+        out_of_domain: score > threshold,
+      });
     });
   };
 

@@ -90,9 +90,15 @@ export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
       const key = varint();
       const field = Math.floor(key / 8);
       switch (key & 7) {
-        case 0: varint(); break;
-        case 1: pos += 8; break;
-        case 5: pos += 4; break;
+        case 0:
+          varint();
+          break;
+        case 1:
+          pos += 8;
+          break;
+        case 5:
+          pos += 4;
+          break;
         case 2: {
           const len = varint();
           const start = pos;
@@ -101,7 +107,8 @@ export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
           visit(field, start, len);
           break;
         }
-        default: throw new Error(`unknown protobuf wire type ${key & 7}`);
+        default:
+          throw new Error(`unknown protobuf wire type ${key & 7}`);
       }
     }
   };
@@ -121,7 +128,8 @@ export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
   return props;
 }
 
-const HOW_TO_FIX = "Add it with: python3 training/add_metadata.py model.onnx --labels a,b,c --size 224 --channels 3 (see training/README.md).";
+const HOW_TO_FIX =
+  "Add it with: python3 training/add_metadata.py model.onnx --labels a,b,c --size 224 --channels 3 (see training/README.md).";
 
 function json<T>(props: Record<string, string>, key: string, check: (v: unknown) => v is T, expected: string): T {
   const raw = props[key];
@@ -136,8 +144,10 @@ function json<T>(props: Record<string, string>, key: string, check: (v: unknown)
   return value;
 }
 
-const isNumbers = (n: number) => (v: unknown): v is number[] =>
-  Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x));
+const isNumbers =
+  (n: number) =>
+  (v: unknown): v is number[] =>
+    Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x));
 
 /**
  * Turns `metadata_props` into a validated {@link ModelInfo}; `outputSize` (the number of classes
@@ -148,13 +158,24 @@ const isNumbers = (n: number) => (v: unknown): v is number[] =>
  * // → { labels: ["cat","dog"], size: [224,224], channels: 3, mean: [0.485,…], std: [0.229,…], resize: "crop", output: "logits" }
  */
 export function parseModelInfo(props: Record<string, string>, outputSize?: number): ModelInfo {
-  const labels = json(props, "labels", (v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"), 'a JSON list of class names, e.g. ["cat","dog"]');
+  const labels = json(
+    props,
+    "labels",
+    (v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"),
+    'a JSON list of class names, e.g. ["cat","dog"]',
+  );
   if (outputSize !== undefined && outputSize > 0 && outputSize !== labels.length) {
     throw new Error(`The model outputs ${outputSize} scores but its "labels" metadata lists ${labels.length} names.`);
   }
-  const size = json(props, "image_size", (v): v is [number, number] => isNumbers(2)(v) && v.every((x) => Number.isInteger(x) && x > 0), "[height, width], e.g. [224, 224]");
+  const size = json(
+    props,
+    "image_size",
+    (v): v is [number, number] => isNumbers(2)(v) && v.every((x) => Number.isInteger(x) && x > 0),
+    "[height, width], e.g. [224, 224]",
+  );
   const channels = Number(props.channels ?? "3");
-  if (channels !== 1 && channels !== 3) throw new Error(`The model's "channels" metadata should be 1 (grayscale) or 3 (RGB), got ${props.channels}.`);
+  if (channels !== 1 && channels !== 3)
+    throw new Error(`The model's "channels" metadata should be 1 (grayscale) or 3 (RGB), got ${props.channels}.`);
   // ImageNet statistics: what fastai and torchvision models are trained with unless told otherwise.
   const defaults = channels === 3 ? { mean: "[0.485,0.456,0.406]", std: "[0.229,0.224,0.225]" } : { mean: "[0.5]", std: "[0.5]" };
   const withDefaults = { ...defaults, ...props };
@@ -171,19 +192,46 @@ export function parseModelInfo(props: Record<string, string>, outputSize?: numbe
   }
   const info: ModelInfo = { labels, size, channels, mean, std, resize, output };
   if (props.ood !== undefined) {
-    const ood = json(props, "ood", (v): v is OodCalibration => {
-      const o = v as Partial<OodCalibration> | null;
-      return typeof o?.output === "string" && typeof o.threshold === "number" && Array.isArray(o.quantiles) && o.quantiles.length >= 2 && o.quantiles.every((q, i) => typeof q === "number" && (i === 0 || q >= o.quantiles![i - 1]!));
-    }, '{"output": "<graph output>", "quantiles": [ascending numbers], "threshold": 0.95}');
+    const ood = json(
+      props,
+      "ood",
+      (v): v is OodCalibration => {
+        const o = v as Partial<OodCalibration> | null;
+        return (
+          typeof o?.output === "string" &&
+          typeof o.threshold === "number" &&
+          Array.isArray(o.quantiles) &&
+          o.quantiles.length >= 2 &&
+          o.quantiles.every((q, i) => typeof q === "number" && (i === 0 || q >= o.quantiles![i - 1]!))
+        );
+      },
+      '{"output": "<graph output>", "quantiles": [ascending numbers], "threshold": 0.95}',
+    );
     info.ood = { method: String(ood.method ?? "unknown"), output: ood.output, quantiles: ood.quantiles, threshold: ood.threshold };
   }
   if (props.drift_reference !== undefined) {
     type Raw = { n: number; classes: number[]; confidence_bins: number[]; confidence: number[]; ood_rate?: number };
-    const ref = json(props, "drift_reference", (v): v is Raw => {
-      const r = v as Partial<Raw> | null;
-      return typeof r?.n === "number" && isNumbers(labels.length)(r.classes) && Array.isArray(r.confidence_bins) && isNumbers(r.confidence_bins.length - 1)(r.confidence);
-    }, `{"n": N, "classes": [${labels.length} shares], "confidence_bins": [edges], "confidence": [shares per bin], "ood_rate": r}`);
-    info.driftReference = { n: ref.n, classes: ref.classes, confidenceBins: ref.confidence_bins, confidence: ref.confidence, oodRate: ref.ood_rate ?? 0.05 };
+    const ref = json(
+      props,
+      "drift_reference",
+      (v): v is Raw => {
+        const r = v as Partial<Raw> | null;
+        return (
+          typeof r?.n === "number" &&
+          isNumbers(labels.length)(r.classes) &&
+          Array.isArray(r.confidence_bins) &&
+          isNumbers(r.confidence_bins.length - 1)(r.confidence)
+        );
+      },
+      `{"n": N, "classes": [${labels.length} shares], "confidence_bins": [edges], "confidence": [shares per bin], "ood_rate": r}`,
+    );
+    info.driftReference = {
+      n: ref.n,
+      classes: ref.classes,
+      confidenceBins: ref.confidence_bins,
+      confidence: ref.confidence,
+      oodRate: ref.ood_rate ?? 0.05,
+    };
   }
   if (props.domain) info.domain = props.domain;
   return info;

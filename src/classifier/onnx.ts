@@ -27,11 +27,15 @@ export async function createSession(model: Uint8Array, { threads }: { threads: n
 }
 
 /** Shape facts of a session's single image input and single output. */
-export function describeSession(session: Session): { inputName: string; outputName: string; inputDims: readonly (number | string)[]; outputDims: readonly (number | string)[] } {
+export function describeSession(session: Session): {
+  inputName: string;
+  outputName: string;
+  inputDims: readonly (number | string)[];
+  outputDims: readonly (number | string)[];
+} {
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
-  const dims = (meta: ort.InferenceSession.ValueMetadata | undefined) =>
-    meta && meta.isTensor ? meta.shape : [];
+  const dims = (meta: ort.InferenceSession.ValueMetadata | undefined) => (meta?.isTensor ? meta.shape : []);
   return {
     inputName,
     outputName,
@@ -49,7 +53,12 @@ export function describeSession(session: Session): { inputName: string; outputNa
  * const { scores } = await runSession(session, pixels, [8, 3, 224, 224]); // Float32Array of 8 × classes
  * const { extra } = await runSession(session, pixels, [8, 1, 28, 28], "ood_distance"); // Float32Array of 8
  */
-export async function runSession(session: Session, input: Float32Array, dims: number[], extra?: string): Promise<{ scores: Float32Array; extra?: Float32Array }> {
+export async function runSession(
+  session: Session,
+  input: Float32Array,
+  dims: number[],
+  extra?: string,
+): Promise<{ scores: Float32Array; extra?: Float32Array }> {
   const feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", input, dims) };
   const first = session.outputNames[0]!;
   const results = await session.run(feeds, extra ? [first, extra] : [first]);

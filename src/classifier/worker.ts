@@ -37,7 +37,10 @@ try {
   const k = info.labels.length;
   // The model's own out-of-domain output, when it has the calibration and the output it names.
   const oodOutput = info.ood && session.outputNames.includes(info.ood.output) ? info.ood.output : undefined;
-  if (info.ood && !oodOutput) throw new Error(`The model's "ood" metadata names the output ${JSON.stringify(info.ood.output)}, which the graph does not have (it has ${session.outputNames.join(", ")}).`);
+  if (info.ood && !oodOutput)
+    throw new Error(
+      `The model's "ood" metadata names the output ${JSON.stringify(info.ood.output)}, which the graph does not have (it has ${session.outputNames.join(", ")}).`,
+    );
 
   port.on("message", async ({ id, buffer, images }: BatchRequest) => {
     try {
@@ -62,9 +65,15 @@ try {
         const input = good.length === images.length ? tensor : new Float32Array(good.length * perImage);
         if (input !== tensor) good.forEach((src, dst) => input.set(tensor.subarray(src * perImage, (src + 1) * perImage), dst * perImage));
         const { scores, extra } = await runSession(session, input, [good.length, info.channels, h, w], oodOutput);
-        if (scores.length !== good.length * k) throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
+        if (scores.length !== good.length * k)
+          throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
         // Scored before the softmax: the uncalibrated score needs the logits themselves.
-        good.forEach((src, dst) => (ood[src] = extra ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles) : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output)));
+        good.forEach(
+          (src, dst) =>
+            (ood[src] = extra
+              ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles)
+              : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output)),
+        );
         if (info.output === "logits") softmaxRows(scores, k);
         good.forEach((src, dst) => probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k));
       }

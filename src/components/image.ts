@@ -18,7 +18,8 @@ export interface ImageOptions extends ComponentOptions {
   maxUploadSide?: number;
 }
 
-const FAILED_UPLOAD = "No image arrived: the upload failed or no image was provided. Send the image as a data URL (data:image/png;base64,…) or as FileData from /gradio_api/upload.";
+const FAILED_UPLOAD =
+  "No image arrived: the upload failed or no image was provided. Send the image as a data URL (data:image/png;base64,…) or as FileData from /gradio_api/upload.";
 
 function decodeBase64(text: string): Uint8Array {
   // Lenient as Gradio 3 (`b64decode(x.rsplit(",", 1)[-1])`): the MIME part is ignored, so
@@ -112,7 +113,12 @@ export class Image extends Component<ImageFile> {
   }
 
   apiInfo(): Record<string, unknown> {
-    const opt = (type: string, description: string, title: string) => ({ anyOf: [{ type }, { type: "null" }], default: null, description, title });
+    const opt = (type: string, description: string, title: string) => ({
+      anyOf: [{ type }, { type: "null" }],
+      default: null,
+      description,
+      title,
+    });
     return {
       properties: {
         path: opt("string", "Path to a local file", "Path"),
@@ -134,10 +140,23 @@ export class Image extends Component<ImageFile> {
   }
 
   exampleInput(): unknown {
-    return { path: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png", meta: { _type: "gradio.FileData" }, orig_name: "bus.png", url: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png" };
+    return {
+      path: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png",
+      meta: { _type: "gradio.FileData" },
+      orig_name: "bus.png",
+      url: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png",
+    };
   }
 
   props(): Record<string, unknown> {
-    return { image_mode: "RGB", sources: ["upload", "webcam", "clipboard"], type: "filepath", streaming: false, format: "webp", webcam_options: { mirror: true }, max_upload_side: this.maxUploadSide };
+    return {
+      image_mode: "RGB",
+      sources: ["upload", "webcam", "clipboard"],
+      type: "filepath",
+      streaming: false,
+      format: "webp",
+      webcam_options: { mirror: true },
+      max_upload_side: this.maxUploadSide,
+    };
   }
 }

@@ -42,7 +42,11 @@ export interface LabelModel {
 
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 const isOodScore = (v: unknown): v is OodScore =>
-  typeof v === "object" && v !== null && typeof (v as OodScore).score === "number" && typeof (v as OodScore).threshold === "number" && typeof (v as OodScore).out_of_domain === "boolean";
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as OodScore).score === "number" &&
+  typeof (v as OodScore).threshold === "number" &&
+  typeof (v as OodScore).out_of_domain === "boolean";
 
 /**
  * A label output. `fn` returns `{label: confidence}` (an object or a Map), a plain string or
@@ -86,13 +90,17 @@ export class Label extends Component<LabelData> {
     else throw new Error(`Label expects {label: confidence}, a string or a number; fn returned a ${typeof value}.`);
     if (entries.length === 0) return {};
     for (const [label, confidence] of entries) {
-      if (typeof confidence !== "number") throw new Error(`Label confidence for ${JSON.stringify(label)} must be a number, got ${typeof confidence}.`);
+      if (typeof confidence !== "number")
+        throw new Error(`Label confidence for ${JSON.stringify(label)} must be a number, got ${typeof confidence}.`);
     }
     const sorted = entries
       .map(([label, confidence], i) => ({ label, confidence, i }))
       .sort((a, b) => b.confidence - a.confidence || a.i - b.i)
       .slice(0, this.numTopClasses);
-    return { label: sorted[0]!.label, confidences: sorted.map(({ label, confidence }) => ({ label, confidence: finite(confidence) as number })) };
+    return {
+      label: sorted[0]!.label,
+      confidences: sorted.map(({ label, confidence }) => ({ label, confidence: finite(confidence) as number })),
+    };
   }
 
   preprocess(payload: unknown): LabelData {
@@ -102,11 +110,31 @@ export class Label extends Component<LabelData> {
   apiInfo(): Record<string, unknown> {
     const label = { anyOf: [{ type: "string" }, { type: "integer" }, { type: "number" }, { type: "null" }], default: null, title: "Label" };
     return {
-      $defs: { LabelConfidence: { properties: { label, confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" } }, title: "LabelConfidence", type: "object" } },
+      $defs: {
+        LabelConfidence: {
+          properties: { label, confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" } },
+          title: "LabelConfidence",
+          type: "object",
+        },
+      },
       properties: {
         label,
-        confidences: { anyOf: [{ items: { $ref: "#/$defs/LabelConfidence" }, type: "array" }, { type: "null" }], default: null, title: "Confidences" },
-        ood: { anyOf: [{ properties: { score: { type: "number" }, threshold: { type: "number" }, out_of_domain: { type: "boolean" } }, type: "object" }, { type: "null" }], default: null, title: "Out-of-domain score" },
+        confidences: {
+          anyOf: [{ items: { $ref: "#/$defs/LabelConfidence" }, type: "array" }, { type: "null" }],
+          default: null,
+          title: "Confidences",
+        },
+        ood: {
+          anyOf: [
+            {
+              properties: { score: { type: "number" }, threshold: { type: "number" }, out_of_domain: { type: "boolean" } },
+              type: "object",
+            },
+            { type: "null" },
+          ],
+          default: null,
+          title: "Out-of-domain score",
+        },
       },
       title: "LabelData",
       type: "object",
@@ -115,14 +143,28 @@ export class Label extends Component<LabelData> {
   }
 
   pythonType() {
-    return { type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)", description: "" };
+    return {
+      type: "dict(label: str | int | float | None, confidences: list[dict(label: str | int | float | None, confidence: float | None)] | None, ood: dict(score: float, threshold: float, out_of_domain: bool) | None)",
+      description: "",
+    };
   }
 
   exampleInput(): unknown {
-    return { label: "Cat", confidences: [{ label: "Cat", confidence: 0.9 }, { label: "Dog", confidence: 0.1 }] };
+    return {
+      label: "Cat",
+      confidences: [
+        { label: "Cat", confidence: 0.9 },
+        { label: "Dog", confidence: 0.1 },
+      ],
+    };
   }
 
   props(): Record<string, unknown> {
-    return { value: {}, show_heading: true, ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}), ...(this.model?.domain ? { trained_on: this.model.domain } : {}) };
+    return {
+      value: {},
+      show_heading: true,
+      ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}),
+      ...(this.model?.domain ? { trained_on: this.model.domain } : {}),
+    };
   }
 }

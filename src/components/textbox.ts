@@ -17,7 +17,8 @@ export class Textbox extends Component<string> {
 
   preprocess(payload: unknown): string {
     if (payload === null || payload === undefined) return "";
-    if (typeof payload !== "string") throw new InputError(`Expected text for ${this.label ?? "the textbox"}, got ${describeValue(payload)}.`, 422);
+    if (typeof payload !== "string")
+      throw new InputError(`Expected text for ${this.label ?? "the textbox"}, got ${describeValue(payload)}.`, 422);
     return payload;
   }
 

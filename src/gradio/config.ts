@@ -37,7 +37,16 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
   const component = (c: Component, id: number, fallbackLabel: string) => ({
     id,
     type: c.type,
-    props: { ...c.props(), name: c.type, label: labelOf(c, fallbackLabel), show_label: true, container: true, visible: true, elem_classes: [], min_width: 160 },
+    props: {
+      ...c.props(),
+      name: c.type,
+      label: labelOf(c, fallbackLabel),
+      show_label: true,
+      container: true,
+      visible: true,
+      elem_classes: [],
+      min_width: 160,
+    },
     skip_api: false,
     key: null,
     api_info: c.apiInfo(),
@@ -55,7 +64,13 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
     components: [
       ...iface.inputs.map((c, i) => component(c, inputs[i]!, iface.inputs.length === 1 ? c.type : `${c.type} ${i}`)),
       ...iface.outputs.map((c, i) => component(c, outputs[i]!, iface.outputs.length === 1 ? "output" : `output ${i}`)),
-      { id: submit, type: "button", props: { value: "Submit", variant: "primary", visible: true, interactive: true, elem_classes: [], name: "button" }, skip_api: true, key: null },
+      {
+        id: submit,
+        type: "button",
+        props: { value: "Submit", variant: "primary", visible: true, interactive: true, elem_classes: [], name: "button" },
+        skip_api: true,
+        key: null,
+      },
     ],
     css: null,
     js: null,

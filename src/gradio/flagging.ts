@@ -12,7 +12,7 @@ import { extname, join, relative } from "node:path";
 import type { Component } from "../components/component.ts";
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-const csvRow = (cells: string[]) => cells.map(csvCell).join(",") + "\n";
+const csvRow = (cells: string[]) => `${cells.map(csvCell).join(",")}\n`;
 
 /** Where an input file the flag names lives on disk (already checked against the allowed folders). */
 export type ResolveFile = (path: string) => Promise<string>;
@@ -65,9 +65,12 @@ export class CsvLogger {
     const cells: string[] = [];
     // Each component says how its value is stored (gradio Component.flag); files are copied here.
     for (const [i, component] of this.inputs.entries()) {
-      cells.push(await component.flag(inputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? component.type, resolveFile) }));
+      cells.push(
+        await component.flag(inputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? component.type, resolveFile) }),
+      );
     }
-    for (const [i, component] of this.outputs.entries()) cells.push(await component.flag(outputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? "output", resolveFile) }));
+    for (const [i, component] of this.outputs.entries())
+      cells.push(await component.flag(outputs[i], { saveFile: (path) => this.copyIn(path, component.label ?? "output", resolveFile) }));
     cells.push(new Date().toISOString());
 
     const handle = await open(this.file, "a+");

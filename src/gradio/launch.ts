@@ -87,7 +87,8 @@ export async function launch(iface: Interface, options: LaunchOptions = {}): Pro
   const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(iface, monitorFile));
   const review = options.review ?? (monitorFile === false ? undefined : openReview(iface, monitorFile));
   // QUEUE_URL: one of several replicas sharing one queue in Redis (loaded only then).
-  const shared = options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
+  const shared =
+    options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
   const app = createApp(iface, { ...options, monitor, review, shared });
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));

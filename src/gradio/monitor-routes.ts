@@ -27,15 +27,19 @@ import { API_PREFIX } from "./protocol.ts";
 export function snapshotQuery(url: URL): SnapshotQuery {
   const params = url.searchParams;
   for (const key of params.keys()) {
-    if (!["minutes", "bucket", "revision", "__theme"].includes(key)) throw new InputError(`Unknown monitor parameter "${key.slice(0, 40)}": use minutes, bucket or revision.`, 400);
+    if (!["minutes", "bucket", "revision", "__theme"].includes(key))
+      throw new InputError(`Unknown monitor parameter "${key.slice(0, 40)}": use minutes, bucket or revision.`, 400);
   }
   const minutesText = params.get("minutes") ?? "60";
   const minutes = Number(minutesText);
-  if (!/^\d+$/.test(minutesText) || minutes < 1 || minutes > 43_200) throw new InputError(`minutes must be a whole number from 1 to 43200 (30 days), got ${JSON.stringify(minutesText.slice(0, 40))}.`, 400);
+  if (!/^\d+$/.test(minutesText) || minutes < 1 || minutes > 43_200)
+    throw new InputError(`minutes must be a whole number from 1 to 43200 (30 days), got ${JSON.stringify(minutesText.slice(0, 40))}.`, 400);
   const bucket = params.get("bucket") ?? (minutes > 1440 ? "hour" : "minute");
-  if (bucket !== "minute" && bucket !== "hour") throw new InputError(`bucket must be "minute" or "hour", got ${JSON.stringify(bucket.slice(0, 40))}.`, 400);
+  if (bucket !== "minute" && bucket !== "hour")
+    throw new InputError(`bucket must be "minute" or "hour", got ${JSON.stringify(bucket.slice(0, 40))}.`, 400);
   const revision = params.get("revision") ?? undefined;
-  if (revision !== undefined && !/^[\w.-]{1,100}$/.test(revision)) throw new InputError("revision must be a revision name (letters, digits, '.', '-', '_').", 400);
+  if (revision !== undefined && !/^[\w.-]{1,100}$/.test(revision))
+    throw new InputError("revision must be a revision name (letters, digits, '.', '-', '_').", 400);
   return { minutes, bucket, ...(revision ? { revision } : {}) };
 }
 
@@ -45,9 +49,15 @@ export function snapshotQuery(url: URL): SnapshotQuery {
  * @example
  * monitorRoutes(app, monitor, { title: "Fashion-MNIST classifier", root: (c) => publicRoot(c.req.raw) });
  */
-export function monitorRoutes<E extends Env>(app: Hono<E>, monitor: Monitor, { title, root }: { title: string; root: (c: Context) => string }): void {
+export function monitorRoutes<E extends Env>(
+  app: Hono<E>,
+  monitor: Monitor,
+  { title, root }: { title: string; root: (c: Context) => string },
+): void {
   const refuse = (why: "login" | "denied") =>
-    why === "login" ? new InputError("The monitor needs the MONITOR_TOKEN: send Authorization: Bearer <token>.", 401) : new InputError("Not found.", 404);
+    why === "login"
+      ? new InputError("The monitor needs the MONITOR_TOKEN: send Authorization: Bearer <token>.", 401)
+      : new InputError("Not found.", 404);
 
   app.get(`${API_PREFIX}/monitor`, (c) => {
     const who = access(c);
@@ -75,7 +85,13 @@ export function monitorRoutes<E extends Env>(app: Hono<E>, monitor: Monitor, { t
     const form = await c.req.parseBody();
     const sent = typeof form.token === "string" ? form.token : "";
     if (!same(sent, token)) return c.html(renderMonitorLogin({ root: root(c), error: "That is not the monitor token." }), 401);
-    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/", secure: root(c).startsWith("https:"), maxAge: 30 * 86_400 });
+    setCookie(c, COOKIE, token, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: root(c).startsWith("https:"),
+      maxAge: 30 * 86_400,
+    });
     return c.redirect(`${root(c)}/monitor`, 303);
   });
 }

@@ -39,7 +39,12 @@ export function ownerAccess(c: Context): "owner" | "login" | "denied" {
   const site = c.req.header("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") return "denied";
   const origin = c.req.header("origin");
-  if (origin && origin !== new URL(c.req.url).origin && origin !== `${c.req.header("x-forwarded-proto") ?? "http"}://${c.req.header("x-forwarded-host") ?? ""}`) return "denied";
+  if (
+    origin &&
+    origin !== new URL(c.req.url).origin &&
+    origin !== `${c.req.header("x-forwarded-proto") ?? "http"}://${c.req.header("x-forwarded-host") ?? ""}`
+  )
+    return "denied";
   if (env.SPACE_ID) return env.SPACE_AUTHOR_NAME && c.req.header("x-space-user") === env.SPACE_AUTHOR_NAME ? "owner" : "denied";
   const token = env.MONITOR_TOKEN;
   if (token) {

@@ -25,7 +25,12 @@ export interface PredictResponse {
 
 /** Builds a {@link PredictResponse}. */
 export const predictResponse = (data: unknown[], duration: number, averageDuration: number): PredictResponse => ({
-  data, is_generating: false, duration, average_duration: averageDuration, render_config: null, changed_state_ids: [],
+  data,
+  is_generating: false,
+  duration,
+  average_duration: averageDuration,
+  render_config: null,
+  changed_state_ids: [],
 });
 
 // Defined beside errorPayload(), which builds it (errors.ts is shared by every part).

@@ -122,7 +122,7 @@ export class Queue {
   /** Cancels a waiting event; a running one finishes, but its result is dropped. Gradio replies the same way. */
   cancel(eventId: string): void {
     const session = this.eventSessions.get(eventId);
-    if (!session || !session.pending.has(eventId)) return;
+    if (!session?.pending.has(eventId)) return;
     const index = this.waiting.findIndex((j) => j.eventId === eventId);
     if (index >= 0) this.waiting.splice(index, 1);
     for (const job of this.running) if (job.eventId === eventId) job.cancelled = true;
@@ -168,7 +168,13 @@ export class Queue {
     let message: ServerMessage;
     try {
       const { data, duration } = await this.run(job.data);
-      message = { msg: "process_completed", event_id: eventId, output: predictResponse(data, duration, this.stats.average), success: true, title: null };
+      message = {
+        msg: "process_completed",
+        event_id: eventId,
+        output: predictResponse(data, duration, this.stats.average),
+        success: true,
+        title: null,
+      };
     } catch (err) {
       const output = this.describeError(err);
       message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };

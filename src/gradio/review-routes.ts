@@ -28,7 +28,15 @@ import { renderReviewPage } from "../review/page.ts";
 import { ownerAccess } from "./owner-access.ts";
 import { API_PREFIX } from "./protocol.ts";
 
-const TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", webp: "image/webp", gif: "image/gif", avif: "image/avif", bmp: "image/bmp", tiff: "image/tiff" };
+const TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+  avif: "image/avif",
+  bmp: "image/bmp",
+  tiff: "image/tiff",
+};
 
 /** Owner only, and never cross-site. */
 function guard(c: Context): void {
@@ -63,10 +71,20 @@ function decisionOf(body: unknown): Decision {
  * @example
  * reviewRoutes(app, queue, { title: "Fashion-MNIST classifier", root: (c) => publicRoot(c.req.raw) });
  */
-export function reviewRoutes<E extends Env>(app: Hono<E>, queue: ReviewQueue, { title, root }: { title: string; root: (c: Context) => string }): void {
+export function reviewRoutes<E extends Env>(
+  app: Hono<E>,
+  queue: ReviewQueue,
+  { title, root }: { title: string; root: (c: Context) => string },
+): void {
   const view = (params: URLSearchParams) => {
     const query = listQuery(params, queue.labels);
-    return { items: queue.list({ limit: 200, ...query }), counts: queue.store.counts(), classes: queue.labels, query, matching: queue.store.count(query) };
+    return {
+      items: queue.list({ limit: 200, ...query }),
+      counts: queue.store.counts(),
+      classes: queue.labels,
+      query,
+      matching: queue.store.count(query),
+    };
   };
 
   app.get("/review", (c) => {
@@ -110,7 +128,10 @@ export function reviewRoutes<E extends Env>(app: Hono<E>, queue: ReviewQueue, { 
     try {
       bytes = await readFile(queue.imagePath(item));
     } catch {
-      throw new InputError(`The picture of review item ${item.id} is gone (${item.status === "discarded" ? "discarded" : "missing on disk"}).`, 404);
+      throw new InputError(
+        `The picture of review item ${item.id} is gone (${item.status === "discarded" ? "discarded" : "missing on disk"}).`,
+        404,
+      );
     }
     c.header("content-type", TYPES[item.image.split(".").pop() ?? ""] ?? "application/octet-stream");
     c.header("x-content-type-options", "nosniff");

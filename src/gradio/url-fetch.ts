@@ -10,10 +10,29 @@ import { BlockList, isIP, type LookupFunction } from "node:net";
 import { InputError } from "../errors.ts";
 
 const PRIVATE = new BlockList();
-for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) {
+for (const [net, bits] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
   PRIVATE.addSubnet(net, bits, "ipv4");
 }
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(net, bits, "ipv6");
+for (const [net, bits] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  PRIVATE.addSubnet(net, bits, "ipv6");
 
 /** Whether an IP address is loopback, private, link-local, multicast or unspecified (IPv4-mapped IPv6 included). */
 export function isPrivateAddress(address: string): boolean {
@@ -48,7 +67,8 @@ export function fetchUrl(url: string, options: FetchOptions): Promise<Uint8Array
   } catch {
     return Promise.reject(fail("not a valid URL"));
   }
-  if (target.protocol !== "http:" && target.protocol !== "https:") return Promise.reject(fail(`only http and https URLs are fetched, not ${target.protocol}`));
+  if (target.protocol !== "http:" && target.protocol !== "https:")
+    return Promise.reject(fail(`only http and https URLs are fetched, not ${target.protocol}`));
   const host = target.hostname.replace(/^\[|\]$/g, "");
   const refused = (address: string) => fail(`${host} is a private or loopback address (${address}), which this Space does not fetch`);
   if (!allowPrivate && isIP(host) && isPrivateAddress(host)) return Promise.reject(refused(host));

@@ -129,9 +129,14 @@ export class DriftDetector {
   /** Shares of `observations`, smoothed by `prior` pseudo-counts per cell so no cell is impossible. */
   private sharesOf(observations: Observation[], prior: number): ReferenceShares {
     const n = observations.length;
-    const classes = this.labels.map((_, i) => (observations.filter((o) => o.label === i).length + prior) / (n + prior * this.labels.length));
+    const classes = this.labels.map(
+      (_, i) => (observations.filter((o) => o.label === i).length + prior) / (n + prior * this.labels.length),
+    );
     const bins = this.confidenceBins.length - 1;
-    const confidence = Array.from({ length: bins }, (_, b) => (observations.filter((o) => binOf(o.confidence, this.confidenceBins) === b).length + prior) / (n + prior * bins));
+    const confidence = Array.from(
+      { length: bins },
+      (_, b) => (observations.filter((o) => binOf(o.confidence, this.confidenceBins) === b).length + prior) / (n + prior * bins),
+    );
     return { classes, confidence, oodRate: Math.min(0.999, Math.max(0.001, observations.filter((o) => o.outOfDomain).length / n)) };
   }
 
@@ -142,16 +147,33 @@ export class DriftDetector {
     const bins = this.confidenceBins.length - 1;
     const confCounts = Array.from({ length: bins }, (_, b) => w.filter((o) => binOf(o.confidence, this.confidenceBins) === b).length);
     const ood = w.filter((o) => o.outOfDomain).length;
-    const mostOff = classCounts.map((n, i) => [i, n / w.length - ref.classes[i]!] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]!;
+    const mostOff = classCounts
+      .map((n, i) => [i, n / w.length - ref.classes[i]!] as const)
+      .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]!;
     const meanConf = w.reduce((s, o) => s + o.confidence, 0) / w.length;
     const refMean = ref.confidence.reduce((s, share, b) => s + share * ((this.confidenceBins[b]! + this.confidenceBins[b + 1]!) / 2), 0);
     const c = chiSquared(classCounts, ref.classes);
     const f = chiSquared(confCounts, ref.confidence);
     const r = { value: ood, dof: w.length, p: binomialTail(ood, w.length, ref.oodRate) };
     return [
-      { statistic: "classes", test: "chi-squared", ...c, detail: `${this.labels[mostOff[0]]}: ${pct(classCounts[mostOff[0]]! / w.length)} of the last ${w.length} predictions vs ${pct(ref.classes[mostOff[0]]!)} in the reference` },
-      { statistic: "confidence", test: "chi-squared", ...f, detail: `mean top-1 confidence ${pct(meanConf)} vs about ${pct(refMean)} in the reference` },
-      { statistic: "out_of_domain_rate", test: "binomial", ...r, detail: `${pct(ood / w.length)} of the last ${w.length} predictions out of domain vs ${pct(ref.oodRate)} in the reference` },
+      {
+        statistic: "classes",
+        test: "chi-squared",
+        ...c,
+        detail: `${this.labels[mostOff[0]]}: ${pct(classCounts[mostOff[0]]! / w.length)} of the last ${w.length} predictions vs ${pct(ref.classes[mostOff[0]]!)} in the reference`,
+      },
+      {
+        statistic: "confidence",
+        test: "chi-squared",
+        ...f,
+        detail: `mean top-1 confidence ${pct(meanConf)} vs about ${pct(refMean)} in the reference`,
+      },
+      {
+        statistic: "out_of_domain_rate",
+        test: "binomial",
+        ...r,
+        detail: `${pct(ood / w.length)} of the last ${w.length} predictions out of domain vs ${pct(ref.oodRate)} in the reference`,
+      },
     ];
   }
 }

@@ -67,14 +67,24 @@ function percentiles(histogram: number[]): Latency {
   if (!total) return { p50: null, p99: null };
   const at = (q: number) => {
     let seen = 0;
-    for (let i = 0; i < histogram.length; i++) if ((seen += histogram[i] ?? 0) >= q * total) return +(0.1 * 1.2 ** (i + 0.5)).toPrecision(3);
+    for (let i = 0; i < histogram.length; i++)
+      if ((seen += histogram[i] ?? 0) >= q * total) return +(0.1 * 1.2 ** (i + 0.5)).toPrecision(3);
     return null;
   };
   return { p50: at(0.5), p99: at(0.99) };
 }
 
 const emptyBucket = (start: number, revision: string, bins: number): StoredBucket => ({
-  start, revision, requests: 0, errors: 0, ood: 0, predictions: 0, confidenceSum: 0, classes: {}, confidence: new Array(bins).fill(0), latency: new Array(LATENCY_BINS).fill(0),
+  start,
+  revision,
+  requests: 0,
+  errors: 0,
+  ood: 0,
+  predictions: 0,
+  confidenceSum: 0,
+  classes: {},
+  confidence: new Array(bins).fill(0),
+  latency: new Array(LATENCY_BINS).fill(0),
 });
 
 /**
@@ -116,7 +126,14 @@ export class Monitor {
       source = `the first ${options.warmup ?? 500} predictions`;
     }
     const drift = labels
-      ? new DriftDetector({ labels, reference, confidenceBins: options.reference?.confidenceBins, window: options.window, warmup: options.warmup, alpha: options.alpha })
+      ? new DriftDetector({
+          labels,
+          reference,
+          confidenceBins: options.reference?.confidenceBins,
+          window: options.window,
+          warmup: options.warmup,
+          alpha: options.alpha,
+        })
       : undefined;
     const events = store.driftEvents().map((e) => ({ at: e.at, ...(e.state as DriftState) }) as DriftEvent);
     if (drift && events.length) drift.restore(events[events.length - 1]!, events);
@@ -203,10 +220,23 @@ export class Monitor {
     return {
       drift: { ...state, window: this.drift?.window ?? 0, history: this.drift?.history ?? [] },
       totals: { requests: totals.requests, errors: totals.errors, out_of_domain: totals.ood },
-      revisions: [...perRevision.values()].map((b) => ({ revision: b.revision, requests: b.requests, errors: b.errors, out_of_domain: b.ood, latency_ms: percentiles(b.latency) })),
+      revisions: [...perRevision.values()].map((b) => ({
+        revision: b.revision,
+        requests: b.requests,
+        errors: b.errors,
+        out_of_domain: b.ood,
+        latency_ms: percentiles(b.latency),
+      })),
       buckets,
       confidence_bins: this.bins,
-      reference: ref ? { source: this.referenceSource, classes: Object.fromEntries(labels.map((l, i) => [l, ref.classes[i] ?? 0])), confidence: ref.confidence, out_of_domain_rate: ref.oodRate } : null,
+      reference: ref
+        ? {
+            source: this.referenceSource,
+            classes: Object.fromEntries(labels.map((l, i) => [l, ref.classes[i] ?? 0])),
+            confidence: ref.confidence,
+            out_of_domain_rate: ref.oodRate,
+          }
+        : null,
       labels,
       period: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: query.bucket },
     };

@@ -31,9 +31,9 @@ const STATISTIC = { classes: "Predicted classes", confidence: "Top-1 confidence"
 // An opt-in reload, remembered for the tab; the checkbox stays hidden without JavaScript.
 const REFRESH_SCRIPT = `(()=>{const b=document.getElementById("auto-refresh");if(!b)return;b.parentElement.hidden=false;let t;const k="monitor-refresh";try{b.checked=sessionStorage.getItem(k)==="1"}catch{}const s=()=>{clearTimeout(t);if(b.checked)t=setTimeout(()=>location.reload(),10000)};b.addEventListener("change",()=>{try{sessionStorage.setItem(k,b.checked?"1":"0")}catch{}s()});s()})()`;
 
-
 /** A reason's test in words: "chi-squared 83.2, 9 dof" or "binomial, 72 of 200". */
-const testText = (r: DriftReason) => (r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `${escapeHtml(r.test)} ${r.value.toFixed(1)}, ${r.dof} dof`);
+const testText = (r: DriftReason) =>
+  r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `${escapeHtml(r.test)} ${r.value.toFixed(1)}, ${r.dof} dof`;
 
 /**
  * A whole document in the monitor's look (the review queue and the model report use it too).
@@ -94,7 +94,10 @@ const latest = (cols: Columns) => [...cols.columns].reverse().find((c) => c.requ
 function driftSection(s: MonitorSnapshot, cols: Columns): string {
   const d = s.drift;
   const reasons = d.reasons
-    .map((r) => `<li><strong>${STATISTIC[r.statistic] ?? escapeHtml(String(r.statistic))}</strong>: ${escapeHtml(r.detail)} <span class="test">(${testText(r)}, ${pValue(r.p)})</span></li>`)
+    .map(
+      (r) =>
+        `<li><strong>${STATISTIC[r.statistic] ?? escapeHtml(String(r.statistic))}</strong>: ${escapeHtml(r.detail)} <span class="test">(${testText(r)}, ${pValue(r.p)})</span></li>`,
+    )
     .join("");
   const window = `the last ${count(d.window)} predictions`;
   let banner: string;
@@ -109,8 +112,14 @@ function driftSection(s: MonitorSnapshot, cols: Columns): string {
   const spans = alertSpans(d.history, d);
   const shown = spans.filter((sp) => (sp.end ?? Infinity) > cols.from && sp.start < cols.to);
   const from = (t: number) => (Number.isFinite(t) ? clock(t) : "before the period");
-  const words = shown.map((sp) => (sp.end === null ? `since ${from(sp.start)} (still active)` : `${from(sp.start)} to ${Number.isFinite(sp.end) ? clock(sp.end) : "later"}`));
-  const summary = shown.length ? `Drift alerts between ${clock(cols.from)} and ${clock(cols.to)} UTC: ${words.join("; ")}.` : `No drift alerts between ${clock(cols.from)} and ${clock(cols.to)} UTC.`;
+  const words = shown.map((sp) =>
+    sp.end === null
+      ? `since ${from(sp.start)} (still active)`
+      : `${from(sp.start)} to ${Number.isFinite(sp.end) ? clock(sp.end) : "later"}`,
+  );
+  const summary = shown.length
+    ? `Drift alerts between ${clock(cols.from)} and ${clock(cols.to)} UTC: ${words.join("; ")}.`
+    : `No drift alerts between ${clock(cols.from)} and ${clock(cols.to)} UTC.`;
   return `<section class="card" aria-labelledby="h-drift">${banner}<p class="caption">Drift history over this period: red where an alert was on. An alert starts when a test of the last ${window} predictions against the reference gives a p-value below its alerting level (one in a million unless configured otherwise), and ends once every test has been calm for a whole window.</p><figure>${wide(timelineChart(spans, cols.from, cols.to, summary))}</figure></section>`;
 }
 
@@ -128,7 +137,9 @@ export function renderMonitorPage(snapshot: MonitorSnapshot, options: { title: s
   const unit = per(cols.width);
   const range = `${clock(cols.from, true)} – ${clock(cols.to, true)} UTC`;
   const minutes = Math.round((Date.parse(s.period.to) - Date.parse(s.period.from)) / 60_000);
-  const periods = PERIODS.map((p) => `<a href="?minutes=${p.minutes}"${p.minutes === minutes ? ` aria-current="page"` : ""}>${p.name}</a>`).join("");
+  const periods = PERIODS.map(
+    (p) => `<a href="?minutes=${p.minutes}"${p.minutes === minutes ? ` aria-current="page"` : ""}>${p.name}</a>`,
+  ).join("");
   const ref = s.reference;
   const refNote = ref ? `The reference is ${escapeHtml(ref.source)}.` : `${COLLECTING}.`;
 
@@ -156,13 +167,17 @@ export function renderMonitorPage(snapshot: MonitorSnapshot, options: { title: s
   const shares = periodShares(cols, s.labels);
   const refShares = ref ? s.labels.map((l) => ref.classes[l] ?? 0) : null;
   const last = latest(cols);
-  const lastShares = last && last.predictions ? last.classes.map((v) => v / last.predictions) : null;
-  const off = refShares ? shares.map((v, i) => [i, v - refShares[i]!] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0] : undefined;
+  const lastShares = last?.predictions ? last.classes.map((v) => v / last.predictions) : null;
+  const off = refShares
+    ? shares.map((v, i) => [i, v - refShares[i]!] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]
+    : undefined;
   const classSummary = [
     `Share of each predicted class ${unit}, ${range}.`,
     `Over the period: ${topShares(s.labels, shares, 3)}.`,
     lastShares ? `Latest column (${clock(last!.start)}): ${topShares(s.labels, lastShares, 3)}.` : "",
-    off && refShares ? `Largest difference from the reference: ${s.labels[off[0]]} ${percent(shares[off[0]]!)} vs ${percent(refShares[off[0]]!)}.` : COLLECTING + ".",
+    off && refShares
+      ? `Largest difference from the reference: ${s.labels[off[0]]} ${percent(shares[off[0]]!)} vs ${percent(refShares[off[0]]!)}.`
+      : `${COLLECTING}.`,
   ].join(" ");
   const classes = section(
     "classes",
@@ -179,14 +194,17 @@ export function renderMonitorPage(snapshot: MonitorSnapshot, options: { title: s
   const binTotal = bins.reduce((a, v) => a + v, 0);
   const binShares = bins.map((v) => (binTotal ? v / binTotal : 0));
   const binName = (b: number) => `${edges[b]!.toFixed(1)}–${edges[b + 1]!.toFixed(1)}`;
-  const topBins = binShares.map((v, b) => [b, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  const topBins = binShares
+    .map((v, b) => [b, v] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
   const confSummary = binTotal
     ? `Top-1 confidence of ${count(binTotal)} predictions: ${topBins.map(([b, v]) => `${binName(b)} ${percent(v)}${ref ? ` (reference ${percent(ref.confidence[b] ?? 0)})` : ""}`).join(", ")}.`
     : EMPTY;
   const confidence = section(
     "confidence",
     "Confidence",
-    `How sure the model was of its top label, over the whole period, bin by bin${ref ? ", beside the reference" : ""}. Bars moving left of the reference mean the model sees inputs it finds hard. ${ref ? "" : COLLECTING + "."}`,
+    `How sure the model was of its top label, over the whole period, bin by bin${ref ? ", beside the reference" : ""}. Bars moving left of the reference mean the model sees inputs it finds hard. ${ref ? "" : `${COLLECTING}.`}`,
     histogramChart(edges, binShares, ref ? ref.confidence : null, confSummary, EMPTY),
     binTotal ? legend([{ cls: "s-period", name: "this period" }, ...(ref ? [{ cls: "s-ref", name: "reference" }] : [])]) : "",
   );
@@ -194,21 +212,40 @@ export function renderMonitorPage(snapshot: MonitorSnapshot, options: { title: s
   // 4. Out-of-domain rate.
   const oodRates = cols.columns.map((c) => (c.predictions ? c.outOfDomain / c.predictions : null));
   const oodPeak = peak(cols, (c) => (c.predictions ? c.outOfDomain / c.predictions : null));
-  const lastRate = last && last.predictions ? last.outOfDomain / last.predictions : null;
+  const lastRate = last?.predictions ? last.outOfDomain / last.predictions : null;
   const oodSummary = oodPeak
-    ? `Out-of-domain rate ${unit}: ${percent(served ? t.out_of_domain / served : 0)} over the period, highest ${percent(oodPeak.value)} at ${clock(oodPeak.at)} UTC${lastRate !== null ? `, latest ${percent(lastRate)}` : ""}. ${ref ? `Reference ${percent(ref.out_of_domain_rate)}.` : COLLECTING + "."}`
+    ? `Out-of-domain rate ${unit}: ${percent(served ? t.out_of_domain / served : 0)} over the period, highest ${percent(oodPeak.value)} at ${clock(oodPeak.at)} UTC${lastRate !== null ? `, latest ${percent(lastRate)}` : ""}. ${ref ? `Reference ${percent(ref.out_of_domain_rate)}.` : `${COLLECTING}.`}`
     : EMPTY;
   const ood = section(
     "ood",
     "Out-of-domain rate",
-    `The share of predictions whose input did not look like the training images, ${unit}${ref ? "; the dashed line is the reference rate" : ""}. A rise well above ${ref ? "the line" : "the usual level"} means people send things the model was not trained on. ${ref ? "" : COLLECTING + "."}`,
-    lineChart({ series: [{ values: oodRates, cls: "s-ood", area: true }], reference: ref ? { value: ref.out_of_domain_rate } : undefined, format: (v) => `${Math.round(v * 100)}%`, minMax: 0.1, summary: oodSummary, emptyMessage: EMPTY, testId: "ood" }, cols),
-    oodPeak ? legend([{ cls: "s-ood", name: "out of domain" }, ...(ref ? [{ cls: "dash", name: "reference", note: percent(ref.out_of_domain_rate) }] : [])]) : "",
+    `The share of predictions whose input did not look like the training images, ${unit}${ref ? "; the dashed line is the reference rate" : ""}. A rise well above ${ref ? "the line" : "the usual level"} means people send things the model was not trained on. ${ref ? "" : `${COLLECTING}.`}`,
+    lineChart(
+      {
+        series: [{ values: oodRates, cls: "s-ood", area: true }],
+        reference: ref ? { value: ref.out_of_domain_rate } : undefined,
+        format: (v) => `${Math.round(v * 100)}%`,
+        minMax: 0.1,
+        summary: oodSummary,
+        emptyMessage: EMPTY,
+        testId: "ood",
+      },
+      cols,
+    ),
+    oodPeak
+      ? legend([
+          { cls: "s-ood", name: "out of domain" },
+          ...(ref ? [{ cls: "dash", name: "reference", note: percent(ref.out_of_domain_rate) }] : []),
+        ])
+      : "",
   );
 
   // 5. Latency.
   const p99Peak = peak(cols, (c) => c.p99);
-  const p50s = cols.columns.map((c) => c.p50).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const p50s = cols.columns
+    .map((c) => c.p50)
+    .filter((v): v is number => v !== null)
+    .sort((a, b) => a - b);
   const latSummary = p99Peak
     ? `Latency ${unit}: typical p50 ${ms(p50s[Math.floor(p50s.length / 2)] ?? 0)}, highest p99 ${ms(p99Peak.value)} at ${clock(p99Peak.at)} UTC${last?.p50 != null && last.p99 != null ? `; latest p50 ${ms(last.p50)}, p99 ${ms(last.p99)}` : ""}.`
     : EMPTY;
@@ -216,22 +253,53 @@ export function renderMonitorPage(snapshot: MonitorSnapshot, options: { title: s
     "latency",
     "Latency",
     `Time to answer a prediction, ${unit}: the median (p50) and the slowest 1 % (p99). Where a column sums several buckets, p50 is their mean and p99 their maximum. A p99 climbing away from p50 means a queue is building.`,
-    lineChart({ series: [{ values: cols.columns.map((c) => c.p99), cls: "s-p99" }, { values: cols.columns.map((c) => c.p50), cls: "s-p50" }], format: (v) => `${Math.round(v)} ms`, summary: latSummary, emptyMessage: EMPTY, testId: "latency" }, cols),
-    p99Peak ? legend([{ cls: "s-p50", name: "p50" }, { cls: "s-p99", name: "p99" }]) : "",
+    lineChart(
+      {
+        series: [
+          { values: cols.columns.map((c) => c.p99), cls: "s-p99" },
+          { values: cols.columns.map((c) => c.p50), cls: "s-p50" },
+        ],
+        format: (v) => `${Math.round(v)} ms`,
+        summary: latSummary,
+        emptyMessage: EMPTY,
+        testId: "latency",
+      },
+      cols,
+    ),
+    p99Peak
+      ? legend([
+          { cls: "s-p50", name: "p50" },
+          { cls: "s-p99", name: "p99" },
+        ])
+      : "",
   );
 
   // 6. Requests and errors, and each revision.
   const busiest = peak(cols, (c) => c.requests || null);
-  const reqSummary = busiest ? `${count(t.requests)} requests and ${count(t.errors)} errors over the period, ${unit}; busiest ${clock(busiest.at)} UTC with ${busiest.value} requests.` : EMPTY;
+  const reqSummary = busiest
+    ? `${count(t.requests)} requests and ${count(t.errors)} errors over the period, ${unit}; busiest ${clock(busiest.at)} UTC with ${busiest.value} requests.`
+    : EMPTY;
   const requests = section(
     "requests",
     "Requests and errors",
     `Requests ${unit}, errors stacked on top in red. Gaps are time without traffic; a red cap that grows means predictions are failing.`,
     requestsChart(cols, reqSummary, EMPTY),
-    busiest ? legend([{ cls: "s-ok", name: "answered" }, { cls: "s-error", name: "errors" }]) : "",
+    busiest
+      ? legend([
+          { cls: "s-ok", name: "answered" },
+          { cls: "s-error", name: "errors" },
+        ])
+      : "",
   );
   const rows = s.revisions.map((r) => ({ revision: r.revision, requests: r.requests, errors: r.errors, p99: r.latency_ms.p99 }));
-  const revSummary = rows.length ? rows.map((r) => `${r.revision}: ${r.requests} requests, ${r.requests ? percent(r.errors / r.requests) : "no"} errors, p99 ${r.p99 === null ? "not measured" : ms(r.p99)}.`).join(" ") : EMPTY;
+  const revSummary = rows.length
+    ? rows
+        .map(
+          (r) =>
+            `${r.revision}: ${r.requests} requests, ${r.requests ? percent(r.errors / r.requests) : "no"} errors, p99 ${r.p99 === null ? "not measured" : ms(r.p99)}.`,
+        )
+        .join(" ")
+    : EMPTY;
   const revisions = section(
     "revisions",
     "Revisions",

@@ -94,11 +94,25 @@ export class MonitorStore {
       this.db.exec("BEGIN IMMEDIATE");
       try {
         for (const d of deltas) {
-          const old = this.db.get("SELECT * FROM buckets WHERE start = ? AND revision = ?", [d.start, d.revision]) as Record<string, string | number> | null;
+          const old = this.db.get("SELECT * FROM buckets WHERE start = ? AND revision = ?", [d.start, d.revision]) as Record<
+            string,
+            string | number
+          > | null;
           const merged = old ? mergeBuckets(parseRow(old), d) : d;
           this.db.run(
             "INSERT OR REPLACE INTO buckets (start, revision, requests, errors, ood, predictions, confidence_sum, classes, confidence, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [merged.start, merged.revision, merged.requests, merged.errors, merged.ood, merged.predictions, merged.confidenceSum, JSON.stringify(merged.classes), JSON.stringify(merged.confidence), JSON.stringify(merged.latency)],
+            [
+              merged.start,
+              merged.revision,
+              merged.requests,
+              merged.errors,
+              merged.ood,
+              merged.predictions,
+              merged.confidenceSum,
+              JSON.stringify(merged.classes),
+              JSON.stringify(merged.confidence),
+              JSON.stringify(merged.latency),
+            ],
           );
         }
         this.db.exec("COMMIT");
@@ -113,7 +127,11 @@ export class MonitorStore {
   buckets(from: number, to: number, revision?: string): StoredBucket[] {
     const rows = withRetry(this.file, () =>
       revision
-        ? this.db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? AND revision = ? ORDER BY start, revision", [from, to, revision])
+        ? this.db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? AND revision = ? ORDER BY start, revision", [
+            from,
+            to,
+            revision,
+          ])
         : this.db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? ORDER BY start, revision", [from, to]),
     ) as Record<string, string | number>[];
     return rows.map(parseRow);
@@ -121,7 +139,11 @@ export class MonitorStore {
 
   /** Every revision's totals over all time. */
   totals(): { requests: number; errors: number; ood: number } {
-    const row = withRetry(this.file, () => this.db.get("SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors, coalesce(sum(ood), 0) AS ood FROM buckets")) as { requests: number; errors: number; ood: number };
+    const row = withRetry(this.file, () =>
+      this.db.get(
+        "SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors, coalesce(sum(ood), 0) AS ood FROM buckets",
+      ),
+    ) as { requests: number; errors: number; ood: number };
     return { requests: Number(row.requests), errors: Number(row.errors), ood: Number(row.ood) };
   }
 
@@ -131,7 +153,10 @@ export class MonitorStore {
 
   /** The last `limit` drift events, oldest first. */
   driftEvents(limit = 100): { at: string; state: unknown }[] {
-    const rows = withRetry(this.file, () => this.db.all("SELECT at, state FROM drift_events ORDER BY rowid DESC LIMIT ?", [limit])) as { at: string; state: string }[];
+    const rows = withRetry(this.file, () => this.db.all("SELECT at, state FROM drift_events ORDER BY rowid DESC LIMIT ?", [limit])) as {
+      at: string;
+      state: string;
+    }[];
     return rows.reverse().map((r) => ({ at: r.at, state: JSON.parse(r.state) }));
   }
 

@@ -41,7 +41,12 @@ export interface ModelReport {
   confusion_png: string;
   top_losses: { index: number; true: string; predicted: string; confidence: number; image: string }[];
   /** Out-of-domain figures, when the model has a calibrated score. */
-  ood?: { threshold: number; warned_in_domain: number; calibration?: string; sets?: Record<string, { auroc?: number; warned?: number }> } | null;
+  ood?: {
+    threshold: number;
+    warned_in_domain: number;
+    calibration?: string;
+    sets?: Record<string, { auroc?: number; warned?: number }>;
+  } | null;
 }
 
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
@@ -59,8 +64,6 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 dt{color:var(--muted)}
 dd{margin:0;overflow-wrap:anywhere}
 `;
-
-
 
 /**
  * The page. `cardHtml` is model-card.md already rendered (safe) HTML, or null when there is none.
@@ -86,16 +89,33 @@ export function renderReportPage(report: ModelReport | null, cardHtml: string | 
   }
   const m = report.model;
   const classes = report.per_class
-    .map((c) => `<tr><td>${escapeHtml(c.label)}</td><td class="num">${pct(c.precision)}</td><td class="num">${pct(c.recall)}</td><td class="num">${c.support}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.label)}</td><td class="num">${pct(c.precision)}</td><td class="num">${pct(c.recall)}</td><td class="num">${c.support}</td></tr>`,
+    )
     .join("");
   const losses = report.top_losses
-    .map((l) => `<li><img src="${root}/report/${encodeURIComponent(l.image)}" alt="${escapeHtml(`test image ${l.index}: a ${l.true} predicted as ${l.predicted}`)}" width="112" height="112" loading="lazy"><span><b>${escapeHtml(l.predicted)}</b> ${pct(l.confidence, 0)}<br>truly ${escapeHtml(l.true)} · #${l.index}</span></li>`)
+    .map(
+      (l) =>
+        `<li><img src="${root}/report/${encodeURIComponent(l.image)}" alt="${escapeHtml(`test image ${l.index}: a ${l.true} predicted as ${l.predicted}`)}" width="112" height="112" loading="lazy"><span><b>${escapeHtml(l.predicted)}</b> ${pct(l.confidence, 0)}<br>truly ${escapeHtml(l.true)} · #${l.index}</span></li>`,
+    )
     .join("");
   const ood = report.ood
     ? `<section class="card" aria-labelledby="ood-h"><h2 id="ood-h">Out-of-domain warnings</h2>
 <p class="caption">Each prediction carries a score; above ${report.ood.threshold} the Space warns that the picture is unlike the training data.</p>
 <dl><dt>In-domain test images warned</dt><dd>${pct(report.ood.warned_in_domain, 2)} of ${report.test_set.n}</dd>${report.ood.calibration ? `<dt>Calibrated on</dt><dd>${escapeHtml(report.ood.calibration)}</dd>` : ""}</dl>
-${report.ood.sets ? `<table><thead><tr><th>Set</th><th class="num">AUROC</th><th class="num">Warned</th></tr></thead><tbody>${Object.entries(report.ood.sets).map(([name, s]) => `<tr><td>${escapeHtml(name)}</td><td class="num">${s.auroc === undefined ? "—" : s.auroc.toFixed(3)}</td><td class="num">${s.warned === undefined ? "—" : pct(s.warned)}</td></tr>`).join("")}</tbody></table>` : ""}</section>`
+${
+  report.ood.sets
+    ? `<table><thead><tr><th>Set</th><th class="num">AUROC</th><th class="num">Warned</th></tr></thead><tbody>${Object.entries(
+        report.ood.sets,
+      )
+        .map(
+          ([name, s]) =>
+            `<tr><td>${escapeHtml(name)}</td><td class="num">${s.auroc === undefined ? "—" : s.auroc.toFixed(3)}</td><td class="num">${s.warned === undefined ? "—" : pct(s.warned)}</td></tr>`,
+        )
+        .join("")}</tbody></table>`
+    : ""
+}</section>`
     : "";
   const training = m.training
     ? `<dt>Trained</dt><dd>${escapeHtml([m.training.at, m.training.data, m.training.epochs ? `${m.training.epochs} epochs` : "", m.training.script].filter(Boolean).join(" · "))}</dd>`

@@ -25,7 +25,11 @@ const queue = ReviewQueue.open({ file, labels: [], policy: { live: false, lowCon
 try {
   if (command === "export" && dir) {
     const result = await exportDataset(queue, dir);
-    console.log(`Exported ${result.count} reviewed picture(s) to ${dir}: ${Object.entries(result.labels).map(([l, n]) => `${l} ${n}`).join(", ")}.`);
+    console.log(
+      `Exported ${result.count} reviewed picture(s) to ${dir}: ${Object.entries(result.labels)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(", ")}.`,
+    );
     for (const s of result.skipped) console.warn(`  skipped ${s.id}: its picture could not be read (${s.why})`);
     console.log(`Retrain with: /usr/bin/python3 training/train.py --extra ${dir} --out model.onnx`);
   } else if (command === "stats") {

@@ -19,7 +19,8 @@ import type { ReviewQueue } from "./index.ts";
  * @example
  * labelFolder("T-shirt/top") // → "T-shirt_top"
  */
-export const labelFolder = (label: string): string => label.replace(/[/\\\x00-\x1f]/g, "_").replace(/^\.+$/, (dots) => "_".repeat(dots.length)) || "_";
+export const labelFolder = (label: string): string =>
+  label.replace(/[/\\\x00-\x1f]/g, "_").replace(/^\.+$/, (dots) => "_".repeat(dots.length)) || "_";
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
@@ -45,7 +46,10 @@ export async function exportDataset(queue: ReviewQueue, dir: string): Promise<Ex
   const items = queue.store.reviewed();
   if (!items.length) {
     const pending = queue.store.count({ status: "pending" });
-    throw new InputError(`Nothing reviewed yet: ${pending} item(s) wait on /review. Accept (Enter) or relabel (a digit) some, then export again.`, 404);
+    throw new InputError(
+      `Nothing reviewed yet: ${pending} item(s) wait on /review. Accept (Enter) or relabel (a digit) some, then export again.`,
+      404,
+    );
   }
   await mkdir(dir, { recursive: true });
   const result: ExportResult = { dir, count: 0, labels: {}, skipped: [] };
@@ -62,11 +66,13 @@ export async function exportDataset(queue: ReviewQueue, dir: string): Promise<Ex
     }
     await mkdir(join(dir, labelFolder(label)), { recursive: true });
     await writeFile(join(dir, rel), png);
-    lines.push([rel, label, item.prediction, item.confidence.toFixed(4), item.reasons.join(";"), item.reviewed_at ?? ""].map(csvCell).join(","));
+    lines.push(
+      [rel, label, item.prediction, item.confidence.toFixed(4), item.reasons.join(";"), item.reviewed_at ?? ""].map(csvCell).join(","),
+    );
     result.count++;
     result.labels[label] = (result.labels[label] ?? 0) + 1;
   }
-  await writeFile(join(dir, "manifest.csv"), lines.join("\n") + "\n");
+  await writeFile(join(dir, "manifest.csv"), `${lines.join("\n")}\n`);
   return result;
 }
 

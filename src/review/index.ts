@@ -107,7 +107,10 @@ export interface ReviewOptions {
 }
 
 /** A reviewer's decision, as the API takes it. */
-export type Decision = { action: "accept"; version: number } | { action: "discard"; version: number } | { action: "label"; label: string; version: number };
+export type Decision =
+  | { action: "accept"; version: number }
+  | { action: "discard"; version: number }
+  | { action: "label"; label: string; version: number };
 
 const positive = (raw: string | undefined, fallback: number, name: string) => {
   if (raw === undefined || raw === "") return fallback;
@@ -191,14 +194,18 @@ export class ReviewQueue {
       return undefined;
     }
     if (!this.makeRoom(1, size)) {
-      this.log(`Review: the queue is full of reviewed items (${this.maxItems} items or ${this.maxBytes} bytes): export them (npm run review -- export DIR), or raise REVIEW_MAX_ITEMS / REVIEW_MAX_BYTES.`);
+      this.log(
+        `Review: the queue is full of reviewed items (${this.maxItems} items or ${this.maxBytes} bytes): export them (npm run review -- export DIR), or raise REVIEW_MAX_ITEMS / REVIEW_MAX_BYTES.`,
+      );
       return undefined;
     }
     const id = randomBytes(8).toString("hex");
     const format = /^[a-z0-9]{1,8}$/.test(picture.format) ? picture.format.replace("jpeg", "jpg") : "bin";
     // A flag's prediction comes from the client: keep a bounded, well-typed copy.
     const finite = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : 0);
-    const confidences = (Array.isArray(prediction.confidences) ? prediction.confidences : []).slice(0, 50).map((c) => ({ label: String(c?.label).slice(0, 200), confidence: finite(c?.confidence) }));
+    const confidences = (Array.isArray(prediction.confidences) ? prediction.confidences : [])
+      .slice(0, 50)
+      .map((c) => ({ label: String(c?.label).slice(0, 200), confidence: finite(c?.confidence) }));
     const score = prediction.ood?.score;
     const item: ReviewItem = {
       id,
@@ -272,7 +279,10 @@ export class ReviewQueue {
     else if (decision.action === "discard") change = { status: "discarded", label: null };
     else {
       if (!this.labels.includes(decision.label)) {
-        throw new InputError(`"${String(decision.label).slice(0, 60)}" is not a class of this model. Its classes: ${this.labels.map((l) => JSON.stringify(l)).join(", ")}.`, 422);
+        throw new InputError(
+          `"${String(decision.label).slice(0, 60)}" is not a class of this model. Its classes: ${this.labels.map((l) => JSON.stringify(l)).join(", ")}.`,
+          422,
+        );
       }
       change = { status: decision.label === item.prediction ? "accepted" : "relabeled", label: decision.label };
     }
@@ -280,7 +290,10 @@ export class ReviewQueue {
     if (result === undefined) throw new InputError(`No review item "${id}": it was evicted.`, 404);
     if (result === "stale") {
       const now = this.store.get(id);
-      throw new InputError(`Review item ${id} changed since you saw it (version ${decision.version}, now ${now?.version}: ${now?.status}${now?.label ? ` as "${now.label}"` : ""}). Reload it and decide again.`, 409);
+      throw new InputError(
+        `Review item ${id} changed since you saw it (version ${decision.version}, now ${now?.version}: ${now?.status}${now?.label ? ` as "${now.label}"` : ""}). Reload it and decide again.`,
+        409,
+      );
     }
     if (result.status === "discarded") rmQuiet(this.imagePath(result));
     return result;
@@ -320,10 +333,15 @@ export function listQuery(params: URLSearchParams, labels: string[]): ListQuery 
       if (!(REASONS as string[]).includes(value)) throw new InputError(`reason must be one of ${REASONS.join(", ")}.`, 400);
       q.reason = value as Reason;
     } else if (key === "label") {
-      if (!labels.includes(value)) throw new InputError(`"${value.slice(0, 60)}" is not a class of this model. Its classes: ${labels.map((l) => JSON.stringify(l)).join(", ")}.`, 422);
+      if (!labels.includes(value))
+        throw new InputError(
+          `"${value.slice(0, 60)}" is not a class of this model. Its classes: ${labels.map((l) => JSON.stringify(l)).join(", ")}.`,
+          422,
+        );
       q.label = value;
     } else if (key === "limit" || key === "offset") {
-      if (!/^\d{1,6}$/.test(value) || (key === "limit" && (Number(value) < 1 || Number(value) > 1000))) throw new InputError(`${key} must be a whole number${key === "limit" ? " from 1 to 1000" : ""}.`, 400);
+      if (!/^\d{1,6}$/.test(value) || (key === "limit" && (Number(value) < 1 || Number(value) > 1000)))
+        throw new InputError(`${key} must be a whole number${key === "limit" ? " from 1 to 1000" : ""}.`, 400);
       q[key] = Number(value);
     } else if (key !== "__theme") {
       throw new InputError(`Unknown review parameter "${key.slice(0, 40)}": use status, reason, label, limit or offset.`, 400);

@@ -22,7 +22,12 @@ export interface ReviewView {
   matching: number;
 }
 
-const REASON_TEXT: Record<string, string> = { flag: "flagged", low_confidence: "low confidence", out_of_domain: "out of domain", sample: "random sample" };
+const REASON_TEXT: Record<string, string> = {
+  flag: "flagged",
+  low_confidence: "low confidence",
+  out_of_domain: "out of domain",
+  sample: "random sample",
+};
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 const REVIEW_CSS = `
@@ -154,7 +159,10 @@ export function renderReviewPage(view: ReviewView, options: { title: string; roo
 <label>Class<select name="label">${option("", "any", !query.label)}${view.classes.map((c) => option(c, `${c} (${counts.label[c] ?? 0})`, query.label === c)).join("")}</select></label>
 <button type="submit">Filter</button>
 </form>`;
-  const digits = view.classes.slice(0, 10).map((c, i) => `<kbd>${i}</kbd> ${escapeHtml(c)}`).join(" · ");
+  const digits = view.classes
+    .slice(0, 10)
+    .map((c, i) => `<kbd>${i}</kbd> ${escapeHtml(c)}`)
+    .join(" · ");
   const grid = view.items.length
     ? `<ul class="items" aria-label="Review items">${view.items.map((i) => card(i, view.classes, api)).join("\n")}</ul>`
     : `<p class="caption">${counts.total ? "No item matches this filter." : "The queue is empty. Flagged inputs arrive here; with REVIEW_LIVE=1, so do unsure, out-of-domain and sampled live inputs."}</p>`;
@@ -172,4 +180,3 @@ ${grid}
 <script type="application/json" id="review-data">${data}</script>`;
   return documentOf(`Review · ${options.title}`, body, `{${SCRIPT}}`, REVIEW_CSS);
 }
-

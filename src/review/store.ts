@@ -131,7 +131,22 @@ export class ReviewStore {
     this.run(() =>
       this.db.run(
         "INSERT INTO review_items (id, created_at, revision, reasons, prediction, confidence, confidences, ood_score, image, bytes, status, label, reviewed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [item.id, item.created_at, item.revision, item.reasons.join(","), item.prediction, item.confidence, JSON.stringify(item.confidences), item.ood_score, item.image, item.bytes, item.status, item.label, item.reviewed_at, item.version],
+        [
+          item.id,
+          item.created_at,
+          item.revision,
+          item.reasons.join(","),
+          item.prediction,
+          item.confidence,
+          JSON.stringify(item.confidences),
+          item.ood_score,
+          item.image,
+          item.bytes,
+          item.status,
+          item.label,
+          item.reviewed_at,
+          item.version,
+        ],
       ),
     );
   }
@@ -144,7 +159,13 @@ export class ReviewStore {
   /** Newest first. */
   list(q: ListQuery = {}): ReviewItem[] {
     const { sql, args } = where(q);
-    const rows = this.run(() => this.db.all(`SELECT * FROM review_items ${sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, [...args, q.limit ?? 100, q.offset ?? 0])) as Row[];
+    const rows = this.run(() =>
+      this.db.all(`SELECT * FROM review_items ${sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, [
+        ...args,
+        q.limit ?? 100,
+        q.offset ?? 0,
+      ]),
+    ) as Row[];
     return rows.map(parse);
   }
 
@@ -156,9 +177,25 @@ export class ReviewStore {
   }
 
   /** Items per status, per reason and per (predicted or reviewed) class. */
-  counts(): { status: Record<string, number>; reason: Record<string, number>; label: Record<string, number>; total: number; bytes: number } {
-    const rows = this.run(() => this.db.all("SELECT status, reasons, coalesce(label, prediction) AS label, count(*) AS n, sum(bytes) AS b FROM review_items GROUP BY status, reasons, coalesce(label, prediction)")) as Row[];
-    const out = { status: {} as Record<string, number>, reason: {} as Record<string, number>, label: {} as Record<string, number>, total: 0, bytes: 0 };
+  counts(): {
+    status: Record<string, number>;
+    reason: Record<string, number>;
+    label: Record<string, number>;
+    total: number;
+    bytes: number;
+  } {
+    const rows = this.run(() =>
+      this.db.all(
+        "SELECT status, reasons, coalesce(label, prediction) AS label, count(*) AS n, sum(bytes) AS b FROM review_items GROUP BY status, reasons, coalesce(label, prediction)",
+      ),
+    ) as Row[];
+    const out = {
+      status: {} as Record<string, number>,
+      reason: {} as Record<string, number>,
+      label: {} as Record<string, number>,
+      total: 0,
+      bytes: 0,
+    };
     for (const r of rows) {
       const n = Number(r.n);
       out.status[String(r.status)] = (out.status[String(r.status)] ?? 0) + n;
@@ -172,7 +209,10 @@ export class ReviewStore {
 
   /** Rows and image bytes held. */
   usage(): { items: number; bytes: number } {
-    const row = this.run(() => this.db.get("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM review_items")) as { n: number; b: number };
+    const row = this.run(() => this.db.get("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM review_items")) as {
+      n: number;
+      b: number;
+    };
     return { items: Number(row.n), bytes: Number(row.b) };
   }
 
@@ -182,7 +222,10 @@ export class ReviewStore {
    */
   evictable(limit: number): ReviewItem[] {
     const rows = this.run(() =>
-      this.db.all("SELECT * FROM review_items WHERE status IN ('pending', 'discarded') ORDER BY status = 'discarded' DESC, created_at, rowid LIMIT ?", [limit]),
+      this.db.all(
+        "SELECT * FROM review_items WHERE status IN ('pending', 'discarded') ORDER BY status = 'discarded' DESC, created_at, rowid LIMIT ?",
+        [limit],
+      ),
     ) as Row[];
     return rows.map(parse);
   }
@@ -195,7 +238,12 @@ export class ReviewStore {
    * Records a decision if the item is still at `version`. Returns the updated item, "stale" when
    * someone else decided first, or undefined when there is no such item.
    */
-  decide(id: string, version: number, change: { status: Status; label: string | null }, now = new Date()): ReviewItem | "stale" | undefined {
+  decide(
+    id: string,
+    version: number,
+    change: { status: Status; label: string | null },
+    now = new Date(),
+  ): ReviewItem | "stale" | undefined {
     return this.run(() => {
       const { changes } = this.db.run(
         "UPDATE review_items SET status = ?, label = ?, reviewed_at = ?, version = version + 1, bytes = CASE WHEN ? = 'discarded' THEN 0 ELSE bytes END WHERE id = ? AND version = ?",
@@ -210,7 +258,9 @@ export class ReviewStore {
 
   /** Every reviewed (accepted or relabeled) item, oldest decision first. */
   reviewed(): ReviewItem[] {
-    const rows = this.run(() => this.db.all("SELECT * FROM review_items WHERE status IN ('accepted', 'relabeled') ORDER BY reviewed_at, rowid")) as Row[];
+    const rows = this.run(() =>
+      this.db.all("SELECT * FROM review_items WHERE status IN ('accepted', 'relabeled') ORDER BY reviewed_at, rowid"),
+    ) as Row[];
     return rows.map(parse);
   }
 

@@ -49,9 +49,16 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
     await host.close();
     rmSync(temp, { recursive: true, force: true });
   });
-  const lfs = (path: string, init: RequestInit = {}) => fetch(`${host.base}/spaces/alice/demo.git/info/lfs/${path}`, { ...init, headers: { ...LFS, ...auth, ...init.headers } });
-  const batch = (objects: unknown) => lfs("objects/batch", { method: "POST", body: JSON.stringify({ operation: "upload", transfers: ["basic"], objects }) });
-  const objectsOnDisk = () => (existsSync(join(dataDir, "lfs")) ? readdirSync(join(dataDir, "lfs"), { recursive: true }).map(String).filter((p) => /[0-9a-f]{64}/.test(p)) : []);
+  const lfs = (path: string, init: RequestInit = {}) =>
+    fetch(`${host.base}/spaces/alice/demo.git/info/lfs/${path}`, { ...init, headers: { ...LFS, ...auth, ...init.headers } });
+  const batch = (objects: unknown) =>
+    lfs("objects/batch", { method: "POST", body: JSON.stringify({ operation: "upload", transfers: ["basic"], objects }) });
+  const objectsOnDisk = () =>
+    existsSync(join(dataDir, "lfs"))
+      ? readdirSync(join(dataDir, "lfs"), { recursive: true })
+          .map(String)
+          .filter((p) => /[0-9a-f]{64}/.test(p))
+      : [];
   const stillServing = async () => expect((await fetch(`${host.base}/`)).status).toBe(200);
 
   test("LFS: malformed batch JSON, bad oids, oversized and mismatched objects", async () => {
@@ -60,19 +67,37 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
     expect(await malformed.json()).toEqual({ message: "The request body is not valid JSON." });
     expect((await lfs("objects/batch", { method: "POST", body: JSON.stringify({ operation: "delete", objects: [] }) })).status).toBe(422);
 
-    const perObject = (await (await batch([{ oid: "abc", size: 3 }, { oid: "f".repeat(64), size: 5000 }, { oid: "A".repeat(64), size: 1 }])).json()) as { objects: { error?: { code: number; message: string } }[] };
+    const perObject = (await (
+      await batch([
+        { oid: "abc", size: 3 },
+        { oid: "f".repeat(64), size: 5000 },
+        { oid: "A".repeat(64), size: 1 },
+      ])
+    ).json()) as { objects: { error?: { code: number; message: string } }[] };
     expect(perObject.objects.map((o) => o.error?.code)).toEqual([422, 422, 422]);
     expect(perObject.objects[1]!.error!.message).toBe("5000 bytes is over this host's limit of 1000 bytes per file");
 
     const bytes = randomBytes(500);
     const wrongOid = sha256(randomBytes(500));
-    const mismatch = await lfs(`objects/${wrongOid}`, { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } });
+    const mismatch = await lfs(`objects/${wrongOid}`, {
+      method: "PUT",
+      body: bytes,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(mismatch.status).toBe(422);
     expect((await mismatch.json()).message).toBe(`The uploaded bytes hash to ${sha256(bytes)}, not ${wrongOid}.`);
     const big = randomBytes(4000);
-    const tooBig = await lfs(`objects/${sha256(big)}`, { method: "PUT", body: big, headers: { "content-type": "application/octet-stream" } });
+    const tooBig = await lfs(`objects/${sha256(big)}`, {
+      method: "PUT",
+      body: big,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(tooBig.status).toBe(413);
-    const badOid = await lfs("objects/..%2F..%2Faccounts.json", { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } });
+    const badOid = await lfs("objects/..%2F..%2Faccounts.json", {
+      method: "PUT",
+      body: bytes,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(badOid.status).toBe(422);
     // A verify for something never stored, and an upload cut off mid-way.
     expect((await lfs("verify", { method: "POST", body: JSON.stringify({ oid: sha256(bytes), size: 500 }) })).status).toBe(404);
@@ -83,24 +108,41 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
         setTimeout(() => controller.abort(), 100);
       },
     });
-    await lfs(`objects/${sha256(bytes)}`, { method: "PUT", body: cut, headers: { "content-type": "application/octet-stream" }, signal: controller.signal, duplex: "half" } as RequestInit).catch(() => undefined);
+    await lfs(`objects/${sha256(bytes)}`, {
+      method: "PUT",
+      body: cut,
+      headers: { "content-type": "application/octet-stream" },
+      signal: controller.signal,
+      duplex: "half",
+    } as RequestInit).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(objectsOnDisk()).toEqual([]); // neither the wrong bytes, nor the oversized, nor half an upload
     // The right bytes still go in.
-    expect((await lfs(`objects/${sha256(bytes)}`, { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } })).status).toBe(200);
+    expect(
+      (await lfs(`objects/${sha256(bytes)}`, { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } }))
+        .status,
+    ).toBe(200);
     expect(objectsOnDisk()).toHaveLength(1);
     await stillServing();
   });
 
   test("names with .., encoded dots, slashes or over 96 characters are a 400 or 404 before any lookup", async () => {
     for (const bad of ["..", "%2e%2e", ".%2e", "a%2Fb", "a%5Cb", "x".repeat(97), "%00", "a..b", "-x"]) {
-      for (const path of [`/spaces/alice/${bad}/info/refs?service=git-upload-pack`, `/spaces/${bad}/demo/info/refs?service=git-upload-pack`, `/api/spaces/alice/${bad}/runtime`, `/spaces/alice/${bad}`, `/spaces/alice/${bad}/app/config`]) {
+      for (const path of [
+        `/spaces/alice/${bad}/info/refs?service=git-upload-pack`,
+        `/spaces/${bad}/demo/info/refs?service=git-upload-pack`,
+        `/api/spaces/alice/${bad}/runtime`,
+        `/spaces/alice/${bad}`,
+        `/spaces/alice/${bad}/app/config`,
+      ]) {
         const res = await fetch(`${host.base}${path}`, { headers: auth });
         expect([400, 404], `${path} → ${res.status}`).toContain(res.status);
       }
     }
     const named = await fetch(`${host.base}/api/spaces/alice/a..b/runtime`);
-    expect(await named.json()).toEqual({ error: 'Invalid Space name alice/a..b: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.' });
+    expect(await named.json()).toEqual({
+      error: 'Invalid Space name alice/a..b: use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.',
+    });
     expect(readdirSync(dataDir).includes("repos") ? readdirSync(join(dataDir, "repos")) : []).not.toContain("..");
     await stillServing();
   });
@@ -166,7 +208,9 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
     const stale = join(dataDir, "cache", "installs", "0123456789abcdef", "node_modules", "left-pad");
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, "index.js"), "x".repeat(10_000));
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "host/cli.ts", "gc"], { env: { ...process.env, SPACES_DATA: dataDir } });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "host/cli.ts", "gc"], {
+      env: { ...process.env, SPACES_DATA: dataDir },
+    });
     expect(stdout).toContain("removed cache/installs/0123456789abcdef");
     expect(stdout).toMatch(/Freed 0\.0 MB \(1 folder\)\./);
     expect(existsSync(stale)).toBe(false);

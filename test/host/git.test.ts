@@ -38,7 +38,15 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     token = accounts.createToken("alice");
     accounts.createToken("bob");
     // Short drain and backoff so the tests do not sleep; the timings themselves are the lifecycle's.
-    const app = (host = createHostApp({ dataDir, accounts, selfUrl: () => base, readyTimeoutMs: 15_000, drainMs: 1000, crashBackoffMs: 300, stopGraceMs: 3000 }));
+    const app = (host = createHostApp({
+      dataDir,
+      accounts,
+      selfUrl: () => base,
+      readyTimeoutMs: 15_000,
+      drainMs: 1000,
+      crashBackoffMs: 300,
+      stopGraceMs: 3000,
+    }));
     runtimes = app.runtimes;
     // This repository's own dependencies stand in for the Space's `npm ci --omit=dev` (same
     // package-lock.json), so no test waits on a cold install; the tiny Spaces still run npm ci.
@@ -72,7 +80,19 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
   /** A working copy of this repository's Space: app.ts, model.onnx (through LFS), examples, the framework. */
   async function spaceRepo(): Promise<string> {
     const dir = mkdtempSync(join(temp, "space-"));
-    for (const path of ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"]) {
+    for (const path of [
+      "app.ts",
+      "model.onnx",
+      "README.md",
+      ".gitattributes",
+      ".npmrc",
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "examples",
+      "src",
+      "ui",
+    ]) {
       cpSync(join(root, path), join(dir, path), { recursive: true });
     }
     await git(dir, "init", "--quiet");
@@ -85,7 +105,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     const dir = (spaceDir = await spaceRepo());
     // The Space's own .gitattributes makes model.onnx an LFS pointer in the commit.
     const size = statSync(join(root, "model.onnx")).size;
-    expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(new RegExp(`^version https://git-lfs\\.github\\.com/spec/v1\noid sha256:[0-9a-f]{64}\nsize ${size}\n$`));
+    expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(
+      new RegExp(`^version https://git-lfs\\.github\\.com/spec/v1\noid sha256:[0-9a-f]{64}\nsize ${size}\n$`),
+    );
     const started = performance.now();
     const pushed = await git(dir, "push", remote("alice/fashion", "alice", token), "main");
     console.log(`push → serving (seeded install): ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -143,14 +165,21 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
 
   test("the Space's monitor is its owner's: counted per revision, 404 to everyone else", async () => {
     const app = `${base}/spaces/alice/fashion/app`;
-    await fetch(`${app}/api/predict`, { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${readFileSync(join(root, "examples", "bag.png")).toString("base64")}`] }) });
+    await fetch(`${app}/api/predict`, {
+      method: "POST",
+      body: JSON.stringify({ data: [`data:image/png;base64,${readFileSync(join(root, "examples", "bag.png")).toString("base64")}`] }),
+    });
     const sha = runtimes.get("alice/fashion")!.sha!.slice(0, 12);
     const owner = await fetch(`${app}/gradio_api/monitor`, { headers: { authorization: `Bearer ${token}` } });
     expect(owner.status).toBe(200);
     const report = await owner.json();
     expect(report.revisions.find((r: { revision: string }) => r.revision === sha).requests).toBeGreaterThanOrEqual(1);
-    for (const headers of [{}, { authorization: `Bearer ${accounts.createToken("bob")}` }, { "x-space-user": "alice" }] as Record<string, string>[]) {
-      for (const path of ["/gradio_api/monitor", "/monitor", "/monitor/", "/gradio_api/monitor?minutes=5"]) expect((await fetch(`${app}${path}`, { headers })).status, path).toBe(404);
+    for (const headers of [{}, { authorization: `Bearer ${accounts.createToken("bob")}` }, { "x-space-user": "alice" }] as Record<
+      string,
+      string
+    >[]) {
+      for (const path of ["/gradio_api/monitor", "/monitor", "/monitor/", "/gradio_api/monitor?minutes=5"])
+        expect((await fetch(`${app}${path}`, { headers })).status, path).toBe(404);
     }
   });
 
@@ -164,11 +193,19 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        await client.predict("/predict", [image]).then((r: { data: unknown }) => {
-          if ((r.data as [{ label: string }])[0].label !== "Sneaker") failures.push(JSON.stringify(r.data));
-        }, (e: Error) => failures.push(e.message));
-        await fetch(`${app}/api/predict`, { method: "POST", body: JSON.stringify({ data: [`data:image/png;base64,${image.toString("base64")}`] }) })
-          .then((r) => (r.ok ? undefined : failures.push(`HTTP ${r.status}`)), (e: Error) => failures.push(e.message));
+        await client.predict("/predict", [image]).then(
+          (r: { data: unknown }) => {
+            if ((r.data as [{ label: string }])[0].label !== "Sneaker") failures.push(JSON.stringify(r.data));
+          },
+          (e: Error) => failures.push(e.message),
+        );
+        await fetch(`${app}/api/predict`, {
+          method: "POST",
+          body: JSON.stringify({ data: [`data:image/png;base64,${image.toString("base64")}`] }),
+        }).then(
+          (r) => (r.ok ? undefined : failures.push(`HTTP ${r.status}`)),
+          (e: Error) => failures.push(e.message),
+        );
         calls++;
       }
     })();
@@ -197,7 +234,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     await git(spaceDir, "commit", "--quiet", "-am", "Break it");
     const pushed = await git(spaceDir, "push", remote("alice/fashion", "alice", token), "main");
     expect(pushed.stderr).toMatch(/remote: .*broken on purpose/);
-    expect(pushed.stderr).toMatch(/remote: Deploy failed: the app exited \(code 1\) before answering \/config \(still serving [0-9a-f]{12}\)/);
+    expect(pushed.stderr).toMatch(
+      /remote: Deploy failed: the app exited \(code 1\) before answering \/config \(still serving [0-9a-f]{12}\)/,
+    );
     const runtime = await (await fetch(`${base}/api/spaces/alice/fashion/runtime`)).json();
     expect(runtime).toMatchObject({ stage: "RUNNING", errorMessage: "the app exited (code 1) before answering /config" });
     expect((await (await fetch(`${base}/spaces/alice/fashion/app/config`)).json()).title).toBe("Fashion classifier, take 2");
@@ -234,13 +273,20 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     const config = async () => (await fetch(`${base}/spaces/alice/envy/app/config`)).json();
     expect(await config()).toMatchObject({ greeting: null, hasKey: false, hostSecret: null });
     const set = (kind: string, key: string, value: string, who = token) =>
-      fetch(`${base}/api/spaces/alice/envy/${kind}`, { method: "POST", headers: { authorization: `Bearer ${who}` }, body: JSON.stringify({ key, value }) });
+      fetch(`${base}/api/spaces/alice/envy/${kind}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${who}` },
+        body: JSON.stringify({ key, value }),
+      });
     // The Hub's shapes (huggingface_hub's add_space_variable / add_space_secret); each change restarts the app.
-    expect(await (await set("variables", "GREETING", "hello")).json()).toEqual({ GREETING: { value: "hello", updatedAt: expect.any(String) } });
+    expect(await (await set("variables", "GREETING", "hello")).json()).toEqual({
+      GREETING: { value: "hello", updatedAt: expect.any(String) },
+    });
     expect(await config()).toMatchObject({ greeting: "hello", hasKey: false, hostSecret: null });
     expect((await set("secrets", "API_KEY", "s3cret")).status).toBe(200);
     expect(await config()).toMatchObject({ greeting: "hello", hasKey: true, hostSecret: null });
-    const list = async (kind: string) => (await fetch(`${base}/api/spaces/alice/envy/${kind}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    const list = async (kind: string) =>
+      (await fetch(`${base}/api/spaces/alice/envy/${kind}`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(await list("variables")).toEqual({ GREETING: { value: "hello", updatedAt: expect.any(String) } });
     const secrets = await list("secrets");
     expect(secrets).toEqual({ API_KEY: { updatedAt: expect.any(String) } }); // names only
@@ -270,15 +316,30 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     expect((await waitFor((r) => r.stage === "RUNNING")).stage).toBe("RUNNING"); // back after 2 s
     await fetch(`${app}/crash`);
     const failed = await waitFor((r) => r.stage === "RUNTIME_ERROR");
-    expect(failed).toMatchObject({ stage: "RUNTIME_ERROR", errorMessage: expect.stringMatching(/^the app exited \(code 3\); it crashed 3 times within a minute\. Last log lines:/) });
+    expect(failed).toMatchObject({
+      stage: "RUNTIME_ERROR",
+      errorMessage: expect.stringMatching(/^the app exited \(code 3\); it crashed 3 times within a minute\. Last log lines:/),
+    });
   });
 
   test("a Space that never answers, or cannot be installed, is a RUNTIME_ERROR or BUILD_ERROR that says why", async () => {
     // One whose app never listens, and one without a lockfile.
     const silent = mkdtempSync(join(temp, "silent2-"));
     writeFileSync(join(silent, "README.md"), "---\ntitle: silent\n---\n");
-    writeFileSync(join(silent, "package.json"), JSON.stringify({ name: "silent2", version: "1.0.0", scripts: { start: "node -e \"setInterval(() => {}, 1000)\"" } }));
-    writeFileSync(join(silent, "package-lock.json"), JSON.stringify({ name: "silent2", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "silent2", version: "1.0.0" } } }));
+    writeFileSync(
+      join(silent, "package.json"),
+      JSON.stringify({ name: "silent2", version: "1.0.0", scripts: { start: 'node -e "setInterval(() => {}, 1000)"' } }),
+    );
+    writeFileSync(
+      join(silent, "package-lock.json"),
+      JSON.stringify({
+        name: "silent2",
+        version: "1.0.0",
+        lockfileVersion: 3,
+        requires: true,
+        packages: { "": { name: "silent2", version: "1.0.0" } },
+      }),
+    );
     await git(silent, "init", "--quiet");
     await git(silent, "add", ".");
     await git(silent, "commit", "--quiet", "-m", "silent");
@@ -293,7 +354,10 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     await git(nolock, "commit", "--quiet", "-m", "nolock");
     const failed = await git(nolock, "push", remote("alice/nolock", "alice", token), "main");
     expect(failed.stderr).toContain("remote: Build failed: The Space has no package-lock.json: run npm install and commit it.");
-    expect(await (await fetch(`${base}/api/spaces/alice/nolock/runtime`)).json()).toMatchObject({ stage: "BUILD_ERROR", errorMessage: "The Space has no package-lock.json: run npm install and commit it." });
+    expect(await (await fetch(`${base}/api/spaces/alice/nolock/runtime`)).json()).toMatchObject({
+      stage: "BUILD_ERROR",
+      errorMessage: "The Space has no package-lock.json: run npm install and commit it.",
+    });
   });
 
   test("an idle Space sleeps; a browser is told it is waking, an API client is held until it answers", async () => {
@@ -348,7 +412,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
 
   test("bad names are refused before they reach the disk", async () => {
     for (const bad of ["..", ".hidden", "a..b", "evil%2F..%2Fx", "name%5Cx", "x.git.git", "a%20b"]) {
-      const res = await fetch(`${base}/spaces/alice/${bad}/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${base}/spaces/alice/${bad}/info/refs?service=git-upload-pack`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status, bad).toBeGreaterThanOrEqual(400);
       expect(res.status, bad).toBeLessThan(500);
     }
@@ -364,7 +430,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "p");
     await git(dir, "push", "--quiet", remote("alice/secret-space", "alice", token), "main");
-    expect(await gitFails(temp, "clone", remote("alice/secret-space"), join(temp, "nope"))).toMatch(/401|Authentication failed|could not read Username/);
+    expect(await gitFails(temp, "clone", remote("alice/secret-space"), join(temp, "nope"))).toMatch(
+      /401|Authentication failed|could not read Username/,
+    );
     await git(temp, "clone", "--quiet", remote("alice/secret-space", "alice", token), join(temp, "yes"));
     expect(readFileSync(join(temp, "yes", "README.md"), "utf8")).toBe("private");
     // Its page, runtime and app are as closed as its repository.

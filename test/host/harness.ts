@@ -32,7 +32,11 @@ export async function gitUser(temp: string) {
   await git(home, "config", "--global", "user.email", "alice@example.com");
   await git(home, "config", "--global", "init.defaultBranch", "main");
   await git(home, "lfs", "install", "--skip-repo"); // into this HOME's .gitconfig only
-  const fails = (cwd: string, ...args: string[]) => git(cwd, ...args).then(() => "", (err: { stderr: string }) => err.stderr);
+  const fails = (cwd: string, ...args: string[]) =>
+    git(cwd, ...args).then(
+      () => "",
+      (err: { stderr: string }) => err.stderr,
+    );
   return { git, fails, env };
 }
 
@@ -47,19 +51,35 @@ export const remoteUrl = (base: string, space: string, user?: string, token?: st
  * A committed Space with no dependencies: a node:http server that answers every path with what
  * it was given (headers, some environment), and exits on /crash.
  */
-export async function tinySpaceRepo(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string, name: string): Promise<string> {
+export async function tinySpaceRepo(
+  git: (cwd: string, ...args: string[]) => Promise<unknown>,
+  temp: string,
+  name: string,
+): Promise<string> {
   const dir = mkdtempSync(join(temp, `${name}-`));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }));
-  writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }));
-  writeFileSync(join(dir, "README.md"), `---\ntitle: ${name}\nemoji: 🧪\nsdk: docker\napp_port: 7860\nshort_description: A tiny test Space # not part of it\n---\n`);
-  writeFileSync(join(dir, "server.mjs"), `import http from "node:http";
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name, version: "1.0.0", private: true, scripts: { start: "node server.mjs" } }),
+  );
+  writeFileSync(
+    join(dir, "package-lock.json"),
+    JSON.stringify({ name, version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name, version: "1.0.0" } } }),
+  );
+  writeFileSync(
+    join(dir, "README.md"),
+    `---\ntitle: ${name}\nemoji: 🧪\nsdk: docker\napp_port: 7860\nshort_description: A tiny test Space # not part of it\n---\n`,
+  );
+  writeFileSync(
+    join(dir, "server.mjs"),
+    `import http from "node:http";
 http.createServer((req, res) => {
   if (req.url === "/crash") { res.end("bye"); setTimeout(() => process.exit(3), 10); return; }
   res.setHeader("content-type", "application/json");
   const env = Object.fromEntries(["GREETING", "GRADIO_SERVER_NAME", "SPACE_ID", "SPACE_DATA_DIR", "HOST_ONLY_SECRET"].map((k) => [k, process.env[k] ?? null]));
   res.end(JSON.stringify({ greeting: process.env.GREETING ?? null, hasKey: Boolean(process.env.API_KEY), hostSecret: process.env.HOST_ONLY_SECRET ?? null, home: process.env.HOME, url: req.url, headers: req.headers, env, envKeys: Object.keys(process.env) }));
 }).listen(Number(process.env.PORT), process.env.GRADIO_SERVER_NAME || "0.0.0.0");
-`);
+`,
+  );
   await git(dir, "init", "--quiet");
   await git(dir, "add", ".");
   await git(dir, "commit", "--quiet", "-m", name);
@@ -78,7 +98,9 @@ export function filesForUpload(dir: string, paths: string[]): { path: string; co
 }
 
 /** A host in this process, listening on a free loopback port. */
-export async function inProcessHost(options: Omit<HostOptions, "selfUrl">): Promise<{ base: string; app: HostApp; close: () => Promise<void> }> {
+export async function inProcessHost(
+  options: Omit<HostOptions, "selfUrl">,
+): Promise<{ base: string; app: HostApp; close: () => Promise<void> }> {
   let base = "";
   const app = createHostApp({ ...options, selfUrl: () => base });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
@@ -88,7 +110,10 @@ export async function inProcessHost(options: Omit<HostOptions, "selfUrl">): Prom
 }
 
 /** `npm run host` as its own process (its entry file, with tsx), on a free port. */
-export async function hostProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ base: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+export async function hostProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ base: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "host", "main.ts")], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, SPACES_DATA: dataDir, HOST_PORT: "0", HOST_BIND: "127.0.0.1", ...env },

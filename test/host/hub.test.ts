@@ -21,7 +21,19 @@ import { root } from "../helpers.ts";
 import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, tinySpaceRepo, until } from "./harness.ts";
 
 /** The files of this repository's Space, as test/host/git.test.ts's spaceRepo copies them. */
-const SPACE_FILES = ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"];
+const SPACE_FILES = [
+  "app.ts",
+  "model.onnx",
+  "README.md",
+  ".gitattributes",
+  ".npmrc",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "examples",
+  "src",
+  "ui",
+];
 
 describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with the official @huggingface/hub client", () => {
   let temp: string;
@@ -36,8 +48,14 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
   let gitTools: Awaited<ReturnType<typeof gitUser>>;
   const space = { type: "space" as const, name: "carol/fashion" };
   // The client's types want a token for writes; without one it simply sends none, which is what the 401 cases need.
-  const as = (accessToken: string | undefined) => ({ hubUrl: base, ...(accessToken ? { accessToken } : {}) }) as { hubUrl: string; accessToken: string };
-  const head = (id: string) => execFileSync("git", ["--git-dir", spacePaths(dataDir, ...(id.split("/") as [string, string])).repo, "rev-parse", "--verify", "-q", "main"], { encoding: "utf8" }).trim();
+  const as = (accessToken: string | undefined) =>
+    ({ hubUrl: base, ...(accessToken ? { accessToken } : {}) }) as { hubUrl: string; accessToken: string };
+  const head = (id: string) =>
+    execFileSync(
+      "git",
+      ["--git-dir", spacePaths(dataDir, ...(id.split("/") as [string, string])).repo, "rev-parse", "--verify", "-q", "main"],
+      { encoding: "utf8" },
+    ).trim();
   const headOrNone = (id: string) => {
     try {
       return head(id);
@@ -82,7 +100,9 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
   });
 
-  test("a new user creates the Space, uploads it with uploadFilesWithProgress (model.onnx through LFS), and it serves", { timeout: 180_000 }, async () => {
+  test("a new user creates the Space, uploads it with uploadFilesWithProgress (model.onnx through LFS), and it serves", {
+    timeout: 180_000,
+  }, async () => {
     expect(await hub.whoAmI(as(carol))).toMatchObject({ type: "user", name: "carol" });
     const created = await hub.createRepo({ repo: space, sdk: "docker", ...as(carol) });
     expect(created.repoUrl).toBe(`${base}/spaces/carol/fashion`);
@@ -98,7 +118,9 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     const sha = result.value!.commit.oid;
     expect(sha).toBe(head("carol/fashion"));
     await running("carol/fashion", carol, sha);
-    console.log(`uploadFilesWithProgress → RUNNING (seeded install, ${files.length} files): ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `uploadFilesWithProgress → RUNNING (seeded install, ${files.length} files): ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     // model.onnx went through LFS (one PUT of its object, no Xet), and git holds its pointer.
     const model = readFileSync(join(root, "model.onnx"));
@@ -106,9 +128,13 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     expect(requests).toContain(`PUT /spaces/carol/fashion.git/info/lfs/objects/${oid}`);
     expect(requests.some((r) => /xet/i.test(r))).toBe(false);
     const repo = spacePaths(dataDir, "carol", "fashion").repo;
-    expect(execFileSync("git", ["--git-dir", repo, "cat-file", "blob", "main:model.onnx"], { encoding: "utf8" })).toBe(lfsPointer(oid, model.length));
+    expect(execFileSync("git", ["--git-dir", repo, "cat-file", "blob", "main:model.onnx"], { encoding: "utf8" })).toBe(
+      lfsPointer(oid, model.length),
+    );
     // Small text files are plain blobs.
-    expect(execFileSync("git", ["--git-dir", repo, "cat-file", "blob", "main:app.ts"], { encoding: "utf8" })).toBe(readFileSync(join(root, "app.ts"), "utf8"));
+    expect(execFileSync("git", ["--git-dir", repo, "cat-file", "blob", "main:app.ts"], { encoding: "utf8" })).toBe(
+      readFileSync(join(root, "app.ts"), "utf8"),
+    );
 
     const info = await hub.spaceInfo({ name: "carol/fashion", additionalFields: ["author", "runtime", "cardData"], ...as(carol) });
     expect(info).toMatchObject({ name: "carol/fashion", author: "carol", private: false, sdk: "docker", runtime: { stage: "RUNNING" } });
@@ -140,7 +166,9 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     expect(Buffer.from(await blob!.arrayBuffer()).equals(model)).toBe(true);
     const pointer = await hub.downloadFile({ repo: space, path: "model.onnx", raw: true, ...as(undefined) });
     expect(await pointer!.text()).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:[0-9a-f]{64}\nsize \d+\n$/);
-    expect(await (await hub.downloadFile({ repo: space, path: "README.md", ...as(undefined) }))!.text()).toBe(readFileSync(join(root, "README.md"), "utf8"));
+    expect(await (await hub.downloadFile({ repo: space, path: "README.md", ...as(undefined) }))!.text()).toBe(
+      readFileSync(join(root, "README.md"), "utf8"),
+    );
     expect(await hub.downloadFile({ repo: space, path: "missing.txt", ...as(undefined) })).toBeNull();
 
     const commits = [];
@@ -153,22 +181,34 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
       for await (const s of hub.listSpaces({ ...search, additionalFields: ["runtime"], hubUrl: base })) found.push(s);
       return found;
     };
-    expect(await spacesOf({ search: { owner: "carol" } })).toEqual([expect.objectContaining({ name: "carol/fashion", sdk: "docker", runtime: expect.objectContaining({ stage: "RUNNING" }) })]);
+    expect(await spacesOf({ search: { owner: "carol" } })).toEqual([
+      expect.objectContaining({ name: "carol/fashion", sdk: "docker", runtime: expect.objectContaining({ stage: "RUNNING" }) }),
+    ]);
     expect((await spacesOf({ search: { query: "fash" } })).map((s) => s.name)).toEqual(["carol/fashion"]);
     expect(await spacesOf({ search: { owner: "nobody" } })).toEqual([]);
   });
 
   test("a one-line commit deploys like a push: new revision served, in the git history, in a clone", { timeout: 120_000 }, async () => {
     const before = head("carol/fashion");
-    const appTs = readFileSync(join(root, "app.ts"), "utf8").replace('title: "Fashion-MNIST classifier"', 'title: "Fashion classifier, by API"');
+    const appTs = readFileSync(join(root, "app.ts"), "utf8").replace(
+      'title: "Fashion-MNIST classifier"',
+      'title: "Fashion classifier, by API"',
+    );
     const started = performance.now();
-    const done = await hub.commit({ repo: space, title: "New title", operations: [{ operation: "addOrUpdate", path: "app.ts", content: new Blob([appTs]) }], ...as(carol) });
+    const done = await hub.commit({
+      repo: space,
+      title: "New title",
+      operations: [{ operation: "addOrUpdate", path: "app.ts", content: new Blob([appTs]) }],
+      ...as(carol),
+    });
     await running("carol/fashion", carol, done!.commit.oid);
     console.log(`commit (one line) → RUNNING (warm cache): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect((await (await fetch(`${base}/spaces/carol/fashion/app/config`)).json()).title).toBe("Fashion classifier, by API");
     // The same build log as a push: dependencies reused for the same package-lock.json.
     const log = host.runtimes.get("carol/fashion")!.buildLog.tail(100).join("\n");
-    expect(log).toMatch(/Building revision [0-9a-f]{12}[\s\S]*Reusing dependencies installed for this package-lock\.json[\s\S]*Running revision/);
+    expect(log).toMatch(
+      /Building revision [0-9a-f]{12}[\s\S]*Reusing dependencies installed for this package-lock\.json[\s\S]*Running revision/,
+    );
 
     const clone = join(temp, "clone-fashion");
     await gitTools.git(temp, "clone", "--quiet", `${base}/spaces/carol/fashion`, clone);
@@ -182,25 +222,39 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     const envy = { type: "space" as const, name: "carol/envy" };
     await hub.createRepo({ repo: envy, sdk: "docker", ...as(carol) });
     const dir = await tinySpaceRepo(gitTools.git, temp, "envy");
-    const files = filesForUpload(dir, ["package.json", "package-lock.json", "README.md", "server.mjs"]).concat({ path: "notes/todo.txt", content: new Blob(["later\n"]) });
+    const files = filesForUpload(dir, ["package.json", "package-lock.json", "README.md", "server.mjs"]).concat({
+      path: "notes/todo.txt",
+      content: new Blob(["later\n"]),
+    });
     const { commit } = (await hub.uploadFiles({ repo: envy, files, ...as(carol) }))!;
     await running("carol/envy", carol, commit.oid, 60_000);
     const config = async () => (await fetch(`${base}/spaces/carol/envy/app/config`)).json();
     const api = (kind: string, method: string, body?: unknown, token = carol) =>
-      fetch(`${base}/api/spaces/carol/envy/${kind}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      fetch(`${base}/api/spaces/carol/envy/${kind}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     // huggingface_hub's add_space_secret / add_space_variable / delete_space_secret bodies.
     expect((await api("secrets", "POST", { key: "API_KEY", value: "s3cret", description: "for the test" })).status).toBe(200);
-    expect(await (await api("variables", "POST", { key: "GREETING", value: "hello" })).json()).toEqual({ GREETING: { value: "hello", updatedAt: expect.any(String) } });
+    expect(await (await api("variables", "POST", { key: "GREETING", value: "hello" })).json()).toEqual({
+      GREETING: { value: "hello", updatedAt: expect.any(String) },
+    });
     expect(await config()).toMatchObject({ greeting: "hello", hasKey: true });
     const secrets = await (await api("secrets", "GET")).json();
     expect(secrets).toEqual({ API_KEY: { description: "for the test", updatedAt: expect.any(String) } });
-    expect((await (await api("secrets", "DELETE", { key: "API_KEY" })).json())).toEqual({});
+    expect(await (await api("secrets", "DELETE", { key: "API_KEY" })).json()).toEqual({});
     expect(await config()).toMatchObject({ greeting: "hello", hasKey: false });
     expect((await api("secrets", "POST", { key: "X", value: "y" }, bob)).status).toBe(403);
     expect((await fetch(`${base}/api/spaces/carol/envy/secrets`, { method: "POST", body: "{}" })).status).toBe(401);
 
     // A deletion in a commit: the file is gone from the tree and the app keeps running.
-    const deleted = await hub.commit({ repo: envy, title: "No notes", operations: [{ operation: "delete", path: "notes/todo.txt" }], ...as(carol) });
+    const deleted = await hub.commit({
+      repo: envy,
+      title: "No notes",
+      operations: [{ operation: "delete", path: "notes/todo.txt" }],
+      ...as(carol),
+    });
     await running("carol/envy", carol, deleted!.commit.oid, 60_000);
     expect(await hub.fileExists({ repo: envy, path: "notes/todo.txt", ...as(carol) })).toBe(false);
     expect(await hub.fileExists({ repo: envy, path: "server.mjs", ...as(carol) })).toBe(true);
@@ -208,7 +262,10 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
 
   test("refusals are the Hub's, and the client raises HubApiError with the host's message", async () => {
     const fails = async (work: Promise<unknown>) => {
-      const err = await work.then(() => undefined, (e: unknown) => e);
+      const err = await work.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(hub.HubApiError);
       return err as hub.HubApiError;
     };
@@ -217,7 +274,9 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     const stranger = await fails(hub.uploadFiles({ repo: space, files: [{ path: "x.txt", content: new Blob(["x"]) }], ...as(bob) }));
     expect(stranger.statusCode).toBe(403);
     expect(stranger.message).toContain("Only carol can change carol/fashion");
-    expect((await fails(hub.uploadFiles({ repo: space, files: [{ path: "x.txt", content: new Blob(["x"]) }], ...as(undefined) }))).statusCode).toBe(401);
+    expect(
+      (await fails(hub.uploadFiles({ repo: space, files: [{ path: "x.txt", content: new Blob(["x"]) }], ...as(undefined) }))).statusCode,
+    ).toBe(401);
     expect((await fails(hub.deleteRepo({ repo: space, ...as(bob) }))).statusCode).toBe(403);
     expect((await fails(hub.createRepo({ repo: { type: "space", name: "bob/mine" }, ...as(carol) }))).statusCode).toBe(403);
     const again = await fails(hub.createRepo({ repo: space, sdk: "docker", ...as(carol) }));
@@ -233,27 +292,53 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     for await (const s of hub.listSpaces({ search: { owner: "carol" }, ...as(bob) })) visible.push(s.name);
     expect(visible).not.toContain("carol/hidden");
     // A Space needs README.md and package.json on main, as the pre-receive hook says for pushes.
-    const rule = await fails(hub.uploadFiles({ repo: { type: "space", name: "carol/hidden" }, files: [{ path: "app.ts", content: new Blob(["x"]) }], ...as(carol) }));
+    const rule = await fails(
+      hub.uploadFiles({
+        repo: { type: "space", name: "carol/hidden" },
+        files: [{ path: "app.ts", content: new Blob(["x"]) }],
+        ...as(carol),
+      }),
+    );
     expect(rule.statusCode).toBe(422);
     expect(rule.message).toContain("a Space needs README.md and package.json");
     expect(headOrNone("carol/hidden")).toBe("none");
     // A path that leaves the repository is refused at preupload already.
-    expect((await fails(hub.uploadFiles({ repo: space, files: [{ path: "../evil.txt", content: new Blob(["x"]) }], ...as(carol) }))).statusCode).toBe(400);
+    expect(
+      (await fails(hub.uploadFiles({ repo: space, files: [{ path: "../evil.txt", content: new Blob(["x"]) }], ...as(carol) }))).statusCode,
+    ).toBe(400);
     // A stale parent commit.
-    const stale = await fails(hub.commit({ repo: space, title: "late", parentCommit: "0".repeat(40), operations: [{ operation: "addOrUpdate", path: "x.txt", content: new Blob(["x"]) }], ...as(carol) }));
+    const stale = await fails(
+      hub.commit({
+        repo: space,
+        title: "late",
+        parentCommit: "0".repeat(40),
+        operations: [{ operation: "addOrUpdate", path: "x.txt", content: new Blob(["x"]) }],
+        ...as(carol),
+      }),
+    );
     expect(stale.statusCode).toBe(412);
   });
 
   test("bad commits get a clear 4xx and move nothing: malformed NDJSON, an LFS object never uploaded, broken base64, escaping paths", async () => {
     const before = head("carol/fashion");
     const post = (body: string) =>
-      fetch(`${base}/api/spaces/carol/fashion/commit/main`, { method: "POST", headers: { authorization: `Bearer ${carol}`, "content-type": "application/x-ndjson" }, body });
+      fetch(`${base}/api/spaces/carol/fashion/commit/main`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${carol}`, "content-type": "application/x-ndjson" },
+        body,
+      });
     const header = JSON.stringify({ key: "header", value: { summary: "bad" } });
-    const file = (path: string, content = Buffer.from("x").toString("base64")) => JSON.stringify({ key: "file", value: { path, content, encoding: "base64" } });
+    const file = (path: string, content = Buffer.from("x").toString("base64")) =>
+      JSON.stringify({ key: "file", value: { path, content, encoding: "base64" } });
     const cases: [string, string, number, RegExp][] = [
       ["malformed NDJSON", `${header}\n{"key": "file", "value": {`, 400, /Line 2 of the commit is not a JSON object/],
       ["no header", file("x.txt"), 400, /must start with a \{"key": "header"/],
-      ["an LFS object never uploaded", `${header}\n${JSON.stringify({ key: "lfsFile", value: { path: "big.bin", algo: "sha256", oid: "a".repeat(64), size: 10 } })}`, 422, /was never uploaded/],
+      [
+        "an LFS object never uploaded",
+        `${header}\n${JSON.stringify({ key: "lfsFile", value: { path: "big.bin", algo: "sha256", oid: "a".repeat(64), size: 10 } })}`,
+        422,
+        /was never uploaded/,
+      ],
       ["broken base64", `${header}\n${file("x.txt", "@@not*base64")}`, 400, /not valid base64/],
       ["../", `${header}\n${file("../x.txt")}`, 400, /"\." and "\.\." would leave the repository/],
       ["nested ../", `${header}\n${file("src/../../x.txt")}`, 400, /would leave the repository/],
@@ -270,10 +355,12 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
       expect((await res.json()).error, what).toMatch(message);
       expect(head("carol/fashion"), what).toBe(before);
     }
-    expect((await hub.fileExists({ repo: space, path: "fine.txt", ...as(carol) }))).toBe(false);
+    expect(await hub.fileExists({ repo: space, path: "fine.txt", ...as(carol) })).toBe(false);
   });
 
-  test("pause stops the app, a request does not wake it, it stays paused across a host restart; restart brings it back", { timeout: 90_000 }, async () => {
+  test("pause stops the app, a request does not wake it, it stays paused across a host restart; restart brings it back", {
+    timeout: 90_000,
+  }, async () => {
     const pauseData = join(temp, "pause-data");
     const token = new Accounts(pauseData).createToken("carol");
     let quick = await inProcessHost({ dataDir: pauseData, readyTimeoutMs: 15_000, stopGraceMs: 3000 });
@@ -281,10 +368,15 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
       const q = { hubUrl: quick.base, accessToken: token };
       const dir = await tinySpaceRepo(gitTools.git, temp, "pausy");
       await hub.createRepo({ repo: { type: "space", name: "carol/pausy" }, sdk: "docker", ...q });
-      await hub.uploadFiles({ repo: { type: "space", name: "carol/pausy" }, files: filesForUpload(dir, ["package.json", "package-lock.json", "README.md", "server.mjs"]), ...q });
+      await hub.uploadFiles({
+        repo: { type: "space", name: "carol/pausy" },
+        files: filesForUpload(dir, ["package.json", "package-lock.json", "README.md", "server.mjs"]),
+        ...q,
+      });
       const stage = async () => (await hub.spaceInfo({ name: "carol/pausy", additionalFields: ["runtime"], ...q })).runtime?.stage;
       expect(await until(async () => (await stage()) === "RUNNING", 60_000)).toBe(true);
-      const control = (what: string) => fetch(`${quick.base}/api/spaces/carol/pausy/${what}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const control = (what: string) =>
+        fetch(`${quick.base}/api/spaces/carol/pausy/${what}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
       expect((await control("pause")).status).toBe(200);
       expect(await stage()).toBe("PAUSED");
       const down = await fetch(`${quick.base}/spaces/carol/pausy/app/config`);
@@ -297,7 +389,10 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
       await quick.app.spaces.restore(() => {});
       const again = { hubUrl: quick.base, accessToken: token };
       expect((await hub.spaceInfo({ name: "carol/pausy", additionalFields: ["runtime"], ...again })).runtime?.stage).toBe("PAUSED");
-      const restarted = await fetch(`${quick.base}/api/spaces/carol/pausy/restart`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const restarted = await fetch(`${quick.base}/api/spaces/carol/pausy/restart`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(await restarted.json()).toMatchObject({ stage: "RUNNING", hardware: { current: "cpu-basic" } });
       expect((await fetch(`${quick.base}/spaces/carol/pausy/app/config`)).status).toBe(200);
     } finally {
@@ -310,10 +405,22 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     const port = rt.port!;
     expect(await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok)).toBe(true);
     await hub.deleteRepo({ repo: space, ...as(carol) });
-    expect(await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok, () => false)).toBe(false);
+    expect(
+      await fetch(`http://127.0.0.1:${port}/config`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    ).toBe(false);
     const paths = spacePaths(dataDir, "carol", "fashion");
     for (const path of Object.values(paths)) expect(existsSync(path), path).toBe(false);
-    for (const path of ["/spaces/carol/fashion", "/spaces/carol/fashion/app/config", "/api/spaces/carol/fashion/runtime", "/api/spaces/carol/fashion", "/spaces/carol/fashion/resolve/main/app.ts", "/api/spaces/carol/fashion/tree/main"]) {
+    for (const path of [
+      "/spaces/carol/fashion",
+      "/spaces/carol/fashion/app/config",
+      "/api/spaces/carol/fashion/runtime",
+      "/api/spaces/carol/fashion",
+      "/spaces/carol/fashion/resolve/main/app.ts",
+      "/api/spaces/carol/fashion/tree/main",
+    ]) {
       expect((await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${carol}` } })).status, path).toBe(404);
     }
     expect(await hub.repoExists({ repo: space, ...as(carol) })).toBe(false);

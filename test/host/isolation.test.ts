@@ -36,7 +36,12 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     const signIn = await fetch(`${host.base}/login`, {
       method: "POST",
       redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: host.base, referer: `${host.base}/login`, "sec-fetch-site": "same-origin" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: host.base,
+        referer: `${host.base}/login`,
+        "sec-fetch-site": "same-origin",
+      },
       body: new URLSearchParams({ user: "alice", token, next: "/spaces/alice/echo" }),
     });
     expect(signIn.status).toBe(303);
@@ -51,7 +56,8 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     rmSync(temp, { recursive: true, force: true });
   });
 
-  const echo = async (headers: Record<string, string>) => (await (await fetch(`${host.base}/spaces/alice/echo/app/config`, { headers })).json()) as Echo;
+  const echo = async (headers: Record<string, string>) =>
+    (await (await fetch(`${host.base}/spaces/alice/echo/app/config`, { headers })).json()) as Echo;
 
   test("Bearer and Basic tokens, the session cookie and a forged X-Space-User are taken out; the verified name is put in", async () => {
     const basic = `Basic ${Buffer.from(`alice:${token}`).toString("base64")}`;
@@ -82,10 +88,30 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     const { env, envKeys } = await echo({});
     expect(env).toMatchObject({ GRADIO_SERVER_NAME: "127.0.0.1", SPACE_ID: "alice/echo", HOST_ONLY_SECRET: null });
     expect(env.SPACE_DATA_DIR).toBe(join(temp, "data", "data", "alice", "echo"));
-    const builtIns = ["GRADIO_SERVER_NAME", "GRADIO_TEMP_DIR", "HOME", "NODE_ENV", "PATH", "PORT", "ROOT_PATH", "SPACE_AUTHOR_NAME", "SPACE_DATA_DIR", "SPACE_ID", "SPACE_REPO_NAME", "SPACE_TITLE"];
+    const builtIns = [
+      "GRADIO_SERVER_NAME",
+      "GRADIO_TEMP_DIR",
+      "HOME",
+      "NODE_ENV",
+      "PATH",
+      "PORT",
+      "ROOT_PATH",
+      "SPACE_AUTHOR_NAME",
+      "SPACE_DATA_DIR",
+      "SPACE_ID",
+      "SPACE_REPO_NAME",
+      "SPACE_TITLE",
+    ];
     expect(envKeys).toEqual(expect.arrayContaining(builtIns));
     // Nothing else of the host's: only what npm itself adds when it runs `npm start`.
-    expect(envKeys.filter((k) => k in process.env && !["PATH", "HOME", "NODE_ENV", "SPACE_DATA_DIR", "PWD", "INIT_CWD", "COLOR", "EDITOR", "SHLVL", "NODE", "_"].includes(k) && !k.startsWith("npm_"))).toEqual([]);
+    expect(
+      envKeys.filter(
+        (k) =>
+          k in process.env &&
+          !["PATH", "HOME", "NODE_ENV", "SPACE_DATA_DIR", "PWD", "INIT_CWD", "COLOR", "EDITOR", "SHLVL", "NODE", "_"].includes(k) &&
+          !k.startsWith("npm_"),
+      ),
+    ).toEqual([]);
     expect(listensOnLoopbackOnly(host.app.runtimes.get("alice/echo")!.port!)).toBe(true);
   });
 
@@ -96,7 +122,8 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
 
   test("the session cookie counts for a page the visitor opens, not for a request an app's script makes", async () => {
     accounts().createSpace("alice", "hidden", { private: true });
-    const page = (headers: Record<string, string>) => fetch(`${host.base}/spaces/alice/hidden`, { headers: { cookie, ...headers } }).then((r) => r.status);
+    const page = (headers: Record<string, string>) =>
+      fetch(`${host.base}/spaces/alice/hidden`, { headers: { cookie, ...headers } }).then((r) => r.status);
     expect(await page({ "sec-fetch-site": "none" })).toBe(200); // typed or bookmarked
     expect(await page({ "sec-fetch-site": "same-origin", referer: `${host.base}/` })).toBe(200); // a link on a host page
     expect(await page({ "sec-fetch-site": "same-origin", referer: `${host.base}/spaces/eve/x/app/` })).toBe(404); // a Space's script
@@ -106,11 +133,20 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     const forged = await fetch(`${host.base}/login`, {
       method: "POST",
       redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: host.base, referer: `${host.base}/spaces/eve/x/app/`, "sec-fetch-site": "same-origin" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: host.base,
+        referer: `${host.base}/spaces/eve/x/app/`,
+        "sec-fetch-site": "same-origin",
+      },
       body: new URLSearchParams({ user: "alice", token }),
     });
     expect(forged.status).toBe(403);
-    const crossSite = await fetch(`${host.base}/logout`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://evil.example", cookie } });
+    const crossSite = await fetch(`${host.base}/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://evil.example", cookie },
+    });
     expect(crossSite.status).toBe(403);
   });
 
@@ -126,7 +162,9 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     process.env.HOST_PUBLIC_URL = "https://spaces.example.org/";
     try {
       await git(dir, "commit", "--quiet", "--allow-empty", "-m", "again");
-      expect((await git(dir, "push", remoteUrl(host.base, "alice/linked", "alice", token), "main")).stderr).toContain("remote: Your Space is live: https://spaces.example.org/spaces/alice/linked");
+      expect((await git(dir, "push", remoteUrl(host.base, "alice/linked", "alice", token), "main")).stderr).toContain(
+        "remote: Your Space is live: https://spaces.example.org/spaces/alice/linked",
+      );
     } finally {
       delete process.env.HOST_PUBLIC_URL;
     }

@@ -26,14 +26,18 @@ describe.skipIf(!gitLfsPresent("Space host page tests") || !hasChromium)("the ho
     const eveToken = accounts.createToken("eve");
     host = await inProcessHost({ dataDir: join(temp, "data"), accounts, stopGraceMs: 2000 });
     const { git } = await gitUser(temp);
-    for (const name of ["echo", "sneakers"]) await git(await tinySpaceRepo(git, temp, name), "push", "--quiet", remoteUrl(host.base, `alice/${name}`, "alice", token), "main");
+    for (const name of ["echo", "sneakers"])
+      await git(await tinySpaceRepo(git, temp, name), "push", "--quiet", remoteUrl(host.base, `alice/${name}`, "alice", token), "main");
     accounts.createSpace("alice", "diary", { private: true });
     await git(await tinySpaceRepo(git, temp, "diary"), "push", "--quiet", remoteUrl(host.base, "alice/diary", "alice", token), "main");
     // Eve's Space serves a page whose script tries to read Alice's private Space with her cookie.
     const evil = await tinySpaceRepo(git, temp, "evil");
-    writeFileSync(join(evil, "server.mjs"), `import http from "node:http";
+    writeFileSync(
+      join(evil, "server.mjs"),
+      `import http from "node:http";
 http.createServer((req, res) => { res.setHeader("content-type", "text/html"); res.end('<!doctype html><title>evil</title><p id="out">…</p><script>fetch("/spaces/alice/diary").then(r => document.getElementById("out").textContent = String(r.status)); fetch("/spaces/alice/diary", { referrerPolicy: "no-referrer" }).then(r => document.title = String(r.status));</script>'); }).listen(Number(process.env.PORT), "127.0.0.1");
-`);
+`,
+    );
     await git(evil, "commit", "--quiet", "-am", "evil");
     await git(evil, "push", "--quiet", remoteUrl(host.base, "eve/evil", "eve", eveToken), "main");
   });
@@ -51,7 +55,9 @@ http.createServer((req, res) => { res.setHeader("content-type", "text/html"); re
       expect(await cards.allTextContents()).toEqual(["evil", "sneakers", "echo"]); // newest first, no private one
       expect(await page.locator(".card").first().locator(".chip").textContent()).toBe("Running");
       expect(await page.locator(".card").nth(1).textContent()).toContain("A tiny test Space"); // the card's short description, comment dropped
-      expect(await page.locator("pre.cmd").textContent()).toContain(`git push http://<you>:$TOKEN@${new URL(host.base).host}/spaces/<you>/my-space main`);
+      expect(await page.locator("pre.cmd").textContent()).toContain(
+        `git push http://<you>:$TOKEN@${new URL(host.base).host}/spaces/<you>/my-space main`,
+      );
       await page.screenshot({ path: join(artifacts, "host-front-door.png") });
       await page.getByRole("searchbox", { name: "Search Spaces" }).fill("sneak");
       await page.getByRole("button", { name: "Search" }).click();

@@ -11,7 +11,10 @@ import { Accounts } from "../../host/accounts.ts";
 import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
 
 /** The app process groups the host has recorded under SPACES_DATA/run. */
-const records = (dataDir: string) => readdirSync(join(dataDir, "run")).map((f) => JSON.parse(readFileSync(join(dataDir, "run", f), "utf8")) as { pgid: number; space: string; sha: string });
+const records = (dataDir: string) =>
+  readdirSync(join(dataDir, "run")).map(
+    (f) => JSON.parse(readFileSync(join(dataDir, "run", f), "utf8")) as { pgid: number; space: string; sha: string },
+  );
 const groupAlive = (pgid: number) => {
   try {
     process.kill(-pgid, 0);
@@ -20,7 +23,8 @@ const groupAlive = (pgid: number) => {
     return false;
   }
 };
-const stage = async (base: string, id: string) => ((await (await fetch(`${base}/api/spaces/${id}/runtime`)).json()) as { stage: string; sha: string }).stage;
+const stage = async (base: string, id: string) =>
+  ((await (await fetch(`${base}/api/spaces/${id}/runtime`)).json()) as { stage: string; sha: string }).stage;
 
 describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host survives its own restarts", () => {
   let temp: string;
@@ -41,7 +45,14 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
   test("SIGTERM stops every app; the next start serves each Space at its last good revision, and a sleeping one stays asleep", async () => {
     // This host's Spaces sleep after 2 s without requests (the nap Space will; echo is kept busy).
     let host = await hostProcess(dataDir, { SPACE_SLEEP_AFTER: "2" });
-    for (const name of ["echo", "nap"]) await gitTools.git(await tinySpaceRepo(gitTools.git, temp, name), "push", "--quiet", remoteUrl(host.base, `alice/${name}`, "alice", token), "main");
+    for (const name of ["echo", "nap"])
+      await gitTools.git(
+        await tinySpaceRepo(gitTools.git, temp, name),
+        "push",
+        "--quiet",
+        remoteUrl(host.base, `alice/${name}`, "alice", token),
+        "main",
+      );
     const sha = ((await (await fetch(`${host.base}/api/spaces/alice/echo/runtime`)).json()) as { sha: string }).sha;
     const busy = setInterval(() => void fetch(`${host.base}/spaces/alice/echo/app/config`).catch(() => {}), 300);
     expect(await until(async () => (await stage(host.base, "alice/nap")) === "SLEEPING", 8000)).toBe(true);
@@ -60,7 +71,15 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     const started = performance.now();
     host = await hostProcess(dataDir, { SPACE_SLEEP_AFTER: "2" });
     try {
-      expect(await until(async () => (await fetch(`${host.base}/spaces/alice/echo/app/config`).then((r) => r.status, () => 0)) === 200)).toBe(true);
+      expect(
+        await until(
+          async () =>
+            (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
+              (r) => r.status,
+              () => 0,
+            )) === 200,
+        ),
+      ).toBe(true);
       console.log(`host restart → first Space serving: ${((performance.now() - started) / 1000).toFixed(1)} s`);
       expect(((await (await fetch(`${host.base}/api/spaces/alice/echo/runtime`)).json()) as { sha: string }).sha).toBe(sha);
       expect(await stage(host.base, "alice/nap")).toBe("SLEEPING"); // not started by the restart
@@ -75,7 +94,15 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
 
   test("after a kill -9 of the host, the next start stops the apps it left running", async () => {
     let host = await hostProcess(dataDir);
-    expect(await until(async () => (await fetch(`${host.base}/spaces/alice/echo/app/config`).then((r) => r.status, () => 0)) === 200)).toBe(true);
+    expect(
+      await until(
+        async () =>
+          (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200,
+      ),
+    ).toBe(true);
     const orphans = records(dataDir);
     expect(orphans.length).toBeGreaterThan(0);
     host.child.kill("SIGKILL");
@@ -85,8 +112,20 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     try {
       expect(await until(() => orphans.every((r) => !groupAlive(r.pgid)))).toBe(true);
       expect(host.output()).toMatch(/stopping alice\/echo \([0-9a-f]{12}, process group \d+\), left running by a previous host/);
-      expect(await until(async () => (await fetch(`${host.base}/spaces/alice/echo/app/config`).then((r) => r.status, () => 0)) === 200)).toBe(true);
-      expect(records(dataDir).map((r) => r.pgid).some((p) => orphans.some((o) => o.pgid === p))).toBe(false);
+      expect(
+        await until(
+          async () =>
+            (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
+              (r) => r.status,
+              () => 0,
+            )) === 200,
+        ),
+      ).toBe(true);
+      expect(
+        records(dataDir)
+          .map((r) => r.pgid)
+          .some((p) => orphans.some((o) => o.pgid === p)),
+      ).toBe(false);
     } finally {
       host.child.kill("SIGTERM");
       await host.exited;

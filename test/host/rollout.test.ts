@@ -87,17 +87,28 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
   const rt = () => host.app.runtimes.get("alice/clf")!;
   /** Commits a revision with `behaviour` and a card `rollout:` (YAML), pushes it, returns git's output and the sha. */
   async function pushRevision(message: string, behaviour: Parameters<typeof classifierServer>[0], rollout?: string) {
-    writeFileSync(join(dir, "server.mjs"), classifierServer(behaviour) + `// ${message}\n`);
-    writeFileSync(join(dir, "README.md"), `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\n${rollout ? `rollout: ${rollout}\n` : ""}---\n`);
+    writeFileSync(join(dir, "server.mjs"), `${classifierServer(behaviour)}// ${message}\n`);
+    writeFileSync(
+      join(dir, "README.md"),
+      `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\n${rollout ? `rollout: ${rollout}\n` : ""}---\n`,
+    );
     await tools.git(dir, "commit", "--quiet", "-am", message);
     const { stderr } = await tools.git(dir, "push", remoteUrl(host.base, "alice/clf", "alice", token), "main");
     const sha = (await tools.git(dir, "rev-parse", "HEAD")).stdout.trim();
     return { stderr, sha };
   }
   const predict = (path = "/api/predict") =>
-    fetch(`${host.base}/spaces/alice/clf/app${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) }).then(async (r) => ({ status: r.status, rev: r.headers.get("x-rev"), body: (await r.json()) as { data?: [{ label: string }] } }));
+    fetch(`${host.base}/spaces/alice/clf/app${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: ["x"] }),
+    }).then(async (r) => ({ status: r.status, rev: r.headers.get("x-rev"), body: (await r.json()) as { data?: [{ label: string }] } }));
   const runtime = async () => (await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { sha: string; rollout: any };
-  const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], { cwd: root, env: { PATH: process.env.PATH, SPACES_DATA: dataDir, SPACES_HOST: host.base, HF_TOKEN: token } });
+  const cli = (...args: string[]) =>
+    run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, SPACES_DATA: dataDir, SPACES_HOST: host.base, HF_TOKEN: token },
+    });
 
   test("a good revision in canary 20 % is promoted by its numbers; sessions stay on the revision they joined", async () => {
     const v1 = rt().sha!;
@@ -108,10 +119,17 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     // Queue sessions: the join and every later request of a session reach the same revision.
     for (let i = 0; i < 12; i++) {
       const hash = `session-${i}`;
-      const join = await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"], session_hash: hash }) });
+      const join = await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/join`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ data: ["x"], session_hash: hash }),
+      });
       const expected = bucket(hash) < 20 ? sha : v1;
       expect(join.headers.get("x-rev")).toBe(expected.slice(0, 12));
-      for (let k = 0; k < 2; k++) expect((await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/data?session_hash=${hash}`)).headers.get("x-rev")).toBe(expected.slice(0, 12));
+      for (let k = 0; k < 2; k++)
+        expect((await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/queue/data?session_hash=${hash}`)).headers.get("x-rev")).toBe(
+          expected.slice(0, 12),
+        );
     }
     const seen = { [v1.slice(0, 12)]: 0, [sha.slice(0, 12)]: 0 };
     for (let i = 0; i < 1000 && rt().rollout!.active; i++) seen[(await predict()).rev!]!++;
@@ -141,12 +159,16 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     const r = (await runtime()).rollout;
     expect(r.state).toBe("rolled back");
     expect(r.history.at(-1)).toMatchObject({ action: "rolled back", by: "auto" });
-    expect(r.history.at(-1).reason).toMatch(/^error rate 50 % \(4 of 8 calls\) vs 0 % \(0 of \d+\) on the current revision; the margin is \+5 %$/);
+    expect(r.history.at(-1).reason).toMatch(
+      /^error rate 50 % \(4 of 8 calls\) vs 0 % \(0 of \d+\) on the current revision; the margin is \+5 %$/,
+    );
     expect(calls).toBeLessThan(60); // 8 calls on the canary, at half the traffic
     expect(stableFailures).toBe(0);
     expect(r.stable.errors).toBe(0);
     // The push's log (the build log) and the run log say why, with the numbers.
-    expect(rt().buildLog.tail(3).join("\n")).toContain(`rollout: rolled back ${sha.slice(0, 12)}; ${stable.slice(0, 12)} serves everyone (auto): error rate 50 %`);
+    expect(rt().buildLog.tail(3).join("\n")).toContain(
+      `rollout: rolled back ${sha.slice(0, 12)}; ${stable.slice(0, 12)} serves everyone (auto): error rate 50 %`,
+    );
     for (let i = 0; i < 10; i++) expect(await predict()).toMatchObject({ status: 200, rev: stable.slice(0, 12) });
     expect(rt().sha).toBe(stable);
   });
@@ -158,7 +180,13 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     for (let i = 0; i < 100 && rt().rollout!.active; i++) {
       if (i % 3 === 2) {
         // The curl flow: POST /call, then its result stream.
-        const { event_id } = (await (await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/call/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) })).json()) as { event_id: string };
+        const { event_id } = (await (
+          await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/call/predict`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ data: ["x"] }),
+          })
+        ).json()) as { event_id: string };
         const stream = await (await fetch(`${host.base}/spaces/alice/clf/app/gradio_api/call/predict/${event_id}`)).text();
         labels.add((JSON.parse(stream.match(/^data: (.*)$/m)![1]!) as [{ label: string }])[0].label);
       } else {
@@ -196,48 +224,59 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     expect((await cli("promote", "alice/clf")).stdout).toMatch(/promoted \(alice\): by its owner/);
     expect(rt().sha).toBe(v6);
     // Nothing to promote now: the CLI says so.
-    expect(await cli("promote", "alice/clf").then(() => "", (err: { stderr: string }) => err.stderr)).toContain("Cannot promote: no rollout is under way.");
+    expect(
+      await cli("promote", "alice/clf").then(
+        () => "",
+        (err: { stderr: string }) => err.stderr,
+      ),
+    ).toContain("Cannot promote: no rollout is under way.");
   });
 
-  test.skipIf(!hasChromium)("the Space page shows the rollout (split, per-revision bars, decisions) and its owner's buttons promote and roll back", async () => {
-    accounts.setRollout("alice", "clf", { mode: "canary", percent: 25, promote: "manual" });
-    const { sha } = await pushRevision("v7: page rollback", { failEvery: 10 });
-    for (let i = 0; i < 40; i++) await predict();
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-      await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
-      await page.getByLabel("User name").fill("alice");
-      await page.getByLabel("Token").fill(token);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
-      const section = page.getByRole("region", { name: "Rollout" });
-      await expect.poll(() => section.locator("#ro-rows tr").count()).toBe(2);
-      expect(await page.locator("#ro-chip").textContent()).toBe(`Canary 25 % · ${sha.slice(0, 7)}`);
-      expect(await page.locator("#ro-split").getAttribute("aria-label")).toBe("75 % to the current revision, 25 % to the new one");
-      expect(await section.locator("#ro-rows tr").nth(1).textContent()).toContain(`new ${sha.slice(0, 12)}`);
-      await page.screenshot({ path: join(artifacts, "host-rollout.png") });
-      await page.getByRole("button", { name: "Roll back" }).click();
-      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
-      await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Rolled back");
-      expect(rt().rollout!.state).toBe("rolled back");
-      expect(await page.locator("#ro-history li").last().textContent()).toContain("rolled back (alice): by its owner");
-      expect(await page.getByRole("button", { name: "Promote to everyone" }).isVisible()).toBe(false);
+  test.skipIf(!hasChromium)(
+    "the Space page shows the rollout (split, per-revision bars, decisions) and its owner's buttons promote and roll back",
+    async () => {
+      accounts.setRollout("alice", "clf", { mode: "canary", percent: 25, promote: "manual" });
+      const { sha } = await pushRevision("v7: page rollback", { failEvery: 10 });
+      for (let i = 0; i < 40; i++) await predict();
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+        await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
+        await page.getByLabel("User name").fill("alice");
+        await page.getByLabel("Token").fill(token);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        const section = page.getByRole("region", { name: "Rollout" });
+        await expect.poll(() => section.locator("#ro-rows tr").count()).toBe(2);
+        expect(await page.locator("#ro-chip").textContent()).toBe(`Canary 25 % · ${sha.slice(0, 7)}`);
+        expect(await page.locator("#ro-split").getAttribute("aria-label")).toBe("75 % to the current revision, 25 % to the new one");
+        expect(await section.locator("#ro-rows tr").nth(1).textContent()).toContain(`new ${sha.slice(0, 12)}`);
+        await page.screenshot({ path: join(artifacts, "host-rollout.png") });
+        await page.getByRole("button", { name: "Roll back" }).click();
+        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Rolled back");
+        expect(rt().rollout!.state).toBe("rolled back");
+        expect(await page.locator("#ro-history li").last().textContent()).toContain("rolled back (alice): by its owner");
+        expect(await page.getByRole("button", { name: "Promote to everyone" }).isVisible()).toBe(false);
 
-      const { sha: v8 } = await pushRevision("v8: page promote", {});
-      await page.reload();
-      await page.getByRole("button", { name: "Promote to everyone" }).click();
-      await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
-      expect(rt().sha).toBe(v8);
-      await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Promoted");
-      // A page that is not the host's own cannot press the buttons for her (formGuard).
-      const forged = await fetch(`${host.base}/spaces/alice/clf/rollout/promote`, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}` } });
-      expect(forged.status).toBe(403);
-    } finally {
-      await browser.close();
-      accounts.setRollout("alice", "clf", undefined);
-    }
-  });
+        const { sha: v8 } = await pushRevision("v8: page promote", {});
+        await page.reload();
+        await page.getByRole("button", { name: "Promote to everyone" }).click();
+        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        expect(rt().sha).toBe(v8);
+        await expect.poll(() => page.locator("#ro-state").textContent()).toBe("Promoted");
+        // A page that is not the host's own cannot press the buttons for her (formGuard).
+        const forged = await fetch(`${host.base}/spaces/alice/clf/rollout/promote`, {
+          method: "POST",
+          headers: { origin: "http://evil.example", authorization: `Bearer ${token}` },
+        });
+        expect(forged.status).toBe(403);
+      } finally {
+        await browser.close();
+        accounts.setRollout("alice", "clf", undefined);
+      }
+    },
+  );
 
   test("a rollout under way survives a host restart: both revisions come back, with their counts", async () => {
     const stable = rt().sha!;
@@ -251,7 +290,11 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     expect(rt().sha).toBe(stable);
     expect(rt().candidate?.sha).toBe(sha);
     const after = (await runtime()).rollout;
-    expect(after).toMatchObject({ state: "active", stable: { requests: before.stable.requests }, candidate: { requests: before.candidate.requests } });
+    expect(after).toMatchObject({
+      state: "active",
+      stable: { requests: before.stable.requests },
+      candidate: { requests: before.candidate.requests },
+    });
     expect(after.history.at(-1)).toMatchObject({ action: "resumed", by: "host" });
     const revs = new Set<string>();
     for (let i = 0; i < 20; i++) revs.add((await predict()).rev!);
@@ -261,7 +304,20 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
 
   test("with the Fashion Space: a shadow compares real labels over the queue, /api/predict and /call, and is promoted; @gradio/client sessions keep their revision", async () => {
     const fashion = mkdtempSync(join(temp, "fashion-"));
-    for (const path of ["app.ts", "model.onnx", "README.md", ".gitattributes", ".npmrc", "package.json", "package-lock.json", "tsconfig.json", "examples", "src", "ui"]) cpSync(join(root, path), join(fashion, path), { recursive: true });
+    for (const path of [
+      "app.ts",
+      "model.onnx",
+      "README.md",
+      ".gitattributes",
+      ".npmrc",
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "examples",
+      "src",
+      "ui",
+    ])
+      cpSync(join(root, path), join(fashion, path), { recursive: true });
     const { git } = tools;
     await git(fashion, "init", "--quiet");
     await git(fashion, "add", ".");
@@ -270,7 +326,10 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     await git(fashion, "push", "--quiet", remote, "main");
     const frt = () => host.app.runtimes.get("alice/fashion")!;
     const card = (rollout: string) => readFileSync(join(root, "README.md"), "utf8").replace(/\n---\n/, `\nrollout: ${rollout}\n---\n`);
-    writeFileSync(join(fashion, "README.md"), card("{mode: shadow, after_requests: 6, judge_after: 3, max_p99_ratio: 5, p99_slack_ms: 2000}"));
+    writeFileSync(
+      join(fashion, "README.md"),
+      card("{mode: shadow, after_requests: 6, judge_after: 3, max_p99_ratio: 5, p99_slack_ms: 2000}"),
+    );
     await git(fashion, "commit", "--quiet", "-am", "Shadow the same model");
     await git(fashion, "push", "--quiet", remote, "main");
     const shadowSha = frt().rollout!.candidateSha;
@@ -278,9 +337,15 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     const app = `${host.base}/spaces/alice/fashion/app`;
     const images = ["bag.png", "sneaker.png", "trouser.png"].map((f) => readFileSync(join(root, "examples", f)));
     const client = await Client.connect(`${app}/`);
-    for (const image of images) expect(((await client.predict("/predict", [image])).data as [{ label: string }])[0].label).toMatch(/Bag|Sneaker|Trouser/);
+    for (const image of images)
+      expect(((await client.predict("/predict", [image])).data as [{ label: string }])[0].label).toMatch(/Bag|Sneaker|Trouser/);
     const dataUrl = `data:image/png;base64,${images[0]!.toString("base64")}`;
-    const post = (path: string) => fetch(`${app}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: [dataUrl] }) });
+    const post = (path: string) =>
+      fetch(`${app}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ data: [dataUrl] }),
+      });
     expect(((await (await post("/api/predict")).json()) as { data: [{ label: string }] }).data[0].label).toBe("Bag");
     const { event_id } = (await (await post("/gradio_api/call/predict")).json()) as { event_id: string };
     expect(await (await fetch(`${app}/gradio_api/call/predict/${event_id}`)).text()).toContain('"label":"Bag"');

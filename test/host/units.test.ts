@@ -23,7 +23,9 @@ describe("readCgiResponse", () => {
     expect(await new Response(res.body).text()).toBe("body and more");
   });
   test("LF-only headers, default 200, repeated headers kept", async () => {
-    const res = await readCgiResponse(chunks("Content-Type: application/x-git-upload-pack-advertisement\nCache-Control: no-cache\nCache-Control: max-age=0\n\n0000"));
+    const res = await readCgiResponse(
+      chunks("Content-Type: application/x-git-upload-pack-advertisement\nCache-Control: no-cache\nCache-Control: max-age=0\n\n0000"),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-cache, max-age=0");
     expect(await new Response(res.body).text()).toBe("0000");
@@ -36,22 +38,48 @@ describe("readCgiResponse", () => {
 
 describe("names", () => {
   test.each([
-    ["fashion", true], ["my-space_2.0", true], ["a", true],
-    ["..", false], [".hidden", false], ["a..b", false], ["a/b", false], ["a\\b", false], ["x.git", false], ["end.", false],
-    ["", false], ["a b", false], ["ü", false], ["x".repeat(97), false], ["-dash", false],
+    ["fashion", true],
+    ["my-space_2.0", true],
+    ["a", true],
+    ["..", false],
+    [".hidden", false],
+    ["a..b", false],
+    ["a/b", false],
+    ["a\\b", false],
+    ["x.git", false],
+    ["end.", false],
+    ["", false],
+    ["a b", false],
+    ["ü", false],
+    ["x".repeat(97), false],
+    ["-dash", false],
   ])("%j → %s", (name, ok) => expect(isValidName(name)).toBe(ok));
   test("parseSpaceId says what is wrong", () => {
-    expect(() => parseSpaceId("alice", "../etc")).toThrow('Invalid Space name "../etc": use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.');
+    expect(() => parseSpaceId("alice", "../etc")).toThrow(
+      'Invalid Space name "../etc": use letters, digits, "-", "_" and "." (not first, no ".."), at most 96 characters.',
+    );
   });
 });
 
 describe("the Space card (YAML front matter)", () => {
   test("quotes, comments and numbers mean what YAML says", () => {
-    expect(readCard('---\ntitle: "A: B" # c\napp_port: 8080 # x\nemoji: 👟\n---\n# Demo').card).toEqual({ title: "A: B", app_port: 8080, emoji: "👟" });
-    expect(readCard("---\ntitle: 'It''s'\nshort_description: plain words # a comment\ntags:\n  - a\n  - b\n---\n").card).toMatchObject({ title: "It's", short_description: "plain words", tags: ["a", "b"], app_port: 7860 });
+    expect(readCard('---\ntitle: "A: B" # c\napp_port: 8080 # x\nemoji: 👟\n---\n# Demo').card).toEqual({
+      title: "A: B",
+      app_port: 8080,
+      emoji: "👟",
+    });
+    expect(readCard("---\ntitle: 'It''s'\nshort_description: plain words # a comment\ntags:\n  - a\n  - b\n---\n").card).toMatchObject({
+      title: "It's",
+      short_description: "plain words",
+      tags: ["a", "b"],
+      app_port: 7860,
+    });
   });
   test("a bad app_port or broken YAML is reported, never silently replaced", () => {
-    expect(readCard("---\napp_port: eighty\n---\n")).toEqual({ card: { app_port: 7860 }, warning: 'app_port "eighty" is not a port number; using 7860.' });
+    expect(readCard("---\napp_port: eighty\n---\n")).toEqual({
+      card: { app_port: 7860 },
+      warning: 'app_port "eighty" is not a port number; using 7860.',
+    });
     expect(readCard("---\ntitle: [unclosed\n---\n").warning).toMatch(/^README\.md's front matter is not valid YAML: /);
     expect(readCard("no front matter").card).toEqual({ app_port: 7860 });
   });
@@ -72,22 +100,36 @@ describe("accounts", () => {
 });
 
 describe("links", () => {
-  const context = (url: string, headers: Record<string, string>) => ({ req: { url, header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
+  const context = (url: string, headers: Record<string, string>) =>
+    ({ req: { url, header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
   test("the public address comes from HOST_PUBLIC_URL, X-Forwarded-*, or Host — never a forged path", () => {
     expect(publicBase(context("http://127.0.0.1:7861/x", { host: "localhost:7861" }), undefined)).toBe("http://localhost:7861");
-    expect(publicBase(context("http://127.0.0.1:7861/x", { host: "a", "x-forwarded-host": "spaces.example.com", "x-forwarded-proto": "https" }), undefined)).toBe("https://spaces.example.com");
+    expect(
+      publicBase(
+        context("http://127.0.0.1:7861/x", { host: "a", "x-forwarded-host": "spaces.example.com", "x-forwarded-proto": "https" }),
+        undefined,
+      ),
+    ).toBe("https://spaces.example.com");
     expect(publicBase(context("http://127.0.0.1:7861/x", { host: 'evil.example/"><script>' }), undefined)).toBe("http://127.0.0.1:7861");
     expect(publicBase(context("http://127.0.0.1:7861/x", {}), "https://hub.example.org/")).toBe("https://hub.example.org");
   });
   test("sign-in returns only to a local path", () => {
-    expect(["/spaces/alice", "//evil.example", "/\\evil.example", "https://evil.example", undefined].map(safeNext)).toEqual(["/spaces/alice", "/", "/", "/", "/"]);
+    expect(["/spaces/alice", "//evil.example", "/\\evil.example", "https://evil.example", undefined].map(safeNext)).toEqual([
+      "/spaces/alice",
+      "/",
+      "/",
+      "/",
+      "/",
+    ]);
   });
 });
 
 describe("the Space page", () => {
   test("its inline script is valid JavaScript, whoever views it", () => {
     for (const user of [undefined, "alice"]) {
-      const script = spacePage("alice/demo", { title: 'A "quoted" </script> title', app_port: 7860 }, user).match(/<script type="module">([\s\S]*?)<\/script>/)![1]!;
+      const script = spacePage("alice/demo", { title: 'A "quoted" </script> title', app_port: 7860 }, user).match(
+        /<script type="module">([\s\S]*?)<\/script>/,
+      )![1]!;
       expect(() => new Function(script)).not.toThrow();
     }
   });

@@ -4,7 +4,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseCsv, root } from "../helpers.ts";
-import { artifacts, closeContexts, example, EXAMPLES, hasChromium, open, predictWithUpload, run, SELECTORS, serve, submitButton, ui, useUi, waitForLabel, waitForToast } from "./harness.ts";
+import {
+  artifacts,
+  closeContexts,
+  example,
+  EXAMPLES,
+  hasChromium,
+  open,
+  predictWithUpload,
+  run,
+  SELECTORS,
+  serve,
+  submitButton,
+  ui,
+  useUi,
+  waitForLabel,
+  waitForToast,
+} from "./harness.ts";
 
 describe.skipIf(!hasChromium)("the web UI in Chromium: flows", () => {
   useUi();
@@ -32,7 +48,10 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: flows", () => {
     expect(image, "the image cell is a path relative to the flagging dir").toMatch(/^image\/[0-9a-f-]{36}\.png$/);
     const copy = join(ui.flaggingDir, image!);
     expect(existsSync(copy), `${copy} exists`).toBe(true);
-    expect(readFileSync(copy).equals(readFileSync(example("sneaker"))), "the copy holds the bytes the page uploaded (a small PNG is sent as it is)").toBe(true);
+    expect(
+      readFileSync(copy).equals(readFileSync(example("sneaker"))),
+      "the copy holds the bytes the page uploaded (a small PNG is sent as it is)",
+    ).toBe(true);
     const label = JSON.parse(prediction!) as { label: string; confidences: unknown[] };
     expect(label.label, "the prediction cell").toBe("Sneaker");
     expect(label.confidences, "with its confidences").toHaveLength(3);
@@ -42,11 +61,17 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: flows", () => {
   test("the API view shows the live URL, and its three snippets work as they are", async () => {
     const page = await open("/?view=api");
     expect(await page.locator("[data-testid=api-root]").textContent(), "Base URL").toBe(ui.server.url);
-    const snippet = (title: string) => page.locator(".snippet").filter({ hasText: title }).locator("pre code").textContent() as Promise<string>;
+    const snippet = (title: string) =>
+      page.locator(".snippet").filter({ hasText: title }).locator("pre code").textContent() as Promise<string>;
     const [js, curl, fetchJs] = await Promise.all([snippet("@gradio/client"), snippet("curl"), snippet("fetch, one request")]);
     expect(await page.locator("pre code").count(), "three snippets").toBe(3);
-    const names = await page.locator(".endpoint td:first-child code").evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
-    expect(names, "parameter and return names each on one line").toEqual([["image", 1], ["prediction", 1]]);
+    const names = await page
+      .locator(".endpoint td:first-child code")
+      .evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
+    expect(names, "parameter and return names each on one line").toEqual([
+      ["image", 1],
+      ["prediction", 1],
+    ]);
     for (const [name, code] of Object.entries({ js, curl, fetchJs })) expect(code, `${name} names the live root`).toContain(ui.server.url);
     const expected = EXAMPLES[0]!.label; // the snippets classify the first example
 

@@ -19,7 +19,17 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { Image, Interface, Label, launch, loadClassifier, type Classifier, type ImageFile, type LaunchOptions, type Server } from "../../src/index.ts";
+import {
+  Image,
+  Interface,
+  Label,
+  launch,
+  loadClassifier,
+  type Classifier,
+  type ImageFile,
+  type LaunchOptions,
+  type Server,
+} from "../../src/index.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 
@@ -70,7 +80,8 @@ const makeInterface = () =>
     flaggingDir: ui.flaggingDir,
   });
 /** Serves the test Interface on `port` (0: a free one). */
-export const serve = (port = 0) => launch(makeInterface(), { port, host: "127.0.0.1", quiet: true, uploadDir: ui.uploadDir } satisfies LaunchOptions);
+export const serve = (port = 0) =>
+  launch(makeInterface(), { port, host: "127.0.0.1", quiet: true, uploadDir: ui.uploadDir } satisfies LaunchOptions);
 
 // Per test: fresh contexts (no shared storage), and any uncaught page error or dialog fails the test.
 let contexts: BrowserContext[] = [];
@@ -102,18 +113,25 @@ export const submitButton = (page: Page) => page.getByRole("button", { name: "Su
 
 /** Waits for the label heading to read `expected` (or any label when undefined); returns it. */
 export async function waitForLabel(page: Page, expected?: string, timeout = 10_000): Promise<string> {
-  await page.waitForFunction(
-    ({ selector, expected }) => {
-      const text = document.querySelector(selector)?.textContent;
-      return expected === undefined ? !!text : text === expected;
-    },
-    { selector: SELECTORS.heading, expected },
-    { timeout },
-  ).catch(async (err) => {
-    const seen = await page.locator(SELECTORS.heading).textContent({ timeout: 100 }).catch(() => null);
-    const toasts = await page.locator(SELECTORS.toasts).allTextContents();
-    throw new Error(`No label ${JSON.stringify(expected ?? "(any)")} within ${timeout} ms; heading: ${JSON.stringify(seen)}, toasts: ${JSON.stringify(toasts)} (${(err as Error).message.split("\n")[0]})`);
-  });
+  await page
+    .waitForFunction(
+      ({ selector, expected }) => {
+        const text = document.querySelector(selector)?.textContent;
+        return expected === undefined ? !!text : text === expected;
+      },
+      { selector: SELECTORS.heading, expected },
+      { timeout },
+    )
+    .catch(async (err) => {
+      const seen = await page
+        .locator(SELECTORS.heading)
+        .textContent({ timeout: 100 })
+        .catch(() => null);
+      const toasts = await page.locator(SELECTORS.toasts).allTextContents();
+      throw new Error(
+        `No label ${JSON.stringify(expected ?? "(any)")} within ${timeout} ms; heading: ${JSON.stringify(seen)}, toasts: ${JSON.stringify(toasts)} (${(err as Error).message.split("\n")[0]})`,
+      );
+    });
   return (await page.locator(SELECTORS.heading).textContent())!;
 }
 
@@ -148,9 +166,22 @@ export async function predictWithUpload(page: Page, name: string, expected: stri
 export async function axeViolations(page: Page) {
   await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const { violations } = await axe.run();
-    return violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`) }));
+    return violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`),
+    }));
   });
 }
 

@@ -4,7 +4,20 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { noisePng } from "../helpers.ts";
-import { artifacts, example, fileInPage, hasChromium, open, predictWithUpload, SELECTORS, submitButton, ui, useUi, waitForLabel, waitForToast } from "./harness.ts";
+import {
+  artifacts,
+  example,
+  fileInPage,
+  hasChromium,
+  open,
+  predictWithUpload,
+  SELECTORS,
+  submitButton,
+  ui,
+  useUi,
+  waitForLabel,
+  waitForToast,
+} from "./harness.ts";
 
 describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
   useUi();
@@ -18,7 +31,10 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     expect(percentages, "percentages").toHaveLength(3);
     for (const p of percentages) expect(p, "a percentage looks like NN%").toMatch(/^\d{1,3}%$/);
     const values = percentages.map((p) => Number.parseInt(p, 10));
-    expect([...values].sort((a, b) => b - a), "bars are sorted by confidence").toEqual(values);
+    expect(
+      [...values].sort((a, b) => b - a),
+      "bars are sorted by confidence",
+    ).toEqual(values);
     const first = meters.first();
     expect(await first.getAttribute("aria-valuenow"), "first meter's value is the percentage shown").toBe(String(values[0]));
     expect(await first.getAttribute("aria-valuemin"), "aria-valuemin").toBe("0");
@@ -33,7 +49,9 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     await page.locator(SELECTORS.preview).waitFor();
     await submitButton(page).click();
     await waitForLabel(page);
-    expect(await page.getByTestId("ood-warning").textContent()).toBe("This picture doesn't look like what the model was trained on: light garments on black, 28×28. The label below is a guess.");
+    expect(await page.getByTestId("ood-warning").textContent()).toBe(
+      "This picture doesn't look like what the model was trained on: light garments on black, 28×28. The label below is a guess.",
+    );
     expect(await page.locator(SELECTORS.heading).evaluate((el) => Number(getComputedStyle(el).opacity))).toBeLessThan(0.7);
     await page.screenshot({ path: join(artifacts, "ui-out-of-domain.png") });
     await predictWithUpload(page, "bag", "Bag"); // an in-domain picture: no warning, full strength
@@ -92,11 +110,15 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     writeFileSync(notes, "just some notes\n");
     await page.setInputFiles("input[type=file]", notes);
     const toasts = await waitForToast(page, "This browser cannot read");
-    expect(toasts.join("\n"), "the browser's message").toContain("This browser cannot read “notes.txt” (text/plain). Convert it to JPEG or PNG and try again.");
+    expect(toasts.join("\n"), "the browser's message").toContain(
+      "This browser cannot read “notes.txt” (text/plain). Convert it to JPEG or PNG and try again.",
+    );
     expect(await page.locator(SELECTORS.preview).isHidden(), "no preview").toBe(true);
     await submitButton(page).click();
     const after = await waitForToast(page, "Please add an image first");
-    expect(after.join("\n"), "Submit without a picture says what to do").toContain("Please add an image first: drop one, click to upload, paste, or use the webcam.");
+    expect(after.join("\n"), "Submit without a picture says what to do").toContain(
+      "Please add an image first: drop one, click to upload, paste, or use the webcam.",
+    );
     expect(await page.locator(SELECTORS.heading).count(), "no label").toBe(0);
   });
 
@@ -105,11 +127,19 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     // Chromium's createImageBitmap refuses any cut PNG or JPEG (checked at 60 %, 99 % and without IEND).
     const raw = Buffer.alloc(400 * 400 * 3);
     for (let i = 0, s = 1; i < raw.length; i++) raw[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-    const png = await sharp(raw, { raw: { width: 400, height: 400, channels: 3 } }).png().toBuffer();
+    const png = await sharp(raw, { raw: { width: 400, height: 400, channels: 3 } })
+      .png()
+      .toBuffer();
     const page = await open();
-    await page.setInputFiles("input[type=file]", { name: "cut.png", mimeType: "image/png", buffer: png.subarray(0, Math.floor(png.length * 0.6)) });
+    await page.setInputFiles("input[type=file]", {
+      name: "cut.png",
+      mimeType: "image/png",
+      buffer: png.subarray(0, Math.floor(png.length * 0.6)),
+    });
     const toasts = await waitForToast(page, "This browser cannot read");
-    expect(toasts.join("\n"), "the browser's message").toContain("This browser cannot read “cut.png” (image/png). The file may be damaged or incomplete.");
+    expect(toasts.join("\n"), "the browser's message").toContain(
+      "This browser cannot read “cut.png” (image/png). The file may be damaged or incomplete.",
+    );
     expect(await page.locator(SELECTORS.preview).isHidden(), "no preview").toBe(true);
     await submitButton(page).click();
     await waitForToast(page, "Please add an image first");
@@ -118,7 +148,9 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
 
   test("an image Chromium reads but the server refuses (an icon): the server's message, and no label", async () => {
     // An .ico holding one 32×32 PNG (the Vista icon format): Chromium decodes it, the server only takes the formats it names.
-    const icon = await sharp({ create: { width: 32, height: 32, channels: 4, background: "#c2410c" } }).png().toBuffer();
+    const icon = await sharp({ create: { width: 32, height: 32, channels: 4, background: "#c2410c" } })
+      .png()
+      .toBuffer();
     const head = Buffer.alloc(22);
     head.writeUInt16LE(1, 2); // type: icon
     head.writeUInt16LE(1, 4); // one image

@@ -4,7 +4,19 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { artifacts, axeViolations, EXAMPLES, hasChromium, open, predictWithUpload, SELECTORS, submitButton, ui, useUi, waitForLabel } from "./harness.ts";
+import {
+  artifacts,
+  axeViolations,
+  EXAMPLES,
+  hasChromium,
+  open,
+  predictWithUpload,
+  SELECTORS,
+  submitButton,
+  ui,
+  useUi,
+  waitForLabel,
+} from "./harness.ts";
 
 describe.skipIf(!hasChromium)("the web UI in Chromium: page", () => {
   useUi();
@@ -44,11 +56,17 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: page", () => {
     await predictWithUpload(page, "bag", "Bag");
     const main = await axeViolations(page);
     if (main.length) console.log("axe, main page:", JSON.stringify(main, null, 2));
-    expect(main.filter((v) => v.impact === "serious" || v.impact === "critical"), "serious or critical violations on the page").toEqual([]);
+    expect(
+      main.filter((v) => v.impact === "serious" || v.impact === "critical"),
+      "serious or critical violations on the page",
+    ).toEqual([]);
     await page.emulateMedia({ colorScheme: "dark" });
     const dark = await axeViolations(page);
     if (dark.length) console.log("axe, main page, dark:", JSON.stringify(dark, null, 2));
-    expect(dark.filter((v) => v.impact === "serious" || v.impact === "critical"), "serious or critical violations on the dark page").toEqual([]);
+    expect(
+      dark.filter((v) => v.impact === "serious" || v.impact === "critical"),
+      "serious or critical violations on the dark page",
+    ).toEqual([]);
     await page.emulateMedia({ colorScheme: "light" });
 
     // Keyboard: Tab from the top and note what gets focus.
@@ -61,23 +79,49 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: page", () => {
       const { name, zoneOutline } = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
         const zone = document.querySelector("[data-testid=image-dropzone]")!;
-        const name = !el || el === document.body ? "(body)" : el.matches("input[type=file]") ? "file input" : el.matches(".example") ? el.getAttribute("aria-label")! : (el.textContent ?? "").trim();
+        const name =
+          !el || el === document.body
+            ? "(body)"
+            : el.matches("input[type=file]")
+              ? "file input"
+              : el.matches(".example")
+                ? el.getAttribute("aria-label")!
+                : (el.textContent ?? "").trim();
         return { name, zoneOutline: getComputedStyle(zone).outlineStyle };
       });
       if (name === "file input") dropZoneOutlined = zoneOutline !== "none";
       focused.push(name);
     }
-    const wanted = ["file input", "Webcam", "Clear", "Submit", ...EXAMPLES.map((e, i) => `Example ${i + 1}: ${e.file}`), "article", "Use via API", "Built on the Gradio protocol", "Theme: system"];
+    const wanted = [
+      "file input",
+      "Webcam",
+      "Clear",
+      "Submit",
+      ...EXAMPLES.map((e, i) => `Example ${i + 1}: ${e.file}`),
+      "article",
+      "Use via API",
+      "Built on the Gradio protocol",
+      "Theme: system",
+    ];
     const order = wanted.map((w) => focused.indexOf(w));
-    expect(order.every((at) => at >= 0), `all of ${JSON.stringify(wanted)} get focus; focus went to ${JSON.stringify(focused)}`).toBe(true);
-    expect([...order].sort((a, b) => a - b), "in reading order").toEqual(order);
+    expect(
+      order.every((at) => at >= 0),
+      `all of ${JSON.stringify(wanted)} get focus; focus went to ${JSON.stringify(focused)}`,
+    ).toBe(true);
+    expect(
+      [...order].sort((a, b) => a - b),
+      "in reading order",
+    ).toEqual(order);
     expect(dropZoneOutlined, "the drop zone shows the focus ring while its (visually hidden) file input has focus").toBe(true);
 
     await page.goto(`${ui.server.url}/?view=api`);
     await page.locator("[data-testid=api-root]").waitFor();
     const api = await axeViolations(page);
     if (api.length) console.log("axe, API view:", JSON.stringify(api, null, 2));
-    expect(api.filter((v) => v.impact === "serious" || v.impact === "critical"), "serious or critical violations on the API view").toEqual([]);
+    expect(
+      api.filter((v) => v.impact === "serious" || v.impact === "critical"),
+      "serious or critical violations on the API view",
+    ).toEqual([]);
   });
 
   test("theme: the toggle cycles system → light → dark, and the shell applies the stored choice (or ?__theme=) before the bundle runs", async () => {
@@ -133,7 +177,10 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: page", () => {
     const api = await open("/?view=api", { viewport: { width: 1280, height: 900 } });
     await api.screenshot({ path: join(artifacts, "api-1280.png"), fullPage: true });
     await api.setViewportSize({ width: 390, height: 844 });
-    expect(await api.evaluate(() => document.documentElement.scrollWidth), "the API view: no sideways scrolling at 390 px (code blocks scroll on their own)").toBeLessThanOrEqual(390);
+    expect(
+      await api.evaluate(() => document.documentElement.scrollWidth),
+      "the API view: no sideways scrolling at 390 px (code blocks scroll on their own)",
+    ).toBeLessThanOrEqual(390);
     for (const name of ["ui-1280.png", "ui-390.png", "ui-390-dark.png", "api-1280.png"]) {
       const { width } = await sharp(join(artifacts, name)).metadata();
       expect(width, `${name} width`).toBe(name.includes("390") ? 390 : 1280);

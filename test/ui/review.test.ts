@@ -34,18 +34,49 @@ describe.skipIf(!hasChromium)("the owner's /review and the public /report", () =
     let pictures: Buffer[];
     try {
       const images = gunzipSync(readFileSync(join(FASHION, "t10k-images-idx3-ubyte.gz"))).subarray(16);
-      pictures = await Promise.all(Array.from({ length: 7 }, (_, i) => sharp(Buffer.from(images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer()));
+      pictures = await Promise.all(
+        Array.from({ length: 7 }, (_, i) =>
+          sharp(Buffer.from(images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v)), { raw: { width: 28, height: 28, channels: 1 } })
+            .png()
+            .toBuffer(),
+        ),
+      );
     } catch {
       pictures = ["ankle-boot", "bag", "dress", "sneaker", "trouser"].map((n) => readFileSync(join(root, "examples", `${n}.png`)));
     }
     for (const [i, bytes] of pictures.entries()) {
       const probs = await model.classify(bytes);
-      const confidences = Object.entries(probs).sort((a, b) => b[1] - a[1]).map(([label, confidence]) => ({ label, confidence }));
-      await queue.add({ bytes, format: "png" }, { label: confidences[0]!.label, confidences, ood: { score: 0.99, out_of_domain: true } }, i % 2 ? ["flag"] : ["out_of_domain", "low_confidence"], new Date(Date.UTC(2026, 11, 1, 10, 10 - i)));
+      const confidences = Object.entries(probs)
+        .sort((a, b) => b[1] - a[1])
+        .map(([label, confidence]) => ({ label, confidence }));
+      await queue.add(
+        { bytes, format: "png" },
+        { label: confidences[0]!.label, confidences, ood: { score: 0.99, out_of_domain: true } },
+        i % 2 ? ["flag"] : ["out_of_domain", "low_confidence"],
+        new Date(Date.UTC(2026, 11, 1, 10, 10 - i)),
+      );
     }
-    await queue.add({ bytes: Buffer.from("<svg onload=alert(1)>"), format: "png" }, { label: "<b>Bag</b>", confidences: [{ label: "<b>Bag</b>", confidence: 0.5 }] }, ["flag"], new Date(Date.UTC(2026, 11, 1, 11)));
-    const iface = new Interface({ fn: (img: ImageFile) => model.classify(img), inputs: new Image({ label: "image" }), outputs: new Label({ label: "prediction", numTopClasses: 3, model: model.info }), title: "Fashion-MNIST classifier", flaggingDir: join(temp, "flagged") });
-    server = await launch(iface, { port: 0, host: "127.0.0.1", quiet: true, monitorFile: false, review: queue, uploadDir: join(temp, "uploads") });
+    await queue.add(
+      { bytes: Buffer.from("<svg onload=alert(1)>"), format: "png" },
+      { label: "<b>Bag</b>", confidences: [{ label: "<b>Bag</b>", confidence: 0.5 }] },
+      ["flag"],
+      new Date(Date.UTC(2026, 11, 1, 11)),
+    );
+    const iface = new Interface({
+      fn: (img: ImageFile) => model.classify(img),
+      inputs: new Image({ label: "image" }),
+      outputs: new Label({ label: "prediction", numTopClasses: 3, model: model.info }),
+      title: "Fashion-MNIST classifier",
+      flaggingDir: join(temp, "flagged"),
+    });
+    server = await launch(iface, {
+      port: 0,
+      host: "127.0.0.1",
+      quiet: true,
+      monitorFile: false,
+      review: queue,
+      uploadDir: join(temp, "uploads"),
+    });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -107,7 +138,9 @@ describe.skipIf(!hasChromium)("the owner's /review and the public /report", () =
     const answer = b.p.waitForResponse((r) => r.request().method() === "POST");
     await b.p.keyboard.press("Enter");
     expect((await answer).status()).toBe(409);
-    await expect.poll(() => b.p.locator("#review-message").textContent()).toBe("Someone else decided this item first: it is shown as it is now.");
+    await expect
+      .poll(() => b.p.locator("#review-message").textContent())
+      .toBe("Someone else decided this item first: it is shown as it is now.");
     await expect.poll(() => stale.locator(".status").textContent()).toBe("relabeled: Sneaker");
     await b.p.screenshot({ path: join(artifacts, "review-409.png") });
     expect(queue.get(id!)).toMatchObject({ status: "relabeled", label: "Sneaker", version: 2 });

@@ -123,7 +123,14 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
     return conn;
   };
   const cmd = connect("cmd", { commandTimeout: 2000 });
-  const scripts = { sharedJoin: [4, JOIN], sharedSize: [1, SIZE], sharedStart: [2, START], sharedComplete: [4, COMPLETE], sharedDrop: [1, DROP], sharedSnapshot: [3, SNAPSHOT] } as const;
+  const scripts = {
+    sharedJoin: [4, JOIN],
+    sharedSize: [1, SIZE],
+    sharedStart: [2, START],
+    sharedComplete: [4, COMPLETE],
+    sharedDrop: [1, DROP],
+    sharedSnapshot: [3, SNAPSHOT],
+  } as const;
   for (const [name, [numberOfKeys, lua]] of Object.entries(scripts)) cmd.defineCommand(name, { numberOfKeys, lua });
   const jobsConn = connect("jobs");
   const readConn = connect("read");
@@ -140,16 +147,29 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
     attach(ctx: SharedContext): SharedParts {
       const uploads = new SharedUploads(cmd, keys, ctx.uploadDir, { ttlMs: uploadTtlMs, maxBytes: uploadMaxBytes });
       const q = ctx.queue ?? {};
-      const queue = new SharedQueue(cmd, jobsConn, readConn, keys, ctx, {
-        concurrency: q.concurrency ?? 64,
-        maxSize: q.maxSize ?? 1000,
-        sessionTtlMs: q.sessionTtlMs ?? 10 * 60_000,
-        claimIdleMs,
-        consumer,
-      }, (data) => uploads.materialize(data));
+      const queue = new SharedQueue(
+        cmd,
+        jobsConn,
+        readConn,
+        keys,
+        ctx,
+        {
+          concurrency: q.concurrency ?? 64,
+          maxSize: q.maxSize ?? 1000,
+          sessionTtlMs: q.sessionTtlMs ?? 10 * 60_000,
+          claimIdleMs,
+          consumer,
+        },
+        (data) => uploads.materialize(data),
+      );
       const flags = new SharedFlags(cmd, flagConn, keys, ctx, consumer, uploads);
       attachedParts.push({ queue, flags });
-      return { queue, saveUploads: (files, dir) => uploads.save(files, dir), materialize: (data) => uploads.materialize(data), flag: (inputs, outputs) => flags.flag(inputs, outputs) };
+      return {
+        queue,
+        saveUploads: (files, dir) => uploads.save(files, dir),
+        materialize: (data) => uploads.materialize(data),
+        flag: (inputs, outputs) => flags.flag(inputs, outputs),
+      };
     },
     async ready() {
       if (draining || cmd.status !== "ready") return false;
@@ -161,10 +181,12 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
     },
     async close() {
       draining = true;
-      await Promise.all(attachedParts.map(async (p) => {
-        await p.queue.close();
-        await p.flags.close();
-      }));
+      await Promise.all(
+        attachedParts.map(async (p) => {
+          await p.queue.close();
+          await p.flags.close();
+        }),
+      );
       for (const c of all) c.disconnect();
     },
   };

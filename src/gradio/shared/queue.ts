@@ -100,8 +100,20 @@ export class SharedQueue implements QueueLike {
     const k = this.keys;
     let rank: number;
     try {
-      rank = (await this.cmd.sharedJoin(k.jobs, k.sess(hash), k.pending(hash), k.event(eventId),
-        this.options.maxSize, eventId, hash, JSON.stringify(data), this.options.sessionTtlMs, this.ctx.stats.average, this.options.concurrency, k.group)) as number;
+      rank = (await this.cmd.sharedJoin(
+        k.jobs,
+        k.sess(hash),
+        k.pending(hash),
+        k.event(eventId),
+        this.options.maxSize,
+        eventId,
+        hash,
+        JSON.stringify(data),
+        this.options.sessionTtlMs,
+        this.ctx.stats.average,
+        this.options.concurrency,
+        k.group,
+      )) as number;
     } catch (err) {
       throw unavailable(err);
     }
@@ -121,7 +133,8 @@ export class SharedQueue implements QueueLike {
       const finished = a.last === "close_stream" || a.last === "process_completed" || a.last === "unexpected_error";
       a.done = true;
       // The client went away with events pending: drop them, as the embedded queue does.
-      if (!finished) void this.cmd.sharedDrop(this.keys.pending(sessionHash), this.keys.done(""), this.options.sessionTtlMs).catch(() => {});
+      if (!finished)
+        void this.cmd.sharedDrop(this.keys.pending(sessionHash), this.keys.done(""), this.options.sessionTtlMs).catch(() => {});
     };
   }
 
@@ -247,11 +260,19 @@ export class SharedQueue implements QueueLike {
       try {
         if (this.readerId === undefined) this.readerId = (await this.readConn.client("ID")) as number;
         this.readerBlocked = true;
-        const result = (await this.readConn.xread("COUNT", 200, "BLOCK", 5000, "STREAMS", ...live.map((a) => this.keys.sess(a.hash)), ...live.map((a) => a.cursor))) as [string, Entry[]][] | null;
+        const result = (await this.readConn.xread(
+          "COUNT",
+          200,
+          "BLOCK",
+          5000,
+          "STREAMS",
+          ...live.map((a) => this.keys.sess(a.hash)),
+          ...live.map((a) => a.cursor),
+        )) as [string, Entry[]][] | null;
         this.readerBlocked = false;
         for (const [key, entries] of result ?? []) {
           const a = this.attached.get(key.slice(this.keys.sessPrefix.length));
-          if (a && a.live) this.deliver(a, entries);
+          if (a?.live) this.deliver(a, entries);
         }
       } catch {
         this.readerBlocked = false;
@@ -273,7 +294,18 @@ export class SharedQueue implements QueueLike {
         continue;
       }
       try {
-        const result = (await this.jobsConn.xreadgroup("GROUP", group, consumer, "COUNT", free, "BLOCK", 1000, "STREAMS", this.keys.jobs, ">")) as [string, Entry[]][] | null;
+        const result = (await this.jobsConn.xreadgroup(
+          "GROUP",
+          group,
+          consumer,
+          "COUNT",
+          free,
+          "BLOCK",
+          1000,
+          "STREAMS",
+          this.keys.jobs,
+          ">",
+        )) as [string, Entry[]][] | null;
         for (const [, entries] of result ?? []) for (const entry of entries) this.start(entry);
       } catch (err) {
         if (/NOGROUP/.test((err as Error).message)) await this.ensureGroup();
@@ -302,7 +334,12 @@ export class SharedQueue implements QueueLike {
       return;
     }
     const started = await this.retry(() =>
-      this.cmd.sharedStart(this.keys.done(eventId), this.keys.sess(hash), JSON.stringify({ msg: "process_starts", event_id: eventId, eta: this.ctx.stats.average || null }), this.options.sessionTtlMs),
+      this.cmd.sharedStart(
+        this.keys.done(eventId),
+        this.keys.sess(hash),
+        JSON.stringify({ msg: "process_starts", event_id: eventId, eta: this.ctx.stats.average || null }),
+        this.options.sessionTtlMs,
+      ),
     );
     if (started === undefined) return; // Redis is gone: the entry stays claimed, and is re-delivered once it is back
     let message: ServerMessage;
@@ -313,7 +350,13 @@ export class SharedQueue implements QueueLike {
     try {
       const data = await this.materialize(JSON.parse(job.d ?? "[]") as unknown[]);
       const { data: out, duration } = await this.ctx.run(data);
-      message = { msg: "process_completed", event_id: eventId, output: predictResponse(out, duration, this.ctx.stats.average), success: true, title: null };
+      message = {
+        msg: "process_completed",
+        event_id: eventId,
+        output: predictResponse(out, duration, this.ctx.stats.average),
+        success: true,
+        title: null,
+      };
     } catch (err) {
       const output = this.ctx.describeError(err);
       message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };
@@ -325,7 +368,17 @@ export class SharedQueue implements QueueLike {
   private async answer(eventId: string, hash: string, message: ServerMessage | null, entryId: string): Promise<void> {
     const k = this.keys;
     await this.retry(() =>
-      this.cmd.sharedComplete(k.done(eventId), k.sess(hash), k.pending(hash), k.jobs, eventId, message ? JSON.stringify(message) : "", this.options.sessionTtlMs, entryId, k.group),
+      this.cmd.sharedComplete(
+        k.done(eventId),
+        k.sess(hash),
+        k.pending(hash),
+        k.jobs,
+        eventId,
+        message ? JSON.stringify(message) : "",
+        this.options.sessionTtlMs,
+        entryId,
+        k.group,
+      ),
     );
   }
 
@@ -352,8 +405,12 @@ export class SharedQueue implements QueueLike {
       if (mine.length) await this.cmd.xclaim(k.jobs, k.group, consumer, 0, ...mine, "JUSTID");
       const free = concurrency - this.inflight.size;
       if (this.pulling && free > 0) {
-        const [, entries] = (await this.cmd.xautoclaim(k.jobs, k.group, consumer, claimIdleMs, "0-0", "COUNT", free)) as [string, Entry[], string[]];
-        for (const entry of entries) if (entry && entry[1]) this.start(entry);
+        const [, entries] = (await this.cmd.xautoclaim(k.jobs, k.group, consumer, claimIdleMs, "0-0", "COUNT", free)) as [
+          string,
+          Entry[],
+          string[],
+        ];
+        for (const entry of entries) if (entry?.[1]) this.start(entry);
       }
       this.waitingCache = (await this.cmd.sharedSize(k.jobs, k.group)) as number;
     } catch {

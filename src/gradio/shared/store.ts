@@ -33,7 +33,10 @@ export class SharedUploads {
   async save(files: File[], dir: string): Promise<string[]> {
     for (const file of files) {
       if (file.size > this.options.maxBytes) {
-        throw new InputError(`Upload too large for the shared queue: the limit is ${Math.round(this.options.maxBytes / 2 ** 20)} MB. Send a smaller image.`, 413);
+        throw new InputError(
+          `Upload too large for the shared queue: the limit is ${Math.round(this.options.maxBytes / 2 ** 20)} MB. Send a smaller image.`,
+          413,
+        );
       }
     }
     const paths = await saveUploads(files, dir);
@@ -102,7 +105,19 @@ export class SharedFlags {
   async flag(inputs: unknown[], outputs: unknown[]): Promise<number | null> {
     const id = randomUUID();
     try {
-      await this.cmd.xadd(this.keys.flags, "MAXLEN", "~", 100_000, "*", "id", id, "in", JSON.stringify(inputs), "out", JSON.stringify(outputs));
+      await this.cmd.xadd(
+        this.keys.flags,
+        "MAXLEN",
+        "~",
+        100_000,
+        "*",
+        "id",
+        id,
+        "in",
+        JSON.stringify(inputs),
+        "out",
+        JSON.stringify(outputs),
+      );
     } catch (err) {
       throw unavailable(err);
     }
@@ -120,7 +135,15 @@ export class SharedFlags {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.writer) await this.cmd.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, this.keys.flagWriter, this.consumer).catch(() => {});
+    if (this.writer)
+      await this.cmd
+        .eval(
+          "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+          1,
+          this.keys.flagWriter,
+          this.consumer,
+        )
+        .catch(() => {});
     await this.loop;
   }
 
@@ -130,7 +153,8 @@ export class SharedFlags {
     while (!this.closed) {
       try {
         const got = await this.cmd.set(flagWriter, this.consumer, "PX", 10_000, "NX");
-        this.writer = got === "OK" || ((await this.cmd.get(flagWriter)) === this.consumer && (await this.cmd.pexpire(flagWriter, 10_000)) === 1);
+        this.writer =
+          got === "OK" || ((await this.cmd.get(flagWriter)) === this.consumer && (await this.cmd.pexpire(flagWriter, 10_000)) === 1);
         if (!this.writer) {
           fresh = true;
           await sleep(1000);
@@ -143,7 +167,9 @@ export class SharedFlags {
           for (const entry of claimed) if (entry?.[1]) await this.write(entry);
           fresh = false;
         }
-        const result = (await this.conn.xreadgroup("GROUP", flagGroup, this.consumer, "COUNT", 20, "BLOCK", 1000, "STREAMS", flags, ">")) as [string, Entry[]][] | null;
+        const result = (await this.conn.xreadgroup("GROUP", flagGroup, this.consumer, "COUNT", 20, "BLOCK", 1000, "STREAMS", flags, ">")) as
+          | [string, Entry[]][]
+          | null;
         for (const [, entries] of result ?? []) for (const entry of entries) await this.write(entry);
       } catch {
         fresh = true;
@@ -174,6 +200,10 @@ export class SharedFlags {
         reply = { error: (err as Error).message, status: err instanceof InputError ? err.status : 500 };
       }
     }
-    await this.cmd.multi().set(this.keys.flagReply(fields.id ?? streamId), JSON.stringify(reply), "PX", 60_000).xack(this.keys.flags, this.keys.flagGroup, streamId).exec();
+    await this.cmd
+      .multi()
+      .set(this.keys.flagReply(fields.id ?? streamId), JSON.stringify(reply), "PX", 60_000)
+      .xack(this.keys.flags, this.keys.flagGroup, streamId)
+      .exec();
   }
 }

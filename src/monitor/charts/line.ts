@@ -58,8 +58,13 @@ export function lineChart(o: LineChartOptions, cols: Columns): string {
     });
     if (run.length) runs.push(run);
     const d = runs.map((r) => `M${r.map(([a, b]) => `${px(a)} ${px(b)}`).join("L")}`).join("");
-    const area = s.area ? `<path class="area ${s.cls}" d="${runs.map((r) => `M${px(r[0]![0])} ${y1}L${r.map(([a, b]) => `${px(a)} ${px(b)}`).join("L")}L${px(r[r.length - 1]![0])} ${y1}z`).join("")}"/>` : "";
-    const dots = runs.filter((r) => r.length === 1).map((r) => `<circle class="dot ${s.cls}" cx="${px(r[0]![0])}" cy="${px(r[0]![1])}" r="2.5"/>`).join("");
+    const area = s.area
+      ? `<path class="area ${s.cls}" d="${runs.map((r) => `M${px(r[0]![0])} ${y1}L${r.map(([a, b]) => `${px(a)} ${px(b)}`).join("L")}L${px(r[r.length - 1]![0])} ${y1}z`).join("")}"/>`
+      : "";
+    const dots = runs
+      .filter((r) => r.length === 1)
+      .map((r) => `<circle class="dot ${s.cls}" cx="${px(r[0]![0])}" cy="${px(r[0]![1])}" r="2.5"/>`)
+      .join("");
     return `${area}<path class="line ${s.cls}" d="${d}"/>${dots}`;
   });
   let ref = "";
@@ -67,5 +72,7 @@ export function lineChart(o: LineChartOptions, cols: Columns): string {
     const yr = px(y(o.reference.value));
     ref = `<path class="ref-line" d="M${x0} ${yr}H${x1}"/>`;
   }
-  return [svgOpen(f, o.summary, o.testId), yAxis(f, ticks, o.format), lines.join(""), ref, timeAxis(f, cols.from, cols.to), "</svg>"].join("");
+  return [svgOpen(f, o.summary, o.testId), yAxis(f, ticks, o.format), lines.join(""), ref, timeAxis(f, cols.from, cols.to), "</svg>"].join(
+    "",
+  );
 }

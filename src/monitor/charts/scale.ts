@@ -8,7 +8,10 @@
 export const px = (x: number): string => String(Math.round(x * 10) / 10);
 
 /** A linear map from [d0, d1] to [r0, r1] (a flat domain maps to r0). */
-export const linear = (d0: number, d1: number, r0: number, r1: number) => (x: number): number => (d1 === d0 ? r0 : r0 + ((x - d0) / (d1 - d0)) * (r1 - r0));
+export const linear =
+  (d0: number, d1: number, r0: number, r1: number) =>
+  (x: number): number =>
+    d1 === d0 ? r0 : r0 + ((x - d0) / (d1 - d0)) * (r1 - r0);
 
 /**
  * Round tick values from 0 to at least `max`, about `count` of them (1, 2 or 5 × 10ⁿ apart),
@@ -35,7 +38,8 @@ export const percent = (share: number): string => {
 };
 
 /** A count, shortened above 10 000 ("12.3k") so large numbers fit their boxes. */
-export const count = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
+export const count = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
 
 /** Milliseconds, three significant digits at most. */
 export const ms = (x: number): string => `${x >= 100 ? Math.round(x) : Number(x.toPrecision(2))} ms`;
@@ -98,7 +102,11 @@ export function timeTicks(from: number, to: number, width: number, minGap = 70):
   const step = TICK_STEPS.find((s) => (span / s) * gap <= width) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
   const ticks: { t: number; label: string }[] = [];
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
-    ticks.push({ t, label: step >= 1440 * MIN ? day(t) : multiDay && new Date(t).getUTCHours() === 0 && new Date(t).getUTCMinutes() === 0 ? day(t) : clock(t) });
+    ticks.push({
+      t,
+      label:
+        step >= 1440 * MIN ? day(t) : multiDay && new Date(t).getUTCHours() === 0 && new Date(t).getUTCMinutes() === 0 ? day(t) : clock(t),
+    });
   }
   return ticks;
 }

@@ -50,7 +50,9 @@ export function classesChart(cols: Columns, labels: string[], reference: number[
       paths[j]!.push(`M${px(x)} ${px(top)}h${px(bw)}V${px(y(1 - acc))}h-${px(bw)}z`);
     });
     const shares = c.classes.map((v) => v / c.predictions);
-    hits.push(`<rect x="${px(x0 + i * cw)}" y="${y0}" width="${px(cw)}" height="${y1 - y0}"><title>${clock(c.start)}–${clock(c.end)} UTC · ${c.predictions} predictions · ${escapeHtml(topShares(labels, shares, 3))}</title></rect>`);
+    hits.push(
+      `<rect x="${px(x0 + i * cw)}" y="${y0}" width="${px(cw)}" height="${y1 - y0}"><title>${clock(c.start)}–${clock(c.end)} UTC · ${c.predictions} predictions · ${escapeHtml(topShares(labels, shares, 3))}</title></rect>`,
+    );
   });
   let ref = "";
   // Far enough right that "reference" under it clears the time axis's last label.
@@ -65,7 +67,10 @@ export function classesChart(cols: Columns, labels: string[], reference: number[
       const bottom = y(1 - acc);
       segs.push(`<rect class="${colourClass(j)}" x="${rx}" y="${px(top)}" width="${rw}" height="${px(Math.max(0, bottom - top))}"/>`);
       // Named beside the bar when there is room, so the reference reads without the legend.
-      if (bottom - top >= 11) segs.push(`<text class="seg-label" x="${rx + rw + 5}" y="${px((top + bottom) / 2 + 4)}">${escapeHtml(labels[j]!)} ${percent(share)}</text>`);
+      if (bottom - top >= 11)
+        segs.push(
+          `<text class="seg-label" x="${rx + rw + 5}" y="${px((top + bottom) / 2 + 4)}">${escapeHtml(labels[j]!)} ${percent(share)}</text>`,
+        );
     });
     ref = `<g class="stack">${segs.join("")}</g><text class="axis" x="${rx + rw / 2}" y="${y1 + 17}" text-anchor="middle">reference</text>`;
   } else {
