@@ -79,10 +79,14 @@ export function runStream(stream: Observation[], labels: string[], ref: DriftRef
     fc = new Array<number>(bins).fill(0);
   let oc = 0;
   stream.forEach((o, i) => {
-    cc[o.label]!++, fc[binOf(o.confidence, ref.confidenceBins)]!++, (oc += o.outOfDomain ? 1 : 0);
+    cc[o.label]!++;
+    fc[binOf(o.confidence, ref.confidenceBins)]!++;
+    oc += o.outOfDomain ? 1 : 0;
     if (i >= w) {
       const old = stream[i - w]!;
-      cc[old.label]!--, fc[binOf(old.confidence, ref.confidenceBins)]!--, (oc -= old.outOfDomain ? 1 : 0);
+      cc[old.label]!--;
+      fc[binOf(old.confidence, ref.confidenceBins)]!--;
+      oc -= old.outOfDomain ? 1 : 0;
     }
     const full = i + 1 >= w;
     classes.push(full ? chiSquared(cc, ref.classes).p : NaN);

@@ -85,7 +85,8 @@ export class Accounts {
     if (!isValidName(user)) throw new Error(`Invalid user name ${JSON.stringify(user)}: use letters, digits, "-", "_" and ".".`);
     this.refresh(true); // write on top of what another process may have just written
     const token = `hf_${randomBytes(24).toString("base64url")}`; // @gradio/client types tokens as hf_…
-    (this.state.users[user] ??= { tokens: [] }).tokens.push({ sha256: sha256(token), created: new Date().toISOString() });
+    this.state.users[user] ??= { tokens: [] };
+    this.state.users[user].tokens.push({ sha256: sha256(token), created: new Date().toISOString() });
     this.save();
     return token;
   }
@@ -94,7 +95,12 @@ export class Accounts {
   userForToken(token: string | undefined): string | undefined {
     if (!token) return undefined;
     this.refresh();
-    return this.findToken(sha256(token)) ?? (this.refresh(true), this.findToken(sha256(token)));
+    const hex = sha256(token);
+    const user = this.findToken(hex);
+    if (user !== undefined) return user;
+    // Not in what was read: the token may be newer than that, so look again in the file itself.
+    this.refresh(true);
+    return this.findToken(hex);
   }
 
   private findToken(hex: string): string | undefined {
@@ -173,7 +179,9 @@ export class Accounts {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
       throw new Error(`Invalid ${kind === "secrets" ? "secret" : "variable"} name ${JSON.stringify(key)}: use letters, digits and "_".`);
     space[kind][key] = value;
-    ((space.envInfo ??= {})[kind] ??= {})[key] = {
+    space.envInfo ??= {};
+    space.envInfo[kind] ??= {};
+    space.envInfo[kind][key] = {
       ...(description !== undefined ? { description } : {}),
       updatedAt: new Date().toISOString(),
     };

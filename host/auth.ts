@@ -66,7 +66,10 @@ export function identify(accounts: Accounts, sessionKey: string): MiddlewareHand
     if (!user && !token && sessionCounts(c)) {
       const value = await getSignedCookie(c, sessionKey, SESSION_COOKIE);
       const [name = "", tag = "", expires = "0"] = (value || "").split(":");
-      if (Number(expires) > Date.now() && accounts.hasTokenTag(name, tag)) (user = name), (via = "session");
+      if (Number(expires) > Date.now() && accounts.hasTokenTag(name, tag)) {
+        user = name;
+        via = "session";
+      }
     }
     c.set("user", user);
     c.set("via", via);

@@ -30,8 +30,13 @@ export async function readCgiResponse(stdout: Readable): Promise<CgiResponse> {
     buffered = Buffer.concat([buffered, value]);
     const crlf = buffered.indexOf("\r\n\r\n");
     const lf = buffered.indexOf("\n\n");
-    if (crlf >= 0 && (lf < 0 || crlf < lf)) (end = crlf), (sepLength = 4);
-    else if (lf >= 0) (end = lf), (sepLength = 2);
+    if (crlf >= 0 && (lf < 0 || crlf < lf)) {
+      end = crlf;
+      sepLength = 4;
+    } else if (lf >= 0) {
+      end = lf;
+      sepLength = 2;
+    }
   }
   const headers = new Headers();
   let status = 200;

@@ -359,7 +359,10 @@ export async function listEntries(repo: string, commit: string, path: string, re
   );
   for (const entry of entries) {
     const pointer = small.has(entry.oid) ? parsePointer(small.get(entry.oid)!) : undefined;
-    if (pointer) (entry.lfs = { oid: pointer.oid, size: pointer.size, pointerSize: entry.size }), (entry.size = pointer.size);
+    if (pointer) {
+      entry.lfs = { oid: pointer.oid, size: pointer.size, pointerSize: entry.size };
+      entry.size = pointer.size;
+    }
   }
   return entries;
 }

@@ -55,8 +55,10 @@ export function hostErrorResponse(err: unknown, c: Context): Response {
   let headers: Record<string, string> = {};
   let details: Record<string, unknown> = {};
   if (err instanceof HostError) ({ status, message, headers, details } = err);
-  else if (err instanceof HTTPException) (status = err.status as ContentfulStatusCode), (message = err.message || "Forbidden");
-  else console.error(`Space host: ${c.req.method} ${c.req.path}:`, err);
+  else if (err instanceof HTTPException) {
+    status = err.status as ContentfulStatusCode;
+    message = err.message || "Forbidden";
+  } else console.error(`Space host: ${c.req.method} ${c.req.path}:`, err);
   const kind = surface(c);
   // git and git-lfs ask for credentials again only when told Basic is wanted.
   if (status === 401 && (kind === "git" || kind === "lfs")) headers = { "www-authenticate": 'Basic realm="Spaces"', ...headers };

@@ -52,7 +52,10 @@ export async function gitHttpBackend(request: Request, ctx: BackendContext): Pro
 
   const child = spawn("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()).length > 8192 && (stderr = stderr.slice(-8192)));
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 8192) stderr = stderr.slice(-8192); // the tail is enough for the error answer
+  });
   child.stdin.on("error", () => {}); // the backend may exit before reading everything (e.g. refused push)
   // A push cut off mid-way must not leave http-backend waiting for the rest: git keeps what it
   // received in quarantine and moves no ref, so ending the backend loses nothing.

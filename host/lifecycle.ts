@@ -120,7 +120,10 @@ export class Lifecycle {
   /** The runtime of `id` ("owner/name"), made on first use. */
   runtime(id: string): SpaceRuntime {
     let rt = this.runtimes.get(id);
-    if (!rt) this.runtimes.set(id, (rt = new SpaceRuntime(id)));
+    if (!rt) {
+      rt = new SpaceRuntime(id);
+      this.runtimes.set(id, rt);
+    }
     return rt;
   }
 
@@ -545,7 +548,10 @@ export class Lifecycle {
       if (saved.rollout && saved.rollout.state !== "active") rt.rollout = Rollout.restore(saved.rollout, () => {});
       if (saved.paused) rt.enter("PAUSED");
       else if (saved.sleeping) rt.enter("SLEEPING");
-      else rt.enter("APP_STARTING"), toStart.push([space, rt, saved]);
+      else {
+        rt.enter("APP_STARTING");
+        toStart.push([space, rt, saved]);
+      }
     }
     const reaped = await this.supervisor.reapLeftovers(log);
     if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);

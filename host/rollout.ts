@@ -526,8 +526,7 @@ export async function* sseFrames(body: ReadableStream<Uint8Array>, signal?: Abor
       const { value, done } = await reader.read();
       if (done) break;
       buffer += decoder.decode(value, { stream: true }).replace(/\r/g, "");
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         let event: string | undefined;
@@ -563,10 +562,10 @@ export async function callStreamAnswer(body: ReadableStream<Uint8Array>, signal?
   return undefined;
 }
 
-/** Each `process_completed` on a queue/data stream, with its event_id and answer. */
+/** Each `process_completed` on a queue/data stream, with its event_id and answer; `each` returns true to stop reading. */
 export async function queueStreamAnswers(
   body: ReadableStream<Uint8Array>,
-  each: (eventId: string, answer: Answer) => boolean | void,
+  each: (eventId: string, answer: Answer) => boolean | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
   for await (const frame of sseFrames(body, signal)) {

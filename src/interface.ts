@@ -21,7 +21,7 @@ import type { LaunchOptions, Server } from "./gradio/launch.ts";
 export type ComponentLike = Component | "image" | "label" | "textbox" | "text" | "number";
 
 // The Interface calls fn with one argument per input; its types are the components' own business.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: fn's parameters are typed by the caller (`(img: ImageFile) => …`), which unknown[] would reject and never[] would make `never` when left untyped.
 type Fn = (...args: any[]) => unknown;
 
 /**

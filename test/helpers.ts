@@ -64,7 +64,14 @@ export function noisePng(width = 28, height = 28, seed = 1): Buffer {
   ihdr[9] = 0; // grayscale
   const raw = Buffer.alloc((width + 1) * height);
   let x = seed;
-  for (let i = 0; i < raw.length; i++) raw[i] = i % (width + 1) === 0 ? 0 : (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let i = 0; i < raw.length; i++) {
+    if (i % (width + 1) === 0) {
+      raw[i] = 0; // the row's filter byte: none
+    } else {
+      x = (x * 1103515245 + 12345) >>> 0;
+      raw[i] = x >>> 24;
+    }
+  }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
@@ -82,13 +89,21 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++; // skip the second quote of the pair
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
-    else if (ch === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
-    else cell += ch;
+    else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else cell += ch;
   }
   if (cell || row.length) throw new Error(`the file ends in the middle of a row: ${JSON.stringify(row.concat(cell))}`);
   return rows;

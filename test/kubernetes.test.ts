@@ -18,6 +18,7 @@ import { createApp } from "../src/gradio/app.ts";
 import { root } from "./helpers.ts";
 
 const dir = join(root, "deploy/kubernetes");
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML walked by path in the assertions; a wrong path fails the test anyway.
 type Doc = any;
 const docs: Doc[] = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))

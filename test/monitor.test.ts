@@ -94,7 +94,10 @@ describe("drift on streams of real predictions (small versions of npm run eval's
   let seed = 7;
   const shuffled = <T>(xs: T[]) =>
     [...xs]
-      .map((x) => [x, (seed = (seed * 16807) % 2147483647)] as const)
+      .map((x) => {
+        seed = (seed * 16807) % 2147483647;
+        return [x, seed] as const;
+      })
       .sort((a, b) => a[1] - b[1])
       .map(([x]) => x);
   /** Feeds `before` then `after`; the number of `after` requests until the first alert (or Infinity). */

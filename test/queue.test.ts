@@ -7,7 +7,9 @@ import { Queue } from "../src/gradio/queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "../src/gradio/sse.ts";
 
 const queues: Queue[] = [];
-afterEach(() => queues.splice(0).forEach((q) => q.close()));
+afterEach(() => {
+  for (const q of queues.splice(0)) q.close();
+});
 
 /** A queue whose jobs finish when the test says so. */
 function controlled(options: { concurrency?: number; maxSize?: number } = {}) {

@@ -57,8 +57,11 @@ async function call(
   }
 }
 
-const tally = (results: { outcome: string }[]) =>
-  results.reduce<Record<string, number>>((t, r) => ((t[r.outcome] = (t[r.outcome] ?? 0) + 1), t), {});
+const tally = (results: { outcome: string }[]) => {
+  const t: Record<string, number> = {};
+  for (const r of results) t[r.outcome] = (t[r.outcome] ?? 0) + 1;
+  return t;
+};
 
 /** Runs `count` tasks, `width` at a time. */
 async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {

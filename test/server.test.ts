@@ -180,7 +180,10 @@ describe("createApp builds routes and starts no work", () => {
   test("example outputs reach /config only after app.precomputeExamples(), and the durations count", async () => {
     let calls = 0;
     const iface = new Interface({
-      fn: () => (calls++, { Bag: 1 }),
+      fn: () => {
+        calls++;
+        return { Bag: 1 };
+      },
       inputs: new Image(),
       outputs: new Label(),
       examples: [fixture("fashion-mnist/000.png")],

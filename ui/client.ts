@@ -33,14 +33,18 @@ export function setApiPrefix(prefix: string): void {
   API = `${ROOT}${prefix}`;
 }
 
-async function json(response: Response): Promise<any> {
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new CallError(body.detail ?? body.error ?? `HTTP ${response.status}`);
+/** The response's JSON; a non-2xx answer becomes a CallError with the server's message. Callers state the shape they expect. */
+async function json(response: Response): Promise<unknown> {
+  const body: unknown = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const failure = body as { detail?: string; error?: string }; // FastAPI's `detail`, or this server's ErrorPayload
+    throw new CallError(failure.detail ?? failure.error ?? `HTTP ${response.status}`);
+  }
   return body;
 }
 
 /** POSTs JSON; a network failure becomes a CallError with connectionLost. */
-export async function post(path: string, body: unknown): Promise<any> {
+export async function post(path: string, body: unknown): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${API}${path}`, {
@@ -74,7 +78,7 @@ export async function upload(file: Blob, name: string): Promise<FileData> {
  */
 export async function predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]> {
   const session = Math.random().toString(36).slice(2);
-  const { event_id } = await post("/queue/join", { data, fn_index: 0, session_hash: session });
+  const { event_id } = (await post("/queue/join", { data, fn_index: 0, session_hash: session })) as { event_id: string };
   return new Promise((resolve, reject) => {
     const source = new EventSource(`${API}/queue/data?session_hash=${session}`);
     source.onmessage = (event) => {

@@ -125,7 +125,7 @@ export function imageInput(label: string, maxSide: number, onChange: (picked: Pi
   }
 
   function stopTracks() {
-    stream?.getTracks().forEach((t) => t.stop());
+    for (const track of stream?.getTracks() ?? []) track.stop();
   }
 
   function stopWebcam() {

@@ -85,7 +85,9 @@ function makeInput(c: ComponentConfig, onError: (m: string) => void): Input {
   return {
     element: h("div", { class: "block" }, h("label", { for: id, class: "block-label" }, label), field),
     read: async () => (c.type === "number" ? (field.value === "" ? null : Number(field.value)) : field.value),
-    clear: () => void (field.value = ""),
+    clear: () => {
+      field.value = "";
+    },
   };
 }
 
@@ -98,7 +100,9 @@ function makeOutput(c: ComponentConfig): Output {
   const box = h("output", { class: "text-output" });
   return {
     element: h("div", { class: "block" }, h("span", { class: "block-label" }, label), box),
-    show: (v) => void (box.textContent = v === null || v === undefined ? "" : String(v)),
+    show: (v) => {
+      box.textContent = v === null || v === undefined ? "" : String(v);
+    },
   };
 }
 
@@ -152,7 +156,11 @@ async function main() {
   const flag = h("button", { class: "secondary", type: "button", disabled: true }, "Flag");
   const watch = connectionWatch(config.app_id, () => (submit.disabled = false));
 
-  const show = (values: unknown[] | null) => outputs.forEach((o, i) => o.show(values?.[i] ?? null));
+  const show = (values: unknown[] | null) => {
+    outputs.forEach((o, i) => {
+      o.show(values?.[i] ?? null);
+    });
+  };
   async function run(data?: unknown[]) {
     if (running) return;
     running = true;
@@ -177,7 +185,7 @@ async function main() {
   }
   submit.addEventListener("click", () => void run());
   clear.addEventListener("click", () => {
-    inputs.forEach((i) => i.clear());
+    for (const input of inputs) input.clear();
     show(null);
     lastRun = undefined;
     flag.disabled = true;
@@ -191,7 +199,9 @@ async function main() {
     try {
       await post("/flag", { data: flagged.data, output: flagged.outputs });
       // The pause lets "Saving..." be seen; a run that replaced this one meanwhile keeps its "Flag".
-      setTimeout(() => lastRun === flagged && (flag.textContent = "Flagged"), 300);
+      setTimeout(() => {
+        if (lastRun === flagged) flag.textContent = "Flagged";
+      }, 300);
     } catch (err) {
       flag.textContent = "Error!";
       flag.disabled = false;

@@ -41,7 +41,11 @@ export function createBatcher<I, O>({ maxBatchSize, maxWaitMs, concurrency, run 
   let timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
 
   const dispatch = () => {
-    if (timer) clearTimeout(timer as ReturnType<typeof setTimeout>), clearImmediate(timer as ReturnType<typeof setImmediate>);
+    // The timer is either kind (see below); clearing it as both needs no record of which.
+    if (timer) {
+      clearTimeout(timer as ReturnType<typeof setTimeout>);
+      clearImmediate(timer as ReturnType<typeof setImmediate>);
+    }
     timer = undefined;
     while (running < concurrency && waiting.length > 0) {
       const batch = waiting.splice(0, maxBatchSize);

@@ -63,19 +63,24 @@ try {
       const ood = new Float32Array(images.length);
       if (good.length > 0) {
         const input = good.length === images.length ? tensor : new Float32Array(good.length * perImage);
-        if (input !== tensor) good.forEach((src, dst) => input.set(tensor.subarray(src * perImage, (src + 1) * perImage), dst * perImage));
+        if (input !== tensor) {
+          good.forEach((src, dst) => {
+            input.set(tensor.subarray(src * perImage, (src + 1) * perImage), dst * perImage);
+          });
+        }
         const { scores, extra } = await runSession(session, input, [good.length, info.channels, h, w], oodOutput);
         if (scores.length !== good.length * k)
           throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
         // Scored before the softmax: the uncalibrated score needs the logits themselves.
-        good.forEach(
-          (src, dst) =>
-            (ood[src] = extra
-              ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles)
-              : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output)),
-        );
+        good.forEach((src, dst) => {
+          ood[src] = extra
+            ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles)
+            : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output);
+        });
         if (info.output === "logits") softmaxRows(scores, k);
-        good.forEach((src, dst) => probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k));
+        good.forEach((src, dst) => {
+          probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k);
+        });
       }
       post({ type: "batch", id, probabilities, ood, errors }, [probabilities.buffer as ArrayBuffer, ood.buffer as ArrayBuffer]);
     } catch (err) {

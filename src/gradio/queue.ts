@@ -148,7 +148,9 @@ export class Queue {
   }
 
   private sendRanks(): void {
-    this.waiting.forEach((job, rank) => this.emit(job.session, this.estimation(job.eventId, rank)));
+    this.waiting.forEach((job, rank) => {
+      this.emit(job.session, this.estimation(job.eventId, rank));
+    });
   }
 
   private pump(): void {

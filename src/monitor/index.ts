@@ -67,8 +67,10 @@ function percentiles(histogram: number[]): Latency {
   if (!total) return { p50: null, p99: null };
   const at = (q: number) => {
     let seen = 0;
-    for (let i = 0; i < histogram.length; i++)
-      if ((seen += histogram[i] ?? 0) >= q * total) return +(0.1 * 1.2 ** (i + 0.5)).toPrecision(3);
+    for (let i = 0; i < histogram.length; i++) {
+      seen += histogram[i] ?? 0;
+      if (seen >= q * total) return +(0.1 * 1.2 ** (i + 0.5)).toPrecision(3);
+    }
     return null;
   };
   return { p50: at(0.5), p99: at(0.99) };
@@ -146,7 +148,10 @@ export class Monitor {
     const revision = this.options.revision ?? "local";
     const key = `${start}:${revision}`;
     let bucket = this.pending.get(key);
-    if (!bucket) this.pending.set(key, (bucket = emptyBucket(start, revision, this.bins.length - 1)));
+    if (!bucket) {
+      bucket = emptyBucket(start, revision, this.bins.length - 1);
+      this.pending.set(key, bucket);
+    }
     bucket.requests++;
     bucket.latency[latencyBin(outcome.durationMs)]!++;
     if (outcome.error || !outcome.prediction) {

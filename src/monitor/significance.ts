@@ -8,8 +8,9 @@
 
 /** ln Γ(x), Lanczos approximation (g = 7, n = 9), accurate to ~15 digits for x > 0. */
 function logGamma(x: number): number {
+  // The usual published coefficients, written as the doubles hold them: -176.61503916999185 is stored as …186.
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185, 12.507343278686905,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999186, 12.507343278686905,
     -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
@@ -78,12 +79,19 @@ export function chiSquared(observed: readonly number[], shares: readonly number[
   for (let i = 0; i < observed.length; i++) {
     o += observed[i]!;
     e += shares[i]! * n;
-    if (e >= minExpected) cells.push([o, e]), (o = 0), (e = 0);
+    if (e >= minExpected) {
+      cells.push([o, e]);
+      o = 0;
+      e = 0;
+    }
   }
   // What is left over joins the last cell.
   if (e > 0 || o > 0) {
-    if (cells.length) (cells[cells.length - 1]![0] += o), (cells[cells.length - 1]![1] += e);
-    else cells.push([o, e]);
+    const last = cells.at(-1);
+    if (last) {
+      last[0] += o;
+      last[1] += e;
+    } else cells.push([o, e]);
   }
   if (cells.length < 2) return { value: 0, dof: 0, p: 1 };
   const value = cells.reduce((sum, [obs, exp]) => sum + (exp > 0 ? (obs - exp) ** 2 / exp : obs > 0 ? Infinity : 0), 0);

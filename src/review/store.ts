@@ -92,9 +92,18 @@ function parse(row: Row): ReviewItem {
 function where(q: ListQuery): { sql: string; args: (string | number)[] } {
   const parts: string[] = [];
   const args: (string | number)[] = [];
-  if (q.status) parts.push("status = ?"), args.push(q.status);
-  if (q.reason) parts.push("(',' || reasons || ',') LIKE ?"), args.push(`%,${q.reason},%`);
-  if (q.label) parts.push("coalesce(label, prediction) = ?"), args.push(q.label);
+  if (q.status) {
+    parts.push("status = ?");
+    args.push(q.status);
+  }
+  if (q.reason) {
+    parts.push("(',' || reasons || ',') LIKE ?");
+    args.push(`%,${q.reason},%`);
+  }
+  if (q.label) {
+    parts.push("coalesce(label, prediction) = ?");
+    args.push(q.label);
+  }
   return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", args };
 }
 

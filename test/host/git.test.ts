@@ -38,7 +38,7 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     token = accounts.createToken("alice");
     accounts.createToken("bob");
     // Short drain and backoff so the tests do not sleep; the timings themselves are the lifecycle's.
-    const app = (host = createHostApp({
+    const app = createHostApp({
       dataDir,
       accounts,
       selfUrl: () => base,
@@ -46,7 +46,8 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
       drainMs: 1000,
       crashBackoffMs: 300,
       stopGraceMs: 3000,
-    }));
+    });
+    host = app;
     runtimes = app.runtimes;
     // This repository's own dependencies stand in for the Space's `npm ci --omit=dev` (same
     // package-lock.json), so no test waits on a cold install; the tiny Spaces still run npm ci.
@@ -102,7 +103,8 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
   }
 
   test("push creates the Space, model.onnx travels through LFS, and a clone gets the same bytes", async () => {
-    const dir = (spaceDir = await spaceRepo());
+    const dir = await spaceRepo();
+    spaceDir = dir;
     // The Space's own .gitattributes makes model.onnx an LFS pointer in the commit.
     const size = statSync(join(root, "model.onnx")).size;
     expect((await git(dir, "show", "HEAD:model.onnx")).stdout).toMatch(

@@ -43,7 +43,10 @@ export async function gitUser(temp: string) {
 /** A remote URL with credentials in it, as git takes them. */
 export const remoteUrl = (base: string, space: string, user?: string, token?: string) => {
   const url = new URL(`${base}/spaces/${space}`);
-  if (user) (url.username = user), (url.password = token ?? "");
+  if (user) {
+    url.username = user;
+    url.password = token ?? "";
+  }
   return url.href;
 };
 
@@ -106,7 +109,11 @@ export async function inProcessHost(
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, app, close: async () => (await app.spaces.shutdown(), void server.close()) };
+  const close = async () => {
+    await app.spaces.shutdown();
+    server.close();
+  };
+  return { base, app, close };
 }
 
 /** `npm run host` as its own process (its entry file, with tsx), on a free port. */

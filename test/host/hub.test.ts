@@ -86,7 +86,10 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
     server = serve({
-      fetch: (req: Request) => (requests.push(`${req.method} ${new URL(req.url).pathname}`), host.fetch(req)),
+      fetch: (req: Request) => {
+        requests.push(`${req.method} ${new URL(req.url).pathname}`);
+        return host.fetch(req);
+      },
       port: 0,
       hostname: "127.0.0.1",
     });

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../host/accounts.ts";
 import { installedModules, installKey } from "../../host/build.ts";
-import { bucket } from "../../host/rollout.ts";
+import { bucket, type Rollout } from "../../host/rollout.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
@@ -103,7 +103,8 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ data: ["x"] }),
     }).then(async (r) => ({ status: r.status, rev: r.headers.get("x-rev"), body: (await r.json()) as { data?: [{ label: string }] } }));
-  const runtime = async () => (await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { sha: string; rollout: any };
+  const runtime = async () =>
+    (await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { sha: string; rollout: ReturnType<Rollout["toJSON"]> };
   const cli = (...args: string[]) =>
     run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], {
       cwd: root,
@@ -136,7 +137,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     const r = (await runtime()).rollout;
     expect(r.state).toBe("promoted");
     expect(r.history.map((d: { action: string; by: string }) => `${d.action}/${d.by}`)).toEqual(["started/push", "promoted/auto"]);
-    expect(r.history[1].reason).toMatch(/^after 60 calls: 60 calls, error rate 0 % vs 0 %, p99 \d+ ms vs \d+ ms$/);
+    expect(r.history[1]!.reason).toMatch(/^after 60 calls: 60 calls, error rate 0 % vs 0 %, p99 \d+ ms vs \d+ ms$/);
     const share = seen[sha.slice(0, 12)]! / (seen[sha.slice(0, 12)]! + seen[v1.slice(0, 12)]!);
     expect(share).toBeGreaterThan(0.1); // ~290 calls: 20 % ± 2.4 points (σ)
     expect(share).toBeLessThan(0.3);
@@ -159,7 +160,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     const r = (await runtime()).rollout;
     expect(r.state).toBe("rolled back");
     expect(r.history.at(-1)).toMatchObject({ action: "rolled back", by: "auto" });
-    expect(r.history.at(-1).reason).toMatch(
+    expect(r.history.at(-1)!.reason).toMatch(
       /^error rate 50 % \(4 of 8 calls\) vs 0 % \(0 of \d+\) on the current revision; the margin is \+5 %$/,
     );
     expect(calls).toBeLessThan(60); // 8 calls on the canary, at half the traffic
@@ -200,11 +201,11 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     await until(() => !rt().rollout!.active, 3000);
     const r = (await runtime()).rollout;
     expect(r.state).toBe("rolled back");
-    expect(r.agreement.rate).toBeLessThan(0.5);
-    expect(r.agreement.compared).toBeGreaterThanOrEqual(10);
-    expect(r.history.at(-1).reason).toMatch(/^after 1\d compared answers: only \d+(\.\d)? % of answers agree \(\d+ of 1\d; 90 % needed\)/);
+    expect(r.agreement!.rate).toBeLessThan(0.5);
+    expect(r.agreement!.compared).toBeGreaterThanOrEqual(10);
+    expect(r.history.at(-1)!.reason).toMatch(/^after 1\d compared answers: only \d+(\.\d)? % of answers agree \(\d+ of 1\d; 90 % needed\)/);
     expect(r.candidate.requests).toBeGreaterThanOrEqual(10); // the copies, counted as the shadow's calls
-    expect(r.shadow.dropped).toBe(0);
+    expect(r.shadow!.dropped).toBe(0);
     expect(rt().sha).toBe(stable);
   });
 

@@ -126,7 +126,11 @@ describe.skipIf(!hasChromium)("the web UI in Chromium: inputs", () => {
     // 400×400 noise compresses badly, so cutting the file at 60 % cuts the pixel data itself.
     // Chromium's createImageBitmap refuses any cut PNG or JPEG (checked at 60 %, 99 % and without IEND).
     const raw = Buffer.alloc(400 * 400 * 3);
-    for (let i = 0, s = 1; i < raw.length; i++) raw[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+    let s = 1;
+    for (let i = 0; i < raw.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      raw[i] = s >>> 24;
+    }
     const png = await sharp(raw, { raw: { width: 400, height: 400, channels: 3 } })
       .png()
       .toBuffer();

@@ -133,7 +133,9 @@ export function revisionsChart(rows: RevisionRow[], summary: string, emptyMessag
   const colW = (f.width - f.left - f.right) / cols.length;
   const barMax = colW - 120; // room for the number after the longest bar
   const out: string[] = [svgOpen(f, summary, "revisions")];
-  cols.forEach((c, k) => out.push(`<text class="axis strong" x="${px(f.left + k * colW)}" y="16">${c.title}</text>`));
+  cols.forEach((c, k) => {
+    out.push(`<text class="axis strong" x="${px(f.left + k * colW)}" y="16">${c.title}</text>`);
+  });
   rows.forEach((r, i) => {
     const yRow = f.top + i * rowH;
     // Revision ids can be long (a full commit hash): cut to fit, the whole id in a tooltip.

@@ -87,8 +87,12 @@ export function columnsOf(snapshot: MonitorSnapshot, maxColumns = 120): Columns 
     c.requests += b.requests;
     c.errors += b.errors;
     c.outOfDomain += b.out_of_domain;
-    labels.forEach((l, j) => (c.classes[j]! += b.classes[l] ?? 0));
-    b.confidence.forEach((v, j) => j < bins && (c.confidence[j]! += v));
+    labels.forEach((l, j) => {
+      c.classes[j]! += b.classes[l] ?? 0;
+    });
+    b.confidence.forEach((v, j) => {
+      if (j < bins) c.confidence[j]! += v;
+    });
     if (b.latency_ms.p50 !== null) {
       const w = Math.max(1, b.requests);
       c.p50 = ((c.p50 ?? 0) * p50Weight[i]! + b.latency_ms.p50 * w) / (p50Weight[i]! + w);
