@@ -6,10 +6,14 @@
  */
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createApp, Image, Interface, Label, loadClassifier } from "../src/index.ts";
 
 const [modelPath = "model.onnx", port = "7870"] = process.argv.slice(2);
+const uploadDir = mkdtempSync(join(tmpdir(), "bench-uploads-")); // removed at exit: load runs upload thousands of files
 const bare = () => {
   const hono = new Hono();
   const answer = { data: [{ label: "Ankle boot", confidences: [{ label: "Ankle boot", confidence: 0.99 }] }], is_generating: false, duration: 0, average_duration: 0, render_config: null, changed_state_ids: [] };
@@ -21,7 +25,7 @@ const bare = () => {
   return hono;
 };
 const model = modelPath === "--noop" || modelPath === "--hono" ? { classify: async () => ({ noop: 1 }) } : await loadClassifier(modelPath);
-const app: Hono = modelPath === "--hono" ? bare() : (createApp(new Interface({ fn: (image) => model.classify(image), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) })) as unknown as Hono);
+const app: Hono = modelPath === "--hono" ? bare() : (createApp(new Interface({ fn: (image) => model.classify(image), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }), { uploadDir }) as unknown as Hono);
 
 let delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
@@ -35,4 +39,9 @@ app.get("/bench/stats", (c) =>
   c.json({ eventLoopP99Ms: delay.percentile(99) / 1e6, eventLoopMaxMs: delay.max / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, rssMB: process.memoryUsage.rss() / 2 ** 20, cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) }),
 );
 serve({ fetch: app.fetch, port: Number(port), hostname: "127.0.0.1" }, () => console.log("ready"));
-process.on("SIGINT", () => process.exit(0));
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    rmSync(uploadDir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}

@@ -27,10 +27,22 @@ export async function resolveAllowedPath(path: string, roots: readonly string[])
     throw inside ? new InputError(`File not found: ${path}.`, 404) : notAllowed();
   }
   for (const root of roots) {
-    const realRoot = await realpath(root).catch(() => undefined);
+    const realRoot = await realRootOf(root);
     if (realRoot && real.startsWith(realRoot + sep)) return real;
   }
   throw notAllowed();
+}
+
+/** Each root's real path, resolved once per process (a root missing so far is asked again next time). */
+const realRoots = new Map<string, Promise<string | undefined>>();
+function realRootOf(root: string): Promise<string | undefined> {
+  let real = realRoots.get(root);
+  if (!real) {
+    real = realpath(root).catch(() => undefined);
+    realRoots.set(root, real);
+    void real.then((r) => r === undefined && realRoots.delete(root));
+  }
+  return real;
 }
 
 /**
