@@ -7,6 +7,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { extname, sep } from "node:path";
 import type { PreprocessContext } from "../components/component.ts";
 import { InputError } from "../errors.ts";
+import { recentUpload } from "./uploads.ts";
 import { fetchUrl } from "./url-fetch.ts";
 
 /**
@@ -64,7 +65,11 @@ export async function readAllowedFile(path: string, roots: readonly string[]): P
  */
 export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
   return {
-    readFile: (path) => readAllowedFile(path, roots),
+    readFile: (path) => {
+      // A file this process just stored, named by its own path (inside these roots): from memory.
+      const recent = roots.some((root) => path.startsWith(root.endsWith(sep) ? root : root + sep)) ? recentUpload(path) : undefined;
+      return recent ? Promise.resolve(recent) : readAllowedFile(path, roots);
+    },
     fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
   };
 }

@@ -64,6 +64,40 @@ export async function readUploads(body: Uint8Array<ArrayBuffer>, contentType: st
   return Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
 }
 
+/** Uploads stored lately by this process, by the path returned for them; oldest first. */
+const recent = new Map<string, { bytes: Uint8Array; until: number }>();
+let recentBytes = 0;
+const RECENT_MS = 60_000;
+const RECENT_MAX_BYTES = 32 * 2 ** 20;
+
+function remember(path: string, bytes: Uint8Array): void {
+  if (bytes.byteLength > RECENT_MAX_BYTES / 4) return;
+  const seen = recent.get(path);
+  if (seen) recentBytes -= seen.bytes.byteLength;
+  recent.delete(path);
+  recent.set(path, { bytes, until: Date.now() + RECENT_MS });
+  recentBytes += bytes.byteLength;
+  for (const [key, entry] of recent) {
+    if (recentBytes <= RECENT_MAX_BYTES && entry.until > Date.now()) break;
+    recent.delete(key);
+    recentBytes -= entry.bytes.byteLength;
+  }
+}
+
+/**
+ * The bytes of a file this process stored in the last minute, by the exact path
+ * {@link saveUploads} returned: the call that names an upload (queue/join, right after the
+ * upload, as @gradio/client does) reads it from memory instead of resolving and reading it
+ * from disk again. Undefined for any other path.
+ *
+ * @example
+ * recentUpload("/tmp/gradio-x/3fd6…/cat.png") // → Uint8Array(1834), or undefined
+ */
+export function recentUpload(path: string): Uint8Array | undefined {
+  const hit = recent.get(path);
+  return hit && hit.until > Date.now() ? hit.bytes : undefined;
+}
+
 /**
  * Makes a client's file name safe to store (gradio utils.strip_invalid_filename_characters):
  * no path separators or shell-special characters, no control characters, at most 200 bytes.
@@ -95,11 +129,15 @@ export async function saveUploads(files: (File | Upload)[], uploadDir: string): 
       // file while the same bytes arrive again never sees it half-written or empty. A path that
       // exists already holds these very bytes (it is named by their hash): kept, as gradio does,
       // since replacing a file that readers hold open is the slowest call here (~1 ms).
-      if (existsSync(path)) return path;
+      if (existsSync(path)) {
+        remember(path, bytes);
+        return path;
+      }
       const partial = `${path}.${randomBytes(6).toString("hex")}.partial`;
       await mkdir(dir, { recursive: true });
       await writeFile(partial, bytes);
       await rename(partial, path);
+      remember(path, bytes);
       return path;
     }),
   );
