@@ -14,6 +14,7 @@ import { readImageHeader } from "../src/image-file.ts";
 import { parseModelInfo, readMetadataProps } from "../src/classifier/model-info.ts";
 import { createSession, runSession } from "../src/classifier/onnx.ts";
 import { hostFigures } from "./host-bench.ts";
+import { raw as rawCosts } from "./speed.ts";
 
 const RESNET = "bench/models/resnet18.onnx";
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
@@ -30,31 +31,7 @@ async function time<T>(fn: () => Promise<T>): Promise<number> {
 }
 
 /** ORT alone, on this thread: batch-1 latency, best batch throughput, and decode cost of `image`. */
-async function raw(modelPath: string, image: Uint8Array) {
-  const bytes = readFileSync(modelPath);
-  const info = parseModelInfo(readMetadataProps(bytes));
-  const session = await createSession(bytes, { threads: availableParallelism() });
-  const per = info.channels * info.size[0] * info.size[1];
-  const header = readImageHeader(image);
-  const one = new Float32Array(per);
-  const decode: number[] = [];
-  for (let i = 0; i < 20; i++) decode.push(await time(() => imageToTensor(image, header, info, "sharp", 50e6, one)));
-  const dims = (b: number) => [b, info.channels, info.size[0], info.size[1]];
-  for (let i = 0; i < 5; i++) await runSession(session, one, dims(1));
-  const batch1: number[] = [];
-  for (let i = 0; i < 30; i++) batch1.push(await time(() => runSession(session, one, dims(1))));
-  let best = { batch: 1, perSecond: 0 };
-  for (const b of [1, 8, 16, 32]) {
-    const input = new Float32Array(per * b);
-    await runSession(session, input, dims(b));
-    const reps = Math.max(3, Math.round(200 / b));
-    const t = await time(async () => { for (let i = 0; i < reps; i++) await runSession(session, input, dims(b)); });
-    const perSecond = (reps * b) / (t / 1000);
-    if (perSecond > best.perSecond) best = { batch: b, perSecond };
-  }
-  await session.release();
-  return { decode: median(decode), batch1: median(batch1), best };
-}
+const raw = (modelPath: string, image: Uint8Array) => rawCosts(modelPath, image, [1, 8, 16, 32]);
 
 let nextPort = 7900;
 async function startServer(modelPath: string, env: Record<string, string> = {}) {
@@ -148,6 +125,18 @@ async function bigJpeg(backend: "sharp" | "jimp") {
   } finally {
     await stop(child);
   }
+}
+
+if (process.argv.includes("--only")) {
+  // `npm run bench -- --only speed`: issue 15's rows alone (bench/speed.ts).
+  const only = process.argv[process.argv.indexOf("--only") + 1];
+  if (only !== "speed") throw new Error(`--only takes "speed", got ${only}`);
+  rows.push(...(await (await import("./speed.ts")).speedFigures()));
+  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+  console.log(`\nnpm run bench -- --only speed — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log(`${"figure".padEnd(w[0]!)}  ${"value".padStart(w[1]!)}  target`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`);
+  process.exit(0);
 }
 
 if (!existsSync(RESNET)) {

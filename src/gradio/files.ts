@@ -7,6 +7,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { extname, sep } from "node:path";
 import type { PreprocessContext } from "../components/component.ts";
 import { InputError } from "../errors.ts";
+import { recentUpload } from "./uploads.ts";
 import { fetchUrl } from "./url-fetch.ts";
 
 /**
@@ -27,10 +28,22 @@ export async function resolveAllowedPath(path: string, roots: readonly string[])
     throw inside ? new InputError(`File not found: ${path}.`, 404) : notAllowed();
   }
   for (const root of roots) {
-    const realRoot = await realpath(root).catch(() => undefined);
+    const realRoot = await realRootOf(root);
     if (realRoot && real.startsWith(realRoot + sep)) return real;
   }
   throw notAllowed();
+}
+
+/** Each root's real path, resolved once per process (a root missing so far is asked again next time). */
+const realRoots = new Map<string, Promise<string | undefined>>();
+function realRootOf(root: string): Promise<string | undefined> {
+  let real = realRoots.get(root);
+  if (!real) {
+    real = realpath(root).catch(() => undefined);
+    realRoots.set(root, real);
+    void real.then((r) => r === undefined && realRoots.delete(root));
+  }
+  return real;
 }
 
 /**
@@ -52,7 +65,11 @@ export async function readAllowedFile(path: string, roots: readonly string[]): P
  */
 export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
   return {
-    readFile: (path) => readAllowedFile(path, roots),
+    readFile: (path) => {
+      // A file this process just stored, named by its own path (inside these roots): from memory.
+      const recent = roots.some((root) => path.startsWith(root.endsWith(sep) ? root : root + sep)) ? recentUpload(path) : undefined;
+      return recent ? Promise.resolve(recent) : readAllowedFile(path, roots);
+    },
     fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivate: allowPrivateUrls }),
   };
 }

@@ -1,8 +1,11 @@
 /**
- * The web UI: `ui/` bundled by esbuild on first use (once per process), and the HTML shell
- * that loads it. The page then speaks the Gradio protocol like any other client.
+ * The web UI: `ui/` bundled once, ahead of time, into `ui/dist/` (`npm run build:ui`, committed,
+ * checked fresh by test/ui-dist.test.ts), and the HTML shell that loads it. A Space process only
+ * reads the two files; it runs esbuild only when `ui/dist/` is missing. The page then speaks
+ * the Gradio protocol like any other client.
  */
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { escapeHtml } from "../html.ts";
 import type { Interface } from "../interface.ts";
@@ -17,24 +20,47 @@ export interface Asset {
 }
 
 const UI_ENTRY = fileURLToPath(new URL("../../ui/main.ts", import.meta.url));
+/** Where `npm run build:ui` writes the bundle. */
+export const UI_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
+export const UI_FILES = ["app.js", "app.css"] as const;
 let built: Promise<Record<string, Asset>> | undefined;
 
 /**
- * Builds `ui/main.ts` (and the CSS it imports) into minified `app.js` and `app.css`.
+ * Bundles `ui/main.ts` (and the CSS it imports) with esbuild into minified `app.js` and `app.css`.
  *
  * @example
- * const { "app.js": js } = await buildUi(); // js.body is ~20 KB
+ * const files = await bundleUi(); // { "app.js": Uint8Array(~15 KB), "app.css": … }
+ */
+export async function bundleUi(): Promise<Record<string, Uint8Array>> {
+  // Imported here so a process that serves the prebuilt bundle never loads esbuild.
+  const { build } = await import("esbuild");
+  const result = await build({ entryPoints: { app: UI_ENTRY }, bundle: true, minify: true, format: "esm", target: "es2022", outdir: "out", write: false, logLevel: "silent" });
+  return Object.fromEntries(result.outputFiles.map((file) => [file.path.split("/").pop()!, file.contents]));
+}
+
+/** The prebuilt bundle in `ui/dist/`, or undefined when it is not there. */
+async function readDist(): Promise<Record<string, Uint8Array> | undefined> {
+  try {
+    return Object.fromEntries(await Promise.all(UI_FILES.map(async (name) => [name, new Uint8Array(await readFile(`${UI_DIST}${name}`))] as const)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `app.js` and `app.css`, ready to serve: read from `ui/dist/` (once per process), else bundled.
+ *
+ * @example
+ * const { "app.js": js } = await buildUi(); // js.body is ~15 KB
  */
 export function buildUi(): Promise<Record<string, Asset>> {
   built ??= (async () => {
-    // Imported here so a process that never serves the page never loads esbuild.
-    const { build } = await import("esbuild");
-    const result = await build({ entryPoints: { app: UI_ENTRY }, bundle: true, minify: true, format: "esm", target: "es2022", outdir: "out", write: false, logLevel: "silent" });
+    const files = (await readDist()) ?? (await bundleUi());
     const assets: Record<string, Asset> = {};
-    for (const file of result.outputFiles) {
-      const name = file.path.split("/").pop()!;
+    for (const [name, body] of Object.entries(files)) {
       const type = name.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
-      assets[name] = { body: file.contents, type, etag: `"${createHash("sha256").update(file.contents).digest("base64url").slice(0, 16)}"` };
+      assets[name] = { body, type, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"` };
     }
     return assets;
   })();

@@ -43,12 +43,22 @@ export function sseResponse(open: (stream: SseStream) => (() => void) | void, he
         clearInterval(timer);
         cleanup?.();
       };
+      // Frames written in one tick (estimation, process_starts, … close_stream) leave as one
+      // chunk: one socket write instead of one each.
+      let pending = "";
+      const flush = () => {
+        if (pending && !done) controller.enqueue(encoder.encode(pending));
+        pending = "";
+      };
       const stream: SseStream = {
         write(frame) {
-          if (!done) controller.enqueue(encoder.encode(frame));
+          if (done) return;
+          if (!pending) queueMicrotask(flush);
+          pending += frame;
         },
         close() {
           if (done) return;
+          flush();
           finish();
           controller.close();
         },
