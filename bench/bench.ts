@@ -9,10 +9,6 @@ import { availableParallelism } from "node:os";
 import { Client } from "@gradio/client";
 import { gzipSync } from "node:zlib";
 import sharp from "sharp";
-import { imageToTensor } from "../src/classifier/decode.ts";
-import { readImageHeader } from "../src/image-file.ts";
-import { parseModelInfo, readMetadataProps } from "../src/classifier/model-info.ts";
-import { createSession, runSession } from "../src/classifier/onnx.ts";
 import { hostFigures } from "./host-bench.ts";
 import { raw as rawCosts } from "./speed.ts";
 
@@ -36,7 +32,10 @@ const raw = (modelPath: string, image: Uint8Array) => rawCosts(modelPath, image,
 let nextPort = 7900;
 async function startServer(modelPath: string, env: Record<string, string> = {}) {
   const port = nextPort++;
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/serve.ts", modelPath, String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/serve.ts", modelPath, String(port)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -44,7 +43,11 @@ async function startServer(modelPath: string, env: Record<string, string> = {}) 
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-const stop = (child: ChildProcess) => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+const stop = (child: ChildProcess) =>
+  new Promise((r) => {
+    child.once("exit", r);
+    child.kill("SIGTERM");
+  });
 
 async function predict(url: string, body: string) {
   const res = await fetch(`${url}/api/predict`, { method: "POST", body, headers: { "content-type": "application/json" } });
@@ -64,7 +67,14 @@ async function endToEnd(modelPath: string, image: Uint8Array) {
     let done = 0;
     const until = performance.now() + DURATION_MS;
     const started = performance.now();
-    await Promise.all(Array.from({ length: 32 }, async () => { while (performance.now() < until) { await predict(url, body); done++; } }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (performance.now() < until) {
+          await predict(url, body);
+          done++;
+        }
+      }),
+    );
     const perSecond = done / ((performance.now() - started) / 1000);
     const stats = (await (await fetch(`${url}/bench/stats`)).json()) as { eventLoopP99Ms: number; maxRssMB: number };
     return { c1: median(c1), perSecond, ...stats };
@@ -78,8 +88,12 @@ async function endToEnd(modelPath: string, image: Uint8Array) {
  * phones write them); raw noise would be an 8 MB worst case no camera produces.
  */
 const photo = (width: number, height: number, quality: number) =>
-  sharp({ create: { width, height, channels: 3, background: { r: 110, g: 110, b: 110 }, noise: { type: "gaussian", mean: 110, sigma: 60 } } })
-    .blur(1.5).jpeg({ quality }).toBuffer();
+  sharp({
+    create: { width, height, channels: 3, background: { r: 110, g: 110, b: 110 }, noise: { type: "gaussian", mean: 110, sigma: 60 } },
+  })
+    .blur(1.5)
+    .jpeg({ quality })
+    .toBuffer();
 
 /**
  * The same through the official @gradio/client (upload + queue/join + SSE per call): latency at
@@ -95,12 +109,21 @@ async function throughClient(modelPath: string, image: Uint8Array) {
     for (let i = 0; i < 10; i++) await call(clients[0]!);
     const c1: number[] = [];
     for (let i = 0; i < 40; i++) c1.push(await time(() => call(clients[0]!)));
-    const streams = await Promise.all(Array.from({ length: 200 }, (_, i) => fetch(`${url}/gradio_api/heartbeat/idle${i}`, { signal: idle.signal })));
+    const streams = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => fetch(`${url}/gradio_api/heartbeat/idle${i}`, { signal: idle.signal })),
+    );
     await fetch(`${url}/bench/reset`, { method: "POST" });
     let done = 0;
     const until = performance.now() + DURATION_MS;
     const started = performance.now();
-    await Promise.all(Array.from({ length: 32 }, async (_, i) => { while (performance.now() < until) { await call(clients[i % 4]!); done++; } }));
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, i) => {
+        while (performance.now() < until) {
+          await call(clients[i % 4]!);
+          done++;
+        }
+      }),
+    );
     const perSecond = done / ((performance.now() - started) / 1000);
     const stats = (await (await fetch(`${url}/bench/stats`)).json()) as { eventLoopP99Ms: number };
     const open = streams.filter((s) => s.status === 200).length;
@@ -133,7 +156,9 @@ if (process.argv.includes("--only")) {
   if (only !== "speed") throw new Error(`--only takes "speed", got ${only}`);
   rows.push(...(await (await import("./speed.ts")).speedFigures()));
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
-  console.log(`\nnpm run bench -- --only speed — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log(
+    `\nnpm run bench -- --only speed — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+  );
   console.log(`${"figure".padEnd(w[0]!)}  ${"value".padStart(w[1]!)}  target`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`);
   process.exit(0);
@@ -142,7 +167,8 @@ if (process.argv.includes("--only")) {
 if (!existsSync(RESNET)) {
   log(`${RESNET} is missing: generating it with Debian's torch (python3 bench/make_resnet18.py)…`);
   const r = spawnSync("/usr/bin/python3", ["bench/make_resnet18.py"], { stdio: "inherit" });
-  if (r.status !== 0) log("Could not generate it (apt-get install python3-torch python3-torchvision python3-onnx); ResNet-18 rows are skipped.");
+  if (r.status !== 0)
+    log("Could not generate it (apt-get install python3-torch python3-torchvision python3-onnx); ResNet-18 rows are skipped.");
 }
 
 const fashionPng = readFileSync("test/fixtures/fashion-mnist/000.png");
@@ -154,7 +180,11 @@ const models = [
 
 log("== transport ceiling: the same server with an fn that does nothing…");
 const ceiling = await endToEnd("--noop", fashionPng);
-rows.push(["HTTP ceiling: /api/predict with a no-op fn, 28×28 PNG, concurrency 32", `${ceiling.perSecond.toFixed(0)} req/s`, "what any model can reach here (client and server share the 2 cores)"]);
+rows.push([
+  "HTTP ceiling: /api/predict with a no-op fn, 28×28 PNG, concurrency 32",
+  `${ceiling.perSecond.toFixed(0)} req/s`,
+  "what any model can reach here (client and server share the 2 cores)",
+]);
 
 for (const m of models) {
   log(`== ${m.name}: raw ONNX Runtime…`);
@@ -169,13 +199,33 @@ for (const m of models) {
     ["  raw ORT latency, batch 1", ms(r.batch1), ""],
     ["  raw decode + resize + normalise (sharp)", ms(r.decode), ""],
     [`  raw best-batch throughput (batch ${r.best.batch})`, `${r.best.perSecond.toFixed(0)} img/s`, ""],
-    ["  end to end /api/predict, concurrency 1 (median)", ms(e.c1), `${check(e.c1 <= rawOne + 5)} ≤ raw decode+inference + 5 = ${ms(rawOne + 5)}`],
-    ["  end to end /api/predict, concurrency 32", `${e.perSecond.toFixed(0)} req/s`, `${check(e.perSecond >= 0.85 * r.best.perSecond)} ≥ 0.85 × raw = ${(0.85 * r.best.perSecond).toFixed(0)} (${((100 * e.perSecond) / r.best.perSecond).toFixed(0)} % of raw, ${((100 * e.perSecond) / ceiling.perSecond).toFixed(0)} % of the HTTP ceiling)`],
+    [
+      "  end to end /api/predict, concurrency 1 (median)",
+      ms(e.c1),
+      `${check(e.c1 <= rawOne + 5)} ≤ raw decode+inference + 5 = ${ms(rawOne + 5)}`,
+    ],
+    [
+      "  end to end /api/predict, concurrency 32",
+      `${e.perSecond.toFixed(0)} req/s`,
+      `${check(e.perSecond >= 0.85 * r.best.perSecond)} ≥ 0.85 × raw = ${(0.85 * r.best.perSecond).toFixed(0)} (${((100 * e.perSecond) / r.best.perSecond).toFixed(0)} % of raw, ${((100 * e.perSecond) / ceiling.perSecond).toFixed(0)} % of the HTTP ceiling)`,
+    ],
     ["  server event-loop delay p99 under that load", ms(e.eventLoopP99Ms), `${check(e.eventLoopP99Ms <= 20)} ≤ 20 ms`],
     ["  server peak RSS", `${e.maxRssMB.toFixed(0)} MB`, ""],
-    ["  @gradio/client predict(), concurrency 1 (median)", ms(g.c1), `${check(g.c1 <= rawOne + 5)} ≤ raw decode+inference + 5 = ${ms(rawOne + 5)} (upload + join + SSE: 3 requests)`],
-    ["  @gradio/client predict(), concurrency 32 (4 clients)", `${g.perSecond.toFixed(0)} req/s`, `${check(g.perSecond >= 0.85 * r.best.perSecond)} ≥ 0.85 × raw = ${(0.85 * r.best.perSecond).toFixed(0)} (${((100 * g.perSecond) / r.best.perSecond).toFixed(0)} % of raw)`],
-    [`  server event-loop delay p99 under that load, ${g.open} idle SSE streams open`, ms(g.eventLoopP99Ms), `${check(g.eventLoopP99Ms <= 20)} ≤ 20 ms`],
+    [
+      "  @gradio/client predict(), concurrency 1 (median)",
+      ms(g.c1),
+      `${check(g.c1 <= rawOne + 5)} ≤ raw decode+inference + 5 = ${ms(rawOne + 5)} (upload + join + SSE: 3 requests)`,
+    ],
+    [
+      "  @gradio/client predict(), concurrency 32 (4 clients)",
+      `${g.perSecond.toFixed(0)} req/s`,
+      `${check(g.perSecond >= 0.85 * r.best.perSecond)} ≥ 0.85 × raw = ${(0.85 * r.best.perSecond).toFixed(0)} (${((100 * g.perSecond) / r.best.perSecond).toFixed(0)} % of raw)`,
+    ],
+    [
+      `  server event-loop delay p99 under that load, ${g.open} idle SSE streams open`,
+      ms(g.eventLoopP99Ms),
+      `${check(g.eventLoopP99Ms <= 20)} ≤ 20 ms`,
+    ],
   );
 }
 /**
@@ -188,8 +238,17 @@ async function oodEndToEnd(image: Uint8Array): Promise<[string, string, string][
   const NO_OOD = "bench/models/model-no-ood.onnx";
   const name = "Fashion CNN end to end /api/predict with the OOD score vs without";
   if (!existsSync(NO_OOD)) {
-    const r = existsSync("/usr/bin/python3") ? spawnSync("/usr/bin/python3", ["training/add_metadata.py", "model.onnx", "--out", NO_OOD, "--no-ood"], { stdio: "inherit" }) : undefined;
-    if (r?.status !== 0) return [[name, "skipped", `no ${NO_OOD}: needs /usr/bin/python3 with python3-onnx (python3 training/add_metadata.py model.onnx --out ${NO_OOD} --no-ood)`]];
+    const r = existsSync("/usr/bin/python3")
+      ? spawnSync("/usr/bin/python3", ["training/add_metadata.py", "model.onnx", "--out", NO_OOD, "--no-ood"], { stdio: "inherit" })
+      : undefined;
+    if (r?.status !== 0)
+      return [
+        [
+          name,
+          "skipped",
+          `no ${NO_OOD}: needs /usr/bin/python3 with python3-onnx (python3 training/add_metadata.py model.onnx --out ${NO_OOD} --no-ood)`,
+        ],
+      ];
   }
   const body = JSON.stringify({ data: [`data:image/png;base64,${Buffer.from(image).toString("base64")}`] });
   const servers = [await startServer("model.onnx"), await startServer(NO_OOD)];
@@ -198,19 +257,38 @@ async function oodEndToEnd(image: Uint8Array): Promise<[string, string, string][
     for (let i = 0; i < 10; i++) for (const u of urls) await predict(u, body);
     const c1: number[][] = [[], []];
     for (let i = 0; i < 100; i++) for (const j of i % 2 ? [1, 0] : [0, 1]) c1[j]!.push(await time(() => predict(urls[j]!, body)));
-    const done = [0, 0], spent = [0, 0];
+    const done = [0, 0],
+      spent = [0, 0];
     for (let slice = 0; slice < 8; slice++) {
       const j = slice % 2;
       const started = performance.now();
       const until = started + DURATION_MS / 4;
-      await Promise.all(Array.from({ length: 32 }, async () => { while (performance.now() < until) { await predict(urls[j]!, body); done[j]!++; } }));
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (performance.now() < until) {
+            await predict(urls[j]!, body);
+            done[j]!++;
+          }
+        }),
+      );
       spent[j]! += (performance.now() - started) / 1000;
     }
     const [withOod, without] = [0, 1].map((j) => ({ c1: median(c1[j]!), perSecond: done[j]! / spent[j]! }));
-    const change = (a: number, b: number) => { const d = ((a / b - 1) * 100).toFixed(1); return `${d.startsWith("-") && d !== "-0.0" ? "−" : "+"}${d.replace(/^-/, "")} %`; };
+    const change = (a: number, b: number) => {
+      const d = ((a / b - 1) * 100).toFixed(1);
+      return `${d.startsWith("-") && d !== "-0.0" ? "−" : "+"}${d.replace(/^-/, "")} %`;
+    };
     return [
-      [`${name}, concurrency 1 (median)`, ms(withOod!.c1), `${check(withOod!.c1 <= 1.1 * without!.c1)} ≤ 1.10 × without (${ms(without!.c1)}): ${change(withOod!.c1, without!.c1)}`],
-      [`${name}, concurrency 32`, `${withOod!.perSecond.toFixed(0)} req/s`, `${check(withOod!.perSecond >= without!.perSecond / 1.1)} ≥ without / 1.10 (${without!.perSecond.toFixed(0)} req/s): ${change(withOod!.perSecond, without!.perSecond)}`],
+      [
+        `${name}, concurrency 1 (median)`,
+        ms(withOod!.c1),
+        `${check(withOod!.c1 <= 1.1 * without!.c1)} ≤ 1.10 × without (${ms(without!.c1)}): ${change(withOod!.c1, without!.c1)}`,
+      ],
+      [
+        `${name}, concurrency 32`,
+        `${withOod!.perSecond.toFixed(0)} req/s`,
+        `${check(withOod!.perSecond >= without!.perSecond / 1.1)} ≥ without / 1.10 (${without!.perSecond.toFixed(0)} req/s): ${change(withOod!.perSecond, without!.perSecond)}`,
+      ],
     ];
   } finally {
     for (const s of servers) await stop(s.child);
@@ -222,22 +300,36 @@ rows.push(...(await oodEndToEnd(fashionPng)));
 for (const backend of ["sharp", "jimp"] as const) {
   log(`== 12 MP JPEG end to end with ${backend}…`);
   const b = await bigJpeg(backend);
-  rows.push([`12 MP JPEG (4032×3024, ${b.mb.toFixed(1)} MB) end to end, ${backend}`, ms(b.latency), `${backend === "sharp" ? `${check(b.latency <= 150)} ≤ 150 ms; ` : ""}peak RSS ${b.rss.toFixed(0)} MB`]);
+  rows.push([
+    `12 MP JPEG (4032×3024, ${b.mb.toFixed(1)} MB) end to end, ${backend}`,
+    ms(b.latency),
+    `${backend === "sharp" ? `${check(b.latency <= 150)} ≤ 150 ms; ` : ""}peak RSS ${b.rss.toFixed(0)} MB`,
+  ]);
 }
 
 /** The web UI: bytes shipped, and navigation → interactive (Submit enabled) in headless Chromium. */
 async function webUi() {
   const { url, child } = await startServer("model.onnx");
   try {
-    const assets = await Promise.all(["app.js", "app.css"].map(async (name) => new Uint8Array(await (await fetch(`${url}/assets/${name}`)).arrayBuffer())));
+    const assets = await Promise.all(
+      ["app.js", "app.css"].map(async (name) => new Uint8Array(await (await fetch(`${url}/assets/${name}`)).arrayBuffer())),
+    );
     const js = assets[0]!;
-    rows.push(["web UI JavaScript, minified (gzip)", `${(js.length / 1024).toFixed(1)} KB`, `${check(js.length <= 60 * 1024)} ≤ 60 KB (${(gzipSync(js).length / 1024).toFixed(1)} KB gzip; CSS ${(assets[1]!.length / 1024).toFixed(1)} KB)`]);
+    rows.push([
+      "web UI JavaScript, minified (gzip)",
+      `${(js.length / 1024).toFixed(1)} KB`,
+      `${check(js.length <= 60 * 1024)} ≤ 60 KB (${(gzipSync(js).length / 1024).toFixed(1)} KB gzip; CSS ${(assets[1]!.length / 1024).toFixed(1)} KB)`,
+    ]);
     if (!existsSync("/usr/bin/chromium")) {
       rows.push(["web UI time to interactive", "skipped", "/usr/bin/chromium is missing (apt-get install chromium)"]);
       return;
     }
     const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
     const times: number[] = [];
     for (let i = 0; i < 7; i++) {
       const context = await browser.newContext(); // a cold cache each time
@@ -249,7 +341,11 @@ async function webUi() {
       await context.close();
     }
     await browser.close();
-    rows.push(["web UI navigation → interactive (Submit shown), cold cache, median of 7", ms(median(times.slice(1))), "headless Chromium, same machine"]);
+    rows.push([
+      "web UI navigation → interactive (Submit shown), cold cache, median of 7",
+      ms(median(times.slice(1))),
+      "headless Chromium, same machine",
+    ]);
   } finally {
     await stop(child);
   }

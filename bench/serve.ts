@@ -16,7 +16,14 @@ const [modelPath = "model.onnx", port = "7870"] = process.argv.slice(2);
 const uploadDir = mkdtempSync(join(tmpdir(), "bench-uploads-")); // removed at exit: load runs upload thousands of files
 const bare = () => {
   const hono = new Hono();
-  const answer = { data: [{ label: "Ankle boot", confidences: [{ label: "Ankle boot", confidence: 0.99 }] }], is_generating: false, duration: 0, average_duration: 0, render_config: null, changed_state_ids: [] };
+  const answer = {
+    data: [{ label: "Ankle boot", confidences: [{ label: "Ankle boot", confidence: 0.99 }] }],
+    is_generating: false,
+    duration: 0,
+    average_duration: 0,
+    render_config: null,
+    changed_state_ids: [],
+  };
   hono.post("/api/predict", async (c) => {
     const body = (await c.req.json()) as { data: string[] };
     if (typeof body.data[0] !== "string") return c.json({ error: "no image" }, 422);
@@ -25,7 +32,12 @@ const bare = () => {
   return hono;
 };
 const model = modelPath === "--noop" || modelPath === "--hono" ? { classify: async () => ({ noop: 1 }) } : await loadClassifier(modelPath);
-const app: Hono = modelPath === "--hono" ? bare() : (createApp(new Interface({ fn: (image) => model.classify(image), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }), { uploadDir }) as unknown as Hono);
+const app: Hono =
+  modelPath === "--hono"
+    ? bare()
+    : (createApp(new Interface({ fn: (image) => model.classify(image), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }), {
+        uploadDir,
+      }) as unknown as Hono);
 
 let delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
@@ -36,7 +48,13 @@ app.post("/bench/reset", (c) => {
   return c.json({ ok: true });
 });
 app.get("/bench/stats", (c) =>
-  c.json({ eventLoopP99Ms: delay.percentile(99) / 1e6, eventLoopMaxMs: delay.max / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, rssMB: process.memoryUsage.rss() / 2 ** 20, cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) }),
+  c.json({
+    eventLoopP99Ms: delay.percentile(99) / 1e6,
+    eventLoopMaxMs: delay.max / 1e6,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    rssMB: process.memoryUsage.rss() / 2 ** 20,
+    cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
+  }),
 );
 serve({ fetch: app.fetch, port: Number(port), hostname: "127.0.0.1" }, () => console.log("ready"));
 for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -50,7 +50,9 @@ export async function raw(modelPath: string, image: Uint8Array, batches: number[
     const input = new Float32Array(per * b);
     await runSession(session, input, dims(b));
     const reps = Math.max(3, Math.round(400 / b));
-    const t = await time(async () => { for (let i = 0; i < reps; i++) await runSession(session, input, dims(b)); });
+    const t = await time(async () => {
+      for (let i = 0; i < reps; i++) await runSession(session, input, dims(b));
+    });
     const perSecond = (reps * b) / (t / 1000);
     if (perSecond > best.perSecond) best = { batch: b, perSecond };
   }
@@ -61,15 +63,23 @@ export async function raw(modelPath: string, image: Uint8Array, batches: number[
 let nextPort = 7950;
 async function start(script: string, args: string[], env: Record<string, string> = {}) {
   const port = nextPort++;
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args, String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args, String(port)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}`, port, child };
 }
-const stop = (child: ChildProcess) => new Promise((r) => { child.once("exit", r); child.kill("SIGINT"); });
-const stats = async (url: string) => (await (await fetch(`${url}/bench/stats`)).json()) as { eventLoopP99Ms: number; maxRssMB: number; cpuMs: number };
+const stop = (child: ChildProcess) =>
+  new Promise((r) => {
+    child.once("exit", r);
+    child.kill("SIGINT");
+  });
+const stats = async (url: string) =>
+  (await (await fetch(`${url}/bench/stats`)).json()) as { eventLoopP99Ms: number; maxRssMB: number; cpuMs: number };
 const reset = (url: string) => fetch(`${url}/bench/reset`, { method: "POST" });
 
 const WRK_SCRIPT = `local f = io.open(os.getenv("BODY_FILE"), "rb")\nwrk.method = "POST"\nwrk.body = f:read("*a")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\n`;
@@ -77,7 +87,10 @@ const toMs = (v: string, unit: string) => Number(v) * (unit === "us" ? 1e-3 : un
 
 /** wrk, one thread, POSTing `bodyFile`: requests/s and the median latency. */
 function wrk(url: string, bodyFile: string, connections: number, seconds = SECONDS) {
-  const r = spawnSync("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", LUA, url], { env: { ...process.env, BODY_FILE: bodyFile }, encoding: "utf8" });
+  const r = spawnSync("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", LUA, url], {
+    env: { ...process.env, BODY_FILE: bodyFile },
+    encoding: "utf8",
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
@@ -112,13 +125,21 @@ async function clientCpu(url: string, image: Uint8Array, distinct: boolean) {
   const clients = await Promise.all(Array.from({ length: 4 }, () => Client.connect(url)));
   let n = 0;
   try {
-    const call = (c: Client) => c.predict("/predict", [new Blob(distinct ? [new Uint8Array(image), `${process.pid}:${n++}`] : [new Uint8Array(image)])]);
+    const call = (c: Client) =>
+      c.predict("/predict", [new Blob(distinct ? [new Uint8Array(image), `${process.pid}:${n++}`] : [new Uint8Array(image)])]);
     for (let i = 0; i < 20; i++) await call(clients[0]!);
     await reset(url);
     const cpu0 = (await stats(url)).cpuMs;
     let done = 0;
     const until = performance.now() + SECONDS * 1000;
-    await Promise.all(Array.from({ length: 32 }, async (_, i) => { while (performance.now() < until) { await call(clients[i % 4]!); done++; } }));
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, i) => {
+        while (performance.now() < until) {
+          await call(clients[i % 4]!);
+          done++;
+        }
+      }),
+    );
     const s = await stats(url);
     return { cpuPerCallMs: (s.cpuMs - cpu0) / done, eventLoopP99Ms: s.eventLoopP99Ms, perSecond: done / SECONDS };
   } finally {
@@ -134,18 +155,30 @@ async function startup(): Promise<Row[]> {
     const port = nextPort++;
     const data = mkdtempSync(join(temp, "space-"));
     const started = performance.now();
-    const child = spawn(process.execPath, ["--import", "tsx", "app.ts"], { env: { ...process.env, PORT: String(port), GRADIO_SERVER_NAME: "127.0.0.1", SPACE_DATA_DIR: data }, stdio: "ignore" });
+    const child = spawn(process.execPath, ["--import", "tsx", "app.ts"], {
+      env: { ...process.env, PORT: String(port), GRADIO_SERVER_NAME: "127.0.0.1", SPACE_DATA_DIR: data },
+      stdio: "ignore",
+    });
     try {
       for (;;) {
         if (performance.now() - started > 30_000) throw new Error("app.ts did not answer /config within 30 s");
-        if (await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`http://127.0.0.1:${port}/config`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 5));
       }
       times.push(performance.now() - started);
       await new Promise((r) => setTimeout(r, 2000)); // examples precomputed, idle
       rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1]) / 1024;
     } finally {
-      await new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+      await new Promise((r) => {
+        child.once("exit", r);
+        child.kill("SIGTERM");
+      });
     }
   }
   const t = median(times);
@@ -167,7 +200,11 @@ export async function speedFigures(): Promise<Row[]> {
   const hono = await start("bench/serve.ts", ["--hono"]);
   const ceiling = wrk(`${hono.url}/api/predict`, fashionBody, 32);
   await stop(hono.child);
-  rows.push(["HTTP ceiling: bare Hono route parsing the same JSON, fixed label, c32 (wrk)", `${ceiling.rps.toFixed(0)} req/s`, "no model can go faster through HTTP here"]);
+  rows.push([
+    "HTTP ceiling: bare Hono route parsing the same JSON, fixed label, c32 (wrk)",
+    `${ceiling.rps.toFixed(0)} req/s`,
+    "no model can go faster through HTTP here",
+  ]);
 
   log("== speed: Fashion CNN raw…");
   const rf = await raw("model.onnx", fashionPng, [32]);
@@ -182,9 +219,17 @@ export async function speedFigures(): Promise<Row[]> {
       ["  raw decode + normalise (the worker's decoder)", ms(rf.decode), ""],
       ["  raw ORT latency, batch 1", ms(rf.batch1), ""],
       ["  raw ORT throughput, batch 32", `${rf.best.perSecond.toFixed(0)} img/s`, ""],
-      ["  /api/predict, concurrency 32 (wrk)", `${direct.rps.toFixed(0)} req/s`, `${check(direct.rps >= 0.5 * rf.best.perSecond)} ≥ 0.5 × raw = ${(0.5 * rf.best.perSecond).toFixed(0)} (${(direct.rps / rf.best.perSecond).toFixed(2)}× raw, ${(direct.rps / ceiling.rps).toFixed(2)}× the HTTP ceiling)`],
+      [
+        "  /api/predict, concurrency 32 (wrk)",
+        `${direct.rps.toFixed(0)} req/s`,
+        `${check(direct.rps >= 0.5 * rf.best.perSecond)} ≥ 0.5 × raw = ${(0.5 * rf.best.perSecond).toFixed(0)} (${(direct.rps / rf.best.perSecond).toFixed(2)}× raw, ${(direct.rps / ceiling.rps).toFixed(2)}× the HTTP ceiling)`,
+      ],
       ["  server CPU per request at c32 (all threads)", ms(direct.cpuPerReqMs), ""],
-      ["  /api/predict, concurrency 1 (wrk median)", ms(direct.c1), `${check(direct.c1 <= rawOne + 1)} ≤ raw decode + inference + 1 = ${ms(rawOne + 1)}`],
+      [
+        "  /api/predict, concurrency 1 (wrk median)",
+        ms(direct.c1),
+        `${check(direct.c1 <= rawOne + 1)} ≤ raw decode + inference + 1 = ${ms(rawOne + 1)}`,
+      ],
       ["  server event-loop delay p99 under c32", ms(direct.eventLoopP99Ms), `${check(direct.eventLoopP99Ms <= 20)} ≤ 20 ms`],
       ["  server peak RSS", `${direct.maxRssMB.toFixed(0)} MB`, ""],
     );
@@ -195,8 +240,16 @@ export async function speedFigures(): Promise<Row[]> {
       const p = await load(front.url, "/spaces/bench/space/app/api/predict", fashionBody, space.url);
       const frontCpu = await stats(front.url);
       rows.push(
-        ["  through the host's share URL (identify + proxyToApp), c32", `${p.rps.toFixed(0)} req/s`, `${check(p.rps >= 0.9 * direct.rps)} ≥ 0.9 × direct = ${(0.9 * direct.rps).toFixed(0)} (${(p.rps / direct.rps).toFixed(2)}×)`],
-        ["  through the host's share URL, concurrency 1 (wrk median)", ms(p.c1), `${check(p.c1 <= direct.c1 + 0.5)} ≤ direct + 0.5 = ${ms(direct.c1 + 0.5)} (proxy process CPU total ${(frontCpu.cpuMs / 1000).toFixed(1)} s)`],
+        [
+          "  through the host's share URL (identify + proxyToApp), c32",
+          `${p.rps.toFixed(0)} req/s`,
+          `${check(p.rps >= 0.9 * direct.rps)} ≥ 0.9 × direct = ${(0.9 * direct.rps).toFixed(0)} (${(p.rps / direct.rps).toFixed(2)}×)`,
+        ],
+        [
+          "  through the host's share URL, concurrency 1 (wrk median)",
+          ms(p.c1),
+          `${check(p.c1 <= direct.c1 + 0.5)} ≤ direct + 0.5 = ${ms(direct.c1 + 0.5)} (proxy process CPU total ${(frontCpu.cpuMs / 1000).toFixed(1)} s)`,
+        ],
         ["  app event-loop delay p99 under that load", ms(p.eventLoopP99Ms), `${check(p.eventLoopP99Ms <= 20)} ≤ 20 ms`],
       );
     } finally {
@@ -207,7 +260,11 @@ export async function speedFigures(): Promise<Row[]> {
       log(`== speed: @gradio/client, server CPU per call (${distinct ? "a new image each call" : "the same image"})…`);
       const g = await clientCpu(space.url, fashionPng, distinct);
       rows.push(
-        [`  @gradio/client predict() (upload + join + SSE), 32 in flight, ${distinct ? "new image each call" : "same image"}: server CPU per call`, ms(g.cpuPerCallMs), `${check(g.cpuPerCallMs <= 1.5 * direct.cpuPerReqMs)} ≤ 1.5 × /api/predict's = ${ms(1.5 * direct.cpuPerReqMs)} (${(g.cpuPerCallMs / direct.cpuPerReqMs).toFixed(2)}×; ${g.perSecond.toFixed(0)} calls/s, client on the same cores)`],
+        [
+          `  @gradio/client predict() (upload + join + SSE), 32 in flight, ${distinct ? "new image each call" : "same image"}: server CPU per call`,
+          ms(g.cpuPerCallMs),
+          `${check(g.cpuPerCallMs <= 1.5 * direct.cpuPerReqMs)} ≤ 1.5 × /api/predict's = ${ms(1.5 * direct.cpuPerReqMs)} (${(g.cpuPerCallMs / direct.cpuPerReqMs).toFixed(2)}×; ${g.perSecond.toFixed(0)} calls/s, client on the same cores)`,
+        ],
         ["  server event-loop delay p99 under that load", ms(g.eventLoopP99Ms), `${check(g.eventLoopP99Ms <= 20)} ≤ 20 ms`],
       );
     }
@@ -218,7 +275,18 @@ export async function speedFigures(): Promise<Row[]> {
   const RESNET = "bench/models/resnet18.onnx";
   if (!existsSync(RESNET)) spawnSync("/usr/bin/python3", ["bench/make_resnet18.py"], { stdio: "inherit" });
   if (existsSync(RESNET)) {
-    const vga = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 110, g: 110, b: 110 }, noise: { type: "gaussian", mean: 110, sigma: 60 } } }).blur(1.5).jpeg({ quality: 85 }).toBuffer();
+    const vga = await sharp({
+      create: {
+        width: 640,
+        height: 480,
+        channels: 3,
+        background: { r: 110, g: 110, b: 110 },
+        noise: { type: "gaussian", mean: 110, sigma: 60 },
+      },
+    })
+      .blur(1.5)
+      .jpeg({ quality: 85 })
+      .toBuffer();
     log("== speed: ResNet-18 raw…");
     const rr = await raw(RESNET, vga, [8, 16, 32]);
     log("== speed: ResNet-18 end to end (wrk)…");
@@ -235,8 +303,16 @@ export async function speedFigures(): Promise<Row[]> {
         ["  raw decode + resize + normalise (sharp)", ms(rr.decode), ""],
         ["  raw ORT latency, batch 1", ms(rr.batch1), ""],
         [`  raw ORT best-batch throughput (batch ${rr.best.batch})`, `${rr.best.perSecond.toFixed(1)} img/s`, ""],
-        ["  machine limit: 1000 / (inference + decode / cores)", `${limit.toFixed(1)} req/s`, `1000 / (${inferMs.toFixed(1)} + ${rr.decode.toFixed(1)} / ${cores}) ms`],
-        ["  /api/predict, concurrency 32 (wrk)", `${e.rps.toFixed(1)} req/s`, `${check(e.rps >= 0.9 * limit)} ≥ 0.9 × limit = ${(0.9 * limit).toFixed(1)} (${(e.rps / limit).toFixed(2)}×)`],
+        [
+          "  machine limit: 1000 / (inference + decode / cores)",
+          `${limit.toFixed(1)} req/s`,
+          `1000 / (${inferMs.toFixed(1)} + ${rr.decode.toFixed(1)} / ${cores}) ms`,
+        ],
+        [
+          "  /api/predict, concurrency 32 (wrk)",
+          `${e.rps.toFixed(1)} req/s`,
+          `${check(e.rps >= 0.9 * limit)} ≥ 0.9 × limit = ${(0.9 * limit).toFixed(1)} (${(e.rps / limit).toFixed(2)}×)`,
+        ],
         ["  /api/predict, concurrency 1 (wrk median)", ms(e.c1), `raw decode + inference = ${ms(rr.decode + rr.batch1)}`],
         ["  server event-loop delay p99 under c32", ms(e.eventLoopP99Ms), `${check(e.eventLoopP99Ms <= 20)} ≤ 20 ms`],
       );

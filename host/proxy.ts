@@ -27,7 +27,16 @@ import type { SpaceRuntime } from "./runtime.ts";
 export const USER_HEADER = "x-space-user";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
 
 /** How long a shadow copy (and the reading of an answer to compare) may take. */
 const SHADOW_TIMEOUT_MS = 60_000;
@@ -75,7 +84,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: 512 });
  * call, 4× what the app itself spends on a prediction. Resolves once the app's status line is
  * here (the body streams on), with undefined when the app does not answer.
  */
-function pipeToApp(incoming: IncomingMessage, outgoing: ServerResponse, url: string, method: string, headers: Headers, body: string | null): Promise<Response | undefined> {
+function pipeToApp(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  url: string,
+  method: string,
+  headers: Headers,
+  body: string | null,
+): Promise<Response | undefined> {
   return new Promise((resolve) => {
     const upstream = request(url, { method, headers: Object.fromEntries(headers), agent }, (res) => {
       const out: Record<string, string | string[]> = {};
@@ -113,7 +129,8 @@ function appCookies(header: string | undefined): string | undefined {
  * @throws {HostError} 503 while the app is not running, 502 when it does not answer.
  */
 export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: string, path: string): Promise<Response> {
-  if (!rt.port || !rt.serving) throw new HostError(503, `The Space is not running (stage ${rt.stage}).`, { "retry-after": "5" }, { stage: rt.stage });
+  if (!rt.port || !rt.serving)
+    throw new HostError(503, `The Space is not running (stage ${rt.stage}).`, { "retry-after": "5" }, { stage: rt.stage });
   const url = new URL(c.req.url);
   const kind = callKind(c.req.method, path);
   const rollout = rt.rollout?.active && rt.candidate ? rt.rollout : undefined;
@@ -132,7 +149,12 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
     const hash = parse(text || "{}")?.session_hash; // the app itself answers malformed JSON
     if (typeof hash === "string") {
       const pinned = rt.sessions.get(hash);
-      port = pinned !== undefined && (pinned === rt.port || pinned === candidatePort) ? pinned : rollout?.sessionToCandidate(hash) ? candidatePort! : rt.port;
+      port =
+        pinned !== undefined && (pinned === rt.port || pinned === candidatePort)
+          ? pinned
+          : rollout?.sessionToCandidate(hash)
+            ? candidatePort!
+            : rt.port;
       pin(rt.sessions, hash, port);
     }
   } else {
@@ -181,9 +203,22 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
     signal: c.req.raw.signal,
   }).catch(() => undefined);
   const side = port === candidatePort ? "candidate" : "stable";
-  if (rollout && (kind === "predict" || kind === "call" || kind === "join")) rollout.observe(side, response?.status ?? 0, performance.now() - started);
+  if (rollout && (kind === "predict" || kind === "call" || kind === "join"))
+    rollout.observe(side, response?.status ?? 0, performance.now() - started);
   if (!response) throw new HostError(502, "The Space did not answer.");
-  if (rollout && kind) response = await follow(response, { rt, rollout, kind, side, port, candidatePort: candidatePort!, path, search: url.search, text, headers });
+  if (rollout && kind)
+    response = await follow(response, {
+      rt,
+      rollout,
+      kind,
+      side,
+      port,
+      candidatePort: candidatePort!,
+      path,
+      search: url.search,
+      text,
+      headers,
+    });
   // An app must not set (or clear) the host's session cookie.
   const setCookies = response.headers.getSetCookie().filter((line) => !line.trimStart().startsWith(`${SESSION_COOKIE}=`));
   response.headers.delete("set-cookie");
@@ -223,7 +258,9 @@ async function follow(response: Response, f: Followed): Promise<Response> {
   /** Posts the copy to the new revision, counted as its call. */
   const post = async (body: string, signal: AbortSignal) => {
     const started = performance.now();
-    const res = await fetch(target(`${f.path}${f.search}`), { method: "POST", headers: copyHeaders(), body, signal }).catch(() => undefined);
+    const res = await fetch(target(`${f.path}${f.search}`), { method: "POST", headers: copyHeaders(), body, signal }).catch(
+      () => undefined,
+    );
     rollout.observe("candidate", res?.status ?? 0, performance.now() - started);
     return res?.ok ? res : undefined;
   };
@@ -244,16 +281,38 @@ async function follow(response: Response, f: Followed): Promise<Response> {
       if (kind === "call") {
         const res = await post(text, signal);
         const theirs = res && parse(await res.text())?.event_id;
-        const stream = typeof theirs === "string" ? await fetch(target(`${f.path.replace(/\/$/, "")}/${theirs}`), { headers: copyHeaders(), signal }).catch(() => undefined) : undefined;
-        rollout.answer(eventId, "shadow", stream?.body ? ((await callStreamAnswer(stream.body, signal).catch(() => undefined)) ?? null) : null);
+        const stream =
+          typeof theirs === "string"
+            ? await fetch(target(`${f.path.replace(/\/$/, "")}/${theirs}`), { headers: copyHeaders(), signal }).catch(() => undefined)
+            : undefined;
+        rollout.answer(
+          eventId,
+          "shadow",
+          stream?.body ? ((await callStreamAnswer(stream.body, signal).catch(() => undefined)) ?? null) : null,
+        );
       } else {
         // A queue copy needs a session of its own on the new revision: the same join under a fresh hash, its stream read to the end.
         const session = `shadow-${randomUUID()}`;
         const res = await post(JSON.stringify({ ...parse(text), session_hash: session }), signal);
         const theirs = res && parse(await res.text())?.event_id;
         let got: TopLabelAnswer;
-        const stream = typeof theirs === "string" ? await fetch(target(`${f.path.replace(/queue\/join$/, "queue/data")}?session_hash=${session}`), { headers: copyHeaders(), signal }).catch(() => undefined) : undefined;
-        if (stream?.body) await queueStreamAnswers(stream.body, (id, a) => (id === theirs ? ((got = a), true) : false), signal).catch(() => undefined);
+        const stream =
+          typeof theirs === "string"
+            ? await fetch(target(`${f.path.replace(/queue\/join$/, "queue/data")}?session_hash=${session}`), {
+                headers: copyHeaders(),
+                signal,
+              }).catch(() => undefined)
+            : undefined;
+        if (stream?.body)
+          await queueStreamAnswers(
+            stream.body,
+            (id, a) => {
+              if (id !== theirs) return false;
+              got = a;
+              return true;
+            },
+            signal,
+          ).catch(() => undefined);
         rollout.answer(eventId, "shadow", got ?? null);
       }
     });
@@ -275,7 +334,10 @@ async function follow(response: Response, f: Followed): Promise<Response> {
       return response;
     }
     const [mine, peek] = response.body.tee();
-    void new Response(peek).json().then((v) => rollout.answer(key, "stable", topLabel(v) ?? null), () => rollout.answer(key, "stable", null));
+    void new Response(peek).json().then(
+      (v) => rollout.answer(key, "stable", topLabel(v) ?? null),
+      () => rollout.answer(key, "stable", null),
+    );
     return new Response(mine, response);
   }
 
@@ -285,7 +347,11 @@ async function follow(response: Response, f: Followed): Promise<Response> {
     if (event && !rollout.expects(event)) return response;
     const [mine, peek] = response.body.tee();
     const signal = AbortSignal.timeout(SHADOW_TIMEOUT_MS);
-    if (event) void callStreamAnswer(peek, signal).then((a) => rollout.answer(event, "stable", a ?? null), () => {});
+    if (event)
+      void callStreamAnswer(peek, signal).then(
+        (a) => rollout.answer(event, "stable", a ?? null),
+        () => {},
+      );
     else void queueStreamAnswers(peek, (id, a) => void (rollout.expects(id) && rollout.answer(id, "stable", a)), signal).catch(() => {});
     return new Response(mine, response);
   }

@@ -7,19 +7,31 @@ import { readImageHeader } from "../src/image-file.ts";
 import type { ModelInfo } from "../src/classifier/model-info.ts";
 
 const model = (channels: 1 | 3, size = 28): ModelInfo =>
-  ({ size: [size, size], channels, mean: Array(channels).fill(0.286), std: Array(channels).fill(0.353), resize: "contain", labels: [], output: "probabilities" }) as unknown as ModelInfo;
+  ({
+    size: [size, size],
+    channels,
+    mean: Array(channels).fill(0.286),
+    std: Array(channels).fill(0.353),
+    resize: "contain",
+    labels: [],
+    output: "probabilities",
+  }) as unknown as ModelInfo;
 
 /** What decodeWithSharp does (decode.ts), for the reference. */
 async function viaSharp(bytes: Uint8Array, info: ModelInfo) {
   const [h, w] = info.size;
-  let p = sharp(bytes, { failOn: "warning" }).rotate().resize(w, h, { fit: "contain", background: { r: 0, g: 0, b: 0 } });
+  let p = sharp(bytes, { failOn: "warning" })
+    .rotate()
+    .resize(w, h, { fit: "contain", background: { r: 0, g: 0, b: 0 } });
   p = info.channels === 1 ? p.greyscale() : p.toColourspace("srgb");
   const { data, info: out } = await p.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), channels: out.channels };
 }
 
 const noise = (channels: 1 | 2 | 3 | 4, size = 28) => {
-  const image = sharp(Buffer.from(Array.from({ length: size * size * channels }, (_, i) => (i * 7919 + (i >> 3) * 104729) % 256)), { raw: { width: size, height: size, channels } });
+  const image = sharp(Buffer.from(Array.from({ length: size * size * channels }, (_, i) => (i * 7919 + (i >> 3) * 104729) % 256)), {
+    raw: { width: size, height: size, channels },
+  });
   return channels <= 2 ? image.toColourspace("b-w") : image; // else sharp writes 1–2 raw channels as RGB(A)
 };
 
@@ -53,7 +65,8 @@ test("grey, grey+alpha, RGB and RGBA, every PNG filter: the same pixels as sharp
           expect(fast, `${channels} channels, model ${info.channels}`).toBeDefined();
           const ref = await viaSharp(bytes, info);
           // A grey image for an RGB model: sharp gives 3 equal channels, imageToTensor repeats the one.
-          if (ref.channels === 3 && fast!.channels === 1) expect(Array.from(fast!.data).flatMap((v) => [v, v, v])).toEqual(Array.from(ref.data));
+          if (ref.channels === 3 && fast!.channels === 1)
+            expect(Array.from(fast!.data).flatMap((v) => [v, v, v])).toEqual(Array.from(ref.data));
           else expect(fast).toEqual(ref);
         }
       }
@@ -77,5 +90,7 @@ test("a damaged or truncated PNG fails, as with sharp", async () => {
   const flipped = Buffer.from(good);
   flipped[60]! ^= 0xff;
   expect(() => decodeSmallPng(flipped, info)).toThrow(/CRC/);
-  await expect(imageToTensor(flipped, readImageHeader(flipped), info, "sharp", 50e6, new Float32Array(784))).rejects.toThrow(/^Could not decode the PNG image/);
+  await expect(imageToTensor(flipped, readImageHeader(flipped), info, "sharp", 50e6, new Float32Array(784))).rejects.toThrow(
+    /^Could not decode the PNG image/,
+  );
 });

@@ -8,7 +8,12 @@ async function encoded(form: FormData) {
   const contentType = res.headers.get("content-type")!;
   const body = new Uint8Array(await res.arrayBuffer());
   const parsed = await new Response(body, { headers: { "content-type": contentType } }).formData();
-  const expected = await Promise.all(parsed.getAll("files").filter((f): f is File => f instanceof File).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  const expected = await Promise.all(
+    parsed
+      .getAll("files")
+      .filter((f): f is File => f instanceof File)
+      .map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
   return { body, contentType, expected };
 }
 
@@ -28,12 +33,24 @@ test("the same files as undici's parser: several files, other fields, awkward na
 });
 
 test("a preamble, a quoted boundary and bare CRLF-less starts are read; anything else goes to the standard parser", async () => {
-  const part = (name: string, data: string) => `Content-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n${data}`;
+  const part = (name: string, data: string) =>
+    `Content-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n${data}`;
   const body = new TextEncoder().encode(`preamble\r\n--b\r\n${part("x.png", "AB")}\r\n--b--\r\n`);
-  expect(parseMultipart(body, 'multipart/form-data; boundary="b"')?.map((f) => [f.name, Buffer.from(f.bytes).toString()])).toEqual([["x.png", "AB"]]);
-  expect(parseMultipart(new TextEncoder().encode(`--b\r\n${part("y.png", "C")}\r\n--b--`), "multipart/form-data; boundary=b")?.map((f) => f.name)).toEqual(["y.png"]);
+  expect(parseMultipart(body, 'multipart/form-data; boundary="b"')?.map((f) => [f.name, Buffer.from(f.bytes).toString()])).toEqual([
+    ["x.png", "AB"],
+  ]);
+  expect(
+    parseMultipart(new TextEncoder().encode(`--b\r\n${part("y.png", "C")}\r\n--b--`), "multipart/form-data; boundary=b")?.map(
+      (f) => f.name,
+    ),
+  ).toEqual(["y.png"]);
   // filename* (RFC 5987), a truncated body, no boundary: not ours.
-  expect(parseMultipart(new TextEncoder().encode(`--b\r\nContent-Disposition: form-data; name="files"; filename*=UTF-8''%C3%A9.png\r\n\r\nA\r\n--b--`), "multipart/form-data; boundary=b")).toBeUndefined();
+  expect(
+    parseMultipart(
+      new TextEncoder().encode(`--b\r\nContent-Disposition: form-data; name="files"; filename*=UTF-8''%C3%A9.png\r\n\r\nA\r\n--b--`),
+      "multipart/form-data; boundary=b",
+    ),
+  ).toBeUndefined();
   expect(parseMultipart(new TextEncoder().encode(`--b\r\n${part("z.png", "AB")}`), "multipart/form-data; boundary=b")).toBeUndefined();
   expect(parseMultipart(body, "multipart/form-data")).toBeUndefined();
   // readUploads falls back, and fails on what no parser reads.

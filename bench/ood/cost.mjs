@@ -22,17 +22,24 @@ const [origPath, newPath, secArg] = process.argv.slice(2);
 const seconds = Number(secArg ?? 3);
 const idx = readFileSync("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
 const pixels = gunzipSync(idx).subarray(16);
-const MEAN = 0.286, STD = 0.353;
+const MEAN = 0.286,
+  STD = 0.353;
 function batch(n, offset = 0) {
   const out = new Float32Array(n * 784);
   for (let i = 0; i < n * 784; i++) out[i] = (pixels[offset * 784 + i] / 255 - MEAN) / STD;
   return new ort.Tensor("float32", out, [n, 1, 28, 28]);
 }
 const options = (threads) => ({
-  graphOptimizationLevel: "all", intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential",
+  graphOptimizationLevel: "all",
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
   extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
 });
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[s.length >> 1];
+};
 
 for (const threads of [1, 2]) {
   const orig = await ort.InferenceSession.create(readFileSync(origPath), options(threads));
@@ -44,7 +51,9 @@ for (const threads of [1, 2]) {
     let maxDiff = 0;
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - r.logits.data[i]));
     console.log(`outputs: ${stamped.outputNames.join(", ")}; logits max |diff| vs original on 32 images: ${maxDiff}`);
-    console.log(`test image 0: ood_distance ${r.ood_distance.data[0].toFixed(4)}, features[0..3] ${Array.from(r.features.data.slice(0, 4)).map((v) => v.toFixed(3))}`);
+    console.log(
+      `test image 0: ood_distance ${r.ood_distance.data[0].toFixed(4)}, features[0..3] ${Array.from(r.features.data.slice(0, 4)).map((v) => v.toFixed(3))}`,
+    );
   }
   for (const n of [1, 32]) {
     const x = batch(n, 100);
@@ -52,7 +61,10 @@ for (const threads of [1, 2]) {
     for (const s of [orig, stamped]) for (let i = 0; i < 50; i++) await s.run({ input: x }); // warm up
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
-      for (const [k, s] of [["orig", orig], ["stamped", stamped]]) {
+      for (const [k, s] of [
+        ["orig", orig],
+        ["stamped", stamped],
+      ]) {
         for (let i = 0; i < 20; i++) {
           const t = process.hrtime.bigint();
           await s.run({ input: x });
@@ -60,8 +72,11 @@ for (const threads of [1, 2]) {
         }
       }
     }
-    const mo = median(times.orig), ms = median(times.stamped);
-    console.log(`threads ${threads}, batch ${String(n).padStart(2)}: original ${mo.toFixed(3)} ms, with OOD ${ms.toFixed(3)} ms ` +
-      `(median of ${times.orig.length}), extra ${((ms / mo - 1) * 100).toFixed(1)} %`);
+    const mo = median(times.orig),
+      ms = median(times.stamped);
+    console.log(
+      `threads ${threads}, batch ${String(n).padStart(2)}: original ${mo.toFixed(3)} ms, with OOD ${ms.toFixed(3)} ms ` +
+        `(median of ${times.orig.length}), extra ${((ms / mo - 1) * 100).toFixed(1)} %`,
+    );
   }
 }

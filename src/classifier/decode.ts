@@ -49,7 +49,15 @@ export function decodeSmallPng(bytes: Uint8Array, info: ModelInfo): Pixels | und
   if (bytes.length < 8 + 25 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(8) !== 13 || view.getUint32(12) !== 0x49484452) return undefined; // IHDR first
-  const [w, h, depth, colour, , , interlace] = [view.getUint32(16), view.getUint32(20), bytes[24]!, bytes[25]!, bytes[26], bytes[27], bytes[28]!];
+  const [w, h, depth, colour, , , interlace] = [
+    view.getUint32(16),
+    view.getUint32(20),
+    bytes[24]!,
+    bytes[25]!,
+    bytes[26],
+    bytes[27],
+    bytes[28]!,
+  ];
   const have = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colour];
   if (w !== width || h !== height || depth !== 8 || interlace !== 0 || !have) return undefined;
   const grey = colour === 0 || colour === 4;
@@ -58,12 +66,15 @@ export function decodeSmallPng(bytes: Uint8Array, info: ModelInfo): Pixels | und
   let at = 8;
   for (;;) {
     if (at + 12 > bytes.length) throw new Error("PNG truncated: no IEND chunk");
-    const length = view.getUint32(at), type = view.getUint32(at + 4);
+    const length = view.getUint32(at),
+      type = view.getUint32(at + 4);
     const end = at + 12 + length;
     if (end > bytes.length) throw new Error("PNG truncated inside a chunk");
     if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) throw new Error("PNG chunk CRC mismatch");
-    if (type === 0x49444154) idat.push(bytes.subarray(at + 8, at + 8 + length)); // IDAT
-    else if (type === 0x49454e44) break; // IEND
+    if (type === 0x49444154)
+      idat.push(bytes.subarray(at + 8, at + 8 + length)); // IDAT
+    else if (type === 0x49454e44)
+      break; // IEND
     else if (type === 0x69434350 || type === 0x65584966) return undefined; // iCCP, eXIf: sharp converts/rotates
     at = end;
   }
@@ -73,16 +84,23 @@ export function decodeSmallPng(bytes: Uint8Array, info: ModelInfo): Pixels | und
   const px = new Uint8Array(h * stride);
   for (let y = 0; y < h; y++) {
     const filter = raw[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1, row = y * stride, up = row - stride;
+    const src = y * (stride + 1) + 1,
+      row = y * stride,
+      up = row - stride;
     for (let x = 0; x < stride; x++) {
-      const a = x >= have ? px[row + x - have]! : 0, b = y > 0 ? px[up + x]! : 0, c = x >= have && y > 0 ? px[up + x - have]! : 0;
+      const a = x >= have ? px[row + x - have]! : 0,
+        b = y > 0 ? px[up + x]! : 0,
+        c = x >= have && y > 0 ? px[up + x - have]! : 0;
       const v = raw[src + x]!;
       if (filter === 0) px[row + x] = v;
       else if (filter === 1) px[row + x] = v + a;
       else if (filter === 2) px[row + x] = v + b;
       else if (filter === 3) px[row + x] = v + ((a + b) >> 1);
       else if (filter === 4) {
-        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const p = a + b - c,
+          pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         px[row + x] = v + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
       } else throw new Error(`PNG row ${y} has an unknown filter type ${filter}`);
     }
@@ -123,6 +141,7 @@ function wasmDecoder(format: Wasm): Promise<WasmDecode> {
 async function decodeWithJimp(bytes: Uint8Array, header: ImageHeader, info: ModelInfo): Promise<Pixels> {
   const [h, w] = info.size;
   const { Jimp } = await import("jimp"); // loaded on first use: most deployments never need it
+  // biome-ignore lint/suspicious/noImplicitAnyLet: jimp's constructor and fromBuffer() return instance types that TypeScript cannot unify; each branch types its own.
   let image;
   if (header.format === "webp" || header.format === "avif") {
     const own = bytes.slice().buffer; // the decoder takes an ArrayBuffer of its own
@@ -138,9 +157,12 @@ async function decodeWithJimp(bytes: Uint8Array, header: ImageHeader, info: Mode
   const n = w * h;
   const data = new Uint8Array(n * info.channels);
   for (let i = 0; i < n; i++) {
-    const r = rgba[i * 4]!, g = rgba[i * 4 + 1]!, b = rgba[i * 4 + 2]!;
+    const r = rgba[i * 4]!,
+      g = rgba[i * 4 + 1]!,
+      b = rgba[i * 4 + 2]!;
     const a = rgba[i * 4 + 3]! / 255; // contain() pads with transparent pixels: show them black, as sharp does
-    if (info.channels === 1) data[i] = Math.round((0.299 * r + 0.587 * g + 0.114 * b) * a); // ITU-R 601, as PIL's "L"
+    if (info.channels === 1)
+      data[i] = Math.round((0.299 * r + 0.587 * g + 0.114 * b) * a); // ITU-R 601, as PIL's "L"
     else {
       data[i * 3] = r * a;
       data[i * 3 + 1] = g * a;
@@ -159,20 +181,33 @@ async function decodeWithJimp(bytes: Uint8Array, header: ImageHeader, info: Mode
  * const tensor = new Float32Array(1 * 28 * 28);
  * await imageToTensor(pngBytes, header, info, "sharp", 50e6, tensor);
  */
-export async function imageToTensor(bytes: Uint8Array, header: ImageHeader, info: ModelInfo, backend: DecodeBackend, maxPixels: number, out: Float32Array): Promise<void> {
+export async function imageToTensor(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  info: ModelInfo,
+  backend: DecodeBackend,
+  maxPixels: number,
+  out: Float32Array,
+): Promise<void> {
   let pixels: Pixels;
   try {
-    pixels = backend === "jimp" || header.format === "bmp" ? await decodeWithJimp(bytes, header, info)
-      : (header.format === "png" && decodeSmallPng(bytes, info)) || (await decodeWithSharp(bytes, info, maxPixels));
+    pixels =
+      backend === "jimp" || header.format === "bmp"
+        ? await decodeWithJimp(bytes, header, info)
+        : (header.format === "png" && decodeSmallPng(bytes, info)) || (await decodeWithSharp(bytes, info, maxPixels));
   } catch (err) {
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new InputError(`Could not decode the ${header.format.toUpperCase()} image (${header.width}×${header.height}, ${bytes.length} bytes): ${reason}. The file may be truncated or damaged.`);
+    throw new InputError(
+      `Could not decode the ${header.format.toUpperCase()} image (${header.width}×${header.height}, ${bytes.length} bytes): ${reason}. The file may be truncated or damaged.`,
+    );
   }
   const [h, w] = info.size;
   const plane = h * w;
   const { data, channels: have } = pixels;
   for (let c = 0; c < info.channels; c++) {
-    const mean = info.mean[c]!, scale = 1 / (255 * info.std[c]!), shift = mean / info.std[c]!;
+    const mean = info.mean[c]!,
+      scale = 1 / (255 * info.std[c]!),
+      shift = mean / info.std[c]!;
     // A grayscale decode feeding an RGB model repeats its one channel; RGB feeding gray cannot happen (sharp/jimp convert).
     const src = have === 1 ? 0 : c;
     for (let i = 0; i < plane; i++) out[c * plane + i] = data[i * have + src]! * scale - shift;

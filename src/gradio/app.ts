@@ -136,27 +136,40 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   const monitor = options.monitor;
   const labelAt = iface.outputs.findIndex((c) => c.type === "label");
   const feed = options.review && reviewFeed(iface, options.review, files);
-  const predict = !monitor && !feed
-    ? run
-    : async (data: unknown) => {
-        const started = performance.now();
-        try {
-          const result = await run(data);
-          feed?.live(data, result.data);
-          monitor?.record({ durationMs: performance.now() - started, prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData) });
-          return result;
-        } catch (err) {
-          // A caller's bad input is not the Space failing: counted as a request, not an error.
-          monitor?.record({ durationMs: performance.now() - started, error: !(err instanceof InputError) });
-          throw err;
-        }
-      };
+  const predict =
+    !monitor && !feed
+      ? run
+      : async (data: unknown) => {
+          const started = performance.now();
+          try {
+            const result = await run(data);
+            feed?.live(data, result.data);
+            monitor?.record({
+              durationMs: performance.now() - started,
+              prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData),
+            });
+            return result;
+          } catch (err) {
+            // A caller's bad input is not the Space failing: counted as a request, not an error.
+            monitor?.record({ durationMs: performance.now() - started, error: !(err instanceof InputError) });
+            throw err;
+          }
+        };
   const flagLocal = (inputs: unknown[], outputs: unknown[]) => flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
-  const shared = options.shared?.attach({ run: predict, stats, describeError: (err) => errorPayload(err, iface.showError), queue: options.queue, uploadDir, flagLocal, flagFile: join(iface.flaggingDir, "dataset1.csv") });
+  const shared = options.shared?.attach({
+    run: predict,
+    stats,
+    describeError: (err) => errorPayload(err, iface.showError),
+    queue: options.queue,
+    uploadDir,
+    flagLocal,
+    flagFile: join(iface.flaggingDir, "dataset1.csv"),
+  });
   const queue: QueueLike = shared?.queue ?? new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
-  const unknownEndpoint = (asked: string) => new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
+  const unknownEndpoint = (asked: string) =>
+    new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
 
   // gradio's CustomCORSMiddleware: echo the Origin, allow credentials. GitHub Pages front-ends
   // (fast.ai's tinypets) call Spaces cross-origin; @gradio/client preflights queue/join (it sends
@@ -189,7 +202,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   const exampleOutputs: (unknown[] | null)[] = [];
   const precomputeExamples = async () => {
     for (const [i, row] of exampleRows(iface, "").entries()) {
-      exampleOutputs[i] = await run(row).then((r) => r.data, () => null);
+      exampleOutputs[i] = await run(row).then(
+        (r) => r.data,
+        () => null,
+      );
     }
   };
 
@@ -227,7 +243,9 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // For load balancers and Kubernetes: the process is up; it can take traffic (the model is loaded
   // before the app is built; shared mode also needs Redis, and stops being ready while draining).
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => ((await (options.shared?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503)));
+  app.get("/readyz", async (c) =>
+    (await (options.shared?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503),
+  );
 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
   const oneShot = async (c: Context<Env>) => {
@@ -246,7 +264,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // Uploads: multipart field "files", one stored path per part.
   app.post(`${API_PREFIX}/upload`, limit(maxFileSize, "Upload"), async (c) => {
     if (!c.req.header("content-type")?.startsWith("multipart/form-data")) {
-      throw new InputError(`Expected a multipart/form-data body with a "files" field, got ${c.req.header("content-type") ?? "no Content-Type"}.`, 400);
+      throw new InputError(
+        `Expected a multipart/form-data body with a "files" field, got ${c.req.header("content-type") ?? "no Content-Type"}.`,
+        400,
+      );
     }
     let parts: (File | Upload)[];
     try {
@@ -270,19 +291,22 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";
-    return sseResponse((stream) => {
-      const send = (m: ServerMessage) => {
-        stream.write(dataFrame(m));
-        if (m.msg === "close_stream") stream.close();
-      };
-      const detach = queue.listen(hash, send);
-      // Never a 4xx here: the client would treat its stream as broken for good. Say so in-band, then close.
-      if (!detach) {
-        send({ msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false });
-        send({ msg: "close_stream", event_id: null });
-      }
-      return detach;
-    }, dataFrame({ msg: "heartbeat", event_id: null }));
+    return sseResponse(
+      (stream) => {
+        const send = (m: ServerMessage) => {
+          stream.write(dataFrame(m));
+          if (m.msg === "close_stream") stream.close();
+        };
+        const detach = queue.listen(hash, send);
+        // Never a 4xx here: the client would treat its stream as broken for good. Say so in-band, then close.
+        if (!detach) {
+          send({ msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false });
+          send({ msg: "close_stream", event_id: null });
+        }
+        return detach;
+      },
+      dataFrame({ msg: "heartbeat", event_id: null }),
+    );
   });
   app.post(`${API_PREFIX}/cancel`, async (c) => {
     const body = (await readJson(c)) as { event_id?: unknown };
@@ -290,7 +314,9 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     return c.json({ success: true });
   });
   app.post(`${API_PREFIX}/reset`, (c) => c.json({ success: true }));
-  app.get(`${API_PREFIX}/queue/status`, (c) => c.json({ msg: "estimation", event_id: null, rank: null, queue_size: queue.size, rank_eta: null }));
+  app.get(`${API_PREFIX}/queue/status`, (c) =>
+    c.json({ msg: "estimation", event_id: null, rank: null, queue_size: queue.size, rank_eta: null }),
+  );
   // Only requested when config.connect_heartbeat is true (it is not); kept for clients that do.
   app.get(`${API_PREFIX}/heartbeat/:session_hash`, () => sseResponse(() => {}, dataFrame({ msg: "heartbeat", event_id: null })));
 
@@ -304,20 +330,23 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   };
   const callStream = (c: Context<Env>) => {
     const eventId = c.req.param("event_id") ?? "";
-    return sseResponse((stream) => {
-      const gone = () => {
-        stream.write(eventFrame("error", `No event ${eventId}: it never existed, or its result was already read.`));
-        stream.close();
-      };
-      const detach = queue.listen(eventId, (m) => {
-        if (m.msg === "process_completed") {
-          stream.write(m.success ? eventFrame("complete", (m.output as { data: unknown[] }).data) : eventFrame("error", m.output));
+    return sseResponse(
+      (stream) => {
+        const gone = () => {
+          stream.write(eventFrame("error", `No event ${eventId}: it never existed, or its result was already read.`));
           stream.close();
-        } else if (m.msg === "close_stream") gone(); // nothing pending and no result left: read before
-      });
-      if (!detach) gone();
-      return detach;
-    }, eventFrame("heartbeat", null));
+        };
+        const detach = queue.listen(eventId, (m) => {
+          if (m.msg === "process_completed") {
+            stream.write(m.success ? eventFrame("complete", (m.output as { data: unknown[] }).data) : eventFrame("error", m.output));
+            stream.close();
+          } else if (m.msg === "close_stream") gone(); // nothing pending and no result left: read before
+        });
+        if (!detach) gone();
+        return detach;
+      },
+      eventFrame("heartbeat", null),
+    );
   };
   for (const prefix of [API_PREFIX, ""]) {
     app.post(`${prefix}/call/v2/:api_name`, jsonLimit, callJoin(2));

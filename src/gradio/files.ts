@@ -18,7 +18,8 @@ import { fetchUrl } from "./url-fetch.ts";
  * await resolveAllowedPath("/tmp/space/uploads/ab12/cat.png", ["/tmp/space/uploads"]) // → the real path
  */
 export async function resolveAllowedPath(path: string, roots: readonly string[]): Promise<string> {
-  const notAllowed = () => new InputError(`File not allowed: ${path}. Only files uploaded to this Space, its examples and its outputs can be used.`, 403);
+  const notAllowed = () =>
+    new InputError(`File not allowed: ${path}. Only files uploaded to this Space, its examples and its outputs can be used.`, 403);
   let real: string;
   try {
     real = await realpath(path);
@@ -63,7 +64,10 @@ export async function readAllowedFile(path: string, roots: readonly string[]): P
  * @example
  * await new Image().preprocess({ path: "/tmp/gradio-x/ab/cat.png" }, fileContext(["/tmp/gradio-x"], { maxBytes: 50e6 }))
  */
-export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean }): PreprocessContext {
+export function fileContext(
+  roots: readonly string[],
+  { maxBytes, allowPrivateUrls = false }: { maxBytes: number; allowPrivateUrls?: boolean },
+): PreprocessContext {
   return {
     readFile: (path) => {
       // A file this process just stored, named by its own path (inside these roots): from memory.
@@ -76,8 +80,16 @@ export function fileContext(roots: readonly string[], { maxBytes, allowPrivateUr
 
 /** Types a browser may show inline; anything else is a download (gradio's XSS-safe list). */
 const INLINE_TYPES: Record<string, string> = {
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-  ".avif": "image/avif", ".bmp": "image/bmp", ".txt": "text/plain; charset=utf-8", ".json": "application/json", ".csv": "text/plain; charset=utf-8",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".avif": "image/avif",
+  ".bmp": "image/bmp",
+  ".txt": "text/plain; charset=utf-8",
+  ".json": "application/json",
+  ".csv": "text/plain; charset=utf-8",
 };
 
 /**
@@ -98,6 +110,10 @@ export async function serveFile(path: string, roots: readonly string[], headOnly
   const info = await stat(real);
   if (!info.isFile()) throw refused();
   const type = INLINE_TYPES[extname(real).toLowerCase()];
-  const headers = { "content-type": type ?? "application/octet-stream", "content-disposition": type ? "inline" : "attachment", "content-length": String(info.size) };
+  const headers = {
+    "content-type": type ?? "application/octet-stream",
+    "content-disposition": type ? "inline" : "attachment",
+    "content-length": String(info.size),
+  };
   return new Response(headOnly ? null : new Uint8Array(await readFile(real)), { headers });
 }

@@ -34,14 +34,25 @@ let built: Promise<Record<string, Asset>> | undefined;
 export async function bundleUi(): Promise<Record<string, Uint8Array>> {
   // Imported here so a process that serves the prebuilt bundle never loads esbuild.
   const { build } = await import("esbuild");
-  const result = await build({ entryPoints: { app: UI_ENTRY }, bundle: true, minify: true, format: "esm", target: "es2022", outdir: "out", write: false, logLevel: "silent" });
+  const result = await build({
+    entryPoints: { app: UI_ENTRY },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    outdir: "out",
+    write: false,
+    logLevel: "silent",
+  });
   return Object.fromEntries(result.outputFiles.map((file) => [file.path.split("/").pop()!, file.contents]));
 }
 
 /** The prebuilt bundle in `ui/dist/`, or undefined when it is not there. */
 async function readDist(): Promise<Record<string, Uint8Array> | undefined> {
   try {
-    return Object.fromEntries(await Promise.all(UI_FILES.map(async (name) => [name, new Uint8Array(await readFile(`${UI_DIST}${name}`))] as const)));
+    return Object.fromEntries(
+      await Promise.all(UI_FILES.map(async (name) => [name, new Uint8Array(await readFile(`${UI_DIST}${name}`))] as const)),
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

@@ -8,7 +8,8 @@ import type { ServerMessage } from "./protocol.ts";
 export const dataFrame = (message: ServerMessage): string => `data: ${JSON.stringify(message)}\n\n`;
 
 /** One curl-flow frame (`event: complete` … `data: […]`). */
-export const eventFrame = (event: "complete" | "error" | "heartbeat", data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+export const eventFrame = (event: "complete" | "error" | "heartbeat", data: unknown): string =>
+  `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** What a stream's owner can do with it. */
 export interface SseStream {
@@ -28,13 +29,14 @@ export const HEARTBEAT_MS = 15_000;
  * @example
  * return sseResponse((stream) => { stream.write(dataFrame(m)); stream.close(); }, dataFrame({ msg: "heartbeat", event_id: null }));
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: `open` may return a cleanup or nothing at all, and `void` is how a callback says "nothing".
 export function sseResponse(open: (stream: SseStream) => (() => void) | void, heartbeat: string, heartbeatMs = HEARTBEAT_MS): Response {
   const encoder = new TextEncoder();
   let finish = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       let done = false;
-      let cleanup: (() => void) | void = undefined;
+      let cleanup: (() => void) | undefined;
       const timer = setInterval(() => stream.write(heartbeat), heartbeatMs);
       timer.unref();
       finish = () => {
@@ -63,7 +65,7 @@ export function sseResponse(open: (stream: SseStream) => (() => void) | void, he
           controller.close();
         },
       };
-      cleanup = open(stream);
+      cleanup = open(stream) ?? undefined;
       if (done) cleanup?.(); // closed while opening (everything was already buffered)
     },
     cancel() {
