@@ -12,21 +12,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Accounts } from "../host/accounts.ts";
 import { installedModules, installKey } from "../host/build.ts";
-import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl } from "../test/host/harness.ts";
-
-const SPACE_FILES = [
-  "app.ts",
-  "model.onnx",
-  "README.md",
-  ".gitattributes",
-  ".npmrc",
-  "package.json",
-  "package-lock.json",
-  "tsconfig.json",
-  "examples",
-  "src",
-  "ui",
-];
+import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl, SPACE_FILES } from "../test/host/harness.ts";
 
 /** A committed working copy of this repository's Space under `temp`/space. */
 async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string): Promise<string> {

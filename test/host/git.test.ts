@@ -1,7 +1,7 @@
 /** The Space host's git side with the real `git` and `git-lfs` clients, each test run with its own HOME. */
 import { serve } from "@hono/node-server";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { objectPath } from "../../host/lfs.ts";
 import type { SpaceRuntime } from "../../host/runtime.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { listensOnLoopbackOnly, root } from "../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
+import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone through the Space host", () => {
   let temp: string;
@@ -80,22 +80,7 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
 
   /** A working copy of this repository's Space: app.ts, model.onnx (through LFS), examples, the framework. */
   async function spaceRepo(): Promise<string> {
-    const dir = mkdtempSync(join(temp, "space-"));
-    for (const path of [
-      "app.ts",
-      "model.onnx",
-      "README.md",
-      ".gitattributes",
-      ".npmrc",
-      "package.json",
-      "package-lock.json",
-      "tsconfig.json",
-      "examples",
-      "src",
-      "ui",
-    ]) {
-      cpSync(join(root, path), join(dir, path), { recursive: true });
-    }
+    const dir = copySpace(temp);
     await git(dir, "init", "--quiet");
     await git(dir, "add", ".");
     await git(dir, "commit", "--quiet", "-m", "A Space");

@@ -5,7 +5,7 @@
  */
 import { serve } from "@hono/node-server";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -38,6 +38,28 @@ export async function gitUser(temp: string) {
       (err: { stderr: string }) => err.stderr,
     );
   return { git, fails, env };
+}
+
+/** The files of this repository's Space, as a user pushes it (model.onnx goes through LFS). */
+export const SPACE_FILES = [
+  "app.ts",
+  "model.onnx",
+  "README.md",
+  ".gitattributes",
+  ".npmrc",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "examples",
+  "src",
+  "ui",
+];
+
+/** A copy of this repository's Space in a new folder under `temp` (not a git repo yet). */
+export function copySpace(temp: string, name = "space"): string {
+  const dir = mkdtempSync(join(temp, `${name}-`));
+  for (const path of SPACE_FILES) cpSync(join(root, path), join(dir, path), { recursive: true });
+  return dir;
 }
 
 /** A remote URL with credentials in it, as git takes them. */

@@ -18,22 +18,7 @@ import { installedModules, installKey } from "../../host/build.ts";
 import { lfsPointer } from "../../host/commits.ts";
 import { spacePaths } from "../../host/repos.ts";
 import { root } from "../helpers.ts";
-import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, tinySpaceRepo, until } from "./harness.ts";
-
-/** The files of this repository's Space, as test/host/git.test.ts's spaceRepo copies them. */
-const SPACE_FILES = [
-  "app.ts",
-  "model.onnx",
-  "README.md",
-  ".gitattributes",
-  ".npmrc",
-  "package.json",
-  "package-lock.json",
-  "tsconfig.json",
-  "examples",
-  "src",
-  "ui",
-];
+import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, SPACE_FILES, tinySpaceRepo, until } from "./harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with the official @huggingface/hub client", () => {
   let temp: string;

@@ -7,7 +7,7 @@
  * `@gradio/client` sessions that keep their revision. Windows are the card's, set small.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,7 +17,7 @@ import { installedModules, installKey } from "../../host/build.ts";
 import { bucket, type Rollout } from "../../host/rollout.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
 
 const run = promisify(execFile);
 const artifacts = join(root, "test", "artifacts");
@@ -304,21 +304,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
   });
 
   test("with the Fashion Space: a shadow compares real labels over the queue, /api/predict and /call, and is promoted; @gradio/client sessions keep their revision", async () => {
-    const fashion = mkdtempSync(join(temp, "fashion-"));
-    for (const path of [
-      "app.ts",
-      "model.onnx",
-      "README.md",
-      ".gitattributes",
-      ".npmrc",
-      "package.json",
-      "package-lock.json",
-      "tsconfig.json",
-      "examples",
-      "src",
-      "ui",
-    ])
-      cpSync(join(root, path), join(fashion, path), { recursive: true });
+    const fashion = copySpace(temp, "fashion");
     const { git } = tools;
     await git(fashion, "init", "--quiet");
     await git(fashion, "add", ".");
