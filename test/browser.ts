@@ -9,7 +9,10 @@
  * describe.skipIf(!hasChromium)("the page", () => { … const browser = await launchBrowser(); … });
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { createRequire } from "node:module";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const require = createRequire(import.meta.url);
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
@@ -43,5 +46,28 @@ export function launchBrowser(): Promise<Browser> {
       "--use-fake-device-for-media-stream",
       "--use-fake-ui-for-media-stream",
     ],
+  });
+}
+
+/** Runs axe-core in the page; returns every violation, compactly. */
+export async function axeViolations(page: Page) {
+  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const { violations } = await axe.run();
+    return violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`),
+    }));
   });
 }

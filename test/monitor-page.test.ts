@@ -7,16 +7,14 @@
  * of "Bag" with many out-of-domain inputs, alerting now on two tests.
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { renderMonitorLogin, renderMonitorPage } from "../src/monitor/page.ts";
 import type { Bucket, MonitorSnapshot } from "../src/monitor/snapshot.ts";
-import { hasChromium, launchBrowser } from "./browser.ts";
+import { axeViolations, hasChromium, launchBrowser } from "./browser.ts";
 import { fixture, root } from "./helpers.ts";
 
-const require = createRequire(import.meta.url);
 const artifacts = join(root, "test/artifacts");
 const load = (): MonitorSnapshot => JSON.parse(readFileSync(fixture("monitor-snapshot.json"), "utf8"));
 const options = { title: "Fashion-MNIST classifier", root: "http://localhost:7860" };
@@ -162,24 +160,6 @@ describe.skipIf(!hasChromium)("the monitor page in Chromium", () => {
     return { page, context, errors };
   }
 
-  async function axe(page: import("playwright-core").Page) {
-    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-    return page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
-        }
-      ).axe;
-      const { violations } = await axe.run();
-      return violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
-      }));
-    });
-  }
-
   for (const scheme of ["light", "dark"] as const) {
     test(`draws every chart in the ${scheme} theme, with no serious axe violation`, async () => {
       const { page, context, errors } = await open(renderMonitorPage(load(), options), scheme);
@@ -191,7 +171,7 @@ describe.skipIf(!hasChromium)("the monitor page in Chromium", () => {
       // The refresh checkbox appears only with JavaScript, and does not reload by itself.
       expect(await page.locator("#auto-refresh").isVisible()).toBe(true);
       await page.screenshot({ path: join(artifacts, scheme === "light" ? "monitor.png" : "monitor-dark.png"), fullPage: true });
-      const serious = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
       expect(serious).toEqual([]);
       expect(errors).toEqual([]);
       await context.close();
@@ -202,7 +182,7 @@ describe.skipIf(!hasChromium)("the monitor page in Chromium", () => {
     for (const html of [renderMonitorPage(emptySnapshot(), options), renderMonitorLogin({ root: "", error: "That token is not right." })]) {
       for (const scheme of ["light", "dark"] as const) {
         const { page, context } = await open(html, scheme);
-        const serious = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+        const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
         expect(serious).toEqual([]);
         await context.close();
       }

@@ -23,6 +23,15 @@ const groupAlive = (pgid: number) => {
     return false;
   }
 };
+/** Whether the Space's app answers /config through the host within the harness's wait. */
+const serving = (base: string, id: string) =>
+  until(
+    async () =>
+      (await fetch(`${base}/spaces/${id}/app/config`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200,
+  );
 const stage = async (base: string, id: string) =>
   ((await (await fetch(`${base}/api/spaces/${id}/runtime`)).json()) as { stage: string; sha: string }).stage;
 
@@ -71,15 +80,7 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     const started = performance.now();
     host = await hostProcess(dataDir, { SPACE_SLEEP_AFTER: "2" });
     try {
-      expect(
-        await until(
-          async () =>
-            (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
-              (r) => r.status,
-              () => 0,
-            )) === 200,
-        ),
-      ).toBe(true);
+      expect(await serving(host.base, "alice/echo")).toBe(true);
       console.log(`host restart → first Space serving: ${((performance.now() - started) / 1000).toFixed(1)} s`);
       expect(((await (await fetch(`${host.base}/api/spaces/alice/echo/runtime`)).json()) as { sha: string }).sha).toBe(sha);
       expect(await stage(host.base, "alice/nap")).toBe("SLEEPING"); // not started by the restart
@@ -94,15 +95,7 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
 
   test("after a kill -9 of the host, the next start stops the apps it left running", async () => {
     let host = await hostProcess(dataDir);
-    expect(
-      await until(
-        async () =>
-          (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
-            (r) => r.status,
-            () => 0,
-          )) === 200,
-      ),
-    ).toBe(true);
+    expect(await serving(host.base, "alice/echo")).toBe(true);
     const orphans = records(dataDir);
     expect(orphans.length).toBeGreaterThan(0);
     host.child.kill("SIGKILL");
@@ -112,15 +105,7 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     try {
       expect(await until(() => orphans.every((r) => !groupAlive(r.pgid)))).toBe(true);
       expect(host.output()).toMatch(/stopping alice\/echo \([0-9a-f]{12}, process group \d+\), left running by a previous host/);
-      expect(
-        await until(
-          async () =>
-            (await fetch(`${host.base}/spaces/alice/echo/app/config`).then(
-              (r) => r.status,
-              () => 0,
-            )) === 200,
-        ),
-      ).toBe(true);
+      expect(await serving(host.base, "alice/echo")).toBe(true);
       expect(
         records(dataDir)
           .map((r) => r.pgid)

@@ -13,7 +13,6 @@
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -30,14 +29,13 @@ import {
   type LaunchOptions,
   type Server,
 } from "../../src/index.ts";
-import { hasChromium, launchBrowser } from "../browser.ts";
+import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 
-export { hasChromium };
+export { axeViolations, hasChromium };
 
 // Never execSync here: the server under test runs in this process and must keep answering.
 export const run = promisify(execFile);
-const require = createRequire(import.meta.url);
 export const artifacts = join(root, "test/artifacts");
 
 /** The committed examples, sorted as app.ts sorts them (the page shows them in this order). */
@@ -160,29 +158,6 @@ export async function predictWithUpload(page: Page, name: string, expected: stri
   await page.locator(SELECTORS.preview).waitFor();
   await submitButton(page).click();
   expect(await waitForLabel(page, expected), `the label shown for ${name}.png`).toBe(expected);
-}
-
-/** Runs axe-core in the page; returns every violation, compactly. */
-export async function axeViolations(page: Page) {
-  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const { violations } = await axe.run();
-    return violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`),
-    }));
-  });
 }
 
 /** Closes every context the test opened. */
