@@ -10,6 +10,7 @@
  * agreement between the two revisions' labels, and the decisions. It starts and stops nothing:
  * `lifecycle.ts` acts on its verdicts; `proxy.ts` routes and counts through it.
  */
+import type { Answer } from "./answers.ts";
 
 /** How a push is rolled out. Card keys are the snake_case of these (see {@link parsePolicy}). */
 export interface RolloutPolicy {
@@ -187,36 +188,6 @@ export class RevisionStats {
   }
 }
 
-/** A prediction's top label, as a Label component returns it ({label, confidences, ood}). */
-export interface TopLabel {
-  label: string;
-  confidences: Record<string, number>;
-}
-
-/** The first Label in a response value (`{data: [{label, confidences}]}`, an SSE payload, …), or undefined. */
-export function topLabel(value: unknown, depth = 0): TopLabel | undefined {
-  if (depth > 6 || value === null || typeof value !== "object") return undefined;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = topLabel(item, depth + 1);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  const v = value as Record<string, unknown>;
-  if (typeof v.label === "string") {
-    const confidences: Record<string, number> = {};
-    if (Array.isArray(v.confidences))
-      for (const c of v.confidences as { label?: unknown; confidence?: unknown }[])
-        if (typeof c?.label === "string" && typeof c.confidence === "number") confidences[c.label] = c.confidence;
-    return { label: v.label, confidences };
-  }
-  return topLabel(v.data ?? v.output, depth + 1);
-}
-
-/** A label, or null when the answer was an error. */
-type Answer = TopLabel | null;
-
 /** One entry of the decision history. */
 export interface Decision {
   at: string;
@@ -272,6 +243,8 @@ export class Rollout {
   /** Shadow copies running and waiting. */
   private running = 0;
   private readonly waiting: (() => Promise<void>)[] = [];
+  /** Queue joins and curl calls whose results are still streaming, by event_id. */
+  private readonly open = new Map<string, { side: Side; at: number }>();
   /** Answers waiting for their other half, by key (a counter for one-shot calls, the visitor's event_id otherwise). */
   private readonly pairs = new Map<string, { stable?: Answer; shadow?: Answer; at: number }>();
   private pairKey = 0;
@@ -306,6 +279,32 @@ export class Rollout {
     (side === "stable" ? this.stable : this.candidate).record(status, latencyMs);
     this.dirty = true;
     this.check();
+  }
+
+  /**
+   * A queue join or curl call the app accepted: it is counted once its result stream says how
+   * it ended ({@link ended}), since a call that fails inside the stream still answered 200.
+   */
+  began(eventId: string, side: Side): void {
+    if (!this.active) return;
+    this.open.set(eventId, { side, at: performance.now() });
+    // Calls whose stream nobody read are forgotten, uncounted.
+    for (const [id, call] of this.open) {
+      if (this.open.size <= 10_000 && performance.now() - call.at < 600_000) break;
+      this.open.delete(id);
+    }
+  }
+
+  /**
+   * Counts a call begun with {@link began}. Its latency runs from when it began or when its
+   * stream was opened (`since`, a `performance.now()`), whichever is later: a curl caller who
+   * asks for the result a minute later must not make the revision look slow.
+   */
+  ended(eventId: string, ok: boolean, since: number): void {
+    const call = this.open.get(eventId);
+    if (!call) return;
+    this.open.delete(eventId);
+    this.observe(call.side, ok ? 200 : 500, performance.now() - Math.max(call.at, since));
   }
 
   /**
@@ -446,6 +445,7 @@ export class Rollout {
     this.deciding = false;
     this.waiting.length = 0;
     this.pairs.clear();
+    this.open.clear();
     this.note(state, by, reason);
   }
 
@@ -511,68 +511,5 @@ export class Rollout {
     });
     r.history.push(...saved.history);
     return r;
-  }
-}
-
-/** Frames of a server-sent event stream: `{event, data}` per blank-line-separated block. */
-export async function* sseFrames(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<{ event?: string; data: string }> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const reader = body.getReader();
-  const stop = () => void reader.cancel().catch(() => {});
-  signal?.addEventListener("abort", stop, { once: true });
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r/g, "");
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event: string | undefined;
-        const data: string[] = [];
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event:")) event = line.slice(6).trim();
-          else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
-        }
-        yield { event, data: data.join("\n") };
-      }
-      if (buffer.length > 4 << 20) break; // a frame that never ends: not a stream this reads
-    }
-  } finally {
-    signal?.removeEventListener("abort", stop);
-    stop();
-  }
-}
-
-const json = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-/** The answer in a curl `/call` result stream (`event: complete` / `event: error`), or undefined if it ended without one. */
-export async function callStreamAnswer(body: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<Answer | undefined> {
-  for await (const frame of sseFrames(body, signal)) {
-    if (frame.event === "complete") return topLabel(json(frame.data)) ?? null;
-    if (frame.event === "error") return null;
-  }
-  return undefined;
-}
-
-/** Each `process_completed` on a queue/data stream, with its event_id and answer; `each` returns true to stop reading. */
-export async function queueStreamAnswers(
-  body: ReadableStream<Uint8Array>,
-  each: (eventId: string, answer: Answer) => boolean | undefined,
-  signal?: AbortSignal,
-): Promise<void> {
-  for await (const frame of sseFrames(body, signal)) {
-    const m = json(frame.data) as { msg?: string; event_id?: string; success?: boolean; output?: unknown } | undefined;
-    if (m?.msg === "process_completed" && typeof m.event_id === "string") {
-      if (each(m.event_id, m.success === false ? null : (topLabel(m.output) ?? null))) return;
-    }
-    if (m?.msg === "close_stream" && m.event_id == null) return;
   }
 }

@@ -54,9 +54,10 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
-    const fetch = (req: Request) => {
+    // The host proxies to apps on Node's sockets: the request's bindings go along.
+    const fetch = (req: Request, env: unknown) => {
       if (req.method === "POST" && req.url.endsWith("/git-receive-pack")) receivePacks.push(req.headers.get("transfer-encoding"));
-      return app.fetch(req);
+      return app.fetch(req, env);
     };
     server = serve({ fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((r) => server.once("listening", r));

@@ -71,9 +71,10 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
     server = serve({
-      fetch: (req: Request) => {
+      // The host proxies to apps on Node's sockets: the request's bindings go along.
+      fetch: (req: Request, env: unknown) => {
         requests.push(`${req.method} ${new URL(req.url).pathname}`);
-        return host.fetch(req);
+        return host.fetch(req, env);
       },
       port: 0,
       hostname: "127.0.0.1",

@@ -25,15 +25,18 @@ const artifacts = join(root, "test", "artifacts");
 /**
  * A tiny Space that answers like a classifier: one-shot predictions, curl `/call`, queue joins
  * and streams, each answer saying which revision gave it. `behaviour`: how often it fails (every
- * n-th call) and how often it says "B" instead of "A".
+ * n-th call; `streamFailEvery`: every n-th queue call, inside its result stream as Gradio does,
+ * after a 200 join) and how often it says "B" instead of "A".
  */
-function classifierServer(behaviour: { failEvery?: number; disagreeEvery?: number }): string {
+function classifierServer(behaviour: { failEvery?: number; disagreeEvery?: number; streamFailEvery?: number }): string {
   return `import http from "node:http";
 const b = ${JSON.stringify(behaviour)};
 let n = 0;
 const rev = process.env.SPACE_REVISION;
 const answer = () => { n++; const label = b.disagreeEvery && n % b.disagreeEvery !== 0 ? "B" : "A"; return [{ label, confidences: [{ label, confidence: 0.9 }, { label: label === "A" ? "B" : "A", confidence: 0.1 }] }]; };
 const events = new Map();
+const queues = new Map();
+let q = 0;
 http.createServer((req, res) => {
   let body = "";
   req.on("data", (d) => (body += d));
@@ -44,6 +47,17 @@ http.createServer((req, res) => {
     res.setHeader("content-type", "application/json");
     if (req.method === "POST" && /^(\\/gradio_api)?\\/(api|run)\\/predict$/.test(path)) return res.end(JSON.stringify({ data: answer(), duration: 0.001, rev }));
     if (req.method === "POST" && /\\/call\\/predict$/.test(path)) { const id = Math.random().toString(36).slice(2); events.set(id, answer()); return res.end(JSON.stringify({ event_id: id })); }
+    if (req.method === "POST" && path.endsWith("/queue/join")) {
+      const id = Math.random().toString(36).slice(2), session = JSON.parse(body).session_hash, fail = b.streamFailEvery && ++q % b.streamFailEvery === 0;
+      queues.set(session, [...(queues.get(session) ?? []), { msg: "process_completed", event_id: id, success: !fail, output: fail ? { error: "boom" } : { data: answer() } }]);
+      return res.end(JSON.stringify({ event_id: id }));
+    }
+    if (path.endsWith("/queue/data")) {
+      const session = new URL(req.url, "http://app").searchParams.get("session_hash"), done = queues.get(session) ?? [];
+      queues.delete(session);
+      res.setHeader("content-type", "text/event-stream");
+      return res.end([...done, { msg: "close_stream", event_id: null }].map((m) => "data: " + JSON.stringify(m) + "\\n\\n").join(""));
+    }
     const result = path.match(/\\/call\\/predict\\/(\\w+)$/);
     if (result) { res.setHeader("content-type", "text/event-stream"); const data = events.get(result[1]); events.delete(result[1]); return res.end(data ? "event: complete\\ndata: " + JSON.stringify(data) + "\\n\\n" : "event: error\\ndata: null\\n\\n"); }
     res.end(JSON.stringify({ rev, url: req.url }));
@@ -171,6 +185,28 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
       `rollout: rolled back ${sha.slice(0, 12)}; ${stable.slice(0, 12)} serves everyone (auto): error rate 50 %`,
     );
     for (let i = 0; i < 10; i++) expect(await predict()).toMatchObject({ status: 200, rev: stable.slice(0, 12) });
+    expect(rt().sha).toBe(stable);
+  });
+
+  test("a canary whose queue calls fail inside their result streams (after a 200 join) is rolled back; the current revision's sessions see no error", async () => {
+    const stable = rt().sha!;
+    await pushRevision("v3b: fails in the stream", { streamFailEvery: 2 }, "{mode: canary, percent: 50, promote: manual, judge_after: 6}");
+    const app = `${host.base}/spaces/alice/clf/app/gradio_api/queue`;
+    let stableFailures = 0;
+    for (let i = 0; i < 100 && rt().rollout!.active; i++) {
+      const session_hash = `stream-${i}`;
+      const join = await fetch(`${app}/join`, { method: "POST", body: JSON.stringify({ data: ["x"], session_hash }) });
+      expect(join.status).toBe(200);
+      const frames = (await (await fetch(`${app}/data?session_hash=${session_hash}`)).text()).split("\n\n");
+      const done = JSON.parse(frames.find((f) => f.includes("process_completed"))!.slice(6)) as { success: boolean };
+      if (join.headers.get("x-rev") === stable.slice(0, 12) && !done.success) stableFailures++;
+    }
+    const r = (await runtime()).rollout;
+    expect(r.state).toBe("rolled back");
+    expect(r.history.at(-1)!.reason).toMatch(/^error rate 50 % \(3 of 6 calls\) vs 0 % \(0 of \d+\)/);
+    expect(stableFailures).toBe(0);
+    expect(r.stable.requests).toBeGreaterThan(0);
+    expect(r.stable.errors).toBe(0);
     expect(rt().sha).toBe(stable);
   });
 
