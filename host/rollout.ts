@@ -168,7 +168,7 @@ export function describePolicy(p: RolloutPolicy): string {
   const when =
     p.promote === "auto"
       ? `${passes} automatically after ${p.afterRequests} ${unit} or ${p.afterMinutes} min if its error rate is within +${pct(p.maxErrorIncrease)} and its p99 within ×${p.maxP99Ratio} + ${p.p99SlackMs} ms${agree}`
-      : `${passes} by its owner (npm run spaces -- promote, or the Space page)`;
+      : `promoted by its owner${p.stages.length > 1 ? ", one stage at a time" : ""} (npm run spaces -- promote, or the Space page)`;
   return `${stages}; ${when}; rolled back automatically when worse by more than that`;
 }
 
@@ -519,7 +519,9 @@ export class Rollout {
     const seen = shadow ? this.agreement.compared - start.compared : this.candidate.requests - start.requests;
     const timeUp = now - start.at >= p.afterMinutes * 60_000 && seen > 0;
     if (seen < p.afterRequests && !timeUp) return undefined;
-    const why = `${timeUp && seen < p.afterRequests ? `after ${p.afterMinutes} min` : `after ${seen} ${shadow ? "compared answers" : "calls"}`}${this.stage > 0 ? ` in ${stageName(this.currentStage)}` : ""}`;
+    const after =
+      timeUp && seen < p.afterRequests ? `after ${p.afterMinutes} min` : `after ${seen} ${shadow ? "compared answers" : "calls"}`;
+    const why = this.stage > 0 ? `${after} in ${stageName(this.currentStage)}` : after;
     const rate = this.agreementRate();
     if (shadow && rate !== null && rate < p.minAgreement) {
       return {

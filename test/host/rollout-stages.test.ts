@@ -46,7 +46,7 @@ describe("rollout stages: the policy and the Rollout", () => {
       "shadow (a copy of every prediction; visitors get the current revision's answers), then canary 10 % → 50 % of new sessions and one-shot calls, then everyone; each stage passes automatically after 100 calls (in shadow: compared answers) or 30 min if its error rate is within +5 % and its p99 within ×1.5 + 50 ms, and in shadow ≥ 90 % agree; rolled back automatically when worse by more than that",
     );
     expect(describePolicy(parsePolicy({ mode: "canary", percent: [10, 50], promote: "manual" }).policy!)).toBe(
-      "canary 10 % → 50 % of new sessions and one-shot calls, then everyone; each stage passes by its owner (npm run spaces -- promote, or the Space page); rolled back automatically when worse by more than that",
+      "canary 10 % → 50 % of new sessions and one-shot calls, then everyone; promoted by its owner, one stage at a time (npm run spaces -- promote, or the Space page); rolled back automatically when worse by more than that",
     );
   });
 
