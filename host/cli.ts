@@ -6,24 +6,27 @@
  *   var <owner>/<name> <KEY> <value>  set a variable (the app sees it as an environment variable)
  *   secret <owner>/<name> <KEY> <value>  set a secret (never shown back)
  *   gc                                remove builds and installed dependencies no Space uses
- *   rollout <owner>/<name> canary <percent>|shadow|off|card [--promote auto|manual] [--after-requests N]
- *           [--after-minutes M] [--judge-after N] [--max-error-increase 0.05] [--max-p99-ratio 1.5]
- *           [--p99-slack-ms 50] [--min-agreement 0.9] [--shadow-concurrency 4] [--shadow-queue 64]
+ *   rollout <owner>/<name> canary [<percent>[,<percent>…]]|shadow [<percent>,…]|off|card [--promote auto|manual]
+ *           [--after-requests N] [--after-minutes M] [--judge-after N] [--max-error-increase 0.05]
+ *           [--max-p99-ratio 1.5] [--p99-slack-ms 50] [--min-agreement 0.9] [--shadow-concurrency 4]
+ *           [--shadow-queue 64]
  *                                     how the next pushes roll out (over the card's `rollout:`;
- *                                     `card` leaves it to the card again); with no mode, shows the
- *                                     rollout under way
- *   promote|rollback <owner>/<name>   end the rollout under way (asks the running host, at
+ *                                     `card` leaves it to the card again): e.g. `canary 10,50` is
+ *                                     10 %, then 50 %, then everyone, `shadow 10,50` a shadow first
+ *                                     (`--percent 10,50` too); with no mode, shows the rollout under way
+ *   promote|rollback <owner>/<name>   promote the rollout under way by one stage (the last one's:
+ *                                     to everyone), or roll it back (asks the running host, at
  *                                     SPACES_HOST or http://127.0.0.1:$HOST_PORT, with HF_TOKEN)
  */
 import { resolve } from "node:path";
 import { Accounts } from "./accounts.ts";
 import { gcFromState } from "./lifecycle.ts";
-import { describePolicy, parsePolicy } from "./rollout.ts";
+import { describePolicy, parsePolicy, stageName } from "./rollout.ts";
 
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);
 const USAGE =
-  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>|shadow|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
+  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>[,<percent>…]|shadow [<percent>,…]|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
 const hostUrl = (process.env.SPACES_HOST ?? `http://127.0.0.1:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
 
 /** Asks the running host (the processes are its): the owner's token in HF_TOKEN. */
@@ -40,11 +43,13 @@ async function askHost(method: string, path: string): Promise<unknown> {
   return body;
 }
 
-/** A rollout's report in a few lines. */
+/** A rollout's report in a few lines: the stage under way in brackets, e.g. `shadow → [canary 10 %] → canary 50 % → everyone`. */
 function report(r: {
   state: string;
   mode: string;
   percent: number;
+  stages: ("shadow" | number)[];
+  stage: number;
   stable: Record<string, unknown>;
   candidate: Record<string, unknown>;
   agreement: { rate: number | null; compared: number } | null;
@@ -52,7 +57,14 @@ function report(r: {
 }): string {
   const row = (name: string, s: Record<string, unknown>) =>
     `  ${name.padEnd(9)} ${String(s.sha).slice(0, 12)}  ${s.requests} calls, ${s.errors} errors (${((s.error_rate as number) * 100).toFixed(1)} %), p50 ${s.p50_ms ?? "–"} ms, p99 ${s.p99_ms ?? "–"} ms`;
-  const lines = [`${r.mode}${r.mode === "canary" ? ` ${r.percent} %` : ""}: ${r.state}`, row("current", r.stable), row("new", r.candidate)];
+  const steps = [...r.stages.map(stageName), "everyone"];
+  const at = r.state === "promoted" ? steps.length - 1 : r.stage;
+  const lines = [
+    `${r.mode}${r.mode === "canary" ? ` ${r.percent} %` : ""}: ${r.state}`,
+    `  stages    ${steps.map((s, i) => (i === at ? `[${s}]` : s)).join(" → ")}`,
+    row("current", r.stable),
+    row("new", r.candidate),
+  ];
   if (r.agreement)
     lines.push(
       `  agreement ${r.agreement.rate === null ? "–" : `${(r.agreement.rate * 100).toFixed(1)} %`} of ${r.agreement.compared} compared answers`,
@@ -102,14 +114,18 @@ try {
         console.log(`${target}'s next pushes roll out as their README card says.`);
         break;
       }
+      // Numbers as numbers, anything else as given, so that parsePolicy's message shows it; "10,50" is a list.
+      const scalar = (v: string) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v);
+      const list = (v: string) => (v.includes(",") ? v.split(",").map(scalar) : scalar(v));
       const setting: Record<string, unknown> = { mode };
-      const options = mode === "canary" ? rest.slice(1) : rest;
-      if (mode === "canary") setting.percent = Number(rest[0]);
+      const positional = rest[0] !== undefined && !rest[0].startsWith("--");
+      if (positional) setting.percent = list(rest[0]!);
+      const options = positional ? rest.slice(1) : rest;
       for (let i = 0; i < options.length; i += 2) {
         const key = options[i]!.replace(/^--/, "").replace(/-/g, "_");
         const value = options[i + 1];
         if (value === undefined) throw new Error(`${options[i]} needs a value`);
-        setting[key] = key === "promote" ? value : Number(value);
+        setting[key] = key === "percent" ? list(value) : scalar(value);
       }
       const { policy, warning } = parsePolicy(mode === "off" ? "off" : setting);
       if (warning) throw new Error(warning);

@@ -450,10 +450,15 @@ export class Lifecycle {
       return app;
     }
     rt.candidate = { sha, card, ...app };
-    const act = (action: "promote" | "rollback", reason: string) =>
-      void rt.serialize(() =>
-        action === "promote" ? this.promoteNow(space, rt, "auto", reason) : this.rollbackNow(space, rt, "auto", reason),
-      );
+    const act = (action: "promote" | "rollback", reason: string) => {
+      const rollout = rt.rollout!;
+      const stage = rollout.stage;
+      void rt.serialize(async () => {
+        // The verdict was for this rollout's stage: if its owner moved it on meanwhile, it is void.
+        if (rt.rollout !== rollout || rollout.stage !== stage) return;
+        await (action === "promote" ? this.promoteNow(space, rt, "auto", reason) : this.rollbackNow(space, rt, "auto", reason));
+      });
+    };
     if (saved) {
       rt.rollout = Rollout.restore(saved, act);
       rt.rollout.note("resumed", "host", "the host restarted; both revisions are back");
@@ -461,14 +466,23 @@ export class Lifecycle {
       rt.rollout = new Rollout(policy, rt.sha!, sha, act);
       rt.rollout.note("started", "push", describePolicy(policy));
     }
-    log(`Running revision ${sha.slice(0, 12)} next to ${rt.sha!.slice(0, 12)}: ${describePolicy(policy)}\n`);
+    log(`Running revision ${sha.slice(0, 12)} next to ${rt.sha!.slice(0, 12)}: ${describePolicy(rt.rollout.policy)}\n`);
     return undefined;
   }
 
-  /** The owner's (or the numbers') promotion: the new revision serves everyone; the old one drains. */
+  /**
+   * The owner's (or the numbers') promotion by one stage: to the next one (only the rollout
+   * changes: the split, or the end of the copies), or after the last, to everyone — the new
+   * revision serves everyone; the old one drains.
+   */
   private async promoteNow(space: SpaceRecord, rt: SpaceRuntime, by: string, reason: string): Promise<string | undefined> {
     const candidate = rt.candidate;
     if (!candidate || !rt.rollout?.active) return "no rollout is under way";
+    if (!rt.rollout.lastStage) {
+      this.announce(rt, `expanded ${candidate.sha.slice(0, 12)} (${by}): ${rt.rollout.advance(by, reason)}`);
+      this.save(space, rt);
+      return undefined;
+    }
     rt.candidate = undefined;
     rt.card = candidate.card;
     rt.crashes = [];
@@ -498,7 +512,7 @@ export class Lifecycle {
     rt.runLog.push(line);
   }
 
-  /** Promotes the revision being rolled out, at its owner's request. @returns why not, if it could not. */
+  /** Promotes the revision being rolled out by one stage (the last one's: to everyone), at its owner's request. @returns why not, if it could not. */
   promote(space: SpaceRecord, by: string): Promise<string | undefined> {
     const rt = this.runtime(`${space.owner}/${space.name}`);
     return rt.serialize(() => this.promoteNow(space, rt, by, `by its owner; ${rt.rollout?.summary() ?? ""}`));

@@ -138,7 +138,7 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
   const kind = callKind(c.req.method, path);
   const rollout = rt.rollout?.active && rt.candidate ? rt.rollout : undefined;
   const candidatePort = rollout ? rt.candidate!.port : undefined;
-  const shadow = rollout?.policy.mode === "shadow";
+  const shadow = rollout?.shadowing;
   let port = rt.port;
   // The body is read here only where it is needed (to route a join; to copy a prediction to a
   // shadow); elsewhere it is piped. Touching c.req.raw.body would make @hono/node-server build a whole undici Request.

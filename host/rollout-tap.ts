@@ -60,7 +60,7 @@ const MAX_ANSWER = 4 << 20;
  */
 export function tapCall(call: TappedCall): Tap {
   const { rollout, kind, side } = call;
-  const shadow = rollout.policy.mode === "shadow" && side === "stable" && call.text !== undefined;
+  const shadow = rollout.shadowing && side === "stable" && call.text !== undefined;
   const ok = (code: number) => code >= 200 && code < 300;
 
   if (kind === "predict") {

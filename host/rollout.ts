@@ -1,9 +1,10 @@
 /**
- * Staged rollouts of a Space's new revision: shadow (the new revision gets a copy of every live
- * prediction, the visitor always gets the current one's answer), canary (a share of new sessions
- * and one-shot calls goes to it), then promotion to everyone — automatic or by the owner — or a
- * rollback, automatic when the new revision's error rate or p99 latency is worse than the current
- * one's by more than the margins.
+ * Staged rollouts of a Space's new revision, as the lesson deploys a model: run it in parallel
+ * (shadow: the new revision gets a copy of every live prediction, the visitor always gets the
+ * current one's answer), deploy it to a limited scope (canary: a share of new sessions and
+ * one-shot calls goes to it), expand gradually (canary steps, e.g. 10 % then 50 %), then
+ * everyone — each step automatic or by the owner — or a rollback, automatic when the new
+ * revision's error rate or p99 latency is worse than the current one's by more than the margins.
  *
  * This module is the policy (read from the card's `rollout:` or set with `npm run spaces --
  * rollout`), the per-revision counters the proxy feeds, the shadow's bounded queue, the
@@ -12,16 +13,24 @@
  */
 import type { Answer } from "./answers.ts";
 
+/** One stage of a rollout: the shadow, or a canary's share in % (everyone comes after the last). */
+export type RolloutStage = "shadow" | number;
+
 /** How a push is rolled out. Card keys are the snake_case of these (see {@link parsePolicy}). */
 export interface RolloutPolicy {
+  /** How the rollout starts; the stage under way is {@link Rollout.currentStage}. */
   mode: "shadow" | "canary";
-  /** Canary: the share (1–99 %) of new sessions, and of one-shot calls, that the new revision serves. */
-  percent: number;
-  /** auto: decided by the numbers; manual: the owner promotes (a rollback on bad numbers is automatic either way). */
+  /**
+   * The stages in order, from the card's `mode` and `percent`: e.g. `["shadow", 10, 50]`, then
+   * everyone. A canary stage's number is the share (1–99 %) of new sessions, and of one-shot
+   * calls, that the new revision serves.
+   */
+  stages: RolloutStage[];
+  /** auto: each stage passes by the numbers; manual: the owner promotes, one stage at a time (a rollback on bad numbers is automatic either way). */
   promote: "auto" | "manual";
-  /** Auto-promotion is considered after this many calls on the new revision (in shadow: compared answers)… */
+  /** A stage passes after this many calls on the new revision in it (in shadow: compared answers)… */
   afterRequests: number;
-  /** …or after this many minutes, if it saw at least one call. */
+  /** …or after this many minutes in it, if it saw at least one. */
   afterMinutes: number;
   /** The error and latency checks start once the new revision saw this many calls. */
   judgeAfter: number;
@@ -30,15 +39,14 @@ export interface RolloutPolicy {
   /** Its p99 latency may be at most this × the current one's, plus {@link p99SlackMs}. */
   maxP99Ratio: number;
   p99SlackMs: number;
-  /** Shadow: the share of answers with the same top label needed to promote. */
+  /** Shadow: the share of answers with the same top label needed to pass. */
   minAgreement: number;
   /** Shadow: copies in flight at once, and waiting; beyond that copies are dropped (and counted). */
   shadowConcurrency: number;
   shadowQueue: number;
 }
 
-export const DEFAULT_POLICY: Omit<RolloutPolicy, "mode"> = {
-  percent: 10,
+export const DEFAULT_POLICY: Omit<RolloutPolicy, "mode" | "stages"> = {
   promote: "auto",
   afterRequests: 100,
   afterMinutes: 30,
@@ -51,9 +59,10 @@ export const DEFAULT_POLICY: Omit<RolloutPolicy, "mode"> = {
   shadowQueue: 64,
 };
 
+/** The card's keys; `percent` (with `mode`) becomes the policy's `stages`. */
 const KEYS: Record<string, keyof RolloutPolicy> = {
   mode: "mode",
-  percent: "percent",
+  percent: "stages",
   promote: "promote",
   after_requests: "afterRequests",
   after_minutes: "afterMinutes",
@@ -66,13 +75,28 @@ const KEYS: Record<string, keyof RolloutPolicy> = {
   shadow_queue: "shadowQueue",
 };
 
+/** The card's `percent` as canary steps (a number, or an increasing list of them, each 1–99), or why not. */
+function canarySteps(value: unknown): number[] | string {
+  const steps = Array.isArray(value) ? (value as unknown[]) : [value];
+  const bad = (why: string) => `rollout.percent: ${why}, like 10 or [10, 50]; got ${JSON.stringify(value)}`;
+  if (!steps.length) return bad("expected at least one step");
+  if (!steps.every((s): s is number => typeof s === "number" && Number.isFinite(s) && s >= 1 && s <= 99))
+    return bad("expected a number from 1 to 99 or an increasing list of them");
+  if (steps.some((s, i) => i > 0 && s <= steps[i - 1]!)) return bad("the steps must increase");
+  return steps;
+}
+
 /**
  * Reads a card's (or the CLI's) `rollout` value: `off`/absent → undefined (a push replaces the
- * revision at once), `canary`, `shadow`, or a mapping of the keys above. A bad value is a warning
- * and means no rollout — never silently something else.
+ * revision at once), `canary`, `shadow`, or a mapping of the keys above. `percent` is a canary's
+ * share, or its steps: `mode: canary, percent: [10, 50]` is 10 %, then 50 %, then everyone; with
+ * `mode: shadow` it adds canary steps after the shadow. A bad value is a warning and means no
+ * rollout — never silently something else.
  *
  * @example
- * parsePolicy({ mode: "canary", percent: 20, after_requests: 50 }).policy // → { mode: "canary", percent: 20, afterRequests: 50, … }
+ * parsePolicy({ mode: "canary", percent: 20, after_requests: 50 }).policy // → { mode: "canary", stages: [20], afterRequests: 50, … }
+ * parsePolicy({ mode: "shadow", percent: [10, 50] }).policy?.stages     // → ["shadow", 10, 50]
+ * parsePolicy({ mode: "canary", percent: [50, 10] }).warning            // → "rollout.percent: the steps must increase, …"
  */
 export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?: string } {
   if (value === undefined || value === null || value === false || value === "off" || value === "none") return {};
@@ -92,8 +116,11 @@ export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?:
     return { warning: `rollout.mode: expected canary, shadow or off, got ${JSON.stringify(p.mode)}` };
   if (p.promote !== "auto" && p.promote !== "manual")
     return { warning: `rollout.promote: expected auto or manual, got ${JSON.stringify(p.promote)}` };
+  // A canary with no percent is one step of 10 %; a shadow with none goes straight to everyone.
+  const steps = given.percent !== undefined ? canarySteps(given.percent) : p.mode === "canary" ? [10] : [];
+  if (typeof steps === "string") return { warning: steps };
+  p.stages = p.mode === "shadow" ? ["shadow", ...steps] : steps;
   const ranges: [keyof RolloutPolicy, number, number][] = [
-    ["percent", 1, 99],
     ["afterRequests", 1, 1e9],
     ["afterMinutes", 0, 1e6],
     ["judgeAfter", 1, 1e9],
@@ -114,17 +141,36 @@ export function parsePolicy(value: unknown): { policy?: RolloutPolicy; warning?:
   return { policy: p };
 }
 
-/** One sentence for logs: what the rollout does and when it decides. */
+/** A stage's name in reports: "shadow", "canary 10 %". */
+export const stageName = (s: RolloutStage) => (s === "shadow" ? "shadow" : `canary ${s} %`);
+
+/** A step from one stage to the next, for the history: "shadow → canary 10 %", "canary 10 % → 50 %". */
+const stepName = (from: RolloutStage, to: RolloutStage) => (from === "shadow" ? `shadow → ${stageName(to)}` : `canary ${from} % → ${to} %`);
+
+/**
+ * One sentence for logs: the stages, and when each passes.
+ *
+ * @example
+ * describePolicy(parsePolicy({ mode: "shadow", percent: [10, 50] }).policy!)
+ * // → "shadow (a copy of every prediction; visitors get the current revision's answers), then canary 10 % → 50 % of new
+ * //    sessions and one-shot calls, then everyone; each stage passes automatically after 100 calls (in shadow: compared …"
+ */
 export function describePolicy(p: RolloutPolicy): string {
-  const who =
-    p.mode === "canary"
-      ? `canary: ${p.percent} % of new sessions and one-shot calls`
-      : "shadow: a copy of every prediction (visitors get the current revision's answers)";
+  const shadow = p.stages[0] === "shadow";
+  const canary = p.stages.filter((s) => s !== "shadow");
+  const stages = [
+    ...(shadow ? ["shadow (a copy of every prediction; visitors get the current revision's answers)"] : []),
+    ...(canary.length ? [`canary ${canary.join(" % → ")} % of new sessions and one-shot calls`] : []),
+    "everyone",
+  ].join(", then ");
+  const passes = p.stages.length > 1 ? "each stage passes" : "promoted";
+  const unit = !shadow ? "calls" : canary.length ? "calls (in shadow: compared answers)" : "compared answers";
+  const agree = shadow ? `${canary.length ? ", and in shadow" : " and"} ≥ ${pct(p.minAgreement)} agree` : "";
   const when =
     p.promote === "auto"
-      ? `promoted automatically after ${p.afterRequests} ${p.mode === "shadow" ? "compared answers" : "calls"} or ${p.afterMinutes} min if its error rate is within +${pct(p.maxErrorIncrease)} and its p99 within ×${p.maxP99Ratio} + ${p.p99SlackMs} ms${p.mode === "shadow" ? ` and ≥ ${pct(p.minAgreement)} agree` : ""}`
-      : "promoted by its owner (npm run spaces -- promote, or the Space page)";
-  return `${who}; ${when}; rolled back automatically when worse by more than that`;
+      ? `${passes} automatically after ${p.afterRequests} ${unit} or ${p.afterMinutes} min if its error rate is within +${pct(p.maxErrorIncrease)} and its p99 within ×${p.maxP99Ratio} + ${p.p99SlackMs} ms${agree}`
+      : `promoted by its owner${p.stages.length > 1 ? ", one stage at a time" : ""} (npm run spaces -- promote, or the Space page)`;
+  return `${stages}; ${when}; rolled back automatically when worse by more than that`;
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
@@ -191,13 +237,22 @@ export class RevisionStats {
 /** One entry of the decision history. */
 export interface Decision {
   at: string;
-  action: "started" | "promoted" | "rolled back" | "resumed";
+  /** expanded: a stage passed and the next one began (e.g. canary 10 % → 50 %). */
+  action: "started" | "expanded" | "promoted" | "rolled back" | "resumed";
   by: string;
   reason: string;
 }
 
 export type Side = "stable" | "candidate";
 export type RolloutState = "active" | "promoted" | "rolled back";
+
+/** Where the current stage began: its time window and counts start there. */
+interface StageStart {
+  at: number;
+  /** The new revision's calls, and the compared answers, before the stage. */
+  requests: number;
+  compared: number;
+}
 
 /** What the saved state keeps of a rollout (see {@link Rollout.save}). */
 export interface SavedRollout {
@@ -206,6 +261,9 @@ export interface SavedRollout {
   candidateSha: string;
   started: number;
   state: RolloutState;
+  /** Absent in states saved before stages: the first (and only) stage. */
+  stage?: number;
+  stageStarted?: StageStart;
   stable: ReturnType<RevisionStats["save"]>;
   candidate: ReturnType<RevisionStats["save"]>;
   agreement: { compared: number; agreed: number; diffSum: number; diffMax: number };
@@ -225,7 +283,9 @@ export function bucket(session: string): number {
  *
  * @example
  * const r = new Rollout(policy, stable, candidate, (action, reason) => lifecycle.act(action, reason));
+ * r.sessionToCandidate(hash);      // the proxy, routing a new session by the current stage's percent
  * r.observe("candidate", 500, 12); // the proxy, after each call
+ * r.advance("alice", "by its owner"); // the lifecycle, when a stage that is not the last passed
  * r.toJSON();                      // the runtime API's `rollout`
  */
 export class Rollout {
@@ -233,6 +293,9 @@ export class Rollout {
   stable = new RevisionStats();
   candidate = new RevisionStats();
   started = Date.now();
+  /** The current stage's index in `policy.stages`. */
+  stage = 0;
+  stageStarted: StageStart = { at: this.started, requests: 0, compared: 0 };
   readonly history: Decision[] = [];
   /** Shadow: answers compared, how many had the same top label, and the confidence differences. */
   agreement = { compared: 0, agreed: 0, diffSum: 0, diffMax: 0 };
@@ -255,7 +318,10 @@ export class Rollout {
     readonly policy: RolloutPolicy,
     readonly stableSha: string,
     readonly candidateSha: string,
-    /** Called once with the verdict the numbers reach; the lifecycle carries it out and calls {@link finish}. */
+    /**
+     * Called once with the verdict the numbers reach — promote: the current stage passed — and
+     * the lifecycle carries it out: {@link advance} to the next stage, or {@link finish}.
+     */
     private readonly onVerdict: (action: "promote" | "rollback", reason: string) => void,
   ) {}
 
@@ -263,14 +329,38 @@ export class Rollout {
     return this.state === "active";
   }
 
-  /** Canary: whether a new session starts on the new revision (by its hash, so it stays there). */
+  /** The stage under way (or where the rollout ended). */
+  get currentStage(): RolloutStage {
+    return this.policy.stages[this.stage]!;
+  }
+
+  /** Whether the stage is the last before everyone: passing it promotes. */
+  get lastStage(): boolean {
+    return this.stage === this.policy.stages.length - 1;
+  }
+
+  /** Whether the new revision is shadowing now: the proxy sends it copies. */
+  get shadowing(): boolean {
+    return this.active && this.currentStage === "shadow";
+  }
+
+  /** The current stage's canary share, in % (0 in shadow). */
+  get percent(): number {
+    const s = this.currentStage;
+    return s === "shadow" ? 0 : s;
+  }
+
+  /**
+   * Canary: whether a new session starts on the new revision. By its hash, so it stays there,
+   * and a session on it at 10 % is still in the share at 50 %.
+   */
   sessionToCandidate(session: string): boolean {
-    return this.active && this.policy.mode === "canary" && bucket(session) < this.policy.percent;
+    return this.active && bucket(session) < this.percent;
   }
 
   /** Canary: whether a one-shot call goes to the new revision (picked per call). */
   callToCandidate(): boolean {
-    return this.active && this.policy.mode === "canary" && Math.random() * 100 < this.policy.percent;
+    return this.active && Math.random() * 100 < this.percent;
   }
 
   /** Counts one call (a prediction, a join, a curl call) on one side, then checks the numbers. */
@@ -314,7 +404,7 @@ export class Rollout {
    * @returns whether the copy was accepted.
    */
   enqueueShadow(copy: () => Promise<void>): boolean {
-    if (!this.active || this.policy.mode !== "shadow") return false;
+    if (!this.shadowing) return false;
     if (this.running >= this.policy.shadowConcurrency) {
       if (this.waiting.length >= this.policy.shadowQueue) {
         this.dropped++;
@@ -398,7 +488,7 @@ export class Rollout {
   summary(): string {
     const { candidate: c, stable: s } = this;
     const agree =
-      this.policy.mode === "shadow"
+      this.policy.mode === "shadow" // it had a shadow stage: its agreement stays part of the record
         ? `, agreement ${this.agreementRate() === null ? "–" : pct(this.agreementRate()!)} (${this.agreement.agreed} of ${this.agreement.compared})`
         : "";
     return `${c.requests} calls, error rate ${pct(c.errorRate)} vs ${pct(s.errorRate)}, p99 ${ms(c.quantile(0.99))} vs ${ms(s.quantile(0.99))}${agree}`;
@@ -422,21 +512,44 @@ export class Rollout {
     if (bad) return { action: "rollback", reason: bad };
     const p = this.policy;
     if (p.promote !== "auto") return undefined;
-    const seen = p.mode === "shadow" ? this.agreement.compared : this.candidate.requests;
-    const timeUp = now - this.started >= p.afterMinutes * 60_000 && seen > 0;
+    // Each stage is judged on what it saw itself: its own calls (or compared answers) and time.
+    const shadow = this.currentStage === "shadow";
+    const start = this.stageStarted;
+    const seen = shadow ? this.agreement.compared - start.compared : this.candidate.requests - start.requests;
+    const timeUp = now - start.at >= p.afterMinutes * 60_000 && seen > 0;
     if (seen < p.afterRequests && !timeUp) return undefined;
-    const why =
-      timeUp && seen < p.afterRequests
-        ? `after ${p.afterMinutes} min`
-        : `after ${seen} ${p.mode === "shadow" ? "compared answers" : "calls"}`;
+    const after =
+      timeUp && seen < p.afterRequests ? `after ${p.afterMinutes} min` : `after ${seen} ${shadow ? "compared answers" : "calls"}`;
+    const why = this.stage > 0 ? `${after} in ${stageName(this.currentStage)}` : after;
     const rate = this.agreementRate();
-    if (p.mode === "shadow" && rate !== null && rate < p.minAgreement) {
+    if (shadow && rate !== null && rate < p.minAgreement) {
       return {
         action: "rollback",
         reason: `${why}: only ${pct(rate)} of answers agree (${this.agreement.agreed} of ${this.agreement.compared}; ${pct(p.minAgreement)} needed); ${this.summary()}`,
       };
     }
     return { action: "promote", reason: `${why}: ${this.summary()}` };
+  }
+
+  /**
+   * Moves on to the next stage (the lifecycle calls it when a stage that is not the last passed,
+   * by the numbers or the owner's word): the new stage's window and counts start now.
+   *
+   * @returns the history entry's reason, e.g. "canary 10 % → 50 % after 100 calls: …".
+   */
+  advance(by: string, reason: string): string {
+    const from = this.currentStage;
+    this.stage++;
+    this.stageStarted = { at: Date.now(), requests: this.candidate.requests, compared: this.agreement.compared };
+    this.deciding = false;
+    if (from === "shadow") {
+      // The copies end with the shadow: those waiting are not sent, answers still out are not compared.
+      this.waiting.length = 0;
+      this.pairs.clear();
+    }
+    const entry = `${stepName(from, this.currentStage)} ${reason}`;
+    this.note("expanded", by, entry);
+    return entry;
   }
 
   /** Records what happened (the lifecycle calls it when a verdict, or the owner's word, was carried out). */
@@ -454,14 +567,20 @@ export class Rollout {
     this.dirty = true;
   }
 
-  /** The runtime API's `rollout`. */
+  /**
+   * The runtime API's `rollout`: `stages` (then everyone), the current `stage`'s index, its `mode`
+   * and `percent` (0 in shadow); `agreement` and `shadow` when the rollout had a shadow stage.
+   */
   toJSON() {
     const p = this.policy;
     const rate = this.agreementRate();
     return {
       state: this.state,
-      mode: p.mode,
-      percent: p.mode === "canary" ? p.percent : 0,
+      mode: this.currentStage === "shadow" ? "shadow" : "canary",
+      percent: this.percent,
+      stages: p.stages,
+      stage: this.stage,
+      stage_started: new Date(this.stageStarted.at).toISOString(),
       promote: p.promote,
       policy: p,
       description: describePolicy(p),
@@ -491,6 +610,8 @@ export class Rollout {
       candidateSha: this.candidateSha,
       started: this.started,
       state: this.state,
+      stage: this.stage,
+      stageStarted: this.stageStarted,
       stable: this.stable.save(),
       candidate: this.candidate.save(),
       agreement: { ...this.agreement },
@@ -499,11 +620,16 @@ export class Rollout {
     };
   }
 
+  /** A saved rollout back, including one saved before stages (a `percent` and no `stages` in its policy: one stage). */
   static restore(saved: SavedRollout, onVerdict: Rollout["onVerdict"]): Rollout {
-    const r = new Rollout(saved.policy, saved.stableSha, saved.candidateSha, onVerdict);
+    const { percent, ...policy } = saved.policy as RolloutPolicy & { percent?: number };
+    policy.stages ??= policy.mode === "shadow" ? ["shadow"] : [percent ?? 10];
+    const r = new Rollout(policy, saved.stableSha, saved.candidateSha, onVerdict);
     Object.assign(r, {
       state: saved.state,
       started: saved.started,
+      stage: saved.stage ?? 0,
+      stageStarted: saved.stageStarted ?? { at: saved.started, requests: 0, compared: 0 },
       stable: RevisionStats.restore(saved.stable),
       candidate: RevisionStats.restore(saved.candidate),
       agreement: { ...saved.agreement },

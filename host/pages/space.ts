@@ -2,8 +2,9 @@
  * The Space page at /spaces/<owner>/<name>, as on Hugging Face: a header with the card's emoji
  * and title, owner/name and a live status chip; the app in an iframe; Build and Container logs
  * that follow live; the files at HEAD; a link to the app's "Use via API"; and, while a new
- * revision is rolled out (or after), a Rollout tab: both revisions, the split, calls, errors,
- * latency and (shadow) agreement per revision, the decisions — and Promote / Roll back for the owner.
+ * revision is rolled out (or after), a Rollout tab: its stages (shadow, canary steps, everyone)
+ * with the current one marked, the split, calls, errors, latency and (shadow) agreement per
+ * revision, the decisions — and Promote (to the next stage) / Roll back for the owner.
  */
 import type { SpaceCard } from "../card.ts";
 import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
@@ -37,6 +38,9 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 .stable{background:#bfdbfe;color:#1e3a8a}.candidate{background:#fde68a;color:#78350f}.copy{background:repeating-linear-gradient(45deg,#fde68a,#fde68a 6px,#fef3c7 6px,#fef3c7 12px);color:#78350f}
 #rollout table{margin:0}#rollout th{text-align:left;font-weight:600;padding:.2rem .8rem;border-bottom:1px solid var(--border)}.bar{display:inline-block;height:.6rem;border-radius:3px;vertical-align:middle;margin-right:.4rem}
 .bar.stable{background:#3b82f6}.bar.candidate{background:#f59e0b}#ro-state[data-state=active]{background:#fef3c7;color:#78350f}#ro-state[data-state=promoted]{background:#bbf7d0;color:#14532d}#ro-state[data-state="rolled back"]{background:#fecaca;color:#7f1d1d}
+.stages{display:flex;flex-wrap:wrap;gap:.3rem 1.4rem;list-style:none;padding:0;margin:0}.stages li{position:relative;padding:.2rem .7rem;border:1px solid var(--border);border-radius:99px;font-size:.85rem;color:var(--muted)}
+.stages li+li::before{content:"→";position:absolute;left:-1.1rem;color:var(--muted)}.stages li[data-step=done]{background:#dcfce7;color:#14532d}.stages [aria-current]{background:#fde68a;color:#78350f;font-weight:600;border-color:#f59e0b}
+#ro-stages[data-state=promoted] [aria-current]{background:#bbf7d0;color:#14532d;border-color:#22c55e}#ro-stages[data-state="rolled back"] [aria-current]{background:#fecaca;color:#7f1d1d;border-color:#ef4444}
 #ro-history{padding-left:1.2rem;font-size:.9rem}#ro-history li{margin:.2rem 0}.owner form{display:inline}.owner button{font:inherit;padding:.35rem .9rem;border-radius:8px;border:1px solid var(--border);cursor:pointer;margin-right:.5rem}
 </style></head>
 <body>
@@ -49,10 +53,11 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 <section id="files" hidden><table><tbody id="tree"></tbody></table></section>
 <section id="rollout" hidden aria-label="Rollout"><p><span class="chip" id="ro-state"></span> <span id="ro-what"></span></p>
 <p id="ro-policy" class="id"></p>
+<h2>Stages</h2><ol class="stages" id="ro-stages" aria-label="Stages"></ol>
 <h2>Split of new sessions and calls</h2><div class="split" id="ro-split" role="img"></div>
 <h2>Per revision</h2><table><thead><tr><th>Revision</th><th>Calls</th><th>Errors</th><th>Error rate</th><th>p50</th><th>p99</th></tr></thead><tbody id="ro-rows"></tbody></table>
 <div id="ro-agreement" hidden><h2>Agreement with the current revision (shadow)</h2><p id="ro-agree"></p></div>
-${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote"><button type="submit">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback"><button type="submit">Roll back</button></form></div>` : ""}
+${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote"><button type="submit" id="ro-promote">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback"><button type="submit">Roll back</button></form></div>` : ""}
 <h2>Decisions</h2><ol id="ro-history"></ol></section>
 </main>
 <script type="module">
@@ -60,7 +65,7 @@ const base=${JSON.stringify(base)},api=${JSON.stringify(`/api/spaces/${id}`)};
 const stage=document.getElementById("stage");
 const names=${JSON.stringify(STAGE_NAMES)};
 async function poll(){try{const r=await(await fetch(api+"/runtime")).json();stage.dataset.stage=r.stage;stage.textContent=names[r.stage]??r.stage;stage.title=r.errorMessage??"";showRollout(r.rollout)}catch{stage.textContent="Host unreachable"}setTimeout(poll,2000)}
-// The rollout, drawn with textContent only: a split bar, a row (with bars) per revision, the decisions.
+// The rollout, drawn with textContent only: its stages, a split bar, a row (with bars) per revision, the decisions.
 const el=(tag,props={},...kids)=>{const e=document.createElement(tag);Object.assign(e,props);e.append(...kids);return e};
 const pc=(x)=>x==null?"–":(Math.round(x*1000)/10)+" %",ms=(x)=>x==null?"–":Math.round(x)+" ms";
 function showRollout(r){const tab=document.getElementById("ro-tab"),chip=document.getElementById("ro-chip");if(!r){tab.hidden=chip.hidden=true;return}
@@ -68,6 +73,8 @@ tab.hidden=false;chip.hidden=r.state!=="active";chip.textContent=(r.mode==="cana
 const st=document.getElementById("ro-state");st.dataset.state=r.state;st.textContent={active:"Rolling out",promoted:"Promoted","rolled back":"Rolled back"}[r.state]??r.state;
 document.getElementById("ro-what").textContent=r.mode+" of "+r.candidate.sha.slice(0,12)+" next to "+r.stable.sha.slice(0,12)+", since "+new Date(r.started).toLocaleString();
 document.getElementById("ro-policy").textContent=r.description;
+const steps=[...r.stages,"everyone"],at=r.state==="promoted"?steps.length-1:r.stage,ss=document.getElementById("ro-stages");ss.dataset.state=r.state;
+ss.replaceChildren(...steps.map((s,i)=>{const li=el("li",{textContent:s==="shadow"?"Shadow":s==="everyone"?"Everyone":"Canary "+s+" %"});li.dataset.step=i<at?"done":i===at?"current":"next";if(i===at)li.setAttribute("aria-current","step");return li}));
 const split=document.getElementById("ro-split");const cur=r.mode==="canary"?100-r.percent:100;
 split.replaceChildren(el("div",{className:"stable",textContent:"current "+cur+" %"},),...(r.mode==="canary"?[el("div",{className:"candidate",textContent:"new "+r.percent+" %"})]:[]));split.firstChild.style.flex=String(cur);if(r.mode==="canary")split.lastChild.style.flex=String(r.percent);
 if(r.mode==="shadow")split.append(Object.assign(el("div",{className:"copy",textContent:"+ a copy to new"}),{style:"flex:40"}));
@@ -77,7 +84,7 @@ const bar=(cls,frac,label)=>el("td",{},Object.assign(el("span",{className:"bar "
 const row=(name,cls,s)=>el("tr",{},el("td",{textContent:name+" "+s.sha.slice(0,12)}),el("td",{textContent:String(s.requests)}),el("td",{textContent:String(s.errors)}),bar(cls,s.error_rate,pc(s.error_rate)),el("td",{textContent:ms(s.p50_ms)}),bar(cls,(s.p99_ms??0)/maxP,ms(s.p99_ms)));
 document.getElementById("ro-rows").replaceChildren(row("current","stable",r.stable),row("new","candidate",r.candidate));
 const ag=document.getElementById("ro-agreement");ag.hidden=!r.agreement;if(r.agreement)document.getElementById("ro-agree").textContent="Same top label: "+pc(r.agreement.rate)+" ("+r.agreement.agreed+" of "+r.agreement.compared+"), mean confidence difference "+(r.agreement.mean_confidence_diff==null?"–":r.agreement.mean_confidence_diff.toFixed(3))+"; copies dropped under load: "+r.shadow.dropped;
-const own=document.getElementById("ro-owner");if(own)own.hidden=r.state!=="active";
+const own=document.getElementById("ro-owner");if(own){own.hidden=r.state!=="active";const next=r.stages[r.stage+1];document.getElementById("ro-promote").textContent=next===undefined?"Promote to everyone":"Promote to "+next+" %"}
 document.getElementById("ro-history").replaceChildren(...r.history.map((d)=>el("li",{textContent:new Date(d.at).toLocaleTimeString()+" — "+d.action+" ("+d.by+"): "+d.reason})))}
 poll();
 // The monitor is the owner's: for anyone else the host answers 404 and nothing is shown.

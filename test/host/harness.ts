@@ -111,6 +111,50 @@ http.createServer((req, res) => {
   return dir;
 }
 
+/**
+ * A tiny Space that answers like a classifier: one-shot predictions, curl `/call`, queue joins
+ * and streams, each answer saying which revision gave it. `behaviour`: how often it fails (every
+ * n-th call; `streamFailEvery`: every n-th queue call, inside its result stream as Gradio does,
+ * after a 200 join) and how often it says "B" instead of "A".
+ */
+export function classifierServer(behaviour: { failEvery?: number; disagreeEvery?: number; streamFailEvery?: number }): string {
+  return `import http from "node:http";
+const b = ${JSON.stringify(behaviour)};
+let n = 0;
+const rev = process.env.SPACE_REVISION;
+const answer = () => { n++; const label = b.disagreeEvery && n % b.disagreeEvery !== 0 ? "B" : "A"; return [{ label, confidences: [{ label, confidence: 0.9 }, { label: label === "A" ? "B" : "A", confidence: 0.1 }] }]; };
+const events = new Map();
+const queues = new Map();
+let q = 0;
+http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    const path = req.url.split("?")[0];
+    res.setHeader("x-rev", rev);
+    if (req.method === "POST" && b.failEvery && (n + 1) % b.failEvery === 0 && !path.endsWith("/queue/join")) { n++; res.statusCode = 500; return res.end(JSON.stringify({ error: "boom", rev })); }
+    res.setHeader("content-type", "application/json");
+    if (req.method === "POST" && /^(\\/gradio_api)?\\/(api|run)\\/predict$/.test(path)) return res.end(JSON.stringify({ data: answer(), duration: 0.001, rev }));
+    if (req.method === "POST" && /\\/call\\/predict$/.test(path)) { const id = Math.random().toString(36).slice(2); events.set(id, answer()); return res.end(JSON.stringify({ event_id: id })); }
+    if (req.method === "POST" && path.endsWith("/queue/join")) {
+      const id = Math.random().toString(36).slice(2), session = JSON.parse(body).session_hash, fail = b.streamFailEvery && ++q % b.streamFailEvery === 0;
+      queues.set(session, [...(queues.get(session) ?? []), { msg: "process_completed", event_id: id, success: !fail, output: fail ? { error: "boom" } : { data: answer() } }]);
+      return res.end(JSON.stringify({ event_id: id }));
+    }
+    if (path.endsWith("/queue/data")) {
+      const session = new URL(req.url, "http://app").searchParams.get("session_hash"), done = queues.get(session) ?? [];
+      queues.delete(session);
+      res.setHeader("content-type", "text/event-stream");
+      return res.end([...done, { msg: "close_stream", event_id: null }].map((m) => "data: " + JSON.stringify(m) + "\\n\\n").join(""));
+    }
+    const result = path.match(/\\/call\\/predict\\/(\\w+)$/);
+    if (result) { res.setHeader("content-type", "text/event-stream"); const data = events.get(result[1]); events.delete(result[1]); return res.end(data ? "event: complete\\ndata: " + JSON.stringify(data) + "\\n\\n" : "event: error\\ndata: null\\n\\n"); }
+    res.end(JSON.stringify({ rev, url: req.url }));
+  });
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+}
+
 /** Every file under `paths` (relative to `dir`, folders walked) as `@huggingface/hub`'s {path, content: Blob}. */
 export function filesForUpload(dir: string, paths: string[]): { path: string; content: Blob }[] {
   const out: { path: string; content: Blob }[] = [];

@@ -17,54 +17,10 @@ import { installedModules, installKey } from "../../host/build.ts";
 import { bucket, type Rollout } from "../../host/rollout.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { classifierServer, copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
 
 const run = promisify(execFile);
 const artifacts = join(root, "test", "artifacts");
-
-/**
- * A tiny Space that answers like a classifier: one-shot predictions, curl `/call`, queue joins
- * and streams, each answer saying which revision gave it. `behaviour`: how often it fails (every
- * n-th call; `streamFailEvery`: every n-th queue call, inside its result stream as Gradio does,
- * after a 200 join) and how often it says "B" instead of "A".
- */
-function classifierServer(behaviour: { failEvery?: number; disagreeEvery?: number; streamFailEvery?: number }): string {
-  return `import http from "node:http";
-const b = ${JSON.stringify(behaviour)};
-let n = 0;
-const rev = process.env.SPACE_REVISION;
-const answer = () => { n++; const label = b.disagreeEvery && n % b.disagreeEvery !== 0 ? "B" : "A"; return [{ label, confidences: [{ label, confidence: 0.9 }, { label: label === "A" ? "B" : "A", confidence: 0.1 }] }]; };
-const events = new Map();
-const queues = new Map();
-let q = 0;
-http.createServer((req, res) => {
-  let body = "";
-  req.on("data", (d) => (body += d));
-  req.on("end", () => {
-    const path = req.url.split("?")[0];
-    res.setHeader("x-rev", rev);
-    if (req.method === "POST" && b.failEvery && (n + 1) % b.failEvery === 0 && !path.endsWith("/queue/join")) { n++; res.statusCode = 500; return res.end(JSON.stringify({ error: "boom", rev })); }
-    res.setHeader("content-type", "application/json");
-    if (req.method === "POST" && /^(\\/gradio_api)?\\/(api|run)\\/predict$/.test(path)) return res.end(JSON.stringify({ data: answer(), duration: 0.001, rev }));
-    if (req.method === "POST" && /\\/call\\/predict$/.test(path)) { const id = Math.random().toString(36).slice(2); events.set(id, answer()); return res.end(JSON.stringify({ event_id: id })); }
-    if (req.method === "POST" && path.endsWith("/queue/join")) {
-      const id = Math.random().toString(36).slice(2), session = JSON.parse(body).session_hash, fail = b.streamFailEvery && ++q % b.streamFailEvery === 0;
-      queues.set(session, [...(queues.get(session) ?? []), { msg: "process_completed", event_id: id, success: !fail, output: fail ? { error: "boom" } : { data: answer() } }]);
-      return res.end(JSON.stringify({ event_id: id }));
-    }
-    if (path.endsWith("/queue/data")) {
-      const session = new URL(req.url, "http://app").searchParams.get("session_hash"), done = queues.get(session) ?? [];
-      queues.delete(session);
-      res.setHeader("content-type", "text/event-stream");
-      return res.end([...done, { msg: "close_stream", event_id: null }].map((m) => "data: " + JSON.stringify(m) + "\\n\\n").join(""));
-    }
-    const result = path.match(/\\/call\\/predict\\/(\\w+)$/);
-    if (result) { res.setHeader("content-type", "text/event-stream"); const data = events.get(result[1]); events.delete(result[1]); return res.end(data ? "event: complete\\ndata: " + JSON.stringify(data) + "\\n\\n" : "event: error\\ndata: null\\n\\n"); }
-    res.end(JSON.stringify({ rev, url: req.url }));
-  });
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
-}
 
 describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of a Space's new revision", () => {
   let temp: string;
@@ -128,7 +84,9 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
   test("a good revision in canary 20 % is promoted by its numbers; sessions stay on the revision they joined", async () => {
     const v1 = rt().sha!;
     const { stderr, sha } = await pushRevision("v2: as good", {}, "{mode: canary, percent: 20, after_requests: 60, judge_after: 5}");
-    expect(stderr).toContain(`remote: Rollout started: ${sha.slice(0, 12)} next to ${v1.slice(0, 12)}, canary: 20 %`);
+    expect(stderr).toContain(
+      `remote: Rollout started: ${sha.slice(0, 12)} next to ${v1.slice(0, 12)}, canary 20 % of new sessions and one-shot calls, then everyone; promoted automatically after 60 calls`,
+    );
     expect(stderr).toMatch(/remote: Watch it: http:\/\/127\.0\.0\.1:\d+\/spaces\/alice\/clf\?tab=rollout/);
     expect(rt().sha).toBe(v1); // everyone else is still on v1
     // Queue sessions: the join and every later request of a session reach the same revision.
@@ -248,11 +206,15 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
   test("the owner's CLI chooses the rollout, then promotes or rolls back", async () => {
     const stable = rt().sha!;
     const set = await cli("rollout", "alice/clf", "canary", "30", "--promote", "manual");
-    expect(set.stdout).toContain("alice/clf's next pushes roll out as canary: 30 %");
+    expect(set.stdout).toContain(
+      "alice/clf's next pushes roll out as canary 30 % of new sessions and one-shot calls, then everyone; promoted by its owner",
+    );
     const { sha } = await pushRevision("v5: CLI rollout", {});
-    expect(rt().rollout).toMatchObject({ candidateSha: sha, state: "active", policy: { percent: 30, promote: "manual" } });
+    expect(rt().rollout).toMatchObject({ candidateSha: sha, state: "active", policy: { stages: [30], promote: "manual" } });
     for (let i = 0; i < 30; i++) expect((await predict()).status).toBe(200);
-    expect((await cli("rollout", "alice/clf")).stdout).toMatch(/^canary 30 %: active\n {2}current {3}[0-9a-f]{12} {2}\d+ calls, 0 errors/);
+    expect((await cli("rollout", "alice/clf")).stdout).toMatch(
+      /^canary 30 %: active\n {2}stages {4}\[canary 30 %\] → everyone\n {2}current {3}[0-9a-f]{12} {2}\d+ calls, 0 errors/,
+    );
     const back = await cli("rollback", "alice/clf");
     expect(back.stdout).toMatch(/^canary 30 %: rolled back/m);
     expect(back.stdout).toContain("rolled back (alice): by its owner; ");
