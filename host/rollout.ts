@@ -195,6 +195,12 @@ export class RevisionStats {
     else this.latencies[this.next++ % this.keep] = latencyMs;
   }
 
+  /** Drops the latencies kept so far (the counts stay). */
+  forgetLatencies(): void {
+    this.latencies = [];
+    this.next = 0;
+  }
+
   get errorRate(): number {
     return this.requests ? this.errors / this.requests : 0;
   }
@@ -477,6 +483,9 @@ export class Rollout {
     if (c.errorRate > s.errorRate + p.maxErrorIncrease) {
       return `error rate ${pct(c.errorRate)} (${c.errors} of ${c.requests} calls) vs ${pct(s.errorRate)} (${s.errors} of ${s.requests}) on the current revision; the margin is +${pct(p.maxErrorIncrease)}`;
     }
+    // A shadow runs at the lowest CPU priority (its copies take only what visitors leave), so its
+    // latency says nothing of how it would serve: the canary stages judge that.
+    if (this.shadowing) return undefined;
     const [cp, sp] = [c.quantile(0.99), s.quantile(0.99)];
     if (s.requests >= p.judgeAfter && cp !== null && sp !== null && cp > sp * p.maxP99Ratio + p.p99SlackMs) {
       return `p99 latency ${ms(cp)} vs ${ms(sp)} on the current revision; the margin is ×${p.maxP99Ratio} + ${p.p99SlackMs} ms`;
@@ -546,6 +555,7 @@ export class Rollout {
       // The copies end with the shadow: those waiting are not sent, answers still out are not compared.
       this.waiting.length = 0;
       this.pairs.clear();
+      this.candidate.forgetLatencies(); // measured at the shadow's low CPU priority
     }
     const entry = `${stepName(from, this.currentStage)} ${reason}`;
     this.note("expanded", by, entry);

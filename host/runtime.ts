@@ -72,7 +72,7 @@ export class SpaceRuntime {
   /** During a rollout: curl `/call` events and the port that holds each (its result stream must reach it). */
   readonly events = new Map<string, number>();
   /** A new revision being rolled out next to the serving one (`rollout.ts`), and the rollout (or the last one, finished). */
-  candidate?: { sha: string; child: ChildProcess; port: number; card: SpaceCard };
+  candidate?: { sha: string; child: ChildProcess; port: number; card: SpaceCard /** its nice value, when set */; nice?: number };
   rollout?: Rollout;
   /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
   crashes: number[] = [];

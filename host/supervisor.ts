@@ -4,7 +4,7 @@
  * while it lives, so a host that was killed (kill -9, a power cut) finds what it left behind at
  * its next start and stops it before starting anything new.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -149,6 +149,26 @@ export class Supervisor {
   /** Whether the host itself is stopping this child (its exit is then not a crash). */
   isStopping(child: ChildProcess): boolean {
     return this.stopping.has(child);
+  }
+
+  /**
+   * Sets the nice value of every process and thread of an app's group (`renice -g`, which is
+   * setpriority(PRIO_PGRP): ORT's and the workers' threads too). A shadow runs at 19, so its
+   * copies only take CPU the visitors' calls leave. Lowering it again needs CAP_SYS_NICE (a host
+   * running as root has it).
+   *
+   * @returns why not, when it could not (the app keeps running either way).
+   * @example
+   * await supervisor.setNice(child, 19); // a shadow
+   * await supervisor.setNice(child, 0);  // it serves visitors now
+   */
+  setNice(child: ChildProcess, nice: number): Promise<string | undefined> {
+    if (child.pid === undefined) return Promise.resolve("the app has no process");
+    return new Promise((resolve) =>
+      execFile("renice", ["-n", String(nice), "-g", String(child.pid)], (error, _out, stderr) =>
+        resolve(error ? (stderr.trim() || error.message).replace(/\s+/g, " ") : undefined),
+      ),
+    );
   }
 
   /** Stops an app's whole group: SIGTERM, then SIGKILL after the grace period. */

@@ -149,7 +149,7 @@ http.createServer((req, res) => {
     }
     const result = path.match(/\\/call\\/predict\\/(\\w+)$/);
     if (result) { res.setHeader("content-type", "text/event-stream"); const data = events.get(result[1]); events.delete(result[1]); return res.end(data ? "event: complete\\ndata: " + JSON.stringify(data) + "\\n\\n" : "event: error\\ndata: null\\n\\n"); }
-    res.end(JSON.stringify({ rev, url: req.url }));
+    res.end(JSON.stringify({ rev, url: req.url, greeting: process.env.GREETING ?? null }));
   });
 }).listen(Number(process.env.PORT), "127.0.0.1");
 `;

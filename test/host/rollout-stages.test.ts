@@ -6,7 +6,7 @@
  * "Promote to …" button in Chromium. Windows are the card's, set small.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -138,6 +138,22 @@ describe("rollout stages: the policy and the Rollout", () => {
   });
 });
 
+/** The distinct nice values of every thread of every process in a process group, from /proc. */
+function niceOfGroup(pgid: number): number[] {
+  const values = new Set<number>();
+  const fields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, state
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (Number(fields(readFileSync(`/proc/${pid}/stat`, "utf8"))[2]) !== pgid) continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`))
+        values.add(Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"))[16]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return [...values];
+}
+
 describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stages with real pushes", () => {
   let temp: string;
   let dataDir: string;
@@ -245,12 +261,16 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
     for (let i = 0; i < 6; i++) expect(await predict()).toBe(short(stable));
     expect(await until(() => rt().rollout!.agreement.compared >= 6, 3000)).toBe(true);
     expect(rt().rollout!.stage).toBe(0); // manual: nothing moves by itself
+    // The shadow runs at the lowest CPU priority, every thread of its group; back to normal once it serves visitors.
+    const group = rt().candidate!.child.pid!;
+    expect(niceOfGroup(group)).toEqual([19]);
 
     const first = await cli("promote", "alice/clf");
     expect(first.stdout).toMatch(/^canary 50 %: active\n {2}stages {4}shadow → \[canary 50 %\] → everyone\n/);
     expect(first.stdout).toMatch(/expanded \(alice\): shadow → canary 50 % by its owner; \d+ calls, .*agreement 100 % \(6 of 6\)/);
     expect(rt().sha).toBe(stable); // only the split changed
     expect(rt().rollout!.shadowing).toBe(false);
+    expect(niceOfGroup(group)).toEqual([0]);
     const revs = await Promise.all(Array.from({ length: 16 }, (_, i) => join_(`manual-${i}`)));
     expect(revs).toEqual(Array.from({ length: 16 }, (_, i) => short(bucket(`manual-${i}`) < 50 ? sha : stable)));
     expect(new Set(revs).size).toBe(2);
@@ -265,6 +285,37 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
     expect(r).toMatchObject({ state: "promoted", stages: ["shadow", 50], stage: 1 });
     expect(r.history.map((d) => `${d.action}/${d.by}`)).toEqual(["started/push", "expanded/alice", "promoted/alice"]);
     expect(rt().sha).toBe(sha);
+  });
+
+  test("a variable set during a rollout restarts both revisions, and the rollout goes on with its counts", async () => {
+    const stable = rt().sha!;
+    const { sha } = await pushRevision("v4: variables", "{mode: canary, percent: [50], promote: manual}");
+    /** Which revision answers a session, and the GREETING it sees, until both revisions answered. */
+    const onBoth = async () => {
+      const seen: Record<string, string | null> = {};
+      for (let i = 0; Object.keys(seen).length < 2 && i < 40; i++) {
+        const { rev, greeting } = (await (await fetch(`${host.base}/spaces/alice/clf/app/hello?session_hash=vars-${i}`)).json()) as {
+          rev: string;
+          greeting: string | null;
+        };
+        seen[rev] = greeting;
+      }
+      return seen;
+    };
+    expect(await onBoth()).toEqual({ [short(stable)]: null, [short(sha)]: null });
+    for (let i = 0; i < 4; i++) await join_(`vars-count-${i}`);
+    const before = rt().rollout!.toJSON();
+    const set = await fetch(`${host.base}/api/spaces/alice/clf/variables`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ key: "GREETING", value: "hello" }),
+    });
+    expect(set.status).toBe(200);
+    expect(await onBoth()).toEqual({ [short(stable)]: "hello", [short(sha)]: "hello" });
+    const after = rt().rollout!.toJSON();
+    expect(after.state).toBe("active");
+    expect(after.stable.requests + after.candidate.requests).toBe(before.stable.requests + before.candidate.requests);
+    expect((await cli("rollback", "alice/clf")).stdout).toContain("rolled back");
   });
 
   test.skipIf(!hasChromium)(
