@@ -7,7 +7,7 @@
  * `npm run host` runs it); and a shadow rollout's cost to the visitor (`shadowFigures`, also
  * `npx tsx bench/host-bench.ts shadow` alone).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Accounts } from "../host/accounts.ts";
@@ -178,6 +178,20 @@ export async function hostFigures(log: (s: string) => void): Promise<[string, st
   }
 }
 
+/** CPU time (user + system, ms) of every process of a process group so far, from /proc (exited children's included). */
+function groupCpuMs(pgid: number): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" "); // from field 3, state
+      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 /** `n` sequential calls: the median and p99 latency in ms. */
 async function sequential(call: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {
   const times: number[] = [];
@@ -230,9 +244,20 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
         headers: { "content-type": "application/json" },
         body,
       }).then((r) => r.text());
+    // Where the CPU goes at concurrency 4: this process (the host and the load client), the app, the shadow.
+    const cpu = () => {
+      const rt = host.app.runtimes.get("bench/shadow")!;
+      const { user, system } = process.cpuUsage();
+      return [(user + system) / 1000, groupCpuMs(rt.child!.pid!), rt.candidate ? groupCpuMs(rt.candidate.child.pid!) : 0];
+    };
     const measure = async (space?: string) => {
       await sequential(() => predict(space), 20); // warm
-      return { c1: await sequential(() => predict(space), 200), tput: await throughput(() => predict(space), 4, 5000) };
+      const c1 = await sequential(() => predict(space), 200);
+      const before = cpu();
+      const started = performance.now();
+      const tput = await throughput(() => predict(space), 4, 5000);
+      const calls = (tput * (performance.now() - started)) / 1000;
+      return { c1, tput, cpuPerCall: cpu().map((ms, i) => (ms - before[i]!) / calls) };
     };
     log("== Space host: shadow rollout cost, no rollout…");
     const alone = await measure();
@@ -306,6 +331,11 @@ http.createServer((req, res) => { req.resume(); req.on("end", () => { res.setHea
         "Space host shadow: throughput at c=4 (no rollout → shadow)",
         `${alone.tput.toFixed(1)} → ${shadowed.tput.toFixed(1)} calls/s`,
         `${Math.round((1 - shadowed.tput / alone.tput) * 100)} % less; ${rollout.shadow!.dropped} copies dropped of ${rollout.shadow!.dropped + rollout.candidate.requests}, ${availableParallelism()} cores`,
+      ],
+      [
+        "Space host shadow: CPU per visitor call at c=4, host + load client / app / shadow app",
+        `${alone.cpuPerCall.slice(0, 2).map(f).join(" / ")} ms → ${shadowed.cpuPerCall.map(f).join(" / ")} ms`,
+        "where the throughput goes",
       ],
     ];
   } finally {

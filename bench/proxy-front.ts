@@ -1,6 +1,6 @@
 /**
  * The host's per-request share-URL work in front of one app, for `npm run bench -- --only speed`:
- * who is asking (`identify`) and `proxyToApp` (header rewriting, hono/proxy over fetch) to a
+ * who is asking (`identify`) and `proxyToApp` (header rewriting, piped on Node's kept-alive sockets) to a
  * Space already serving on `appPort`. The host's lifecycle lookups (readable, wake, touch) are
  * map reads and are left out. Usage: tsx bench/proxy-front.ts <appPort> <port>
  */
