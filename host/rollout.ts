@@ -9,7 +9,7 @@
  * This module is the policy (read from the card's `rollout:` or set with `npm run spaces --
  * rollout`), the per-revision counters the proxy feeds, the shadow's bounded queue, the
  * agreement between the two revisions' labels, and the decisions. It starts and stops nothing:
- * `lifecycle.ts` acts on its verdicts; `proxy.ts` routes and counts through it.
+ * `lifecycle.ts` acts on its verdicts; `proxy.ts` routes through it and `rollout-tap.ts` counts.
  */
 import type { Answer } from "./answers.ts";
 

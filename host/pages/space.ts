@@ -29,7 +29,7 @@ h1{font-size:1.2rem;margin:0}.id{color:var(--muted)}.chip{border-radius:99px;pad
 #drift{text-decoration:none}#drift[data-alert=false]{background:#dcfce7;color:#14532d}#drift[data-alert=true]{background:#fee2e2;color:#7f1d1d}
 .chip[data-stage=RUNNING]{background:#bbf7d0;color:#14532d}.chip[data-stage$=ERROR]{background:#fecaca;color:#7f1d1d}.chip[data-stage=SLEEPING]{background:#e0e7ff;color:#312e81}
 nav{display:flex;gap:.25rem;margin-left:auto}nav button,nav a{font:inherit;padding:.35rem .8rem;border:1px solid var(--border);border-radius:8px;background:none;color:inherit;text-decoration:none;cursor:pointer}
-nav [aria-selected=true]{background:#27272a;color:#fff}main>section{height:calc(100vh - 3.6rem)}iframe{border:0;width:100%;height:100%}
+nav [aria-pressed=true]{background:#27272a;color:#fff}main>section{height:calc(100vh - 3.6rem)}iframe{border:0;width:100%;height:100%}
 pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem;background:#18181b;color:#e4e4e7}
 .tabs{display:flex;gap:.25rem;padding:.5rem 1rem}table{border-collapse:collapse;margin:1rem}td{padding:.2rem .8rem;border-bottom:1px solid var(--border)}
 [hidden]{display:none!important}
@@ -45,8 +45,8 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 </style></head>
 <body>
 <header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
-<span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden></a><span class="chip" id="ro-chip" hidden></span>
-<nav aria-label="Space"><button data-tab="app" aria-selected="true">App</button><button data-tab="logs">Logs</button><button data-tab="files">Files</button><button data-tab="rollout" id="ro-tab" hidden>Rollout</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
+<span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden>Monitor</a><span class="chip" id="ro-chip" hidden></span>
+<nav aria-label="Space"><button data-tab="app" aria-pressed="true">App</button><button data-tab="logs" aria-pressed="false">Logs</button><button data-tab="files" aria-pressed="false">Files</button><button data-tab="rollout" id="ro-tab" aria-pressed="false" hidden>Rollout</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
 <main>
 <section id="app"><iframe title="${title}" src="${base}/app/"></iframe></section>
 <section id="logs" hidden><div class="tabs"><button data-log="build" aria-pressed="true">Build</button><button data-log="run" aria-pressed="false">Container</button></div><pre id="log" aria-label="Log" tabindex="0"></pre></section>
@@ -94,7 +94,7 @@ pollDrift();
 let source;const log=document.getElementById("log");
 function follow(kind){source?.close();log.textContent="";source=new EventSource(api+"/logs/"+kind);source.onmessage=(e)=>{const l=JSON.parse(e.data);log.textContent+=l.data+"\\n";log.scrollTop=log.scrollHeight}}
 document.querySelectorAll("[data-log]").forEach((b)=>b.onclick=()=>{document.querySelectorAll("[data-log]").forEach((x)=>x.setAttribute("aria-pressed",String(x===b)));follow(b.dataset.log)});
-document.querySelectorAll("[data-tab]").forEach((b)=>b.onclick=async()=>{document.querySelectorAll("[data-tab]").forEach((x)=>x.setAttribute("aria-selected",String(x===b)));
+document.querySelectorAll("[data-tab]").forEach((b)=>b.onclick=async()=>{document.querySelectorAll("[data-tab]").forEach((x)=>x.setAttribute("aria-pressed",String(x===b)));
 for(const s of ["app","logs","files","rollout"])document.getElementById(s).hidden=s!==b.dataset.tab;
 if(b.dataset.tab==="logs"&&!source)follow("build");
 if(b.dataset.tab==="files"){const t=await(await fetch(api+"/tree")).json();const rows=t.map((f)=>{const tr=document.createElement("tr");for(const v of [f.path,f.size+" B"]){const td=document.createElement("td");td.textContent=v;tr.append(td)}return tr});document.getElementById("tree").replaceChildren(...rows)}});

@@ -333,9 +333,8 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
         const steps = page.getByRole("list", { name: "Stages" }).getByRole("listitem");
         await expect.poll(() => steps.allTextContents()).toEqual(["Canary 25 %", "Canary 75 %", "Everyone"]);
         expect(await page.locator("#ro-stages [aria-current=step]").textContent()).toBe("Canary 25 %");
-        // The stage picture and the button are accessible (the page's older parts are not this test's).
-        const ours = (await axeViolations(page)).filter((v) => v.nodes.some((n) => /#ro-stages|#ro-promote/.test(n)));
-        expect(ours).toEqual([]);
+        // The page, its stage picture and the owner's buttons are accessible.
+        expect(await axeViolations(page)).toEqual([]);
         await page.getByRole("button", { name: "Promote to 75 %" }).click();
         await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
         await expect.poll(() => page.locator("#ro-stages [aria-current=step]").textContent()).toBe("Canary 75 %");
