@@ -157,6 +157,10 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     const file = { path, meta: { _type: "gradio.FileData" } };
     const res = await fetch(`${replicas[1]!.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [file] }) });
     expect(squash(((await res.json()) as { data: LabelOut[] }).data[0]!.label)).toBe("dress");
+    // Its URL works on any replica too (the page shows an uploaded image by it).
+    const shown = await fetch(`${replicas[2]!.url}/gradio_api/file=${path}`);
+    expect(shown.status).toBe(200);
+    expect(Buffer.from(await shown.arrayBuffer()).equals(Buffer.from(examples[3]!.bytes))).toBe(true);
 
     const flags = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>

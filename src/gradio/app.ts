@@ -359,7 +359,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   app.on(["GET", "HEAD"], `${API_PREFIX}/*`, async (c, next) => {
     const match = c.req.path.slice(API_PREFIX.length + 1).match(/^file(?:=|\/)(.*)$/);
     if (!match) return next();
-    return serveFile(decodeURIComponent(match[1]!), roots, c.req.method === "HEAD");
+    const path = decodeURIComponent(match[1]!);
+    // Behind a balancer, the upload may have gone to another replica: its bytes come from Redis.
+    const local = shared ? (await shared.materialize({ path })).path : path;
+    return serveFile(local, roots, c.req.method === "HEAD");
   });
 
   return Object.assign(app, { precomputeExamples });
