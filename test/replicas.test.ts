@@ -88,7 +88,7 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
   beforeAll(async () => {
     expect(missing, "redis-server and haproxy must be installed on CI").toEqual([]);
     redis = await cluster.startRedis();
-    const env = { QUEUE_URL: redis.url, QUEUE_CLAIM_IDLE_MS: "1500", CLASSIFIER_THREADS: "1" };
+    const env = { QUEUE_URL: redis.url, QUEUE_CLAIM_IDLE_MS: "1500", QUEUE_FORGET_CONSUMER_MS: "3000", CLASSIFIER_THREADS: "1" };
     replicas = await Promise.all(["r1", "r2", "r3"].map((name) => cluster.startReplica(name, env)));
     lb = await cluster.startHaproxy(replicas);
     db = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -204,6 +204,15 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     expect(deadResults.every((r) => r.outcome === "ok" || r.outcome === "connection")).toBe(true);
     expect(lbResults.filter((r) => !["ok", "connection"].includes(r.outcome))).toEqual([]);
     await waitFor("nothing left claimed", async () => ((await db.xpending("gradio:jobs", "workers")) as [number])[0] === 0, 10_000);
+    // The dead replica's consumer is forgotten once idle with nothing claimed; the live ones stay or come back on their next read.
+    const consumers = async () => ((await db.xinfo("CONSUMERS", "gradio:jobs", "workers")) as string[][]).map((c) => String(c[1]));
+    await waitFor(
+      "the dead replica's consumer removed",
+      async () => !(await consumers()).some((c) => c.includes(`-${r3.child.pid}-`)),
+      15_000,
+    );
+    const after = await pool(6, 3, (i) => call(r1.url, r2.url, examples[i % 5]!));
+    expect(tally(after)).toEqual({ ok: 6 });
   }, 60_000);
 
   test("SIGTERM: the replica stops pulling, answers what it claimed, then exits", async () => {

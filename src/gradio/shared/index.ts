@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions, type Result } from "ioredis";
 import type { SharedBackend, SharedContext, SharedParts } from "./backend.ts";
 import { SharedQueue } from "./queue.ts";
-import { COMPLETE, DROP, JOIN, SIZE, SNAPSHOT, START } from "./scripts.ts";
+import { COMPLETE, DROP, FORGET, JOIN, SIZE, SNAPSHOT, START } from "./scripts.ts";
 import { SharedFlags, SharedUploads } from "./store.ts";
 
 declare module "ioredis" {
@@ -32,6 +32,7 @@ declare module "ioredis" {
     sharedComplete(...args: (string | number)[]): Result<number, Context>;
     sharedDrop(...args: (string | number)[]): Result<number, Context>;
     sharedSnapshot(...args: (string | number)[]): Result<unknown, Context>;
+    sharedForget(...args: (string | number)[]): Result<string[], Context>;
   }
 }
 
@@ -74,6 +75,8 @@ export interface SharedOptions {
   prefix?: string;
   /** A claimed job idle this long goes to another replica (`QUEUE_CLAIM_IDLE_MS`, default 5000). */
   claimIdleMs?: number;
+  /** Another replica's consumer idle this long with nothing claimed is removed (`QUEUE_FORGET_CONSUMER_MS`, default 10 min). */
+  forgetConsumerMs?: number;
   /** Uploads kept in Redis this long (`QUEUE_UPLOAD_TTL_MS`, default 1 h). */
   uploadTtlMs?: number;
   /** Largest upload kept in Redis (`QUEUE_UPLOAD_MAX_BYTES`, default 20 MiB). */
@@ -95,6 +98,7 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
   const env = process.env;
   const prefix = options.prefix ?? env.QUEUE_PREFIX ?? "gradio:";
   const claimIdleMs = options.claimIdleMs ?? num(env.QUEUE_CLAIM_IDLE_MS, 5000);
+  const forgetConsumerMs = options.forgetConsumerMs ?? num(env.QUEUE_FORGET_CONSUMER_MS, 10 * 60_000);
   const uploadTtlMs = options.uploadTtlMs ?? num(env.QUEUE_UPLOAD_TTL_MS, 3_600_000);
   const uploadMaxBytes = options.uploadMaxBytes ?? num(env.QUEUE_UPLOAD_MAX_BYTES, 20 * 2 ** 20);
   const log = options.log ?? ((line: string) => console.warn(line));
@@ -130,6 +134,7 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
     sharedComplete: [4, COMPLETE],
     sharedDrop: [1, DROP],
     sharedSnapshot: [3, SNAPSHOT],
+    sharedForget: [1, FORGET],
   } as const;
   for (const [name, [numberOfKeys, lua]] of Object.entries(scripts)) cmd.defineCommand(name, { numberOfKeys, lua });
   const jobsConn = connect("jobs");
@@ -159,6 +164,7 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
           sessionTtlMs: q.sessionTtlMs ?? 10 * 60_000,
           claimIdleMs,
           consumer,
+          forgetConsumerMs,
         },
         (data) => uploads.materialize(data),
       );

@@ -51,6 +51,8 @@ export interface SharedQueueOptions {
   claimIdleMs: number;
   /** This replica's consumer name. */
   consumer: string;
+  /** Another replica's consumer, idle this long with nothing claimed, is removed from the groups (default 10 minutes). */
+  forgetConsumerMs: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export interface SharedQueueOptions {
  */
 export class SharedQueue implements QueueLike {
   private waitingCache = 0;
+  private lastForget = Date.now();
   private readonly attached = new Map<string, Attached>();
   private readonly inflight = new Map<string, Promise<void>>(); // entry id → run
   private pulling = true;
@@ -413,6 +416,16 @@ export class SharedQueue implements QueueLike {
         for (const entry of entries) if (entry?.[1]) this.start(entry);
       }
       this.waitingCache = (await this.cmd.sharedSize(k.jobs, k.group)) as number;
+      if (Date.now() - this.lastForget >= Math.min(this.options.forgetConsumerMs, 60_000)) {
+        this.lastForget = Date.now();
+        // A dead replica's consumer (idle, nothing claimed: its jobs were taken over after claimIdleMs)
+        // is removed; each restart names a new one, and without this every deploy would leave one behind.
+        for (const [stream, group] of [
+          [k.jobs, k.group],
+          [k.flags, k.flagGroup],
+        ] as const)
+          await this.cmd.sharedForget(stream, group, consumer, this.options.forgetConsumerMs);
+      }
     } catch {
       // Redis away: the next tick tries again.
     }

@@ -80,3 +80,22 @@ local cursor = redis.call('GET', KEYS[3]) or '0-0'
 local entries = redis.call('XRANGE', KEYS[1], '(' .. cursor, '+', 'COUNT', 1000)
 return {cursor, entries, redis.call('SCARD', KEYS[2])}
 `;
+
+/**
+ * KEYS stream; ARGV group self idleMs → the consumers removed: other replicas' consumers idle
+ * that long with nothing claimed (checked and removed at once, so none claims a job in between).
+ */
+export const FORGET = `
+local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+if not ok then return {} end
+local gone = {}
+for _, c in ipairs(consumers) do
+  local info = {}
+  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
+  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) >= tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    table.insert(gone, info['name'])
+  end
+end
+return gone
+`;
