@@ -56,9 +56,9 @@ interface SavedState {
 
 /** A crash within this window counts towards the limit; the third is a RUNTIME_ERROR. */
 const CRASH_LIMIT = 3;
+const CRASH_WINDOW_MS = 60_000;
 /** A shadow's nice value: the lowest CPU priority. */
 const SHADOW_NICE = 19;
-const CRASH_WINDOW_MS = 60_000;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
