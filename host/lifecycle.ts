@@ -471,7 +471,7 @@ export class Lifecycle {
       rt.rollout.note("started", "push", describePolicy(policy));
     }
     log(`Running revision ${sha.slice(0, 12)} next to ${rt.sha!.slice(0, 12)}: ${describePolicy(rt.rollout.policy)}\n`);
-    await this.prioritise(rt);
+    await this.prioritise(space, rt);
     return undefined;
   }
 
@@ -479,33 +479,42 @@ export class Lifecycle {
    * Gives the revision being rolled out the CPU priority of its stage (or `nice`): the lowest
    * while it only shadows — on shared cores a copy must never slow the visitor's call it copies
    * (measured on 2 cores: +4.2 ms at c=1 at normal priority, +1.0 ms at nice 19) — and normal
-   * once it serves visitors.
+   * once it serves visitors. Raising a priority back needs CAP_SYS_NICE; a host without it starts
+   * the revision again instead (a new process has the host's priority).
    */
-  private async prioritise(rt: SpaceRuntime, nice = rt.rollout?.shadowing ? SHADOW_NICE : 0): Promise<void> {
+  private async prioritise(space: SpaceRecord, rt: SpaceRuntime, nice = rt.rollout?.shadowing ? SHADOW_NICE : 0): Promise<void> {
     const candidate = rt.candidate;
     if (!candidate || (candidate.nice ?? 0) === nice) return;
     const problem = await this.supervisor.setNice(candidate.child, nice);
-    if (!problem) candidate.nice = nice;
-    else
-      this.announce(
-        rt,
-        `could not set ${candidate.sha.slice(0, 12)}'s CPU priority to nice ${nice} (${problem})${nice === 0 ? "; it keeps the shadow's low priority until it restarts" : ""}`,
-      );
+    if (!problem) {
+      candidate.nice = nice;
+      return;
+    }
+    const sha = candidate.sha.slice(0, 12);
+    if (nice !== 0) return this.announce(rt, `could not lower ${sha}'s CPU priority (${problem}); it shadows at normal priority`);
+    this.announce(rt, `could not give ${sha} its normal CPU priority back (${problem}); starting it again`);
+    await this.restartCandidate(space, rt, (s) => rt.runLog.push(s), 0);
   }
 
   /**
-   * The revision being rolled out restarts too (with the Space's new variables and secrets), so
-   * the two are compared on equal terms; its counts go on. Calls on the old process finish there.
+   * Starts the revision being rolled out again — with the Space's new variables and secrets, or
+   * at normal priority — and swaps the new process in; its counts go on, and calls on the old
+   * process finish there.
    */
-  private async restartCandidate(space: SpaceRecord, rt: SpaceRuntime, log: (s: string) => void): Promise<void> {
+  private async restartCandidate(
+    space: SpaceRecord,
+    rt: SpaceRuntime,
+    log: (s: string) => void,
+    nice = rt.rollout?.shadowing ? SHADOW_NICE : 0,
+  ): Promise<void> {
     const old = rt.candidate!;
     const app = await this.launch(space, rt, old.sha, log);
     if (typeof app === "string") {
-      await this.rollbackNow(space, rt, "host", `the new revision did not start again with the new variables: ${app}`);
+      await this.rollbackNow(space, rt, "host", `the new revision did not start again: ${app}`);
       return;
     }
     rt.candidate = { sha: old.sha, card: old.card, ...app };
-    await this.prioritise(rt);
+    await this.prioritise(space, rt, nice);
     this.drain(rt, old.child, old.port);
   }
 
@@ -515,15 +524,17 @@ export class Lifecycle {
    * revision serves everyone; the old one drains.
    */
   private async promoteNow(space: SpaceRecord, rt: SpaceRuntime, by: string, reason: string): Promise<string | undefined> {
+    if (!rt.candidate || !rt.rollout?.active) return "no rollout is under way";
+    // Whichever comes next serves visitors (only the first stage shadows): normal priority first,
+    // which may start the revision again (and, if that fails, roll it back).
+    await this.prioritise(space, rt, 0);
     const candidate = rt.candidate;
-    if (!candidate || !rt.rollout?.active) return "no rollout is under way";
+    if (!candidate || !rt.rollout.active) return `the new revision could not serve visitors: ${rt.rollout.history.at(-1)?.reason}`;
     if (!rt.rollout.lastStage) {
-      await this.prioritise(rt, 0); // only the first stage shadows: the next serves visitors
       this.announce(rt, `expanded ${candidate.sha.slice(0, 12)} (${by}): ${rt.rollout.advance(by, reason)}`);
       this.save(space, rt);
       return undefined;
     }
-    await this.prioritise(rt, 0); // it serves everyone now
     rt.candidate = undefined;
     rt.card = candidate.card;
     rt.crashes = [];

@@ -186,8 +186,11 @@ export async function inProcessHost(
 export async function hostProcess(
   dataDir: string,
   env: Record<string, string> = {},
+  /** A command the host runs under, e.g. `["setpriv", "--bounding-set", "-sys_nice"]`. */
+  wrapper: string[] = [],
 ): Promise<{ base: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "host", "main.ts")], {
+  const [command, ...args] = [...wrapper, process.execPath, "--import", "tsx", join(root, "host", "main.ts")];
+  const child = spawn(command!, args, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, SPACES_DATA: dataDir, HOST_PORT: "0", HOST_BIND: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,8 +2,9 @@
  * Gradual expansion (`host/rollout.ts` stages): the card's `percent` as a list, a Rollout moving
  * from stage to stage (pure, fast), then real git pushes — a canary 20 % → 60 % → everyone by
  * its numbers (the share of new sessions on the new revision rising), a shadow → canary 50 %
- * promoted one stage at a time by its owner (CLI, API), and the Space page's stage picture and
- * "Promote to …" button in Chromium. Windows are the card's, set small.
+ * promoted one stage at a time by its owner (CLI, API), a variable set mid-rollout, the Space
+ * page's stage picture and "Promote to …" button in Chromium, and a host without CAP_SYS_NICE
+ * (a shadow's process started again at normal priority). Windows are the card's, set small.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { Accounts } from "../../host/accounts.ts";
 import { bucket, describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "../../host/rollout.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { classifierServer, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { classifierServer, gitLfsPresent, gitUser, hostProcess, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
 
 const run = promisify(execFile);
 
@@ -354,4 +355,56 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
       }
     },
   );
+});
+
+describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE"))("a host that may not raise priorities (no CAP_SYS_NICE)", () => {
+  test("a shadow leaving its low priority is started again at normal priority, and the rollout goes on", async () => {
+    const temp = mkdtempSync(join(tmpdir(), "host-nice-"));
+    const dataDir = join(temp, "data");
+    const token = new Accounts(dataDir).createToken("alice");
+    // The host as root but without CAP_SYS_NICE: it can lower a priority, not raise it back.
+    const host = await hostProcess(dataDir, {}, ["setpriv", "--bounding-set", "-sys_nice", "--inh-caps", "-sys_nice"]);
+    try {
+      const tools = await gitUser(temp);
+      const dir = await tinySpaceRepo(tools.git, temp, "clf");
+      const push = async (message: string, card: string) => {
+        writeFileSync(join(dir, "server.mjs"), `${classifierServer({})}// ${message}\n`);
+        writeFileSync(join(dir, "README.md"), `---\ntitle: clf\nsdk: docker\napp_port: 7860\n${card}---\n`);
+        await tools.git(dir, "add", ".");
+        await tools.git(dir, "commit", "--quiet", "-m", message);
+        await tools.git(dir, "push", "--quiet", remoteUrl(host.base, "alice/clf", "alice", token), "main");
+        return (await tools.git(dir, "rev-parse", "HEAD")).stdout.trim();
+      };
+      await push("v1", "");
+      const sha = await push("v2: shadow first", "rollout: {mode: shadow, percent: [50], promote: manual}\n");
+      /** The process groups running `sha`, from the host's own records. */
+      const groups = () =>
+        readdirSync(join(dataDir, "run"))
+          .map((f) => JSON.parse(readFileSync(join(dataDir, "run", f), "utf8")) as { sha: string; pgid: number })
+          .filter((r) => r.sha === sha)
+          .map((r) => r.pgid);
+      const [shadow] = groups();
+      expect(niceOfGroup(shadow!)).toEqual([19]);
+      const promote = await fetch(`${host.base}/api/spaces/alice/clf/rollout/promote`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const r = (await promote.json()) as ReturnType<Rollout["toJSON"]>;
+      expect(r).toMatchObject({ state: "active", stage: 1, percent: 50 });
+      // A new process at normal priority serves the canary; the shadow's drains away.
+      const started = groups().filter((g) => g !== shadow);
+      expect(started).toHaveLength(1);
+      expect(niceOfGroup(started[0]!)).toEqual([0]);
+      expect(await until(() => !groups().includes(shadow!), 10_000)).toBe(true);
+      const revs = new Set<string | null>();
+      for (let i = 0; i < 16; i++)
+        revs.add((await fetch(`${host.base}/spaces/alice/clf/app/hello?session_hash=nice-${i}`)).headers.get("x-rev"));
+      expect(revs.has(sha.slice(0, 12))).toBe(true); // both revisions serve, half the sessions each
+      expect(revs.size).toBe(2);
+    } finally {
+      host.child.kill("SIGTERM");
+      await host.exited;
+      if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
