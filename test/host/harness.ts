@@ -1,15 +1,19 @@
 /**
  * What the Space host tests share: git with a HOME of its own (never the machine's config:
- * Debian's git-lfs turns LFS on in /etc/gitconfig), tiny Spaces with no dependencies, and a
- * host running in this process or as its own process (`npm run host`'s entry).
+ * Debian's git-lfs turns LFS on in /etc/gitconfig), tiny Spaces with no dependencies (one that
+ * answers like a classifier), a host running in this process or as its own process (`npm run
+ * host`'s entry), and the rollout tests' host with that classifier pushed (`ClassifierHost`).
  */
 import { serve } from "@hono/node-server";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
+import { Accounts } from "../../host/accounts.ts";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
+import type { Rollout } from "../../host/rollout.ts";
 import { root } from "../helpers.ts";
 
 const run = promisify(execFile);
@@ -180,6 +184,92 @@ export async function inProcessHost(
     server.close();
   };
   return { base, app, close };
+}
+
+/**
+ * An in-process host serving alice/clf, a {@link classifierServer} Space pushed once: what the
+ * rollout tests share — a revision pushed with a card `rollout:`, the runtime API, the CLI, and
+ * a restart of the host on the same data.
+ *
+ * @example
+ * const f = await ClassifierHost.start("host-rollout", { rolloutTickMs: 100 });
+ * const { sha } = await f.push("v2", { failEvery: 2 }, "{mode: canary, percent: 50}");
+ */
+export class ClassifierHost {
+  private constructor(
+    readonly temp: string,
+    readonly dataDir: string,
+    readonly accounts: Accounts,
+    readonly token: string,
+    readonly tools: Awaited<ReturnType<typeof gitUser>>,
+    /** alice/clf's working copy. */
+    readonly dir: string,
+    private readonly options: Omit<HostOptions, "selfUrl" | "dataDir" | "accounts">,
+    public host: Awaited<ReturnType<typeof inProcessHost>>,
+  ) {}
+
+  static async start(prefix: string, options: Omit<HostOptions, "selfUrl" | "dataDir" | "accounts">): Promise<ClassifierHost> {
+    const temp = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    const dataDir = join(temp, "data");
+    const accounts = new Accounts(dataDir);
+    const token = accounts.createToken("alice");
+    const host = await inProcessHost({ dataDir, accounts, ...options });
+    const tools = await gitUser(temp);
+    const dir = await tinySpaceRepo(tools.git, temp, "clf");
+    writeFileSync(join(dir, "server.mjs"), classifierServer({}));
+    await tools.git(dir, "commit", "--quiet", "-am", "v1: a classifier");
+    await tools.git(dir, "push", "--quiet", remoteUrl(host.base, "alice/clf", "alice", token), "main");
+    return new ClassifierHost(temp, dataDir, accounts, token, tools, dir, options, host);
+  }
+
+  rt() {
+    return this.host.app.runtimes.get("alice/clf")!;
+  }
+
+  /** Commits a revision with `behaviour` and a card `rollout:` (YAML), pushes it, returns git's output and the sha. */
+  async push(
+    message: string,
+    behaviour: Parameters<typeof classifierServer>[0],
+    rollout?: string,
+  ): Promise<{ stderr: string; sha: string }> {
+    const { git } = this.tools;
+    writeFileSync(join(this.dir, "server.mjs"), `${classifierServer(behaviour)}// ${message}\n`);
+    writeFileSync(
+      join(this.dir, "README.md"),
+      `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\n${rollout ? `rollout: ${rollout}\n` : ""}---\n`,
+    );
+    await git(this.dir, "commit", "--quiet", "-am", message);
+    const { stderr } = await git(this.dir, "push", remoteUrl(this.host.base, "alice/clf", "alice", this.token), "main");
+    return { stderr, sha: (await git(this.dir, "rev-parse", "HEAD")).stdout.trim() };
+  }
+
+  /** GET /api/spaces/alice/clf/runtime. */
+  async runtime(): Promise<{ sha: string; rollout: ReturnType<Rollout["toJSON"]> }> {
+    return (await fetch(`${this.host.base}/api/spaces/alice/clf/runtime`)).json() as Promise<{
+      sha: string;
+      rollout: ReturnType<Rollout["toJSON"]>;
+    }>;
+  }
+
+  /** `npm run spaces -- …` as alice, against this host. */
+  cli(...args: string[]) {
+    return run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, SPACES_DATA: this.dataDir, SPACES_HOST: this.host.base, HF_TOKEN: this.token },
+    });
+  }
+
+  /** Stops the host and starts another on the same data (it restores what was running). */
+  async restart(): Promise<void> {
+    await this.host.close();
+    this.host = await inProcessHost({ dataDir: this.dataDir, accounts: this.accounts, ...this.options });
+    await this.host.app.spaces.restore(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.host.close();
+    if (!process.env.KEEP) rmSync(this.temp, { recursive: true, force: true });
+  }
 }
 
 /** `npm run host` as its own process (its entry file, with tsx), on a free port. */

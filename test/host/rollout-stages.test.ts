@@ -6,19 +6,16 @@
  * page's stage picture and "Promote to …" button in Chromium, and a host without CAP_SYS_NICE
  * (a shadow's process started again at normal priority). Windows are the card's, set small.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../host/accounts.ts";
 import { bucket, describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "../../host/rollout.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { classifierServer, gitLfsPresent, gitUser, hostProcess, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
-
-const run = promisify(execFile);
+import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
 
 describe("rollout stages: the policy and the Rollout", () => {
   test("percent is a number or an increasing list of 1–99; with shadow it adds canary steps", () => {
@@ -156,40 +153,18 @@ function niceOfGroup(pgid: number): number[] {
 }
 
 describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stages with real pushes", () => {
-  let temp: string;
-  let dataDir: string;
-  let accounts: Accounts;
+  let f: ClassifierHost;
+  let host: ClassifierHost["host"];
   let token: string;
-  let host: Awaited<ReturnType<typeof inProcessHost>>;
-  let tools: Awaited<ReturnType<typeof gitUser>>;
-  let dir: string;
-
   beforeAll(async () => {
-    temp = mkdtempSync(join(tmpdir(), "host-stages-"));
-    dataDir = join(temp, "data");
-    accounts = new Accounts(dataDir);
-    token = accounts.createToken("alice");
-    host = await inProcessHost({ dataDir, accounts, drainMs: 300, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 });
-    tools = await gitUser(temp);
-    dir = await tinySpaceRepo(tools.git, temp, "clf");
-    writeFileSync(join(dir, "server.mjs"), classifierServer({}));
-    await tools.git(dir, "commit", "--quiet", "-am", "v1: a classifier");
-    await tools.git(dir, "push", "--quiet", remoteUrl(host.base, "alice/clf", "alice", token), "main");
+    f = await ClassifierHost.start("host-stages", { drainMs: 300, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 });
+    ({ host, token } = f);
   });
-  afterAll(async () => {
-    await host?.close();
-    if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
-  });
+  afterAll(() => f?.close());
 
-  const rt = () => host.app.runtimes.get("alice/clf")!;
+  const rt = () => f.rt();
   const short = (sha: string) => sha.slice(0, 12);
-  async function pushRevision(message: string, rollout: string) {
-    writeFileSync(join(dir, "server.mjs"), `${classifierServer({})}// ${message}\n`);
-    writeFileSync(join(dir, "README.md"), `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\nrollout: ${rollout}\n---\n`);
-    await tools.git(dir, "commit", "--quiet", "-am", message);
-    const { stderr } = await tools.git(dir, "push", remoteUrl(host.base, "alice/clf", "alice", token), "main");
-    return { stderr, sha: (await tools.git(dir, "rev-parse", "HEAD")).stdout.trim() };
-  }
+  const pushRevision = (message: string, rollout: string) => f.push(message, {}, rollout);
   /** A new queue session, its result read as a client does (a queue call counts when its stream ends): the revision its join reached. */
   const join_ = async (hash: string) => {
     const queue = `${host.base}/spaces/alice/clf/app/gradio_api/queue`;
@@ -201,13 +176,8 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
     expect(await (await fetch(`${queue}/data?session_hash=${hash}`)).text()).toContain("process_completed");
     return join.headers.get("x-rev");
   };
-  const runtime = async () =>
-    ((await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { rollout: ReturnType<Rollout["toJSON"]> }).rollout;
-  const cli = (...args: string[]) =>
-    run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, SPACES_DATA: dataDir, SPACES_HOST: host.base, HF_TOKEN: token },
-    });
+  const runtime = async () => (await f.runtime()).rollout;
+  const cli = (...args: string[]) => f.cli(...args);
 
   test("canary 20 % → 60 % → everyone by its numbers: the share of new sessions on the new revision rises", async () => {
     const v1 = rt().sha!;

@@ -6,80 +6,48 @@
  * with this repository's Fashion Space — a shadow comparing real labels over the queue, and
  * `@gradio/client` sessions that keep their revision. Windows are the card's, set small.
  */
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
+import type { Accounts } from "../../host/accounts.ts";
 import { installedModules, installKey } from "../../host/build.ts";
-import { bucket, type Rollout } from "../../host/rollout.ts";
+import { bucket } from "../../host/rollout.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { classifierServer, copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl, until } from "./harness.ts";
 
-const run = promisify(execFile);
 const artifacts = join(root, "test", "artifacts");
 
 describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of a Space's new revision", () => {
+  let f: ClassifierHost;
+  // What the tests use of it; `host` is another one after the restart test's restart.
   let temp: string;
-  let dataDir: string;
   let accounts: Accounts;
   let token: string;
-  let host: Awaited<ReturnType<typeof inProcessHost>>;
-  let tools: Awaited<ReturnType<typeof gitUser>>;
-  let dir: string; // alice/clf's working copy
-  const options = { drainMs: 500, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 };
+  let host: ClassifierHost["host"];
+  let tools: ClassifierHost["tools"];
 
   beforeAll(async () => {
-    temp = mkdtempSync(join(tmpdir(), "host-rollout-"));
-    dataDir = join(temp, "data");
     mkdirSync(artifacts, { recursive: true });
-    accounts = new Accounts(dataDir);
-    token = accounts.createToken("alice");
+    f = await ClassifierHost.start("host-rollout", { drainMs: 500, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 });
+    ({ temp, accounts, token, host, tools } = f);
     // The Fashion Space's install is this repository's node_modules (same lock file), as in git.test.ts.
-    const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    const modules = installedModules(join(f.dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
-    host = await inProcessHost({ dataDir, accounts, ...options });
-    tools = await gitUser(temp);
-    dir = await tinySpaceRepo(tools.git, temp, "clf");
-    writeFileSync(join(dir, "server.mjs"), classifierServer({}));
-    await tools.git(dir, "commit", "--quiet", "-am", "v1: a classifier");
-    await tools.git(dir, "push", "--quiet", remoteUrl(host.base, "alice/clf", "alice", token), "main");
   });
-  afterAll(async () => {
-    await host?.close();
-    if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
-  });
+  afterAll(() => f?.close());
 
-  const rt = () => host.app.runtimes.get("alice/clf")!;
-  /** Commits a revision with `behaviour` and a card `rollout:` (YAML), pushes it, returns git's output and the sha. */
-  async function pushRevision(message: string, behaviour: Parameters<typeof classifierServer>[0], rollout?: string) {
-    writeFileSync(join(dir, "server.mjs"), `${classifierServer(behaviour)}// ${message}\n`);
-    writeFileSync(
-      join(dir, "README.md"),
-      `---\ntitle: clf\nemoji: 🧪\nsdk: docker\napp_port: 7860\n${rollout ? `rollout: ${rollout}\n` : ""}---\n`,
-    );
-    await tools.git(dir, "commit", "--quiet", "-am", message);
-    const { stderr } = await tools.git(dir, "push", remoteUrl(host.base, "alice/clf", "alice", token), "main");
-    const sha = (await tools.git(dir, "rev-parse", "HEAD")).stdout.trim();
-    return { stderr, sha };
-  }
+  const rt = () => f.rt();
+  const pushRevision = (...args: Parameters<ClassifierHost["push"]>) => f.push(...args);
   const predict = (path = "/api/predict") =>
     fetch(`${host.base}/spaces/alice/clf/app${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ data: ["x"] }),
     }).then(async (r) => ({ status: r.status, rev: r.headers.get("x-rev"), body: (await r.json()) as { data?: [{ label: string }] } }));
-  const runtime = async () =>
-    (await (await fetch(`${host.base}/api/spaces/alice/clf/runtime`)).json()) as { sha: string; rollout: ReturnType<Rollout["toJSON"]> };
-  const cli = (...args: string[]) =>
-    run(process.execPath, ["--import", "tsx", join(root, "host", "cli.ts"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, SPACES_DATA: dataDir, SPACES_HOST: host.base, HF_TOKEN: token },
-    });
+  const runtime = () => f.runtime();
+  const cli = (...args: string[]) => f.cli(...args);
 
   test("a good revision in canary 20 % is promoted by its numbers; sessions stay on the revision they joined", async () => {
     const v1 = rt().sha!;
@@ -283,9 +251,8 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     for (let i = 0; i < 20; i++) await predict();
     const before = rt().rollout!.toJSON();
     await until(() => !rt().rollout!.dirty, 2000); // saved by the rollout's tick
-    await host.close();
-    host = await inProcessHost({ dataDir, accounts, ...options });
-    await host.app.spaces.restore(() => {});
+    await f.restart();
+    host = f.host;
     expect(rt().sha).toBe(stable);
     expect(rt().candidate?.sha).toBe(sha);
     const after = (await runtime()).rollout;
