@@ -5,6 +5,7 @@
  * whether it failed. Parsing is incremental (push a chunk, get the frames it completed), so the
  * proxy can read a stream as it passes to the visitor without holding it up.
  */
+import { parseObject } from "./calls.ts";
 
 /** A prediction's top label, as a Label component returns it ({label, confidences, ood}). */
 export interface TopLabel {
@@ -92,14 +93,6 @@ export async function* sseFrames(body: AsyncIterable<Uint8Array>): AsyncGenerato
   for await (const chunk of body) yield* parser.push(chunk);
 }
 
-const json = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 /** How a call ended, read from one frame of its result stream. */
 export interface Completion {
   /** The queue's event_id (undefined on a curl `/call` stream, which carries one call). */
@@ -115,7 +108,7 @@ export interface Completion {
  * queueCompletion({ data: '{"msg":"process_completed","event_id":"e1","success":false,"output":{"error":"boom"}}' }) // → { eventId: "e1", ok: false, answer: null }
  */
 export function queueCompletion(frame: SseFrame): Completion | undefined {
-  const m = json(frame.data) as { msg?: string; event_id?: unknown; success?: boolean; output?: unknown } | undefined;
+  const m = parseObject(frame.data) as { msg?: string; event_id?: unknown; success?: boolean; output?: unknown } | undefined;
   if (m?.msg !== "process_completed" || typeof m.event_id !== "string") return undefined;
   const ok = m.success !== false;
   return { eventId: m.event_id, ok, answer: ok ? (topLabel(m.output) ?? null) : null };
@@ -123,7 +116,7 @@ export function queueCompletion(frame: SseFrame): Completion | undefined {
 
 /** A curl `/call` result frame that ends the call (`event: complete` or `event: error`), else undefined. */
 export function callCompletion(frame: SseFrame): Completion | undefined {
-  if (frame.event === "complete") return { ok: true, answer: topLabel(json(frame.data)) ?? null };
+  if (frame.event === "complete") return { ok: true, answer: topLabel(parseObject(frame.data)) ?? null };
   if (frame.event === "error") return { ok: false, answer: null };
   return undefined;
 }

@@ -61,7 +61,6 @@ const MAX_ANSWER = 4 << 20;
 export function tapCall(call: TappedCall): Tap {
   const { rollout, kind, side } = call;
   const shadow = rollout.shadowing && side === "stable" && call.text !== undefined;
-  const ok = (code: number) => code >= 200 && code < 300;
 
   if (kind === "predict") {
     let key: string | undefined;
@@ -123,6 +122,8 @@ export function tapCall(call: TappedCall): Tap {
   };
 }
 
+const ok = (code: number | undefined) => code !== undefined && code >= 200 && code < 300;
+
 /** Keep-alive connections for shadow copies, apart from the visitors'. */
 const copies = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -148,7 +149,7 @@ function send(call: TappedCall, pathAndQuery: string, body: string | undefined, 
 /** A response's body, whole (a shadow's answer to compare); undefined when it failed. */
 async function text(res: IncomingMessage | undefined): Promise<string | undefined> {
   if (!res) return undefined;
-  if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
+  if (!ok(res.statusCode)) {
     res.resume();
     return undefined;
   }
@@ -191,8 +192,7 @@ async function copyStreamed(call: TappedCall, eventId: string): Promise<void> {
     );
     done = stream ? await completion(stream, call.kind === "join" ? theirs : undefined).catch(() => undefined) : undefined;
   }
-  const answered = res && (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
-  rollout.observe("candidate", !res ? 0 : !answered ? res.statusCode! : done?.ok ? 200 : 500, performance.now() - started);
+  rollout.observe("candidate", !res ? 0 : !ok(res.statusCode) ? res.statusCode! : done?.ok ? 200 : 500, performance.now() - started);
   rollout.answer(eventId, "shadow", done?.answer ?? null);
 }
 
