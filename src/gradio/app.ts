@@ -25,13 +25,13 @@ import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
 import type { Upload } from "./uploads.ts";
 import type { LabelData } from "../components/label.ts";
 import type { Monitor, Outcome } from "../monitor/index.ts";
-import { monitorRoutes } from "./monitor-routes.ts";
+import { monitorRoutes } from "./owner/monitor.ts";
 import type { BackendContext } from "./backend.ts";
 import { localBackend } from "./local-backend.ts";
 import type { SharedBackend } from "./shared/backend.ts";
 import type { ReviewQueue } from "../review/index.ts";
-import { reviewFeed, reviewRoutes } from "./review-routes.ts";
-import { reportRoutes, type ReportOptions } from "./report-routes.ts";
+import { reviewFeed, reviewRoutes } from "./owner/review.ts";
+import { reportRoutes, type ReportOptions } from "./owner/report.ts";
 
 /**
  * Options of {@link createApp}.
