@@ -6,7 +6,10 @@
  * const model = await loadClassifier("model.onnx");
  * await new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
  */
-export { Interface, type InterfaceOptions, type ComponentLike } from "./interface.ts";
+import { Interface as Definition } from "./interface.ts";
+import { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
+
+export type { InterfaceOptions, ComponentLike } from "./interface.ts";
 export { Component, type ComponentOptions, type PreprocessContext } from "./components/component.ts";
 export { Image, type ImageOptions } from "./components/image.ts";
 export { Label, type LabelOptions } from "./components/label.ts";
@@ -19,3 +22,25 @@ export type { ModelInfo, OodCalibration, DriftReference } from "./classifier/mod
 export { oodOf, withOod, type OodScore } from "./ood.ts";
 export { createApp, type AppOptions, type SpaceApp } from "./gradio/app.ts";
 export { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
+
+/**
+ * A function wrapped in a web UI and a Gradio-compatible API, as gradio's `gr.Interface`: the
+ * definition (`./interface.ts`, validated at construction) with `launch()`, attached here because
+ * this is where both the definition and the server are known (the server depends on the
+ * definition, so the definition never imports the server).
+ *
+ * @example
+ * const model = await loadClassifier("model.onnx");
+ * await new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
+ */
+export class Interface extends Definition {
+  /**
+   * Serves the Interface (web UI and API) on `PORT` (default 7860); see {@link launch}.
+   *
+   * @example
+   * await new Interface({ fn, inputs: "text", outputs: "text" }).launch({ port: 0 });
+   */
+  launch(options?: LaunchOptions): Promise<Server> {
+    return launch(this, options);
+  }
+}

@@ -9,8 +9,6 @@ import { Image } from "./components/image.ts";
 import { Label } from "./components/label.ts";
 import { NumberInput } from "./components/number.ts";
 import { Textbox } from "./components/textbox.ts";
-// Types only: erased at run time, so the definition does not load the server (see launch() below).
-import type { LaunchOptions, Server } from "./gradio/launch.ts";
 
 /**
  * A component, or the shorthand name of one ("image", "label", "textbox"/"text", "number"), as in Gradio.
@@ -77,11 +75,13 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
 }
 
 /**
- * A function wrapped in a web UI and a Gradio-compatible API.
+ * A function wrapped in a web UI and a Gradio-compatible API: the definition only. The
+ * `Interface` that `src/index.ts` exports adds `launch()`, where the server is known: the server
+ * depends on the definition, so the definition never imports the server.
  *
  * @example
  * const model = await loadClassifier("model.onnx");
- * new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
+ * const app = createApp(new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }));
  */
 export class Interface {
   readonly fn: Fn;
@@ -148,19 +148,5 @@ export class Interface {
       row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))),
     );
     this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
-  }
-
-  /**
-   * Serves the Interface (web UI and API) on `PORT` (default 7860); see {@link launch}.
-   *
-   * @example
-   * await new Interface({ fn, inputs: "text", outputs: "text" }).launch({ port: 0 });
-   */
-  async launch(options?: LaunchOptions): Promise<Server> {
-    // A dynamic import, not a static one: the server (gradio/) depends on the definition, so a
-    // static import back would make a cycle (interface → launch → app → config → interface) and
-    // load Hono, the queue and the page builder for every script that only defines an Interface.
-    const { launch } = await import("./gradio/launch.ts");
-    return launch(this, options);
   }
 }

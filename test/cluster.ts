@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root } from "./helpers.ts";
+import { root, waitFor } from "./helpers.ts";
 
 export const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -24,16 +24,6 @@ export async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it is true (or throws after `ms`). */
-export async function waitFor(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 const ok = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
 
@@ -69,12 +59,15 @@ export class Cluster {
     const log = track(child);
     const url = `redis://127.0.0.1:${port}`;
     await waitFor(
-      "redis",
-      async () =>
+      () =>
         spawnSync("redis-cli", ["-p", String(port), "ping"])
           .stdout?.toString()
           .trim() === "PONG",
-      10_000,
+      {
+        timeout: 10_000,
+        every: 100,
+        what: "redis",
+      },
     );
     this.redis = { child, port, url, dir, log };
     return this.redis;
@@ -101,7 +94,7 @@ export class Cluster {
     });
     this.procs.push(child);
     const proc = { child, port, url: `http://127.0.0.1:${port}`, dir, log: track(child) };
-    if (wait) await waitFor(`replica ${name}`, ok(`${proc.url}/readyz`), 30_000);
+    if (wait) await waitFor(ok(`${proc.url}/readyz`), { timeout: 30_000, every: 100, what: `replica ${name}` });
     return proc;
   }
 
@@ -121,7 +114,7 @@ export class Cluster {
     const child = spawn("haproxy", ["-db", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
     this.procs.push(child);
     const proc = { child, port, url: `http://127.0.0.1:${port}`, dir, log: track(child) };
-    await waitFor("haproxy", ok(`${proc.url}/readyz`), 10_000);
+    await waitFor(ok(`${proc.url}/readyz`), { timeout: 10_000, every: 100, what: "haproxy" });
     return proc;
   }
 

@@ -1,4 +1,4 @@
-/** Shared test fixtures: the committed Fashion-MNIST images and hostile inputs made on the fly. */
+/** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -122,4 +122,41 @@ export function listensOnLoopbackOnly(port: number): boolean {
     .filter((f) => f[3] === "0A" && f[1]?.endsWith(`:${hexPort}`))
     .map((f) => f[1]!.split(":")[0]);
   return listening.length > 0 && listening.every((address) => address === "0100007F");
+}
+
+/** Options of {@link waitFor}. */
+export interface WaitOptions {
+  /** Give up after this many ms (default 10 000). */
+  timeout?: number;
+  /** Poll every this many ms (default 50). */
+  every?: number;
+  /** What is awaited, for the timeout's message ("redis", "the stage RUNNING"). */
+  what?: string;
+}
+
+/**
+ * The one poller of the tests: calls `check` until it returns something truthy, and returns
+ * that. A check that throws counts as "not yet" (a server still starting refuses connections);
+ * on timeout it throws an error naming `what`, with the last error the check threw.
+ *
+ * @example
+ * await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeout: 30_000, what: "replica r1" });
+ * const rollout = await waitFor(() => rt().rollout, { what: "a rollout" });
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions = {}): Promise<T> {
+  const { timeout = 10_000, every = 50, what = "the condition" } = options;
+  const deadline = Date.now() + timeout;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  const cause = lastError === undefined ? "" : ` (last error: ${(lastError as Error)?.message ?? lastError})`;
+  throw new Error(`Timed out after ${timeout} ms waiting for ${what}${cause}`);
 }

@@ -3,10 +3,12 @@
  * components, `components/` nothing of the server, and the page takes only types from `src/`
  * (a value import would pull server code into the browser bundle). This test reads every
  * import with the TypeScript parser — static, `export … from` and dynamic `import()` — and
- * fails on one that goes the wrong way.
+ * fails on one that goes the wrong way; madge then checks that no imports go round in a cycle,
+ * type-only ones included.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import madge from "madge";
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
 import { root } from "./helpers.ts";
@@ -85,7 +87,7 @@ describe("dependency rules between the parts", () => {
       "a dynamic import()",
     ).toBe(true);
     expect(
-      all.some((i) => i.from === "src/interface.ts" && i.typeOnly),
+      all.some((i) => i.from === "src/gradio/app.ts" && i.to === "src/interface.ts" && i.typeOnly),
       "a type-only import",
     ).toBe(true);
   });
@@ -98,9 +100,10 @@ describe("dependency rules between the parts", () => {
     expect(violations("src/monitor", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
   });
 
-  test("src/review/ and src/report/ import nothing from src/gradio/, src/components/ or src/classifier/: the app feeds and serves them", () => {
+  test("src/review/, src/report/ and the owner pages' layout (src/owner/) import nothing from src/gradio/, src/components/ or src/classifier/: the app feeds and serves them", () => {
     expect(violations("src/review", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
     expect(violations("src/report", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
+    expect(violations("src/owner", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
   });
 
   test("src/components/ imports nothing from src/gradio/", () => {
@@ -113,6 +116,27 @@ describe("dependency rules between the parts", () => {
       .map((f) => `src/${f}`);
     const eager = core.flatMap(importsOf).filter((i) => i.to.startsWith("src/gradio/") && !i.typeOnly && !i.dynamic);
     expect(show(eager)).toEqual([]);
+  });
+
+  test("host/ imports nothing from src/ but src/gradio/sse.ts: it meets a Space over HTTP only", () => {
+    const wrong = filesUnder("host")
+      .flatMap(importsOf)
+      .filter((i) => i.to.startsWith("src/") && i.to !== "src/gradio/sse.ts");
+    expect(show(wrong)).toEqual([]);
+  });
+
+  test("no import cycle in src/, host/, ui/ and app.ts, type-only imports included", async () => {
+    const graph = await madge(
+      ["src", "host", "ui", "app.ts"].map((p) => join(root, p)),
+      {
+        baseDir: root,
+        fileExtensions: ["ts"],
+        tsConfig: join(root, "tsconfig.json"),
+        detectiveOptions: { ts: { skipTypeImports: false }, tsx: { skipTypeImports: false } },
+      },
+    );
+    expect(Object.keys(graph.obj()).length, "files madge read").toBeGreaterThan(100);
+    expect(graph.circular()).toEqual([]);
   });
 
   test("ui/ takes only types from src/ (its bundle must not carry server code)", () => {

@@ -11,8 +11,8 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Cluster, has, waitFor, type Proc } from "./cluster.ts";
-import { root } from "./helpers.ts";
+import { Cluster, has, type Proc } from "./cluster.ts";
+import { root, waitFor } from "./helpers.ts";
 
 const missing = ["redis-server", "redis-cli", "haproxy"].filter((c) => !has(c));
 const CI = process.env.CI === "true";
@@ -203,14 +203,18 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     expect(answeredTwice).toBe(0);
     expect(deadResults.every((r) => r.outcome === "ok" || r.outcome === "connection")).toBe(true);
     expect(lbResults.filter((r) => !["ok", "connection"].includes(r.outcome))).toEqual([]);
-    await waitFor("nothing left claimed", async () => ((await db.xpending("gradio:jobs", "workers")) as [number])[0] === 0, 10_000);
+    await waitFor(async () => ((await db.xpending("gradio:jobs", "workers")) as [number])[0] === 0, {
+      timeout: 10_000,
+      every: 100,
+      what: "nothing left claimed",
+    });
     // The dead replica's consumer is forgotten once idle with nothing claimed; the live ones stay or come back on their next read.
     const consumers = async () => ((await db.xinfo("CONSUMERS", "gradio:jobs", "workers")) as string[][]).map((c) => String(c[1]));
-    await waitFor(
-      "the dead replica's consumer removed",
-      async () => !(await consumers()).some((c) => c.includes(`-${r3.child.pid}-`)),
-      15_000,
-    );
+    await waitFor(async () => !(await consumers()).some((c) => c.includes(`-${r3.child.pid}-`)), {
+      timeout: 15_000,
+      every: 100,
+      what: "the dead replica's consumer removed",
+    });
     const after = await pool(6, 3, (i) => call(r1.url, r2.url, examples[i % 5]!));
     expect(tally(after)).toEqual({ ok: 6 });
   }, 60_000);
@@ -245,7 +249,11 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     expect((await fetch(`${r1.url}/healthz`)).status).toBe(200);
 
     await cluster.startRedis(redis.port);
-    await waitFor("the balancer to see a ready replica", async () => (await fetch(`${lb.url}/readyz`)).ok, 15_000);
+    await waitFor(async () => (await fetch(`${lb.url}/readyz`)).ok, {
+      timeout: 15_000,
+      every: 100,
+      what: "the balancer to see a ready replica",
+    });
     expect((await call(lb.url, lb.url, examples[4]!)).outcome).toBe("ok");
     const client = await Client.connect(lb.url);
     try {

@@ -20,16 +20,18 @@ import type { Interface } from "../interface.ts";
 import { checkInputs, inputsFromNamed, runPredict } from "../predict.ts";
 import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
 import { DurationStats } from "./duration-stats.ts";
-import { Queue, type QueueOptions } from "./queue.ts";
+import type { QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
-import { readUploads, saveUploads, type Upload } from "./uploads.ts";
+import type { Upload } from "./uploads.ts";
 import type { LabelData } from "../components/label.ts";
 import type { Monitor, Outcome } from "../monitor/index.ts";
-import { monitorRoutes } from "./monitor-routes.ts";
-import type { QueueLike, SharedBackend } from "./shared/backend.ts";
+import { monitorRoutes } from "./owner/monitor.ts";
+import type { BackendContext } from "./backend.ts";
+import { localBackend } from "./local-backend.ts";
+import type { SharedBackend } from "./shared/backend.ts";
 import type { ReviewQueue } from "../review/index.ts";
-import { reviewFeed, reviewRoutes } from "./review-routes.ts";
-import { reportRoutes, type ReportOptions } from "./report-routes.ts";
+import { reviewFeed, reviewRoutes } from "./owner/review.ts";
+import { reportRoutes, type ReportOptions } from "./owner/report.ts";
 
 /**
  * Options of {@link createApp}.
@@ -156,7 +158,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
           }
         };
   const flagLocal = (inputs: unknown[], outputs: unknown[]) => flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
-  const shared = options.shared?.attach({
+  const context: BackendContext = {
     run: predict,
     stats,
     describeError: (err) => errorPayload(err, iface.showError),
@@ -164,8 +166,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     uploadDir,
     flagLocal,
     flagFile: join(iface.flaggingDir, "dataset1.csv"),
-  });
-  const queue: QueueLike = shared?.queue ?? new Queue(predict, stats, (err) => errorPayload(err, iface.showError), options.queue);
+  };
+  // Where the queue, uploads and flags live: this process, or Redis for replicas (QUEUE_URL).
+  const backend = options.shared?.attach(context) ?? localBackend(context);
+  const queue = backend.queue;
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
   const unknownEndpoint = (asked: string) =>
@@ -231,7 +235,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     if (!Array.isArray(body.output) || body.output.length !== iface.outputs.length) {
       throw new InputError(`Expected "output" to be a list with ${iface.outputs.length} value(s), one per output.`, 422);
     }
-    const row = await (shared ? shared.flag(body.data as unknown[], body.output) : flagLocal(body.data as unknown[], body.output));
+    const row = await backend.flag(body.data as unknown[], body.output);
     await feed?.flag(body.data as unknown[], body.output);
     return c.json({ success: true, row });
   });
@@ -243,9 +247,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // For load balancers and Kubernetes: the process is up; it can take traffic (the model is loaded
   // before the app is built; shared mode also needs Redis, and stops being ready while draining).
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) =>
-    (await (options.shared?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503),
-  );
+  app.get("/readyz", async (c) => ((await backend.ready()) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503)));
 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
   const oneShot = async (c: Context<Env>) => {
@@ -254,7 +256,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     // fn_index, when present, overrides the name (gradio route_utils); this Interface has endpoint 0 only.
     const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
     if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
-    const { data, duration } = await predict(shared ? await shared.materialize(body.data) : body.data);
+    const { data, duration } = await predict(await backend.materialize(body.data));
     return c.json(predictResponse(data, duration, stats.average));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
@@ -271,14 +273,12 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     }
     let parts: (File | Upload)[];
     try {
-      parts = shared
-        ? ([] as unknown[]).concat((await c.req.parseBody({ all: true })).files ?? []).filter((f): f is File => f instanceof File)
-        : await readUploads(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-type")!);
+      parts = await backend.readUploads(c.req);
     } catch (err) {
       throw new InputError(`Malformed multipart body: ${(err as Error).message}.`, 400);
     }
     if (parts.length === 0) throw new InputError('No files in the upload: send them in a multipart field named "files".', 400);
-    return c.json(await (shared ? shared.saveUploads(parts as File[], uploadDir) : saveUploads(parts, uploadDir)));
+    return c.json(await backend.saveUploads(parts));
   });
 
   // The queue: join, then one SSE stream per session.
@@ -361,7 +361,7 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     if (!match) return next();
     const path = decodeURIComponent(match[1]!);
     // Behind a balancer, the upload may have gone to another replica: its bytes come from Redis.
-    const local = shared ? (await shared.materialize({ path })).path : path;
+    const local = (await backend.materialize({ path })).path;
     return serveFile(local, roots, c.req.method === "HEAD");
   });
 

@@ -1,4 +1,4 @@
-/** `npm run build:ui`: bundles `ui/` into `ui/dist/app.js` and `ui/dist/app.css`, which the Space serves as they are. */
+/** `npm run build:ui`: bundles `ui/` into `ui/dist/` (`app.js`, `app.css`, the owner pages' scripts), which the Space serves as they are. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { bundleUi, UI_DIST } from "./page.ts";
 

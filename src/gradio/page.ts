@@ -1,8 +1,9 @@
 /**
  * The web UI: `ui/` bundled once, ahead of time, into `ui/dist/` (`npm run build:ui`, committed,
- * checked fresh by test/ui-dist.test.ts), and the HTML shell that loads it. A Space process only
- * reads the two files; it runs esbuild only when `ui/dist/` is missing. The page then speaks
- * the Gradio protocol like any other client.
+ * checked fresh by test/ui/dist.test.ts), and the HTML shell that loads it. A Space process only
+ * reads those files; it runs esbuild only when `ui/dist/` is missing. The page then speaks
+ * the Gradio protocol like any other client. The owner's pages' scripts (`ui/owner/`) are built
+ * with it, one file each, and served beside it at `/assets/<name>.js`.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -19,23 +20,26 @@ export interface Asset {
   etag: string;
 }
 
-const UI_ENTRY = fileURLToPath(new URL("../../ui/main.ts", import.meta.url));
+const entry = (path: string) => fileURLToPath(new URL(`../../ui/${path}`, import.meta.url));
+/** The bundles: the Space page's, and one per owner page that has a script. */
+const UI_ENTRIES = { app: entry("main.ts"), monitor: entry("owner/monitor.ts"), review: entry("owner/review.ts") };
 /** Where `npm run build:ui` writes the bundle. */
 export const UI_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
-export const UI_FILES = ["app.js", "app.css"] as const;
+export const UI_FILES = ["app.js", "app.css", "monitor.js", "review.js"] as const;
 let built: Promise<Record<string, Asset>> | undefined;
 
 /**
- * Bundles `ui/main.ts` (and the CSS it imports) with esbuild into minified `app.js` and `app.css`.
+ * Bundles `ui/main.ts` (and the CSS it imports) with esbuild into minified `app.js` and `app.css`,
+ * and each owner page's script (`ui/owner/<name>.ts`) into `<name>.js`.
  *
  * @example
- * const files = await bundleUi(); // { "app.js": Uint8Array(~15 KB), "app.css": … }
+ * const files = await bundleUi(); // { "app.js": Uint8Array(~15 KB), "app.css": …, "monitor.js": …, "review.js": … }
  */
 export async function bundleUi(): Promise<Record<string, Uint8Array>> {
   // Imported here so a process that serves the prebuilt bundle never loads esbuild.
   const { build } = await import("esbuild");
   const result = await build({
-    entryPoints: { app: UI_ENTRY },
+    entryPoints: UI_ENTRIES,
     bundle: true,
     minify: true,
     format: "esm",
@@ -60,7 +64,7 @@ async function readDist(): Promise<Record<string, Uint8Array> | undefined> {
 }
 
 /**
- * `app.js` and `app.css`, ready to serve: read from `ui/dist/` (once per process), else bundled.
+ * The bundles (`app.js`, `app.css`, the owner pages' scripts), ready to serve: read from `ui/dist/` (once per process), else bundled.
  *
  * @example
  * const { "app.js": js } = await buildUi(); // js.body is ~15 KB

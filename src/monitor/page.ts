@@ -1,23 +1,21 @@
 /**
  * The owner's `/monitor` page (issue 10): the monitor's snapshot as pictures. Every chart is
  * SVG drawn here, on the server, so the page is complete without JavaScript and without a chart
- * library; the one inline script only offers an optional reload every 10 s. The drawing lives
+ * library; its one script (ui/owner/monitor.ts) only offers an optional reload every 10 s. The drawing lives
  * in `./charts/`, one kind of chart per file; this file decides what each section says.
  *
  * Everything taken from the snapshot that becomes text (labels, revisions, reasons, the
  * reference's source) goes through `escapeHtml`: a label is whatever the model's metadata says.
  */
 import { escapeHtml } from "../html.ts";
+import { documentOf } from "../owner/layout.ts";
 import type { DriftReason, MonitorSnapshot } from "./snapshot.ts";
 import { histogramChart, requestsChart, revisionsChart } from "./charts/bars.ts";
 import { columnsOf, type Columns } from "./charts/columns.ts";
 import { lineChart } from "./charts/line.ts";
 import { clock, count, duration, ms, percent, pValue } from "./charts/scale.ts";
 import { classesChart, colourClass, periodShares, topShares } from "./charts/stacked.ts";
-import { MONITOR_CSS } from "./charts/style.ts";
 import { alertSpans, timelineChart } from "./charts/timeline.ts";
-// The Space page's theme choice (its toggle, kept in localStorage) applies here too.
-import { themeScript } from "../../ui/theme.ts";
 
 const EMPTY = "No requests yet in this period";
 const COLLECTING = "Collecting the first requests as the reference";
@@ -28,38 +26,9 @@ const PERIODS = [
 ];
 const STATISTIC = { classes: "Predicted classes", confidence: "Top-1 confidence", out_of_domain_rate: "Out-of-domain rate" } as const;
 
-// An opt-in reload, remembered for the tab; the checkbox stays hidden without JavaScript.
-const REFRESH_SCRIPT = `(()=>{const b=document.getElementById("auto-refresh");if(!b)return;b.parentElement.hidden=false;let t;const k="monitor-refresh";try{b.checked=sessionStorage.getItem(k)==="1"}catch{}const s=()=>{clearTimeout(t);if(b.checked)t=setTimeout(()=>location.reload(),10000)};b.addEventListener("change",()=>{try{sessionStorage.setItem(k,b.checked?"1":"0")}catch{}s()});s()})()`;
-
 /** A reason's test in words: "chi-squared 83.2, 9 dof" or "binomial, 72 of 200". */
 const testText = (r: DriftReason) =>
   r.test === "binomial" ? `binomial, ${r.value} of ${r.dof}` : `${escapeHtml(r.test)} ${r.value.toFixed(1)}, ${r.dof} dof`;
-
-/**
- * A whole document in the monitor's look (the review queue and the model report use it too).
- *
- * @example
- * documentOf("Review · Space", "<main>…</main>", "", ".items{display:grid}")
- */
-export function documentOf(title: string, body: string, script = "", css = ""): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<script>try{${themeScript()}}catch{}</script>
-<style>${MONITOR_CSS}${css}</style>
-</head>
-<body>
-${body}
-${script ? `<script>${script}</script>` : ""}
-</body>
-</html>
-`;
-}
 
 /** "per minute", "per 12 minutes", "per hour". */
 const per = (width: number) => (width === 60_000 ? "per minute" : width === 3_600_000 ? "per hour" : `per ${duration(width)}`);
@@ -319,7 +288,8 @@ ${classes}
 <div class="grid2">${latency}${requests}</div>
 ${revisions}
 </main>`;
-  return documentOf(`Monitor · ${options.title}`, body, REFRESH_SCRIPT);
+  // The opt-in reload (ui/owner/monitor.ts); the checkbox stays hidden without JavaScript.
+  return documentOf(`Monitor · ${options.title}`, body, { script: `${options.root}/assets/monitor.js` });
 }
 
 /**

@@ -7,9 +7,9 @@
  * says how to make it.
  */
 import { escapeHtml } from "../html.ts";
-import { documentOf as pageOf } from "../monitor/page.ts";
+import { documentOf as pageOf } from "../owner/layout.ts";
 
-const documentOf = (title: string, body: string) => pageOf(title, body, "", REPORT_CSS);
+const documentOf = (title: string, body: string) => pageOf(title, body, { css: REPORT_CSS });
 
 /**
  * What `npm run eval` writes to `report/report.json` (pictures beside it).

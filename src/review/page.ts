@@ -1,15 +1,16 @@
 /**
  * The owner's `/review` page: the queue as a grid, drawn on the server in the monitor's look,
- * with one small inline module for the keyboard and the decisions (fetch). Every text taken from
- * an item (labels are whatever the model's metadata says; a flag's prediction is whatever the
- * client sent) goes through `escapeHtml`; the script writes only `textContent`.
+ * with one small module for the keyboard and the decisions (fetch), `ui/owner/review.ts`, which
+ * reads its data from the page's #review-data. Every text taken from an item (labels are
+ * whatever the model's metadata says; a flag's prediction is whatever the client sent) goes
+ * through `escapeHtml`; the script writes only `textContent`.
  *
  * Keys: arrows move, Enter accepts the prediction, a digit relabels to that class (0 = the first),
  * Delete (or Backspace) discards. A decision that someone else made first comes back 409: the
  * page reloads that item and says so.
  */
 import { escapeHtml } from "../html.ts";
-import { documentOf } from "../monitor/page.ts";
+import { documentOf } from "../owner/layout.ts";
 import { REASONS, STATUSES, type ListQuery, type ReviewItem } from "./store.ts";
 
 /** What the page shows: the filtered items, the queue's counts, the model's classes. */
@@ -51,69 +52,6 @@ select,.filters button,.item button{font:inherit;padding:.3rem .5rem;border:1px 
 .item.is-broken img{display:none}
 .status{font-weight:600}
 #review-message{min-height:1.5em;font-weight:600}
-`;
-
-// The page's one script: keyboard, decisions, 409 handling. Reads its data from #review-data.
-const SCRIPT = `
-const data = JSON.parse(document.getElementById("review-data").textContent);
-const api = data.api, classes = data.classes;
-const grid = document.querySelector(".items");
-const say = (text) => { document.getElementById("review-message").textContent = text; };
-const cards = () => [...document.querySelectorAll(".item")];
-function show(card, item) {
-  card.dataset.version = item.version;
-  card.dataset.status = item.status;
-  const status = item.status === "pending" ? "pending" : item.status === "discarded" ? "discarded" : item.status + ": " + item.label;
-  card.querySelector(".status").textContent = status;
-  if (item.label) card.querySelector("select").value = item.label;
-}
-async function refresh(card) {
-  const res = await fetch(api + "/" + card.dataset.id, { headers: { accept: "application/json" } });
-  if (res.ok) show(card, await res.json());
-}
-async function decide(card, action, label) {
-  const body = { action, version: Number(card.dataset.version) };
-  if (action === "label") body.label = label;
-  const res = await fetch(api + "/" + card.dataset.id, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const answer = await res.json().catch(() => ({}));
-  if (res.ok) { show(card, answer); say(""); move(card, 1); return; }
-  if (res.status === 409) { await refresh(card); say("Someone else decided this item first: it is shown as it is now."); return; }
-  say(answer.detail || ("The decision failed (" + res.status + ")."));
-}
-function move(card, step) {
-  const all = cards(); const next = all[all.indexOf(card) + step];
-  if (next) next.focus();
-}
-function columns() {
-  const all = cards(); if (!all.length) return 1;
-  const top = all[0].offsetTop; let n = 0;
-  for (const c of all) { if (c.offsetTop !== top) break; n++; }
-  return Math.max(1, n);
-}
-grid?.addEventListener("keydown", (e) => {
-  const card = e.target.closest(".item");
-  if (!card || e.target.tagName === "SELECT" || e.altKey || e.ctrlKey || e.metaKey) return;
-  const k = e.key;
-  if (k === "ArrowRight") move(card, 1);
-  else if (k === "ArrowLeft") move(card, -1);
-  else if (k === "ArrowDown") move(card, columns());
-  else if (k === "ArrowUp") move(card, -columns());
-  else if (k === "Enter" && e.target === card) decide(card, "accept");
-  else if (k === "Delete" || k === "Backspace") decide(card, "discard");
-  else if (/^[0-9]$/.test(k) && classes[Number(k)] !== undefined) decide(card, "label", classes[Number(k)]);
-  else return;
-  e.preventDefault();
-});
-grid?.addEventListener("click", (e) => {
-  const button = e.target.closest("button[data-action]"); if (!button) return;
-  const card = button.closest(".item");
-  const action = button.dataset.action;
-  decide(card, action, action === "label" ? card.querySelector("select").value : undefined);
-});
-// A picture that will not decode is shown as broken; Delete still removes it.
-grid?.addEventListener("error", (e) => { const card = e.target.closest?.(".item"); if (card) card.classList.add("is-broken"); }, true);
-for (const img of document.querySelectorAll(".item img")) if (img.complete && img.naturalWidth === 0) img.closest(".item").classList.add("is-broken");
-cards()[0]?.focus();
 `;
 
 function option(value: string, text: string, selected: boolean): string {
@@ -178,5 +116,5 @@ ${filters}
 ${grid}
 </main>
 <script type="application/json" id="review-data">${data}</script>`;
-  return documentOf(`Review · ${options.title}`, body, `{${SCRIPT}}`, REVIEW_CSS);
+  return documentOf(`Review · ${options.title}`, body, { script: `${options.root}/assets/review.js`, css: REVIEW_CSS });
 }

@@ -1,25 +1,13 @@
 /**
  * Shared mode: `QUEUE_URL=redis://host:port` (Redis ≥ 7 or Valkey) makes this process one of
- * several replicas behind a plain round-robin balancer. Keys, under `QUEUE_PREFIX` (default
- * `gradio:`):
- *
- * | key | type | what | lifetime |
- * |---|---|---|---|
- * | `jobs` | Stream, group `workers` | one entry per queued call: event id, session, inputs | deleted when answered |
- * | `sess:<session>` | Stream | the session's messages (estimation … close_stream), read by whichever replica holds its SSE | session TTL (10 min), renewed on each message |
- * | `pending:<session>` | Set | events joined and not answered | session TTL |
- * | `cursor:<session>` | String | last message delivered to the session's stream | session TTL |
- * | `event:<id>` | String | the event's session (for cancel) | session TTL |
- * | `done:<id>` | String | the event is answered: a second answer (re-delivered job) is dropped | session TTL |
- * | `file:<sha256>/<name>` | String (bytes) | an upload, for the replicas that did not take it | `QUEUE_UPLOAD_TTL_MS` (1 h) |
- * | `flags` | Stream, group `csv` | flags, written to the CSV by one replica | kept (last 100 000) |
- * | `flag-writer` | String | the elected flag writer | 10 s, renewed |
- * | `flag-reply:<id>` | String | a flag's row, for the replica that took it | 60 s |
+ * several replicas behind a plain round-robin balancer. The keys it uses are in `./keys.ts`.
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions, type Result } from "ioredis";
-import type { SharedBackend, SharedContext, SharedParts } from "./backend.ts";
+import type { Backend, BackendContext } from "../backend.ts";
+import type { SharedBackend } from "./backend.ts";
+import { keysFor } from "./keys.ts";
 import { SharedQueue } from "./queue.ts";
 import { COMPLETE, DROP, FORGET, JOIN, SIZE, SNAPSHOT, START } from "./scripts.ts";
 import { SharedFlags, SharedUploads } from "./store.ts";
@@ -35,39 +23,6 @@ declare module "ioredis" {
     sharedForget(...args: (string | number)[]): Result<string[], Context>;
   }
 }
-
-/** Key names (see the table above). */
-export interface Keys {
-  group: string;
-  jobs: string;
-  sessPrefix: string;
-  sess(hash: string): string;
-  pending(hash: string): string;
-  cursor(hash: string): string;
-  event(id: string): string;
-  done(id: string): string;
-  file(rel: string): string;
-  flags: string;
-  flagGroup: string;
-  flagWriter: string;
-  flagReply(id: string): string;
-}
-
-export const keysFor = (p: string): Keys => ({
-  group: "workers",
-  jobs: `${p}jobs`,
-  sessPrefix: `${p}sess:`,
-  sess: (h) => `${p}sess:${h}`,
-  pending: (h) => `${p}pending:${h}`,
-  cursor: (h) => `${p}cursor:${h}`,
-  event: (id) => `${p}event:${id}`,
-  done: (id) => `${p}done:${id}`,
-  file: (rel) => `${p}file:${rel}`,
-  flags: `${p}flags`,
-  flagGroup: "csv",
-  flagWriter: `${p}flag-writer`,
-  flagReply: (id) => `${p}flag-reply:${id}`,
-});
 
 /** Options of {@link openShared}; each defaults to an environment variable. */
 export interface SharedOptions {
@@ -147,9 +102,13 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
   ]);
 
   let draining = false;
+  const ready = async () => {
+    if (draining || cmd.status !== "ready") return false;
+    return (await cmd.ping().catch(() => "")) === "PONG";
+  };
   const attachedParts: { queue: SharedQueue; flags: SharedFlags }[] = [];
   return {
-    attach(ctx: SharedContext): SharedParts {
+    attach(ctx: BackendContext): Backend {
       const uploads = new SharedUploads(cmd, keys, ctx.uploadDir, { ttlMs: uploadTtlMs, maxBytes: uploadMaxBytes });
       const q = ctx.queue ?? {};
       const queue = new SharedQueue(
@@ -172,15 +131,16 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
       attachedParts.push({ queue, flags });
       return {
         queue,
-        saveUploads: (files, dir) => uploads.save(files, dir),
+        // The standard parser: its File parts carry the size the Redis cap is checked against.
+        readUploads: async (req) =>
+          ([] as unknown[]).concat((await req.parseBody({ all: true })).files ?? []).filter((f): f is File => f instanceof File),
+        saveUploads: (files) => uploads.save(files, ctx.uploadDir),
         materialize: (data) => uploads.materialize(data),
         flag: (inputs, outputs) => flags.flag(inputs, outputs),
+        ready,
       };
     },
-    async ready() {
-      if (draining || cmd.status !== "ready") return false;
-      return (await cmd.ping().catch(() => "")) === "PONG";
-    },
+    ready,
     async drain() {
       draining = true;
       await Promise.all(attachedParts.map((p) => p.queue.drain()));

@@ -12,8 +12,9 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { BusyError } from "../../errors.ts";
 import { predictResponse, type ServerMessage } from "../protocol.ts";
-import type { QueueLike, SharedContext } from "./backend.ts";
-import type { Keys } from "./index.ts";
+import type { BackendContext, QueueLike } from "../backend.ts";
+import type { Keys } from "./keys.ts";
+import { unavailable } from "./unavailable.ts";
 
 type Entry = [id: string, fields: string[]];
 type Listener = (message: ServerMessage) => void;
@@ -28,10 +29,6 @@ interface Attached {
   last?: ServerMessage["msg"];
   done: boolean;
 }
-
-/** Redis went away: the caller gets a 503 that says so. */
-export const unavailable = (err: unknown) =>
-  new BusyError(`The queue is unavailable (Redis: ${(err as Error)?.message ?? err}). Try again in a moment.`);
 
 const fieldsOf = (fields: string[]) => {
   const out: Record<string, string> = {};
@@ -79,7 +76,7 @@ export class SharedQueue implements QueueLike {
     private readonly jobsConn: Redis,
     private readonly readConn: Redis,
     private readonly keys: Keys,
-    private readonly ctx: SharedContext,
+    private readonly ctx: BackendContext,
     private readonly options: SharedQueueOptions,
     private readonly materialize: (data: unknown[]) => Promise<unknown[]>,
   ) {

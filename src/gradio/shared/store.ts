@@ -13,10 +13,10 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Redis } from "ioredis";
 import { InputError } from "../../errors.ts";
-import { saveUploads } from "../uploads.ts";
-import type { SharedContext } from "./backend.ts";
-import type { Keys } from "./index.ts";
-import { unavailable } from "./queue.ts";
+import type { BackendContext } from "../backend.ts";
+import { saveUploads, type Upload } from "../uploads.ts";
+import type { Keys } from "./keys.ts";
+import { unavailable } from "./unavailable.ts";
 
 const UPLOAD_PATH = /([0-9a-f]{64})[\\/]([^\\/]+)$/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,9 +30,10 @@ export class SharedUploads {
     private readonly options: { ttlMs: number; maxBytes: number },
   ) {}
 
-  async save(files: File[], dir: string): Promise<string[]> {
+  async save(files: (File | Upload)[], dir: string): Promise<string[]> {
+    const bytesOf = async (file: File | Upload) => (file instanceof File ? Buffer.from(await file.arrayBuffer()) : Buffer.from(file.bytes));
     for (const file of files) {
-      if (file.size > this.options.maxBytes) {
+      if ((file instanceof File ? file.size : file.bytes.length) > this.options.maxBytes) {
         throw new InputError(
           `Upload too large for the shared queue: the limit is ${Math.round(this.options.maxBytes / 2 ** 20)} MB. Send a smaller image.`,
           413,
@@ -43,7 +44,7 @@ export class SharedUploads {
     const pipe = this.cmd.pipeline();
     for (const [i, path] of paths.entries()) {
       const [, sha, name] = UPLOAD_PATH.exec(path)!;
-      pipe.set(this.keys.file(`${sha}/${name}`), Buffer.from(await files[i]!.arrayBuffer()), "PX", this.options.ttlMs);
+      pipe.set(this.keys.file(`${sha}/${name}`), await bytesOf(files[i]!), "PX", this.options.ttlMs);
     }
     const results = await pipe.exec().catch((err: unknown) => [[err, null]] as [unknown, unknown][]);
     const failed = (results ?? []).find(([err]) => err);
@@ -94,7 +95,7 @@ export class SharedFlags {
     private readonly cmd: Redis,
     private readonly conn: Redis,
     private readonly keys: Keys,
-    private readonly ctx: SharedContext,
+    private readonly ctx: BackendContext,
     private readonly consumer: string,
     private readonly uploads: SharedUploads,
   ) {

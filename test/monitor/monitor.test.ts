@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Image, Interface, Label, launch, loadClassifier, oodOf, type Classifier, type ImageFile, type Server } from "../src/index.ts";
-import { DriftDetector } from "../src/monitor/drift.ts";
-import { Monitor } from "../src/monitor/index.ts";
-import type { MonitorSnapshot } from "../src/monitor/snapshot.ts";
-import { dataUrl, fashionImages, noisePng, root } from "./helpers.ts";
+import { Image, Interface, Label, launch, loadClassifier, oodOf, type Classifier, type ImageFile, type Server } from "../../src/index.ts";
+import { DriftDetector } from "../../src/monitor/drift.ts";
+import { Monitor } from "../../src/monitor/index.ts";
+import type { MonitorSnapshot } from "../../src/monitor/snapshot.ts";
+import { dataUrl, fashionImages, noisePng, root } from "../helpers.ts";
 
 const temp = mkdtempSync(join(tmpdir(), "monitor-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { parseModelInfo, readMetadataProps } from "../src/classifier/model-info.ts";
-import { fixture } from "./helpers.ts";
+import { parseModelInfo, readMetadataProps } from "../../src/classifier/model-info.ts";
+import { fixture } from "../helpers.ts";
 
 describe("readMetadataProps", () => {
   test("reads metadata_props from an ONNX file without decoding the graph", () => {

@@ -15,10 +15,10 @@ import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, describe, expect, test } from "vitest";
-import { createApp, Image, Interface, Label, loadClassifier, type ImageFile } from "../src/index.ts";
-import { exportDataset } from "../src/review/export.ts";
-import { ReviewQueue } from "../src/review/index.ts";
-import { dataUrl, root } from "./helpers.ts";
+import { createApp, Image, Interface, Label, loadClassifier, type ImageFile } from "../../src/index.ts";
+import { exportDataset } from "../../src/review/export.ts";
+import { ReviewQueue } from "../../src/review/index.ts";
+import { dataUrl, root } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
 const FASHION = "/usr/share/datasets/fashion-mnist";

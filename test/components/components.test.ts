@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { Image, type InputError, Interface, Label, NumberInput, Textbox, withOod } from "../src/index.ts";
-import { fileContext } from "../src/gradio/files.ts";
+import { Image, type InputError, Interface, Label, NumberInput, Textbox, withOod } from "../../src/index.ts";
+import { fileContext } from "../../src/gradio/files.ts";
 
 // The server's real context, with no folder allowed and URLs to public addresses only.
 const ctx = fileContext([], { maxBytes: 1024 * 1024 });

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { scoreFromQuantiles, uncalibratedScore } from "../src/classifier/ood-score.ts";
+import { scoreFromQuantiles, uncalibratedScore } from "../../src/classifier/ood-score.ts";
 import {
   Image,
   Interface,
@@ -19,8 +19,8 @@ import {
   type ImageFile,
   type OodScore,
   type Server,
-} from "../src/index.ts";
-import { dataUrl, fashionImages, fixture, noisePng, root } from "./helpers.ts";
+} from "../../src/index.ts";
+import { dataUrl, fashionImages, fixture, noisePng, root } from "../helpers.ts";
 
 describe("the score's mapping", () => {
   test("the empirical CDF of the calibration quantiles, as training/ood.py computes it", () => {

@@ -4,8 +4,18 @@ import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AppError, Image, Interface, Label, launch, loadClassifier, type Classifier, type ImageFile, type Server } from "../src/index.ts";
-import { root } from "./helpers.ts";
+import {
+  AppError,
+  Image,
+  Interface,
+  Label,
+  launch,
+  loadClassifier,
+  type Classifier,
+  type ImageFile,
+  type Server,
+} from "../../src/index.ts";
+import { root } from "../helpers.ts";
 
 const examples = ["sneaker", "bag", "trouser", "dress", "ankle-boot"].map((name) => ({
   name,

@@ -10,10 +10,10 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { renderMonitorLogin, renderMonitorPage } from "../src/monitor/page.ts";
-import type { Bucket, MonitorSnapshot } from "../src/monitor/snapshot.ts";
-import { axeViolations, hasChromium, launchBrowser } from "./browser.ts";
-import { fixture, root } from "./helpers.ts";
+import { renderMonitorLogin, renderMonitorPage } from "../../src/monitor/page.ts";
+import type { Bucket, MonitorSnapshot } from "../../src/monitor/snapshot.ts";
+import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
+import { fixture, root } from "../helpers.ts";
 
 const artifacts = join(root, "test/artifacts");
 const load = (): MonitorSnapshot => JSON.parse(readFileSync(fixture("monitor-snapshot.json"), "utf8"));
@@ -100,7 +100,9 @@ describe("the monitor page's HTML", () => {
     const out = renderMonitorPage(s, { ...options, title: evil });
     expect(out).not.toContain(evil);
     expect(out).toContain("&#60;script&#62;alert(1)&#60;/script&#62;");
-    expect(out.match(/<script>/g)).toHaveLength(2); // the theme and the refresh scripts, nothing else
+    expect(out.match(/<script>/g)).toHaveLength(1); // the theme's inline script, nothing else
+    expect(out.match(/<script[ >]/g)).toHaveLength(2); // and the refresh module (ui/owner/monitor.ts)
+    expect(out).toContain('<script type="module" src="http://localhost:7860/assets/monitor.js"></script>');
   });
 
   test("buckets of two revisions in the same minute are one column", () => {
@@ -156,6 +158,14 @@ describe.skipIf(!hasChromium)("the monitor page in Chromium", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // The page's script, as the app serves it: the committed bundle.
+    await page.route("**/assets/monitor.js", (route) =>
+      route.fulfill({
+        path: join(root, "ui/dist/monitor.js"),
+        contentType: "text/javascript; charset=utf-8",
+        headers: { "access-control-allow-origin": "*" }, // a module script from another origin than about:blank
+      }),
+    );
     await page.setContent(html);
     return { page, context, errors };
   }

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { list as tarList } from "tar";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApp, Image, Interface, Label, loadClassifier, type Classifier, type ImageFile } from "../src/index.ts";
-import { exportDataset, labelFolder } from "../src/review/export.ts";
-import { reasonsFor, reviewPolicy, ReviewQueue, type Prediction } from "../src/review/index.ts";
-import { dataUrl, fashionImages, parseCsv, root } from "./helpers.ts";
+import { createApp, Image, Interface, Label, loadClassifier, type Classifier, type ImageFile } from "../../src/index.ts";
+import { exportDataset, labelFolder } from "../../src/review/export.ts";
+import { reasonsFor, reviewPolicy, ReviewQueue, type Prediction } from "../../src/review/index.ts";
+import { dataUrl, fashionImages, parseCsv, root } from "../helpers.ts";
 
 const run = promisify(execFile);
 const temp = mkdtempSync(join(tmpdir(), "review-"));

@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import sharp from "sharp";
 import { expect, test } from "vitest";
-import { decodeSmallPng, imageToTensor } from "../src/classifier/decode.ts";
-import { readImageHeader } from "../src/image-file.ts";
-import type { ModelInfo } from "../src/classifier/model-info.ts";
+import { decodeSmallPng, imageToTensor } from "../../src/classifier/decode.ts";
+import { readImageHeader } from "../../src/image-file.ts";
+import type { ModelInfo } from "../../src/classifier/model-info.ts";
 
 const model = (channels: 1 | 3, size = 28): ModelInfo =>
   ({

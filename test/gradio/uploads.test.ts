@@ -1,6 +1,6 @@
 /** The upload route's own multipart reader: the same files as the standard parser, or none of its own. */
 import { expect, test } from "vitest";
-import { parseMultipart, readUploads } from "../src/gradio/uploads.ts";
+import { parseMultipart, readUploads } from "../../src/gradio/uploads.ts";
 
 /** A body as fetch (undici) serialises a FormData, and what undici's own parser reads back. */
 async function encoded(form: FormData) {

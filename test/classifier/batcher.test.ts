@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createBatcher } from "../src/classifier/batcher.ts";
+import { createBatcher } from "../../src/classifier/batcher.ts";
 
 describe("createBatcher", () => {
   beforeEach(() => vi.useFakeTimers());

@@ -1,22 +1,15 @@
 /**
  * The owner's monitor over HTTP: `GET /gradio_api/monitor` (the JSON report) and `GET /monitor`
- * (its charts), for the Space's owner only:
- *
- * - on the Space host (SPACE_ID is set): the signed-in owner, named by the host's `X-Space-User`
- *   (the host removes it from every other request, and the app listens on 127.0.0.1 only);
- * - standalone with `MONITOR_TOKEN`: `Authorization: Bearer <token>`, or the cookie that the
- *   `/monitor` sign-in form sets;
- * - standalone without a token: requests from this machine only.
- *
- * Everyone else gets 401 (with a token to ask for) or 404, never the data.
+ * (its charts), for the Space's owner only (`./access.ts`), and `POST /monitor/login`, the
+ * sign-in form that sets the owner's cookie when `MONITOR_TOKEN` is set.
  */
 import type { Context, Env, Hono } from "hono";
 import { setCookie } from "hono/cookie";
-import { InputError } from "../errors.ts";
-import type { Monitor, SnapshotQuery } from "../monitor/index.ts";
-import { renderMonitorLogin, renderMonitorPage } from "../monitor/page.ts";
-import { OWNER_COOKIE as COOKIE, ownerAccess as access, sameSecret as same } from "./owner-access.ts";
-import { API_PREFIX } from "./protocol.ts";
+import { InputError } from "../../errors.ts";
+import type { Monitor, SnapshotQuery } from "../../monitor/index.ts";
+import { renderMonitorLogin, renderMonitorPage } from "../../monitor/page.ts";
+import { API_PREFIX } from "../protocol.ts";
+import { OWNER_COOKIE as COOKIE, ownerOnly, sameSecret as same } from "./access.ts";
 
 /**
  * Reads `?minutes=&bucket=&revision=`; anything else, or a value out of range, is a 400.
@@ -54,31 +47,18 @@ export function monitorRoutes<E extends Env>(
   monitor: Monitor,
   { title, root }: { title: string; root: (c: Context) => string },
 ): void {
-  const refuse = (why: "login" | "denied") =>
-    why === "login"
-      ? new InputError("The monitor needs the MONITOR_TOKEN: send Authorization: Bearer <token>.", 401)
-      : new InputError("Not found.", 404);
+  const area = { name: "The monitor", realm: "monitor" };
 
-  app.get(`${API_PREFIX}/monitor`, (c) => {
-    const who = access(c);
-    if (who !== "owner") {
-      if (who === "login") c.header("www-authenticate", 'Bearer realm="monitor"');
-      throw refuse(who);
-    }
-    return c.json(monitor.snapshot(snapshotQuery(new URL(c.req.url))));
-  });
+  app.get(`${API_PREFIX}/monitor`, ownerOnly(area), (c) => c.json(monitor.snapshot(snapshotQuery(new URL(c.req.url)))));
 
-  app.get("/monitor", (c) => {
-    const who = access(c);
-    if (who === "login") return c.html(renderMonitorLogin({ root: root(c) }), 401);
-    if (who === "denied") throw refuse(who);
+  app.get("/monitor", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), (c) => {
     c.header("cache-control", "no-store");
     return c.html(renderMonitorPage(monitor.snapshot(snapshotQuery(new URL(c.req.url))), { title, root: root(c) }));
   });
 
   app.post("/monitor/login", async (c) => {
     const token = process.env.MONITOR_TOKEN;
-    if (!token || process.env.SPACE_ID) throw refuse("denied");
+    if (!token || process.env.SPACE_ID) throw new InputError("Not found.", 404);
     // Only the sign-in form of this Space's own page: a cross-site form cannot set the cookie.
     const site = c.req.header("sec-fetch-site");
     if (site && site !== "same-origin") throw new InputError("Sign in from the monitor's own page.", 403);

@@ -1,10 +1,10 @@
 /** The queue's ordering rules (gradio-protocol.md §4.3), without HTTP. */
 import { afterEach, describe, expect, test } from "vitest";
-import { errorPayload } from "../src/errors.ts";
-import { DurationStats } from "../src/gradio/duration-stats.ts";
-import type { ServerMessage } from "../src/gradio/protocol.ts";
-import { Queue } from "../src/gradio/queue.ts";
-import { dataFrame, eventFrame, sseResponse } from "../src/gradio/sse.ts";
+import { errorPayload } from "../../src/errors.ts";
+import { DurationStats } from "../../src/gradio/duration-stats.ts";
+import type { ServerMessage } from "../../src/gradio/protocol.ts";
+import { Queue } from "../../src/gradio/queue.ts";
+import { dataFrame, eventFrame, sseResponse } from "../../src/gradio/sse.ts";
 
 const queues: Queue[] = [];
 afterEach(() => {

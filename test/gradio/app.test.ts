@@ -1,8 +1,8 @@
 /** Route behaviour of the one-shot REST API, in-process (hono's app.request, no socket). */
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
-import { AppError, createApp, Image, Interface, Label, type ImageFile } from "../src/index.ts";
-import { dataUrl, fixture, hugePng } from "./helpers.ts";
+import { AppError, createApp, Image, Interface, Label, type ImageFile } from "../../src/index.ts";
+import { dataUrl, fixture, hugePng } from "../helpers.ts";
 
 // The fn reports what the framework handed it, so the test sees the preprocessing, not a model.
 const makeIface = (showError = false) =>

@@ -1,7 +1,7 @@
 /** Where `launch` listens: Gradio's GRADIO_SERVER_NAME (the Space host sets 127.0.0.1), else every interface. */
 import { afterEach, expect, test } from "vitest";
-import { Interface, launch } from "../src/index.ts";
-import { listensOnLoopbackOnly } from "./helpers.ts";
+import { Interface, launch } from "../../src/index.ts";
+import { listensOnLoopbackOnly } from "../helpers.ts";
 
 afterEach(() => {
   delete process.env.GRADIO_SERVER_NAME;

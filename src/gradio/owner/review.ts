@@ -1,5 +1,5 @@
 /**
- * The review queue over HTTP, for the Space's owner only (the monitor's rule, `owner-access.ts`):
+ * The review queue over HTTP, for the Space's owner only (the monitor's rule, `./access.ts`):
  *
  * - `GET /review`: the grid (src/review/page.ts);
  * - `GET /gradio_api/review?status=&reason=&label=&limit=&offset=` → `{items, counts, classes, matching}`;
@@ -17,16 +17,16 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { Context, Env, Hono } from "hono";
-import type { PreprocessContext } from "../components/component.ts";
-import { InputError } from "../errors.ts";
-import type { ImageFile } from "../image-file.ts";
-import type { Interface } from "../interface.ts";
-import { renderMonitorLogin } from "../monitor/page.ts";
-import { exportArchive } from "../review/export.ts";
-import { listQuery, type Decision, type Picture, type Prediction, type ReviewQueue } from "../review/index.ts";
-import { renderReviewPage } from "../review/page.ts";
-import { ownerAccess } from "./owner-access.ts";
-import { API_PREFIX } from "./protocol.ts";
+import type { PreprocessContext } from "../../components/component.ts";
+import { InputError } from "../../errors.ts";
+import type { ImageFile } from "../../image-file.ts";
+import type { Interface } from "../../interface.ts";
+import { renderMonitorLogin } from "../../monitor/page.ts";
+import { exportArchive } from "../../review/export.ts";
+import { listQuery, type Decision, type Picture, type Prediction, type ReviewQueue } from "../../review/index.ts";
+import { renderReviewPage } from "../../review/page.ts";
+import { API_PREFIX } from "../protocol.ts";
+import { ownerOnly } from "./access.ts";
 
 const TYPES: Record<string, string> = {
   png: "image/png",
@@ -37,18 +37,6 @@ const TYPES: Record<string, string> = {
   bmp: "image/bmp",
   tiff: "image/tiff",
 };
-
-/** Owner only, and never cross-site. */
-function guard(c: Context): void {
-  const site = c.req.header("sec-fetch-site");
-  if (site && site !== "same-origin" && site !== "none") throw new InputError("The review queue answers its own pages only.", 403);
-  const who = ownerAccess(c);
-  if (who === "login") {
-    c.header("www-authenticate", 'Bearer realm="review"');
-    throw new InputError("The review queue needs the MONITOR_TOKEN: send Authorization: Bearer <token>.", 401);
-  }
-  if (who === "denied") throw new InputError("Not found.", 404);
-}
 
 /** `{action, label?, version}`, or a 422 that shows the expected shape. */
 function decisionOf(body: unknown): Decision {
@@ -76,6 +64,9 @@ export function reviewRoutes<E extends Env>(
   queue: ReviewQueue,
   { title, root }: { title: string; root: (c: Context) => string },
 ): void {
+  // Owner only, and never cross-site.
+  const area = { name: "The review queue", realm: "review", crossSite: "The review queue answers its own pages only." };
+  const guard = ownerOnly(area);
   const view = (params: URLSearchParams) => {
     const query = listQuery(params, queue.labels);
     return {
@@ -87,25 +78,17 @@ export function reviewRoutes<E extends Env>(
     };
   };
 
-  app.get("/review", (c) => {
-    try {
-      guard(c);
-    } catch (err) {
-      if (err instanceof InputError && err.status === 401) return c.html(renderMonitorLogin({ root: root(c) }), 401);
-      throw err;
-    }
+  app.get("/review", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), (c) => {
     c.header("cache-control", "no-store");
     return c.html(renderReviewPage(view(new URL(c.req.url).searchParams), { title, root: root(c) }));
   });
 
-  app.get(`${API_PREFIX}/review`, (c) => {
-    guard(c);
+  app.get(`${API_PREFIX}/review`, guard, (c) => {
     const { items, counts, classes, matching } = view(new URL(c.req.url).searchParams);
     return c.json({ items, counts, classes, matching });
   });
 
-  app.get(`${API_PREFIX}/review/export.tar.gz`, async (c) => {
-    guard(c);
+  app.get(`${API_PREFIX}/review/export.tar.gz`, guard, async (c) => {
     const { file, result, cleanup } = await exportArchive(queue);
     const stream = createReadStream(file);
     stream.once("close", () => void cleanup());
@@ -116,13 +99,11 @@ export function reviewRoutes<E extends Env>(
     return c.body(Readable.toWeb(stream) as ReadableStream);
   });
 
-  app.get(`${API_PREFIX}/review/:id`, (c) => {
-    guard(c);
+  app.get(`${API_PREFIX}/review/:id`, guard, (c) => {
     return c.json(queue.get(c.req.param("id")));
   });
 
-  app.get(`${API_PREFIX}/review/:id/image`, async (c) => {
-    guard(c);
+  app.get(`${API_PREFIX}/review/:id/image`, guard, async (c) => {
     const item = queue.get(c.req.param("id"));
     let bytes: Buffer;
     try {
@@ -140,8 +121,7 @@ export function reviewRoutes<E extends Env>(
     return c.body(new Uint8Array(bytes));
   });
 
-  app.post(`${API_PREFIX}/review/:id`, async (c) => {
-    guard(c);
+  app.post(`${API_PREFIX}/review/:id`, guard, async (c) => {
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());

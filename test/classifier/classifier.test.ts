@@ -3,11 +3,11 @@ import { Jimp } from "jimp";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { imageToTensor } from "../src/classifier/decode.ts";
-import { readImageHeader } from "../src/image-file.ts";
-import { loadClassifier, type Classifier, type Confidences } from "../src/index.ts";
-import type { ModelInfo } from "../src/classifier/model-info.ts";
-import { fashionImages, fixture, root } from "./helpers.ts";
+import { imageToTensor } from "../../src/classifier/decode.ts";
+import { readImageHeader } from "../../src/image-file.ts";
+import { loadClassifier, type Classifier, type Confidences } from "../../src/index.ts";
+import type { ModelInfo } from "../../src/classifier/model-info.ts";
+import { fashionImages, fixture, root } from "../helpers.ts";
 
 const top = (p: Confidences) => Object.entries(p).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 const images = fashionImages();

@@ -1,5 +1,6 @@
 /**
- * Who may see the owner's pages (the monitor, the review queue): the Space's owner only.
+ * Who may see the owner's pages (the monitor, the review queue): the Space's owner only, and the
+ * one guard every owner-only route goes through ({@link ownerOnly}).
  *
  * - on the Space host (SPACE_ID is set): the signed-in owner, named by the host's `X-Space-User`
  *   (the host removes it from every other request, and the app listens on 127.0.0.1 only);
@@ -13,8 +14,10 @@
  */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { InputError } from "../../errors.ts";
 
 /** The cookie the monitor's sign-in form sets (it opens /review too). */
 export const OWNER_COOKIE = "monitor_token";
@@ -61,4 +64,42 @@ export function ownerAccess(c: Context): "owner" | "login" | "denied" {
   }
   const local = address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
   return local && !c.req.header("x-forwarded-for") && !c.req.header("x-forwarded-host") ? "owner" : "denied";
+}
+
+/** An owner-only area, as {@link ownerOnly} refuses everyone else. */
+export interface OwnerArea {
+  /** Its name in the 401: "The monitor" → "The monitor needs the MONITOR_TOKEN: …". */
+  name: string;
+  /** The `WWW-Authenticate: Bearer realm="…"` of that 401. */
+  realm: string;
+  /** When set, a request a browser marks as from another site (or from none it names) is a 403 saying this, before anything else. */
+  crossSite?: string;
+  /** The sign-in page to answer (401) instead of the bare 401, on a page a browser opens. */
+  signIn?: (c: Context) => string;
+}
+
+/**
+ * The one guard of the owner's routes: lets the owner through ({@link ownerAccess}); anyone
+ * else gets 401 (a token would open it: `WWW-Authenticate`, or the area's sign-in page) or 404,
+ * never the data.
+ *
+ * @example
+ * const monitorArea = { name: "The monitor", realm: "monitor" };
+ * app.get("/gradio_api/monitor", ownerOnly(monitorArea), (c) => c.json(monitor.snapshot(query)));
+ */
+export function ownerOnly(area: OwnerArea): MiddlewareHandler {
+  return createMiddleware(async (c, next) => {
+    if (area.crossSite) {
+      const site = c.req.header("sec-fetch-site");
+      if (site && site !== "same-origin" && site !== "none") throw new InputError(area.crossSite, 403);
+    }
+    const who = ownerAccess(c);
+    if (who === "login") {
+      c.header("www-authenticate", `Bearer realm="${area.realm}"`);
+      if (area.signIn) return c.html(area.signIn(c), 401);
+      throw new InputError(`${area.name} needs the MONITOR_TOKEN: send Authorization: Bearer <token>.`, 401);
+    }
+    if (who === "denied") throw new InputError("Not found.", 404);
+    await next();
+  });
 }

@@ -1,7 +1,7 @@
 /** The committed web UI bundle (ui/dist/) is what ui/ builds to now: a Space serves it as it is. */
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
-import { bundleUi, UI_DIST, UI_FILES } from "../src/gradio/page.ts";
+import { bundleUi, UI_DIST, UI_FILES } from "../../src/gradio/page.ts";
 
 test("ui/dist/ is fresh: rebuild it with `npm run build:ui` after changing ui/", async () => {
   const fresh = await bundleUi();

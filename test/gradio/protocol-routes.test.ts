@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, test } from "vitest";
-import { resolveAllowedPath } from "../src/gradio/files.ts";
-import { saveUploads } from "../src/gradio/uploads.ts";
-import { createApp, Image, Interface, Label, type ImageFile } from "../src/index.ts";
-import { fixture } from "./helpers.ts";
+import { resolveAllowedPath } from "../../src/gradio/files.ts";
+import { saveUploads } from "../../src/gradio/uploads.ts";
+import { createApp, Image, Interface, Label, type ImageFile } from "../../src/index.ts";
+import { fixture } from "../helpers.ts";
 
 const uploadDir = mkdtempSync(join(tmpdir(), "uploads-test-"));
 afterAll(() => rmSync(uploadDir, { recursive: true, force: true }));

@@ -3,9 +3,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { createApp, Image, Interface, Label } from "../src/index.ts";
-import { CsvLogger } from "../src/gradio/flagging.ts";
-import { parseCsv } from "./helpers.ts";
+import { createApp, Image, Interface, Label } from "../../src/index.ts";
+import { CsvLogger } from "../../src/gradio/flagging.ts";
+import { parseCsv } from "../helpers.ts";
 
 const dirs: string[] = [];
 const tempDir = () => {

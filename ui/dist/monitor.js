@@ -1,0 +1,1 @@
+var o="monitor-refresh",e=document.getElementById("auto-refresh");if(e){e.parentElement.hidden=!1;let t;try{e.checked=sessionStorage.getItem(o)==="1"}catch{}let n=()=>{clearTimeout(t),e.checked&&(t=setTimeout(()=>location.reload(),1e4))};e.addEventListener("change",()=>{try{sessionStorage.setItem(o,e.checked?"1":"0")}catch{}n()}),n()}
