@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { validate } from "dockerfile-utils";
 import { expect, test } from "vitest";
-import { parseCard } from "../host/card.ts";
+import { parseCard } from "../host/build/card.ts";
 import { root } from "./helpers.ts";
 
 const dockerfile = readFileSync(`${root}/Dockerfile`, "utf8");

@@ -6,7 +6,7 @@
  * with the current one marked, the split, calls, errors, latency and (shadow) agreement per
  * revision, the decisions — and Promote (to the next stage) / Roll back for the owner.
  */
-import type { SpaceCard } from "../card.ts";
+import type { SpaceCard } from "../build/card.ts";
 import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
 
 /**

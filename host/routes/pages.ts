@@ -3,17 +3,23 @@
  * sign-out, and each Space's page (`/spaces/<owner>/<name>`) with its app in an iframe.
  */
 import { Hono, type Context } from "hono";
-import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../auth.ts";
-import { HostError } from "../errors.ts";
+import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../accounts/auth.ts";
+import { HostError, pageError } from "../errors.ts";
 import { spacesPage, type SpaceSummary } from "../pages/home.ts";
 import { safeNext, signInPage } from "../pages/sign-in.ts";
 import { spacePage } from "../pages/space.ts";
 import { publicBase } from "../public-url.ts";
 import type { HostDeps } from "./deps.ts";
 
-/** The page routes. */
+/**
+ * The page routes; a refusal is a page for a browser (text for anything else).
+ *
+ * @example
+ * app.route("/", pageRoutes(deps));
+ */
 export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
+  app.onError(pageError);
   const { accounts, spaces } = deps;
 
   /** The Spaces this visitor may see, newest first, optionally of one owner. */

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
-import { readCard } from "../../host/card.ts";
+import { Accounts } from "../../host/accounts/accounts.ts";
+import { readCard } from "../../host/build/card.ts";
 import { safeNext } from "../../host/pages/sign-in.ts";
 import { spacePage } from "../../host/pages/space.ts";
 import { publicBase } from "../../host/public-url.ts";
-import { readCgiResponse } from "../../host/cgi.ts";
-import { isValidName, parseSpaceId } from "../../host/names.ts";
+import { readCgiResponse } from "../../host/repo/cgi.ts";
+import { isValidName, parseSpaceId } from "../../host/accounts/names.ts";
 
 const chunks = (...parts: string[]) => Readable.from(parts.map((p) => Buffer.from(p)));
 
