@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Accounts } from "../host/accounts/accounts.ts";
-import { installedModules, installKey } from "../host/build/build.ts";
+import { installedModules, installKey } from "../host/build/install.ts";
 import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl, SPACE_FILES } from "../test/host/harness.ts";
 
 /** A committed working copy of this repository's Space under `temp`/space. */

@@ -23,13 +23,29 @@ function runLogged(
   });
 }
 
-/** The cache key of a package-lock.json: builds with the same lockfile share node_modules. */
+/**
+ * The cache key of a package-lock.json: builds with the same lockfile share node_modules.
+ *
+ * @example
+ * installKey(readFileSync("package-lock.json")) // → "3f2a9c0d1e4b5a67"
+ */
 export const installKey = (lock: Uint8Array) => createHash("sha256").update(lock).digest("hex").slice(0, 16);
 
-/** Where the node_modules for a cache key live (`<key>/node_modules`: packages find siblings by walking up to a folder named node_modules). */
+/**
+ * Where the node_modules for a cache key live (`<key>/node_modules`: packages find siblings by walking up to a folder named node_modules).
+ *
+ * @example
+ * installedModules("/srv/spaces/cache", key) // → "/srv/spaces/cache/installs/<key>/node_modules"
+ */
 export const installedModules = (cacheDir: string, key: string) => join(cacheDir, "installs", key, "node_modules");
 
-/** node_modules for this package-lock.json, installed once and shared by later builds. */
+/**
+ * node_modules for this package-lock.json, installed once and shared by later builds, linked into `dir`.
+ *
+ * @throws {Error} when `dir` has no package-lock.json or `npm ci` fails.
+ * @example
+ * await install(ctx, join(ctx.builds, sha), log);
+ */
 export async function install(ctx: BuildContext, dir: string, log: (s: string) => void): Promise<void> {
   const lock = await readFile(join(dir, "package-lock.json")).catch(() => undefined);
   if (!lock) throw new Error("The Space has no package-lock.json: run npm install and commit it.");

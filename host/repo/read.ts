@@ -27,7 +27,12 @@ export interface CommitEntry {
   date: string;
 }
 
-/** The commit `rev` (a branch, a tag or a hash) names, or undefined. */
+/**
+ * The commit `rev` (a branch, a tag or a hash) names, or undefined.
+ *
+ * @example
+ * await resolveRevision(repo, "main") // → "9c1e…" (40 hex), or undefined before the first push
+ */
 export async function resolveRevision(repo: string, rev: string): Promise<string | undefined> {
   if (!/^[\w./-]{1,200}$/.test(rev) || rev.startsWith("-") || rev.includes("..")) return undefined;
   const out = await git(repo, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]).catch(() => undefined);
@@ -37,6 +42,9 @@ export async function resolveRevision(repo: string, rev: string): Promise<string
 /**
  * Which of `paths` the given .gitattributes sends through LFS (`filter=lfs`), as git itself
  * reads the patterns (`git check-attr` against a scratch work tree holding only that file).
+ *
+ * @example
+ * await lfsTracked(repo, "*.onnx filter=lfs diff=lfs merge=lfs -text\n", ["model.onnx", "app.ts"]) // → Set {"model.onnx"}
  */
 export async function lfsTracked(repo: string, gitattributes: string, paths: string[]): Promise<Set<string>> {
   const tracked = new Set<string>();
@@ -56,7 +64,12 @@ export async function lfsTracked(repo: string, gitattributes: string, paths: str
   }
 }
 
-/** The blob at `path` in commit `commit`: its id, mode and content; undefined when there is none. */
+/**
+ * The blob at `path` in commit `commit`: its id, mode and content; undefined when there is none.
+ *
+ * @example
+ * (await readBlob(repo, sha, "README.md"))?.content.toString("utf8")
+ */
 export async function readBlob(
   repo: string,
   commit: string,
@@ -91,6 +104,8 @@ async function smallBlobs(repo: string, oids: string[]): Promise<Map<string, Buf
  * and `lfs` details.
  *
  * @returns undefined when `path` is not a folder of that commit.
+ * @example
+ * await listEntries(repo, sha, "examples", false) // → [{ type: "file", oid, size, path: "examples/bag.png" }, …]
  */
 export async function listEntries(repo: string, commit: string, path: string, recursive: boolean): Promise<TreeEntry[] | undefined> {
   const out = (
@@ -120,7 +135,12 @@ export async function listEntries(repo: string, commit: string, path: string, re
   return entries;
 }
 
-/** Commits reachable from `commit`, newest first: `limit` of them after skipping `skip` (dates in UTC, as the Hub writes them). */
+/**
+ * Commits reachable from `commit`, newest first: `limit` of them after skipping `skip` (dates in UTC, as the Hub writes them).
+ *
+ * @example
+ * await listCommitLog(repo, sha, 0, 100) // → [{ id, title, message, authors: [{ user: "alice", avatar: "" }], date }]
+ */
 export async function listCommitLog(repo: string, commit: string, skip: number, limit: number): Promise<CommitEntry[]> {
   const out = (
     await git(repo, ["log", "-z", `--skip=${skip}`, `--max-count=${limit}`, "--format=%H%x1f%an%x1f%aI%x1f%s%x1f%B", commit])
@@ -134,7 +154,12 @@ export async function listCommitLog(repo: string, commit: string, skip: number, 
     });
 }
 
-/** The date of a commit, in UTC with a Z as the Hub writes dates (huggingface_hub's parse_datetime wants the Z). */
+/**
+ * The date of a commit, in UTC with a Z as the Hub writes dates (huggingface_hub's parse_datetime wants the Z).
+ *
+ * @example
+ * await commitDate(repo, sha) // → "2026-12-02T16:30:00.000Z"
+ */
 export async function commitDate(repo: string, commit: string): Promise<string> {
   const out = (await git(repo, ["log", "-1", "--format=%ct", commit])).toString().trim();
   if (!/^\d+$/.test(out)) throw new Error(`git log gave no date for ${commit}: ${JSON.stringify(out.slice(0, 200))}`);

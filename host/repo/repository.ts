@@ -17,6 +17,9 @@ exec "${process.execPath}" --import "${import.meta.resolve("tsx")}" "${fileURLTo
 /**
  * Creates the bare repository if it is not there yet, and (re)writes its hooks when they differ
  * from this host's: they name the Node and tsx of the host that wrote them.
+ *
+ * @example
+ * await ensureRepo(spacePaths(dataDir, "alice", "demo")); // repos/alice/demo.git, hooks in place
  */
 export async function ensureRepo(paths: SpacePaths): Promise<void> {
   if (!existsSync(join(paths.repo, "HEAD"))) {
