@@ -108,6 +108,7 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       return log.follow((line) => stream.write(logFrame(line)));
     }, ": keep-alive\n\n");
   });
+
   // restart_space (?factory=true builds main's head again) and pause_space; both answer the runtime.
   app.post("/api/spaces/:owner/:name/restart", async (c) => {
     const space = hubSpace(deps, c, "write");
