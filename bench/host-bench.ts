@@ -10,8 +10,8 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Accounts } from "../host/accounts.ts";
-import { installedModules, installKey } from "../host/build.ts";
+import { Accounts } from "../host/accounts/accounts.ts";
+import { installedModules, installKey } from "../host/build/install.ts";
 import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl, SPACE_FILES } from "../test/host/harness.ts";
 
 /** A committed working copy of this repository's Space under `temp`/space. */

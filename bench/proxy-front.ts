@@ -9,8 +9,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
-import { Accounts } from "../host/accounts.ts";
-import { identify, type HostEnv } from "../host/auth.ts";
+import { Accounts } from "../host/accounts/accounts.ts";
+import { identify, type HostEnv } from "../host/accounts/auth.ts";
 import { proxyToApp } from "../host/proxy.ts";
 import type { SpaceRuntime } from "../host/runtime.ts";
 

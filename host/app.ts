@@ -1,26 +1,29 @@
 /**
- * The Space host's app: who is asking (`auth.ts`), then the route modules — pages, the API, the
- * Hub API the official clients speak, git, Git LFS, the apps themselves and the hooks' way in — and one error handler that turns every
- * refusal into its status (`errors.ts`). It plays huggingface.co/spaces: the same
- * /spaces/<owner>/<name> URL is the Space's page and its git remote.
+ * The Space host's app: who is asking (`accounts/auth.ts`), then the route modules — the API
+ * (the Hub's repository, file and settings routes, and the hooks' way in), Git LFS, git, the
+ * apps themselves and the pages — each answering refusals in its own clients' dialect
+ * (`errors.ts`). It plays huggingface.co/spaces: the same /spaces/<owner>/<name> URL is the
+ * Space's page and its git remote.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
-import { Accounts } from "./accounts.ts";
-import { identify, type HostEnv } from "./auth.ts";
-import { HostError, hostErrorResponse } from "./errors.ts";
+import { Accounts } from "./accounts/accounts.ts";
+import { identify, type HostEnv } from "./accounts/auth.ts";
+import { envNumber } from "./config.ts";
+import { HostError, jsonError, pageError, unknownPath } from "./errors.ts";
 import { Lifecycle, type LifecycleOptions } from "./lifecycle.ts";
 import type { SpaceRuntime } from "./runtime.ts";
-import { apiRoutes } from "./routes/api.ts";
 import { appRoutes } from "./routes/app.ts";
 import type { HostDeps } from "./routes/deps.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { gitRoutes } from "./routes/git.ts";
-import { hubRoutes } from "./routes/hub.ts";
 import { internalRoutes } from "./routes/internal.ts";
 import { lfsRoutes } from "./routes/lfs.ts";
 import { pageRoutes } from "./routes/pages.ts";
+import { repoRoutes } from "./routes/repos.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 
 /** Options of {@link createHostApp}: where state lives, and the lifecycle's timings. */
 export interface HostOptions extends LifecycleOptions {
@@ -55,7 +58,7 @@ export function createHostApp({
   accounts,
   selfUrl,
   wakeHoldMs = 30_000,
-  maxFileBytes = Number(process.env.SPACE_MAX_FILE_BYTES ?? 5e9),
+  maxFileBytes = envNumber("SPACE_MAX_FILE_BYTES", 5e9),
   ...lifecycle
 }: HostOptions): HostApp {
   accounts ??= new Accounts(lifecycle.dataDir);
@@ -73,9 +76,16 @@ export function createHostApp({
   const app = new Hono<HostEnv>() as HostApp;
   app.spaces = spaces;
   app.runtimes = spaces.runtimes;
-  app.onError(hostErrorResponse);
-  app.notFound((c) => hostErrorResponse(new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`), c));
   app.use(identify(accounts, deps.sessionKey));
-  for (const routes of [internalRoutes, apiRoutes, hubRoutes, lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
+  // The API answers in JSON (`{"error": …}`, as the Hub does), its unknown paths too.
+  const api = new Hono<HostEnv>();
+  api.onError(jsonError);
+  for (const routes of [internalRoutes, settingsRoutes, repoRoutes, fileRoutes]) api.route("/", routes(deps));
+  for (const path of ["/api/*", "/_internal/*", "/spaces/:owner/:name/resolve/*", "/spaces/:owner/:name/raw/*"]) api.all(path, unknownPath);
+  app.route("/", api);
+  for (const routes of [lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
+  // Any other path is the pages': a page for a browser, text otherwise.
+  app.notFound((c) => pageError(new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`), c));
+  app.onError(pageError);
   return app;
 }

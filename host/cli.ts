@@ -19,7 +19,7 @@
  *                                     SPACES_HOST or http://127.0.0.1:$HOST_PORT, with HF_TOKEN)
  */
 import { resolve } from "node:path";
-import { Accounts } from "./accounts.ts";
+import { Accounts } from "./accounts/accounts.ts";
 import { gcFromState } from "./lifecycle.ts";
 import { describePolicy, parsePolicy, stageName } from "./rollout.ts";
 

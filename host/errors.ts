@@ -1,18 +1,14 @@
 /**
- * The host's one error type and the one place that turns errors into responses. Routes throw
- * `HostError(status, message)`; `hostErrorResponse` answers in the dialect of whoever asked:
- * Git LFS JSON for LFS clients, `{"error": …}` for the API (as the Hub does), plain text for git
- * (which shows it to the pusher), and a small page for browsers.
+ * The host's one error type, and the answers every router's `onError` is made of. Routes throw
+ * `HostError(status, message)`; each router answers in the dialect of its clients (its own
+ * `onError`): `{"error": …}` for the API and the Hub's clients (`jsonError`), a page for
+ * browsers (`pageError`), plain text for git and Git LFS JSON (in `routes/git.ts`,
+ * `routes/lfs.ts`, with `challenged`).
  */
-import type { Context } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { errorPage } from "./pages/layout.ts";
-
-/** An app's path: /spaces/<owner>/<name>/app or below. */
-export const APP_PATH = /^\/spaces\/[^/]+\/[^/]+\/app(\/|$)/;
-
-export const LFS_TYPE = "application/vnd.git-lfs+json";
 
 /**
  * A refusal with its HTTP status and a message for the person or client that asked.
@@ -32,40 +28,71 @@ export class HostError extends Error {
   }
 }
 
-/** Which kind of client a path belongs to, so an error is written in its format. */
-function surface(c: Context): "lfs" | "api" | "git" | "page" {
-  const path = c.req.path;
-  if (path.includes("/info/lfs/")) return "lfs";
-  if (path.startsWith("/api/") || path.startsWith("/_internal/")) return "api";
-  // The Hub's file URLs answer its clients (downloadFile, fileExists, hf_hub_download) in JSON.
-  if (/^\/spaces\/[^/]+\/[^/]+\/(resolve|raw)\//.test(path)) return "api";
-  // An app's API clients get JSON; a browser opening the app gets a page.
-  if (APP_PATH.test(path)) return (c.req.header("accept") ?? "").includes("text/html") ? "page" : "api";
-  if (/\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/.test(path)) return "git";
-  return "page";
+/**
+ * What a thrown value says to the client, its headers already set on `c`: a {@link HostError}
+ * keeps its status and message, hono's HTTPException (the csrf guard's) its status; anything
+ * else is logged and answered 500 without details.
+ *
+ * @example
+ * app.onError((err, c) => {
+ *   const e = refusal(err, c);
+ *   return c.text(`${e.message}\n`, e.status);
+ * });
+ */
+export function refusal(err: unknown, c: Context, headers: (e: HostError) => Record<string, string> = (e) => e.headers): HostError {
+  let e: HostError;
+  if (err instanceof HostError) e = err;
+  else if (err instanceof HTTPException) e = new HostError(err.status as ContentfulStatusCode, err.message || "Forbidden");
+  else {
+    console.error(`Space host: ${c.req.method} ${c.req.path}:`, err);
+    e = new HostError(500, "Internal error in the Space host.");
+  }
+  for (const [name, value] of Object.entries(headers(e))) c.header(name, value);
+  return e;
 }
 
 /**
- * The host's `onError`: a {@link HostError} keeps its status and message; anything else is
- * logged and answered 500 without details.
+ * A refusal's headers for git and git-lfs: on a 401 they ask for credentials again only when
+ * told Basic is wanted.
+ *
+ * @example
+ * const e = refusal(err, c, challenged);
  */
-export function hostErrorResponse(err: unknown, c: Context): Response {
-  let status: ContentfulStatusCode = 500;
-  let message = "Internal error in the Space host.";
-  let headers: Record<string, string> = {};
-  let details: Record<string, unknown> = {};
-  if (err instanceof HostError) ({ status, message, headers, details } = err);
-  else if (err instanceof HTTPException) {
-    status = err.status as ContentfulStatusCode;
-    message = err.message || "Forbidden";
-  } else console.error(`Space host: ${c.req.method} ${c.req.path}:`, err);
-  const kind = surface(c);
-  // git and git-lfs ask for credentials again only when told Basic is wanted.
-  if (status === 401 && (kind === "git" || kind === "lfs")) headers = { "www-authenticate": 'Basic realm="Spaces"', ...headers };
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
-  if (kind === "lfs") return c.json({ message }, status, { "content-type": LFS_TYPE });
-  if (kind === "api") return c.json({ error: message, ...details }, status);
-  if (kind === "page" && (c.req.header("accept") ?? "").includes("text/html"))
-    return c.html(errorPage(status, message, c.get("user") as string | undefined), status);
-  return c.text(`${message}\n`, status);
-}
+export const challenged = (e: HostError): Record<string, string> =>
+  e.status === 401 ? { "www-authenticate": 'Basic realm="Spaces"', ...e.headers } : e.headers;
+
+/** Whether a browser asked (it wants a page, not JSON or text). */
+export const wantsPage = (c: Context): boolean => (c.req.header("accept") ?? "").includes("text/html");
+
+/**
+ * The API's and the Hub's error answer: the status and `{"error": …}` with any details.
+ *
+ * @example
+ * const api = new Hono<HostEnv>().onError(jsonError);
+ */
+export const jsonError: ErrorHandler = (err, c) => {
+  const e = refusal(err, c);
+  return c.json({ error: e.message, ...e.details }, e.status);
+};
+
+/**
+ * The pages' error answer: a small page for a browser, the message as text for anything else.
+ *
+ * @example
+ * const pages = new Hono<HostEnv>().onError(pageError);
+ */
+export const pageError: ErrorHandler = (err, c) => {
+  const e = refusal(err, c);
+  if (wantsPage(c)) return c.html(errorPage(e.status, e.message, c.get("user") as string | undefined), e.status);
+  return c.text(`${e.message}\n`, e.status);
+};
+
+/**
+ * A handler for paths no route of a router has: a 404 in that router's dialect (its `onError`).
+ *
+ * @example
+ * api.all("/api/*", unknownPath);
+ */
+export const unknownPath = (c: Context): never => {
+  throw new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`);
+};

@@ -11,10 +11,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import type { Accounts, SpaceRecord } from "./accounts.ts";
-import { buildRevision, collectGarbage, type BuildContext, type Freed } from "./build.ts";
-import type { SpaceCard } from "./card.ts";
-import { spacePaths } from "./repos.ts";
+import type { Accounts, SpaceRecord } from "./accounts/accounts.ts";
+import { buildRevision, type BuildContext } from "./build/build.ts";
+import { collectGarbage, type Freed } from "./build/gc.ts";
+import type { SpaceCard } from "./build/card.ts";
+import { spacePaths } from "./paths.ts";
 import { describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "./rollout.ts";
 import { SpaceRuntime, type Stage } from "./runtime.ts";
 import { Supervisor } from "./supervisor.ts";

@@ -15,7 +15,7 @@ import { Agent, request } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
-import { SESSION_COOKIE, type HostEnv } from "./auth.ts";
+import { SESSION_COOKIE, type HostEnv } from "./accounts/auth.ts";
 import { callKind, parseObject, pin, resultEvent } from "./calls.ts";
 import { HostError } from "./errors.ts";
 import { publicBase } from "./public-url.ts";

@@ -4,7 +4,7 @@
  * logs, which can be followed live. `lifecycle.ts` changes it; routes only read it.
  */
 import type { ChildProcess } from "node:child_process";
-import type { SpaceCard } from "./card.ts";
+import type { SpaceCard } from "./build/card.ts";
 import type { Rollout } from "./rollout.ts";
 
 /** Hugging Face's Space stages (PAUSED: stopped by its owner until restarted). */

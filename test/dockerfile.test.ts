@@ -1,12 +1,12 @@
 /**
  * No Docker engine runs here: the Dockerfile is checked by a linter from npm (dockerfile-utils,
  * the one VS Code's Docker support uses), and for the facts Hugging Face's Docker SDK needs.
- * That `npm ci --omit=dev` then `npm start` serves the Space is what test/host/git.test.ts shows.
+ * That `npm ci --omit=dev` then `npm start` serves the Space is what test/host/routes/git-push.test.ts shows.
  */
 import { readFileSync } from "node:fs";
 import { validate } from "dockerfile-utils";
 import { expect, test } from "vitest";
-import { parseCard } from "../host/card.ts";
+import { parseCard } from "../host/build/card.ts";
 import { root } from "./helpers.ts";
 
 const dockerfile = readFileSync(`${root}/Dockerfile`, "utf8");

@@ -3,7 +3,8 @@
  * Spaces as cards (emoji on the card's colours, title, owner/name, status, short description),
  * newest first, with a search box, and the two commands that make a new one.
  */
-import { cardColour, escapeHtml, layout, STAGE_NAMES } from "./layout.ts";
+import { cardColour, escapeHtml, layout } from "./layout.ts";
+import { STAGE_NAMES } from "./stage-names.ts";
 
 /** One Space as a card shows it. */
 export interface SpaceSummary {

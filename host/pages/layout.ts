@@ -39,20 +39,6 @@ label{display:block;margin:.8rem 0 .3rem;font-weight:600}.error{color:#b91c1c;fo
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 `;
 
-/** Stage names as the chips say them. */
-export const STAGE_NAMES: Record<string, string> = {
-  RUNNING: "Running",
-  BUILDING: "Building",
-  APP_STARTING: "Starting",
-  RUNNING_BUILDING: "Running · building",
-  RUNNING_APP_STARTING: "Running · starting",
-  BUILD_ERROR: "Build error",
-  RUNTIME_ERROR: "Runtime error",
-  SLEEPING: "Sleeping",
-  PAUSED: "Paused",
-  NO_APP_FILE: "No app yet",
-};
-
 /** The header's right side: who is signed in and a sign-out button, or a sign-in link. */
 function who(user: string | undefined, here: string): string {
   if (!user) return `<a class="button" href="/login?next=${encodeURIComponent(here)}">Sign in</a>`;

@@ -6,11 +6,13 @@
  * with the current one marked, the split, calls, errors, latency and (shadow) agreement per
  * revision, the decisions — and Promote (to the next stage) / Roll back for the owner.
  */
-import type { SpaceCard } from "../card.ts";
-import { escapeHtml as esc, STAGE_NAMES } from "./layout.ts";
+import type { SpaceCard } from "../build/card.ts";
+import { escapeHtml as esc } from "./layout.ts";
+import { SPACE_SCRIPT_PATH } from "./script.ts";
 
 /**
- * The page's HTML; its small script polls the runtime and follows the logs.
+ * The page's HTML; its script (`client/space.ts`, served bundled) polls the runtime, draws the
+ * rollout and follows the logs.
  *
  * @example
  * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice"))
@@ -43,7 +45,7 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 #ro-stages[data-state=promoted] [aria-current]{background:#bbf7d0;color:#14532d;border-color:#22c55e}#ro-stages[data-state="rolled back"] [aria-current]{background:#fecaca;color:#7f1d1d;border-color:#ef4444}
 #ro-history{padding-left:1.2rem;font-size:.9rem}#ro-history li{margin:.2rem 0}.owner form{display:inline}.owner button{font:inherit;padding:.35rem .9rem;border-radius:8px;border:1px solid var(--border);cursor:pointer;margin-right:.5rem}
 </style></head>
-<body>
+<body data-space="${esc(id)}">
 <header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
 <span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden>Monitor</a><span class="chip" id="ro-chip" hidden></span>
 <nav aria-label="Space"><button data-tab="app" aria-pressed="true">App</button><button data-tab="logs" aria-pressed="false">Logs</button><button data-tab="files" aria-pressed="false">Files</button><button data-tab="rollout" id="ro-tab" aria-pressed="false" hidden>Rollout</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
@@ -60,45 +62,6 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 ${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote"><button type="submit" id="ro-promote">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback"><button type="submit">Roll back</button></form></div>` : ""}
 <h2>Decisions</h2><ol id="ro-history"></ol></section>
 </main>
-<script type="module">
-const base=${JSON.stringify(base)},api=${JSON.stringify(`/api/spaces/${id}`)};
-const stage=document.getElementById("stage");
-const names=${JSON.stringify(STAGE_NAMES)};
-async function poll(){try{const r=await(await fetch(api+"/runtime")).json();stage.dataset.stage=r.stage;stage.textContent=names[r.stage]??r.stage;stage.title=r.errorMessage??"";showRollout(r.rollout)}catch{stage.textContent="Host unreachable"}setTimeout(poll,2000)}
-// The rollout, drawn with textContent only: its stages, a split bar, a row (with bars) per revision, the decisions.
-const el=(tag,props={},...kids)=>{const e=document.createElement(tag);Object.assign(e,props);e.append(...kids);return e};
-const pc=(x)=>x==null?"–":(Math.round(x*1000)/10)+" %",ms=(x)=>x==null?"–":Math.round(x)+" ms";
-function showRollout(r){const tab=document.getElementById("ro-tab"),chip=document.getElementById("ro-chip");if(!r){tab.hidden=chip.hidden=true;return}
-tab.hidden=false;chip.hidden=r.state!=="active";chip.textContent=(r.mode==="canary"?"Canary "+r.percent+" %":"Shadow")+" · "+r.candidate.sha.slice(0,7);
-const st=document.getElementById("ro-state");st.dataset.state=r.state;st.textContent={active:"Rolling out",promoted:"Promoted","rolled back":"Rolled back"}[r.state]??r.state;
-document.getElementById("ro-what").textContent=r.mode+" of "+r.candidate.sha.slice(0,12)+" next to "+r.stable.sha.slice(0,12)+", since "+new Date(r.started).toLocaleString();
-document.getElementById("ro-policy").textContent=r.description;
-const steps=[...r.stages,"everyone"],at=r.state==="promoted"?steps.length-1:r.stage,ss=document.getElementById("ro-stages");ss.dataset.state=r.state;
-ss.replaceChildren(...steps.map((s,i)=>{const li=el("li",{textContent:s==="shadow"?"Shadow":s==="everyone"?"Everyone":"Canary "+s+" %"});li.dataset.step=i<at?"done":i===at?"current":"next";if(i===at)li.setAttribute("aria-current","step");return li}));
-const split=document.getElementById("ro-split");const cur=r.mode==="canary"?100-r.percent:100;
-split.replaceChildren(el("div",{className:"stable",textContent:"current "+cur+" %"},),...(r.mode==="canary"?[el("div",{className:"candidate",textContent:"new "+r.percent+" %"})]:[]));split.firstChild.style.flex=String(cur);if(r.mode==="canary")split.lastChild.style.flex=String(r.percent);
-if(r.mode==="shadow")split.append(Object.assign(el("div",{className:"copy",textContent:"+ a copy to new"}),{style:"flex:40"}));
-split.setAttribute("aria-label",r.mode==="canary"?cur+" % to the current revision, "+r.percent+" % to the new one":"every answer from the current revision; a copy of each prediction to the new one");
-const maxP=Math.max(r.stable.p99_ms??0,r.candidate.p99_ms??0,1);
-const bar=(cls,frac,label)=>el("td",{},Object.assign(el("span",{className:"bar "+cls,title:label}),{style:"width:"+Math.max(2,Math.round(frac*120))+"px"}),label);
-const row=(name,cls,s)=>el("tr",{},el("td",{textContent:name+" "+s.sha.slice(0,12)}),el("td",{textContent:String(s.requests)}),el("td",{textContent:String(s.errors)}),bar(cls,s.error_rate,pc(s.error_rate)),el("td",{textContent:ms(s.p50_ms)}),bar(cls,(s.p99_ms??0)/maxP,ms(s.p99_ms)));
-document.getElementById("ro-rows").replaceChildren(row("current","stable",r.stable),row("new","candidate",r.candidate));
-const ag=document.getElementById("ro-agreement");ag.hidden=!r.agreement;if(r.agreement)document.getElementById("ro-agree").textContent="Same top label: "+pc(r.agreement.rate)+" ("+r.agreement.agreed+" of "+r.agreement.compared+"), mean confidence difference "+(r.agreement.mean_confidence_diff==null?"–":r.agreement.mean_confidence_diff.toFixed(3))+"; copies dropped under load: "+r.shadow.dropped;
-const own=document.getElementById("ro-owner");if(own){own.hidden=r.state!=="active";const next=r.stages[r.stage+1];document.getElementById("ro-promote").textContent=next===undefined?"Promote to everyone":"Promote to "+next+" %"}
-document.getElementById("ro-history").replaceChildren(...r.history.map((d)=>el("li",{textContent:new Date(d.at).toLocaleTimeString()+" — "+d.action+" ("+d.by+"): "+d.reason})))}
-poll();
-// The monitor is the owner's: for anyone else the host answers 404 and nothing is shown.
-const drift=document.getElementById("drift");
-async function pollDrift(){try{const r=await fetch(base+"/app/gradio_api/monitor?minutes=60");if(r.ok){const m=await r.json();drift.hidden=false;drift.href=base+"/app/monitor";drift.dataset.alert=String(m.drift.alert);drift.textContent=m.drift.alert?"Drift since "+new Date(m.drift.since).toLocaleTimeString():"No drift";drift.title=m.drift.reasons.map((x)=>x.detail).join("\\n")||"Monitor: requests, latency, classes, out-of-domain rate"}}catch{}setTimeout(pollDrift,10000)}
-pollDrift();
-let source;const log=document.getElementById("log");
-function follow(kind){source?.close();log.textContent="";source=new EventSource(api+"/logs/"+kind);source.onmessage=(e)=>{const l=JSON.parse(e.data);log.textContent+=l.data+"\\n";log.scrollTop=log.scrollHeight}}
-document.querySelectorAll("[data-log]").forEach((b)=>b.onclick=()=>{document.querySelectorAll("[data-log]").forEach((x)=>x.setAttribute("aria-pressed",String(x===b)));follow(b.dataset.log)});
-document.querySelectorAll("[data-tab]").forEach((b)=>b.onclick=async()=>{document.querySelectorAll("[data-tab]").forEach((x)=>x.setAttribute("aria-pressed",String(x===b)));
-for(const s of ["app","logs","files","rollout"])document.getElementById(s).hidden=s!==b.dataset.tab;
-if(b.dataset.tab==="logs"&&!source)follow("build");
-if(b.dataset.tab==="files"){const t=await(await fetch(api+"/tree")).json();const rows=t.map((f)=>{const tr=document.createElement("tr");for(const v of [f.path,f.size+" B"]){const td=document.createElement("td");td.textContent=v;tr.append(td)}return tr});document.getElementById("tree").replaceChildren(...rows)}});
-if(new URLSearchParams(location.search).get("tab")==="rollout"){const t=document.getElementById("ro-tab");t.hidden=false;t.click()}
-</script>
+<script type="module" src="${SPACE_SCRIPT_PATH}"></script>
 </body></html>`;
 }

@@ -3,8 +3,8 @@
  * client is held until it answers), then proxied (`proxy.ts`).
  */
 import { Hono, type Context } from "hono";
-import { canWrite, readable, type HostEnv } from "../auth.ts";
-import { HostError } from "../errors.ts";
+import { canWrite, readable, type HostEnv } from "../accounts/auth.ts";
+import { HostError, jsonError, pageError, wantsPage } from "../errors.ts";
 import { wakingPage } from "../pages/layout.ts";
 import { proxyToApp } from "../proxy.ts";
 import type { HostDeps } from "./deps.ts";
@@ -16,9 +16,16 @@ import type { HostDeps } from "./deps.ts";
  */
 const OWNER_ONLY = /^\/(monitor|review|gradio_api\/(monitor|review))(\/|$)/;
 
-/** The app routes. */
+/**
+ * The app routes. A refusal (a private Space, an app that is down) is a page for a browser
+ * opening the app, and JSON for its API clients.
+ *
+ * @example
+ * app.route("/", appRoutes(deps)); // new Client("http://127.0.0.1:7861/spaces/alice/demo/app/")
+ */
 export function appRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
+  app.onError((err, c) => (wantsPage(c) ? pageError(err, c) : jsonError(err, c)));
   const serve = async (c: Context<HostEnv>) => {
     const space = readable(deps.accounts, c, c.req.param("owner")!, c.req.param("name")!);
     const id = `${space.owner}/${space.name}`;
@@ -29,8 +36,7 @@ export function appRoutes(deps: HostDeps): Hono<HostEnv> {
     const rt = deps.spaces.runtime(id);
     const waking = deps.spaces.wake(space, rt);
     if (rt.waking) {
-      if (c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html"))
-        return c.html(wakingPage(id), 503, { "retry-after": "3" });
+      if (c.req.method === "GET" && wantsPage(c)) return c.html(wakingPage(id), 503, { "retry-after": "3" });
       await Promise.race([waking, new Promise((r) => setTimeout(r, deps.wakeHoldMs))]);
     }
     deps.spaces.touch(space, rt);

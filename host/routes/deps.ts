@@ -1,5 +1,5 @@
 /** What every route module of the host is given by `createHostApp`. */
-import type { Accounts } from "../accounts.ts";
+import type { Accounts } from "../accounts/accounts.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 
 export interface HostDeps {

@@ -5,16 +5,30 @@
  * the environment given here.
  */
 import { Hono, type Context } from "hono";
-import { readable, writable, type HostEnv } from "../auth.ts";
-import { HostError } from "../errors.ts";
-import { gitHttpBackend } from "../git-backend.ts";
+import { readable, writable, type HostEnv } from "../accounts/auth.ts";
+import { challenged, HostError, refusal, unknownPath } from "../errors.ts";
+import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
-import { ensureRepo, spacePaths } from "../repos.ts";
+import { gitHttpBackend } from "../repo/http-backend.ts";
+import { ensureRepo } from "../repo/repository.ts";
 import { repoParams, type HostDeps } from "./deps.ts";
 
-/** The git routes. */
+/** The paths git asks for under a repository's URL. */
+const GIT_PATHS = ["info/refs", "HEAD", "git-upload-pack", "git-receive-pack"];
+
+/**
+ * The git routes. Refusals are plain text, which git shows the person pushing or cloning; a 401
+ * asks for Basic credentials, so git prompts for a token.
+ *
+ * @example
+ * app.route("/", gitRoutes(deps)); // git clone http://127.0.0.1:7861/spaces/alice/demo
+ */
 export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
+  app.onError((err, c) => {
+    const e = refusal(err, c, challenged);
+    return c.text(`${e.message}\n`, e.status);
+  });
   const serve = async (c: Context<HostEnv>, rest: string, writes: boolean) => {
     const { owner, name } = repoParams((n) => c.req.param(n));
     const space = writes ? writable(deps.accounts, c, owner, name, { create: true }) : readable(deps.accounts, c, owner, name, true);
@@ -43,5 +57,6 @@ export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
   app.get("/spaces/:owner/:repo/HEAD", (c) => serve(c, "HEAD", false));
   app.post("/spaces/:owner/:repo/git-upload-pack", (c) => serve(c, "git-upload-pack", false));
   app.post("/spaces/:owner/:repo/git-receive-pack", (c) => serve(c, "git-receive-pack", true));
+  for (const path of GIT_PATHS) app.all(`/spaces/:owner/:repo/${path}`, unknownPath);
   return app;
 }

@@ -5,12 +5,18 @@
  */
 import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
-import type { HostEnv } from "../auth.ts";
+import type { HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
+import { mainUpdate } from "../repo/rules.ts";
 import { describePolicy } from "../rollout.ts";
 import type { HostDeps } from "./deps.ts";
 
-/** The /_internal routes. */
+/**
+ * The /_internal routes (refusals as `{"error": …}`, mounted with the API).
+ *
+ * @example
+ * api.route("/", internalRoutes(deps)); // host/repo/hook.ts posts to /_internal/deploy
+ */
 export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
   app.post("/_internal/deploy", async (c) => {
@@ -25,10 +31,7 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
     const [owner = "", name = ""] = id.split("/");
     const space = deps.accounts.space(owner, name);
     if (!space) throw new HostError(404, `No Space ${id}.`);
-    const sha = updates
-      .split("\n")
-      .map((l) => l.trim().split(" "))
-      .find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
+    const sha = mainUpdate(updates);
     if (!sha) return c.text("Nothing to deploy: only pushes to main are built.\n");
     const rt = deps.spaces.runtime(id);
     const encoder = new TextEncoder();

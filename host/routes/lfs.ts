@@ -6,16 +6,28 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
-import { readable, writable, type HostEnv } from "../auth.ts";
-import { HostError, LFS_TYPE } from "../errors.ts";
-import { batch, hasObject, readObject, storeObject } from "../lfs.ts";
+import { readable, writable, type HostEnv } from "../accounts/auth.ts";
+import { challenged, HostError, refusal } from "../errors.ts";
+import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
-import { spacePaths } from "../repos.ts";
+import { batch, hasObject, readObject, storeObject } from "../repo/lfs-store.ts";
 import { repoParams, type HostDeps } from "./deps.ts";
 
-/** The LFS routes. */
+const LFS_TYPE = "application/vnd.git-lfs+json";
+
+/**
+ * The LFS routes. Refusals are Git LFS JSON (`{"message": …}`), a 401 asking for Basic
+ * credentials so git-lfs prompts for a token.
+ *
+ * @example
+ * app.route("/", lfsRoutes(deps)); // git lfs push, @huggingface/hub's uploadFiles
+ */
 export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
+  app.onError((err, c) => {
+    const e = refusal(err, c, challenged);
+    return c.json({ message: e.message }, e.status, { "content-type": LFS_TYPE });
+  });
   const base = "/spaces/:owner/:repo/info/lfs";
   const space = (c: Context<HostEnv>, writes: boolean) => {
     const { owner, name } = repoParams((n) => c.req.param(n));

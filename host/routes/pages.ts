@@ -3,17 +3,24 @@
  * sign-out, and each Space's page (`/spaces/<owner>/<name>`) with its app in an iframe.
  */
 import { Hono, type Context } from "hono";
-import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../auth.ts";
-import { HostError } from "../errors.ts";
+import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../accounts/auth.ts";
+import { HostError, pageError } from "../errors.ts";
 import { spacesPage, type SpaceSummary } from "../pages/home.ts";
 import { safeNext, signInPage } from "../pages/sign-in.ts";
+import { SPACE_SCRIPT_PATH, spaceScript } from "../pages/script.ts";
 import { spacePage } from "../pages/space.ts";
 import { publicBase } from "../public-url.ts";
 import type { HostDeps } from "./deps.ts";
 
-/** The page routes. */
+/**
+ * The page routes; a refusal is a page for a browser (text for anything else).
+ *
+ * @example
+ * app.route("/", pageRoutes(deps));
+ */
 export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
+  app.onError(pageError);
   const { accounts, spaces } = deps;
 
   /** The Spaces this visitor may see, newest first, optionally of one owner. */
@@ -63,6 +70,16 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.redirect("/", 303);
   });
 
+  // The Space page's script: revalidated (no-cache) so a new host's bundle is picked up.
+  app.get(SPACE_SCRIPT_PATH, (c) => {
+    const { body, etag } = spaceScript();
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    return c.body(new Uint8Array(body), 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      etag,
+      "cache-control": "no-cache",
+    });
+  });
   app.get("/spaces/:owner/:name", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const id = `${space.owner}/${space.name}`;

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import { Accounts } from "../../host/accounts.ts";
+import { Accounts } from "../../host/accounts/accounts.ts";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
 import type { Rollout } from "../../host/rollout.ts";
 import { root } from "../helpers.ts";

@@ -9,8 +9,8 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Accounts } from "../../host/accounts.ts";
-import { installedModules, installKey } from "../../host/build.ts";
+import type { Accounts } from "../../host/accounts/accounts.ts";
+import { installedModules, installKey } from "../../host/build/install.ts";
 import { bucket } from "../../host/rollout.ts";
 import { hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";

@@ -11,7 +11,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HostError } from "./errors.ts";
+import { HostError } from "../errors.ts";
 
 export const OID = /^[0-9a-f]{64}$/;
 

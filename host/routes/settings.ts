@@ -1,23 +1,33 @@
 /**
- * The host's HTTP API for Spaces, with Hugging Face's paths and shapes: the runtime (stage,
- * revision, and a rollout's numbers and decisions), variables and secrets (owner only; a change restarts the app), promote and
- * roll back a rollout (owner only), the build and run logs as
- * server-sent events of `{"data": line, "timestamp": …}`, and the files at HEAD.
+ * A Space's settings and controls, with Hugging Face's paths and shapes: the runtime (stage,
+ * revision, and a rollout's numbers and decisions), variables and secrets (owner only; a change
+ * restarts the app), restart and pause (`restart_space`, `pause_space`), promote and roll back a
+ * rollout (owner only), and the build and run logs as server-sent events of
+ * `{"data": line, "timestamp": …}`.
  */
+import { existsSync } from "node:fs";
 import { Hono } from "hono";
-import type { SpaceRecord } from "../accounts.ts";
-import { readable, writable, type HostEnv } from "../auth.ts";
-import { HostError } from "../errors.ts";
-import { listTree, spacePaths } from "../repos.ts";
-import type { LogLine } from "../runtime.ts";
 import { sseResponse } from "../../src/gradio/sse.ts";
+import type { SpaceRecord } from "../accounts/accounts.ts";
+import { readable, writable, type HostEnv } from "../accounts/auth.ts";
+import { HostError } from "../errors.ts";
+import { spacePaths } from "../paths.ts";
+import { resolveRevision } from "../repo/read.ts";
+import type { LogLine } from "../runtime.ts";
 import type { HostDeps } from "./deps.ts";
+import { hubSpace, idOf } from "./hub.ts";
 
 /** One log line as Hugging Face's log API frames it. */
 const logFrame = (line: LogLine) => `data: ${JSON.stringify(line)}\n\n`;
 
-/** The /api/spaces routes. */
-export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
+/**
+ * The settings routes.
+ *
+ * @example
+ * // huggingface_hub against this host (HF_ENDPOINT=http://127.0.0.1:7861):
+ * // HfApi().add_space_secret("alice/demo", "API_KEY", "…"); HfApi().pause_space("alice/demo")
+ */
+export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
   const app = new Hono<HostEnv>();
   const { accounts, spaces } = deps;
 
@@ -87,11 +97,6 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.json(spaces.runtime(`${space.owner}/${space.name}`).rollout!.toJSON());
   });
 
-  app.get("/api/spaces/:owner/:name/tree", async (c) => {
-    const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
-    return c.json(await listTree(spacePaths(deps.dataDir, space.owner, space.name).repo));
-  });
-
   app.get("/api/spaces/:owner/:name/logs/:kind", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const kind = c.req.param("kind");
@@ -102,6 +107,24 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
       for (const line of log.lines) stream.write(logFrame(line));
       return log.follow((line) => stream.write(logFrame(line)));
     }, ": keep-alive\n\n");
+  });
+
+  // restart_space (?factory=true builds main's head again) and pause_space; both answer the runtime.
+  app.post("/api/spaces/:owner/:name/restart", async (c) => {
+    const space = hubSpace(deps, c, "write");
+    const rt = spaces.runtime(idOf(space));
+    const repo = spacePaths(deps.dataDir, space.owner, space.name).repo;
+    const head = existsSync(repo) ? await resolveRevision(repo, "refs/heads/main") : undefined;
+    if (c.req.query("factory") === "true" || !rt.sha) {
+      if (!head) throw new HostError(400, `${idOf(space)} has nothing to run yet: commit or push its files first.`);
+      await spaces.deploy(space, head);
+    } else await spaces.restart(space);
+    return c.json(rt.toJSON());
+  });
+  app.post("/api/spaces/:owner/:name/pause", async (c) => {
+    const space = hubSpace(deps, c, "write");
+    await spaces.pause(space);
+    return c.json(spaces.runtime(idOf(space)).toJSON());
   });
   return app;
 }

@@ -12,13 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as hub from "@huggingface/hub";
-import { Accounts } from "../../host/accounts.ts";
-import { createHostApp, type HostApp } from "../../host/app.ts";
-import { installedModules, installKey } from "../../host/build.ts";
-import { lfsPointer } from "../../host/commits.ts";
-import { spacePaths } from "../../host/repos.ts";
-import { root } from "../helpers.ts";
-import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, SPACE_FILES, tinySpaceRepo, until } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { createHostApp, type HostApp } from "../../../host/app.ts";
+import { installedModules, installKey } from "../../../host/build/install.ts";
+import { lfsPointer } from "../../../host/repo/rules.ts";
+import { spacePaths } from "../../../host/paths.ts";
+import { root } from "../../helpers.ts";
+import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, SPACE_FILES, tinySpaceRepo, until } from "../harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with the official @huggingface/hub client", () => {
   let temp: string;

@@ -9,31 +9,27 @@
  *
  * Everything it needs arrives in the environment the host gave git http-backend.
  */
-import { execFileSync } from "node:child_process";
+import { git } from "./git.ts";
+import { mainUpdate, notASpace } from "./rules.ts";
 
 const hook = process.argv[2];
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
-const mainUpdate = input
-  .split("\n")
-  .map((line) => line.trim().split(" "))
-  .find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!));
+const main = mainUpdate(input);
 
 if (hook === "pre-receive") {
-  if (mainUpdate) {
-    const has = (path: string) => {
-      try {
-        execFileSync("git", ["cat-file", "-e", `${mainUpdate[1]}:${path}`], { stdio: "ignore" });
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const missing = ["README.md", "package.json"].filter((path) => !has(path));
-    if (missing.length) {
-      console.log(
-        `Space host: refused: a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`,
-      );
+  if (main) {
+    // git runs the hook in the repository, the pushed objects still in quarantine: the
+    // variables that name it are passed on, or the new commit could not be read.
+    const quarantine = Object.fromEntries(
+      ["GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"].flatMap((name) =>
+        process.env[name] ? [[name, process.env[name]!]] : [],
+      ),
+    );
+    const top = (await git(process.env.GIT_DIR ?? ".", ["ls-tree", "--name-only", "-z", main], { env: quarantine })).toString().split("\0");
+    const refused = notASpace((path) => top.includes(path));
+    if (refused) {
+      console.log(`Space host: refused: ${refused}`);
       process.exit(1);
     }
   }

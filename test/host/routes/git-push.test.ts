@@ -6,14 +6,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
-import { createHostApp, type HostApp } from "../../host/app.ts";
-import { installedModules, installKey } from "../../host/build.ts";
-import { objectPath } from "../../host/lfs.ts";
-import type { SpaceRuntime } from "../../host/runtime.ts";
-import { hasChromium, launchBrowser } from "../browser.ts";
-import { listensOnLoopbackOnly, root } from "../helpers.ts";
-import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { createHostApp, type HostApp } from "../../../host/app.ts";
+import { installedModules, installKey } from "../../../host/build/install.ts";
+import { objectPath } from "../../../host/repo/lfs-store.ts";
+import type { SpaceRuntime } from "../../../host/runtime.ts";
+import { hasChromium, launchBrowser } from "../../browser.ts";
+import { listensOnLoopbackOnly, root } from "../../helpers.ts";
+import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone through the Space host", () => {
   let temp: string;

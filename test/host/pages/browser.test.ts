@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
-import { hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { hasChromium, launchBrowser } from "../../browser.ts";
+import { root } from "../../helpers.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 const artifacts = join(root, "test", "artifacts");
 

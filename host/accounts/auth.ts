@@ -17,13 +17,16 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
-import { APP_PATH, HostError } from "./errors.ts";
+import { HostError } from "../errors.ts";
+import { publicBase } from "../public-url.ts";
 import { isValidName } from "./names.ts";
-import { publicBase } from "./public-url.ts";
 
 /** The cookie the sign-in page sets; the proxy removes it before a request reaches an app. */
 export const SESSION_COOKIE = "space_session";
 const SESSION_DAYS = 30;
+
+/** An app's path: /spaces/<owner>/<name>/app or below. */
+const APP_PATH = /^\/spaces\/[^/]+\/[^/]+\/app(\/|$)/;
 
 /** What `identify` leaves on the context for every route. */
 export type HostEnv = { Variables: { user: string | undefined; via: "token" | "session" | undefined } };

@@ -1,0 +1,61 @@
+/** Removing what no Space uses any more: old builds, then installs no remaining build links to. */
+import { lstat, readdir, readlink, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { installedModules } from "./install.ts";
+
+/** Bytes under `path`, not following links (node_modules of a build is a link into the cache). */
+async function sizeOf(path: string): Promise<number> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(path)) total += await sizeOf(join(path, entry));
+  return total;
+}
+
+/** What a clean-up removed. */
+export interface Freed {
+  removed: string[];
+  bytes: number;
+}
+
+/**
+ * Removes builds that are not in `keep` (per Space id, the revisions serving, previous and
+ * being built), then installed node_modules that no remaining build links to, and install
+ * folders abandoned more than an hour ago.
+ *
+ * @example
+ * await collectGarbage("/srv/spaces", new Map([["alice/demo", new Set([sha])]]))
+ * // → { removed: ["builds/alice/demo/<old sha>", "cache/installs/<key>"], bytes: 48213377 }
+ */
+export async function collectGarbage(dataDir: string, keep: Map<string, Set<string>>): Promise<Freed> {
+  const freed: Freed = { removed: [], bytes: 0 };
+  const remove = async (path: string) => {
+    freed.bytes += await sizeOf(path);
+    await rm(path, { recursive: true, force: true });
+    freed.removed.push(path.slice(dataDir.length + 1));
+  };
+  const list = (path: string) => readdir(path).catch(() => [] as string[]);
+  const used = new Set<string>();
+  const builds = join(dataDir, "builds");
+  for (const owner of await list(builds)) {
+    for (const name of await list(join(builds, owner))) {
+      for (const sha of await list(join(builds, owner, name))) {
+        const dir = join(builds, owner, name, sha);
+        if (keep.get(`${owner}/${name}`)?.has(sha)) {
+          const link = await readlink(join(dir, "node_modules")).catch(() => undefined);
+          if (link) used.add(resolve(dir, link));
+        } else await remove(dir);
+      }
+    }
+  }
+  const cache = join(dataDir, "cache");
+  for (const key of await list(join(cache, "installs"))) {
+    if (!used.has(installedModules(cache, key))) await remove(join(cache, "installs", key));
+  }
+  for (const entry of await list(cache)) {
+    const info = entry.startsWith("install-") ? await stat(join(cache, entry)).catch(() => undefined) : undefined;
+    if (info && Date.now() - info.mtimeMs > 3600_000) await remove(join(cache, entry));
+  }
+  return freed;
+}

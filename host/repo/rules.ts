@@ -1,0 +1,86 @@
+/**
+ * The rules a Space's repository keeps, written once for every way in: which ref update is a
+ * push to main (the hooks, the deploy call), what main must hold (the pre-receive hook for
+ * pushes, the commit plumbing for API commits), what an LFS pointer file is (the tree and
+ * resolve endpoints, the build's export), and which paths a commit may name.
+ */
+import { HostError } from "../errors.ts";
+
+/**
+ * The new head of main among git's "<old> <new> <ref>" update lines (a hook's stdin), or
+ * undefined when main was not updated or was deleted.
+ *
+ * @example
+ * mainUpdate(`${old} ${sha} refs/heads/main\n`) // → sha
+ */
+export function mainUpdate(updates: string): string | undefined {
+  return updates
+    .split("\n")
+    .map((line) => line.trim().split(" "))
+    .find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
+}
+
+/** What a Space needs at the top of main: README.md holds the card, package.json the start script. */
+const SPACE_FILES = ["README.md", "package.json"];
+
+/**
+ * Why a tree for main is not a Space, or undefined when it is.
+ *
+ * @example
+ * notASpace((path) => path === "README.md")
+ * // → "a Space needs package.json at the top of main (README.md holds the card, package.json the start script)."
+ */
+export function notASpace(has: (path: string) => boolean): string | undefined {
+  const missing = SPACE_FILES.filter((path) => !has(path));
+  return missing.length
+    ? `a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`
+    : undefined;
+}
+
+const POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/;
+
+/**
+ * The pointer file git-lfs commits in place of a file's content.
+ *
+ * @example
+ * lfsPointer(oid, 1024) // → "version https://git-lfs.github.com/spec/v1\noid sha256:<oid>\nsize 1024\n"
+ */
+export const lfsPointer = (oid: string, size: number) => `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
+
+/**
+ * The LFS object a blob points to, if it is a pointer file (one is always under 200 bytes).
+ *
+ * @example
+ * parsePointer(Buffer.from(lfsPointer(oid, 1024))) // → { oid, size: 1024 }
+ */
+export function parsePointer(blob: Buffer): { oid: string; size: number } | undefined {
+  if (blob.length > 200) return undefined;
+  const match = blob.toString("utf8").match(POINTER);
+  return match ? { oid: match[1]!, size: Number(match[2]) } : undefined;
+}
+
+/**
+ * Refuses a path that is not a plain relative path inside the repository: empty, absolute,
+ * with `.` or `..` segments, empty segments, backslashes, control characters, or inside `.git`.
+ *
+ * @throws {HostError} 400 naming the path and what is wrong with it.
+ * @example
+ * checkRepoPath("examples/bag.png") // fine
+ * checkRepoPath("../x")              // throws 400
+ */
+export function checkRepoPath(path: unknown): asserts path is string {
+  const shown = JSON.stringify(String(path)).slice(0, 120);
+  const refuse = (why: string) => {
+    throw new HostError(400, `Invalid path ${shown}: ${why}.`);
+  };
+  if (typeof path !== "string" || path === "") return refuse("a path is a non-empty string");
+  if (path.length > 1000) refuse("longer than 1000 characters");
+  if (path.startsWith("/")) refuse("paths are relative to the repository's root, not absolute");
+  if (path.includes("\\")) refuse('use "/" between folders, not backslashes');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(path)) refuse("control characters are not allowed");
+  const segments = path.split("/");
+  if (segments.some((s) => s === "")) refuse('empty folder names ("//" or a trailing "/") are not allowed');
+  if (segments.some((s) => s === "." || s === "..")) refuse('"." and ".." would leave the repository');
+  if (segments.some((s) => s.toLowerCase() === ".git")) refuse("nothing may be written inside .git");
+}
