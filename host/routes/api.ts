@@ -9,7 +9,7 @@ import type { SpaceRecord } from "../accounts.ts";
 import { readable, writable, type HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
 import { listTree, spacePaths } from "../repos.ts";
-import type { LogLine } from "../runtime.ts";
+import type { LogLine } from "../spaces/runtime.ts";
 import { sseResponse } from "../../src/gradio/sse.ts";
 import type { HostDeps } from "./deps.ts";
 
@@ -39,8 +39,10 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
     );
   const restartWithEnv = async (owner: string, name: string) => {
     const rt = spaces.runtime(`${owner}/${name}`);
-    const problem = rt.sha && rt.stage !== "PAUSED" ? await spaces.restart(accounts.space(owner, name)!) : undefined;
-    if (problem) throw new HostError(500, `Saved, but the app did not restart: ${problem}`);
+    if (!rt.sha || rt.stage === "PAUSED") return;
+    await spaces.restart(accounts.space(owner, name)!).catch((err: unknown) => {
+      throw err instanceof HostError ? new HostError(500, `Saved, but the app did not restart: ${err.message}`) : err;
+    });
   };
   for (const kind of ["variables", "secrets"] as const) {
     app.get(`/api/spaces/:owner/:name/${kind}`, (c) =>
@@ -78,12 +80,11 @@ export function apiRoutes(deps: HostDeps): Hono<HostEnv> {
     });
   }
 
-  // A rollout under way (`rollout.ts`): the owner promotes the new revision or rolls it back.
+  // A rollout under way (`rollout/`): the owner promotes the new revision or rolls it back.
   app.post("/api/spaces/:owner/:name/rollout/:action{promote|rollback}", async (c) => {
     const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const action = c.req.param("action") as "promote" | "rollback";
-    const problem = await spaces[action](space, c.var.user!);
-    if (problem) throw new HostError(409, `Cannot ${action}: ${problem}.`);
+    await spaces[action](space, c.var.user!); // a HostError 409 when it cannot
     return c.json(spaces.runtime(`${space.owner}/${space.name}`).rollout!.toJSON());
   });
 

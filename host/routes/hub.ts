@@ -34,6 +34,7 @@ import { HostError } from "../errors.ts";
 import { objectPath, OID } from "../lfs.ts";
 import { publicBase } from "../public-url.ts";
 import { ensureRepo, spacePaths } from "../repos.ts";
+import { recordedInRuntime } from "../spaces/runtime.ts";
 import type { HostDeps } from "./deps.ts";
 
 /** Files above this go through LFS whatever their type, as on the Hub. */
@@ -403,7 +404,10 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
         emailDomain: new URL(publicBase(c)).hostname,
       });
       if (branch === "main") {
-        void spaces.deploy(space, sha).catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
+        void spaces
+          .deploy(space, sha)
+          .catch(recordedInRuntime)
+          .catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
       }
       return c.json({ success: true, commitOid: sha, commitUrl: `${publicBase(c)}/spaces/${idOf(space)}/commit/${sha}`, hookOutput: "" });
     },
@@ -492,8 +496,8 @@ export function hubRoutes(deps: HostDeps): Hono<HostEnv> {
     const head = existsSync(paths(space).repo) ? await resolveRevision(paths(space).repo, "refs/heads/main") : undefined;
     if (c.req.query("factory") === "true" || !rt.sha) {
       if (!head) throw new HostError(400, `${idOf(space)} has nothing to run yet: commit or push its files first.`);
-      await spaces.deploy(space, head);
-    } else await spaces.restart(space);
+      await spaces.deploy(space, head).catch(recordedInRuntime);
+    } else await spaces.restart(space).catch(recordedInRuntime);
     return c.json(rt.toJSON());
   });
   app.post("/api/spaces/:owner/:name/pause", async (c) => {

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../auth.ts";
 import { HostError } from "../errors.ts";
-import { describePolicy } from "../rollout.ts";
+import { describePolicy } from "../rollout/policy.ts";
 import type { HostDeps } from "./deps.ts";
 
 /** The /_internal routes. */
@@ -37,7 +37,13 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
       async start(controller) {
         const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
         const stop = rt.buildLog.follow((line) => send(line.data));
-        const problem = await deps.spaces.deploy(space, sha);
+        const problem = await deps.spaces.deploy(space, sha).then(
+          () => undefined,
+          (err: unknown) => {
+            if (err instanceof HostError) return err.message;
+            throw err;
+          },
+        );
         stop();
         send(
           problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`,

@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { Accounts } from "../../host/accounts.ts";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
-import type { Rollout } from "../../host/rollout.ts";
+import type { Rollout } from "../../host/rollout/rollout.ts";
 import { root } from "../helpers.ts";
 
 const run = promisify(execFile);

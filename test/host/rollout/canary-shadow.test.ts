@@ -1,5 +1,5 @@
 /**
- * Staged rollouts (`host/rollout.ts`) with real git pushes: a canary promoted by its numbers, a
+ * Staged rollouts (`host/rollout/`) with real git pushes: a canary promoted by its numbers, a
  * canary that fails half its calls rolled back while the current revision's visitors see no
  * error, a shadow that disagrees reported and not promoted, the owner's promote and rollback
  * (CLI and the Space page's buttons in Chromium), a rollout resumed by a host restart, and —
@@ -9,12 +9,12 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Accounts } from "../../host/accounts.ts";
-import { installedModules, installKey } from "../../host/build.ts";
-import { bucket } from "../../host/rollout.ts";
-import { hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
-import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl, until } from "./harness.ts";
+import type { Accounts } from "../../../host/accounts.ts";
+import { installedModules, installKey } from "../../../host/build.ts";
+import { bucket } from "../../../host/rollout/rollout.ts";
+import { hasChromium, launchBrowser } from "../../browser.ts";
+import { root } from "../../helpers.ts";
+import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl, until } from "../harness.ts";
 
 const artifacts = join(root, "test", "artifacts");
 

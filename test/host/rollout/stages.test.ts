@@ -1,5 +1,5 @@
 /**
- * Gradual expansion (`host/rollout.ts` stages): the card's `percent` as a list, a Rollout moving
+ * Gradual expansion (`host/rollout/` stages): the card's `percent` as a list, a Rollout moving
  * from stage to stage (pure, fast), then real git pushes — a canary 20 % → 60 % → everyone by
  * its numbers (the share of new sessions on the new revision rising), a shadow → canary 50 %
  * promoted one stage at a time by its owner (CLI, API), a variable set mid-rollout, the Space
@@ -11,11 +11,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
-import { bucket, describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "../../host/rollout.ts";
-import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
-import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { Accounts } from "../../../host/accounts.ts";
+import { describePolicy, parsePolicy, type RolloutPolicy } from "../../../host/rollout/policy.ts";
+import { bucket, Rollout, type SavedRollout } from "../../../host/rollout/rollout.ts";
+import { axeViolations, hasChromium, launchBrowser } from "../../browser.ts";
+import { root } from "../../helpers.ts";
+import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "../harness.ts";
 
 describe("rollout stages: the policy and the Rollout", () => {
   test("percent is a number or an increasing list of 1–99; with shadow it adds canary steps", () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts.ts";
-import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { Accounts } from "../../../host/accounts.ts";
+import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "../harness.ts";
 
 /** The app process groups the host has recorded under SPACES_DATA/run. */
 const records = (dataDir: string) =>
