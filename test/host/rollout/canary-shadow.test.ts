@@ -14,6 +14,7 @@ import { installedModules, installKey } from "../../../host/build.ts";
 import { bucket } from "../../../host/rollout/rollout.ts";
 import { hasChromium, launchBrowser } from "../../browser.ts";
 import { root } from "../../helpers.ts";
+import { openRolloutTab } from "./owner-page.ts";
 import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl, until } from "../harness.ts";
 
 const artifacts = join(root, "test", "artifacts");
@@ -207,12 +208,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
       for (let i = 0; i < 40; i++) await predict();
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-        await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
-        await page.getByLabel("User name").fill("alice");
-        await page.getByLabel("Token").fill(token);
-        await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        const page = await openRolloutTab(browser, host.base, token);
         const section = page.getByRole("region", { name: "Rollout" });
         await expect.poll(() => section.locator("#ro-rows tr").count()).toBe(2);
         expect(await page.locator("#ro-chip").textContent()).toBe(`Canary 25 % · ${sha.slice(0, 7)}`);

@@ -16,6 +16,7 @@ import { describePolicy, parsePolicy, type RolloutPolicy } from "../../../host/r
 import { bucket, Rollout, type SavedRollout } from "../../../host/rollout/rollout.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../../browser.ts";
 import { root } from "../../helpers.ts";
+import { openRolloutTab } from "./owner-page.ts";
 import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "../harness.ts";
 
 describe("rollout stages: the policy and the Rollout", () => {
@@ -295,12 +296,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
       const { sha } = await pushRevision("v4: page", "{mode: canary, percent: [25, 75], promote: manual}");
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-        await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
-        await page.getByLabel("User name").fill("alice");
-        await page.getByLabel("Token").fill(token);
-        await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        const page = await openRolloutTab(browser, host.base, token);
         const steps = page.getByRole("list", { name: "Stages" }).getByRole("listitem");
         await expect.poll(() => steps.allTextContents()).toEqual(["Canary 25 %", "Canary 75 %", "Everyone"]);
         expect(await page.locator("#ro-stages [aria-current=step]").textContent()).toBe("Canary 25 %");
