@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { Accounts } from "../host/accounts/accounts.ts";
 import { identify, type HostEnv } from "../host/accounts/auth.ts";
-import { proxyToApp } from "../host/proxy.ts";
-import type { SpaceRuntime } from "../host/runtime.ts";
+import { proxyToApp } from "../host/apps/proxy.ts";
+import type { SpaceRuntime } from "../host/spaces/runtime.ts";
 
 const [appPort = "7870", port = "7871"] = process.argv.slice(2);
 const accounts = new Accounts(mkdtempSync(join(tmpdir(), "proxy-front-")));

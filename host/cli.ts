@@ -20,8 +20,8 @@
  */
 import { resolve } from "node:path";
 import { Accounts } from "./accounts/accounts.ts";
-import { gcFromState } from "./lifecycle.ts";
-import { describePolicy, parsePolicy, stageName } from "./rollout.ts";
+import { gcFromState } from "./spaces/state.ts";
+import { describePolicy, parsePolicy, stageName } from "./rollout/policy.ts";
 
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);

@@ -6,8 +6,9 @@
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
 import { createHostApp } from "./app.ts";
+import { envNumber } from "./config.ts";
 
-const port = Number(process.env.HOST_PORT ?? 7861);
+const port = envNumber("HOST_PORT", 7861);
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 let self = `http://127.0.0.1:${port}`;
 const app = createHostApp({ dataDir, selfUrl: () => self });

@@ -1,12 +1,12 @@
 /**
  * A Space's app at /spaces/<owner>/<name>/app/…: woken if asleep (a browser is told so, an API
- * client is held until it answers), then proxied (`proxy.ts`).
+ * client is held until it answers), then proxied (`apps/proxy.ts`).
  */
 import { Hono, type Context } from "hono";
 import { canWrite, readable, type HostEnv } from "../accounts/auth.ts";
 import { HostError, jsonError, pageError, wantsPage } from "../errors.ts";
 import { wakingPage } from "../pages/layout.ts";
-import { proxyToApp } from "../proxy.ts";
+import { proxyToApp } from "../apps/proxy.ts";
 import type { HostDeps } from "./deps.ts";
 
 /**

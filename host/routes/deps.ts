@@ -1,6 +1,6 @@
 /** What every route module of the host is given by `createHostApp`. */
 import type { Accounts } from "../accounts/accounts.ts";
-import type { Lifecycle } from "../lifecycle.ts";
+import type { Lifecycle } from "../spaces/lifecycle.ts";
 
 export interface HostDeps {
   /** SPACES_DATA. */

@@ -21,6 +21,7 @@ import { objectPath } from "../repo/lfs-store.ts";
 import { lfsTracked, listCommitLog, listEntries, readBlob, resolveRevision } from "../repo/read.ts";
 import { ensureRepo } from "../repo/repository.ts";
 import { checkRepoPath, parsePointer } from "../repo/rules.ts";
+import { recordedInRuntime } from "../spaces/runtime.ts";
 import { parseCommitBody } from "./commit-body.ts";
 import type { HostDeps } from "./deps.ts";
 import { decodeBase64, hubSpace, idOf, jsonBody, revision, segmentsAfter } from "./hub.ts";
@@ -138,7 +139,10 @@ export function fileRoutes(deps: HostDeps): Hono<HostEnv> {
         emailDomain: new URL(publicBase(c)).hostname,
       });
       if (branch === "main") {
-        void spaces.deploy(space, sha).catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
+        void spaces
+          .deploy(space, sha)
+          .catch(recordedInRuntime)
+          .catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
       }
       return c.json({ success: true, commitOid: sha, commitUrl: `${publicBase(c)}/spaces/${idOf(space)}/commit/${sha}`, hookOutput: "" });
     },

@@ -8,7 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 import { mainUpdate } from "../repo/rules.ts";
-import { describePolicy } from "../rollout.ts";
+import { describePolicy } from "../rollout/policy.ts";
 import type { HostDeps } from "./deps.ts";
 
 /**
@@ -40,7 +40,13 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
       async start(controller) {
         const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
         const stop = rt.buildLog.follow((line) => send(line.data));
-        const problem = await deps.spaces.deploy(space, sha);
+        const problem = await deps.spaces.deploy(space, sha).then(
+          () => undefined,
+          (err: unknown) => {
+            if (err instanceof HostError) return err.message;
+            throw err;
+          },
+        );
         stop();
         send(
           problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`,

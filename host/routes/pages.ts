@@ -89,8 +89,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {
     const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const action = c.req.param("action") as "promote" | "rollback";
-    const problem = await spaces[action](space, c.var.user!);
-    if (problem) throw new HostError(409, `Cannot ${action}: ${problem}.`);
+    await spaces[action](space, c.var.user!); // a HostError 409 when it cannot
     return c.redirect(`/spaces/${space.owner}/${space.name}?tab=rollout`, 303);
   });
   return app;

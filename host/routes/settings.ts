@@ -13,7 +13,7 @@ import { readable, writable, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { resolveRevision } from "../repo/read.ts";
-import type { LogLine } from "../runtime.ts";
+import { type LogLine, recordedInRuntime } from "../spaces/runtime.ts";
 import type { HostDeps } from "./deps.ts";
 import { hubSpace, idOf } from "./hub.ts";
 
@@ -49,8 +49,10 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     );
   const restartWithEnv = async (owner: string, name: string) => {
     const rt = spaces.runtime(`${owner}/${name}`);
-    const problem = rt.sha && rt.stage !== "PAUSED" ? await spaces.restart(accounts.space(owner, name)!) : undefined;
-    if (problem) throw new HostError(500, `Saved, but the app did not restart: ${problem}`);
+    if (!rt.sha || rt.stage === "PAUSED") return;
+    await spaces.restart(accounts.space(owner, name)!).catch((err: unknown) => {
+      throw err instanceof HostError ? new HostError(500, `Saved, but the app did not restart: ${err.message}`) : err;
+    });
   };
   for (const kind of ["variables", "secrets"] as const) {
     app.get(`/api/spaces/:owner/:name/${kind}`, (c) =>
@@ -88,12 +90,11 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     });
   }
 
-  // A rollout under way (`rollout.ts`): the owner promotes the new revision or rolls it back.
+  // A rollout under way (`rollout/`): the owner promotes the new revision or rolls it back.
   app.post("/api/spaces/:owner/:name/rollout/:action{promote|rollback}", async (c) => {
     const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const action = c.req.param("action") as "promote" | "rollback";
-    const problem = await spaces[action](space, c.var.user!);
-    if (problem) throw new HostError(409, `Cannot ${action}: ${problem}.`);
+    await spaces[action](space, c.var.user!); // a HostError 409 when it cannot
     return c.json(spaces.runtime(`${space.owner}/${space.name}`).rollout!.toJSON());
   });
 
@@ -117,8 +118,8 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     const head = existsSync(repo) ? await resolveRevision(repo, "refs/heads/main") : undefined;
     if (c.req.query("factory") === "true" || !rt.sha) {
       if (!head) throw new HostError(400, `${idOf(space)} has nothing to run yet: commit or push its files first.`);
-      await spaces.deploy(space, head);
-    } else await spaces.restart(space);
+      await spaces.deploy(space, head).catch(recordedInRuntime);
+    } else await spaces.restart(space).catch(recordedInRuntime);
     return c.json(rt.toJSON());
   });
   app.post("/api/spaces/:owner/:name/pause", async (c) => {

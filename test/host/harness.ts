@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { Accounts } from "../../host/accounts/accounts.ts";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
-import type { Rollout } from "../../host/rollout.ts";
+import type { Rollout } from "../../host/rollout/rollout.ts";
 import { root } from "../helpers.ts";
 
 const run = promisify(execFile);
@@ -295,14 +295,4 @@ export async function hostProcess(
     await new Promise((r) => setTimeout(r, 50));
   }
   return { base: output.match(/Space host on (http:\/\/\S+)/)![1]!, child, output: () => output, exited };
-}
-
-/** Polls `check` every 50 ms until it is true or `ms` passed. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }

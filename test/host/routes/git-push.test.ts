@@ -10,7 +10,7 @@ import { Accounts } from "../../../host/accounts/accounts.ts";
 import { createHostApp, type HostApp } from "../../../host/app.ts";
 import { installedModules, installKey } from "../../../host/build/install.ts";
 import { objectPath } from "../../../host/repo/lfs-store.ts";
-import type { SpaceRuntime } from "../../../host/runtime.ts";
+import type { SpaceRuntime } from "../../../host/spaces/runtime.ts";
 import { hasChromium, launchBrowser } from "../../browser.ts";
 import { listensOnLoopbackOnly, root } from "../../helpers.ts";
 import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";

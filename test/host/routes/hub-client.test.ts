@@ -17,8 +17,8 @@ import { createHostApp, type HostApp } from "../../../host/app.ts";
 import { installedModules, installKey } from "../../../host/build/install.ts";
 import { lfsPointer } from "../../../host/repo/rules.ts";
 import { spacePaths } from "../../../host/paths.ts";
-import { root } from "../../helpers.ts";
-import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, SPACE_FILES, tinySpaceRepo, until } from "../harness.ts";
+import { root, waitFor } from "../../helpers.ts";
+import { filesForUpload, gitLfsPresent, gitUser, inProcessHost, SPACE_FILES, tinySpaceRepo } from "../harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with the official @huggingface/hub client", () => {
   let temp: string;
@@ -51,12 +51,16 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
   /** Polls spaceInfo until the runtime is RUNNING at `sha` (any revision when undefined). */
   const running = async (name: string, token: string, sha?: string, ms = 120_000) => {
     let last: unknown;
-    const ok = await until(async () => {
-      const info = await hub.spaceInfo({ name, additionalFields: ["runtime", "sha"], ...as(token) });
-      last = info.runtime;
-      return info.runtime?.stage === "RUNNING" && (!sha || (info.runtime as { sha?: string }).sha === sha);
-    }, ms);
-    if (!ok) throw new Error(`${name} did not run${sha ? ` ${sha}` : ""}: ${JSON.stringify(last)}`);
+    await waitFor(
+      async () => {
+        const info = await hub.spaceInfo({ name, additionalFields: ["runtime", "sha"], ...as(token) });
+        last = info.runtime;
+        return info.runtime?.stage === "RUNNING" && (!sha || (info.runtime as { sha?: string }).sha === sha);
+      },
+      { timeout: ms, what: `${name} running${sha ? ` ${sha}` : ""}` },
+    ).catch(() => {
+      throw new Error(`${name} did not run${sha ? ` ${sha}` : ""}: ${JSON.stringify(last)}`);
+    });
   };
 
   beforeAll(async () => {
@@ -363,7 +367,7 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
         ...q,
       });
       const stage = async () => (await hub.spaceInfo({ name: "carol/pausy", additionalFields: ["runtime"], ...q })).runtime?.stage;
-      expect(await until(async () => (await stage()) === "RUNNING", 60_000)).toBe(true);
+      await waitFor(async () => (await stage()) === "RUNNING", { timeout: 60_000, what: "RUNNING" });
       const control = (what: string) =>
         fetch(`${quick.base}/api/spaces/carol/pausy/${what}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
       expect((await control("pause")).status).toBe(200);

@@ -17,7 +17,7 @@ import { Agent, type IncomingMessage, request } from "node:http";
 import { callCompletion, type Completion, queueCompletion, SseParser, sseFrames, topLabel } from "./answers.ts";
 import { type CallKind, parseObject, pin, resultEvent } from "./calls.ts";
 import type { Rollout, Side } from "./rollout.ts";
-import type { SpaceRuntime } from "./runtime.ts";
+import type { SpaceRuntime } from "../spaces/runtime.ts";
 
 /** What the proxy shows a rollout of one call (`pipeToApp` calls these as the answer passes). */
 export interface Tap {

@@ -6,21 +6,21 @@
  * app can tell who calls it without ever holding a credential.
  *
  * It also routes: a queue session to the process it joined (even across a swap), and while a
- * rollout runs (`rollout.ts`) a canary's share to the new revision (a session stays on the
+ * rollout runs (`rollout/rollout.ts`) a canary's share to the new revision (a session stays on the
  * revision it joined, a curl `/call` result on the one that took the call). What a rollout reads
- * of each call as its bytes pass (counts, answers, shadow copies) is `rollout-tap.ts`.
+ * of each call as its bytes pass (counts, answers, shadow copies) is `rollout/tap.ts`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Agent, request } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
-import { SESSION_COOKIE, type HostEnv } from "./accounts/auth.ts";
-import { callKind, parseObject, pin, resultEvent } from "./calls.ts";
-import { HostError } from "./errors.ts";
-import { publicBase } from "./public-url.ts";
-import { type Tap, tapCall } from "./rollout-tap.ts";
-import type { SpaceRuntime } from "./runtime.ts";
+import { SESSION_COOKIE, type HostEnv } from "../accounts/auth.ts";
+import { callKind, parseObject, pin, resultEvent } from "../rollout/calls.ts";
+import { HostError } from "../errors.ts";
+import { publicBase } from "../public-url.ts";
+import { type Tap, tapCall } from "../rollout/tap.ts";
+import type { SpaceRuntime } from "../spaces/runtime.ts";
 
 /** The header that names a signed-in caller to the app (overwritten whatever the caller sent). */
 export const USER_HEADER = "x-space-user";

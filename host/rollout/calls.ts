@@ -1,7 +1,7 @@
 /**
  * The Gradio calls the host tells apart in a proxied request, by method and path: the proxy
  * routes a queue session and a curl `/call` result to the process that holds them, and a
- * rollout counts, mirrors and reads these (`rollout-tap.ts`).
+ * rollout counts, mirrors and reads these (`tap.ts`).
  */
 
 /** A prediction (`/api/…`, `/run/…`), a curl call and its result stream, a queue join and its stream. */

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts/accounts.ts";
-import { listensOnLoopbackOnly } from "../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { listensOnLoopbackOnly } from "../../helpers.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 interface Echo {
   headers: Record<string, string>;

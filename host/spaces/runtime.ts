@@ -4,8 +4,9 @@
  * logs, which can be followed live. `lifecycle.ts` changes it; routes only read it.
  */
 import type { ChildProcess } from "node:child_process";
-import type { SpaceCard } from "./build/card.ts";
-import type { Rollout } from "./rollout.ts";
+import type { SpaceCard } from "../build/card.ts";
+import { HostError } from "../errors.ts";
+import type { Rollout } from "../rollout/rollout.ts";
 
 /** Hugging Face's Space stages (PAUSED: stopped by its owner until restarted). */
 export type Stage =
@@ -71,7 +72,7 @@ export class SpaceRuntime {
   readonly sessions = new Map<string, number>();
   /** During a rollout: curl `/call` events and the port that holds each (its result stream must reach it). */
   readonly events = new Map<string, number>();
-  /** A new revision being rolled out next to the serving one (`rollout.ts`), and the rollout (or the last one, finished). */
+  /** A new revision being rolled out next to the serving one (`rollout/`), and the rollout (or the last one, finished). */
   candidate?: { sha: string; child: ChildProcess; port: number; card: SpaceCard /** its nice value, when set */; nice?: number };
   rollout?: Rollout;
   /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
@@ -120,4 +121,18 @@ export class SpaceRuntime {
       hardware: { current: "cpu-basic", requested: "cpu-basic" },
     };
   }
+}
+
+/**
+ * For a caller that goes on without the error of a lifecycle operation, because the Space's
+ * runtime already records how it went (its stage, `errorMessage`, logs, a rollout's history):
+ * a {@link HostError} — a refusal or a failed start — is dropped; anything else is a bug and is
+ * thrown on.
+ *
+ * @example
+ * await spaces.restart(space).catch(recordedInRuntime); // a failed start shows in the runtime it answers
+ * return c.json(rt.toJSON());
+ */
+export function recordedInRuntime(err: unknown): void {
+  if (!(err instanceof HostError)) throw err;
 }

@@ -1,5 +1,5 @@
 /**
- * Staged rollouts (`host/rollout.ts`) with real git pushes: a canary promoted by its numbers, a
+ * Staged rollouts (`host/rollout/`) with real git pushes: a canary promoted by its numbers, a
  * canary that fails half its calls rolled back while the current revision's visitors see no
  * error, a shadow that disagrees reported and not promoted, the owner's promote and rollback
  * (CLI and the Space page's buttons in Chromium), a rollout resumed by a host restart, and —
@@ -9,12 +9,13 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Accounts } from "../../host/accounts/accounts.ts";
-import { installedModules, installKey } from "../../host/build/install.ts";
-import { bucket } from "../../host/rollout.ts";
-import { hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
-import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl, until } from "./harness.ts";
+import type { Accounts } from "../../../host/accounts/accounts.ts";
+import { installedModules, installKey } from "../../../host/build/install.ts";
+import { bucket } from "../../../host/rollout/rollout.ts";
+import { hasChromium, launchBrowser } from "../../browser.ts";
+import { root, waitFor } from "../../helpers.ts";
+import { openRolloutTab } from "./owner-page.ts";
+import { ClassifierHost, copySpace, gitLfsPresent, remoteUrl } from "../harness.ts";
 
 const artifacts = join(root, "test", "artifacts");
 
@@ -160,7 +161,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
       await new Promise((res) => setTimeout(res, 5)); // let the copies' answers in
     }
     expect([...labels]).toEqual(["A"]);
-    await until(() => !rt().rollout!.active, 3000);
+    await waitFor(() => !rt().rollout!.active, { timeout: 3000, what: "the rollback" });
     const r = (await runtime()).rollout;
     expect(r.state).toBe("rolled back");
     expect(r.agreement!.rate).toBeLessThan(0.5);
@@ -207,12 +208,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
       for (let i = 0; i < 40; i++) await predict();
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-        await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
-        await page.getByLabel("User name").fill("alice");
-        await page.getByLabel("Token").fill(token);
-        await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        const page = await openRolloutTab(browser, host.base, token);
         const section = page.getByRole("region", { name: "Rollout" });
         await expect.poll(() => section.locator("#ro-rows tr").count()).toBe(2);
         expect(await page.locator("#ro-chip").textContent()).toBe(`Canary 25 % · ${sha.slice(0, 7)}`);
@@ -250,7 +246,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     const { sha } = await pushRevision("v9: across a restart", {}, "{mode: canary, percent: 50, promote: manual}");
     for (let i = 0; i < 20; i++) await predict();
     const before = rt().rollout!.toJSON();
-    await until(() => !rt().rollout!.dirty, 2000); // saved by the rollout's tick
+    await waitFor(() => !rt().rollout!.dirty, { timeout: 2000, what: "the counts saved" }); // by the rollout's tick
     await f.restart();
     host = f.host;
     expect(rt().sha).toBe(stable);
@@ -301,9 +297,9 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     expect(((await (await post("/api/predict")).json()) as { data: [{ label: string }] }).data[0].label).toBe("Bag");
     const { event_id } = (await (await post("/gradio_api/call/predict")).json()) as { event_id: string };
     expect(await (await fetch(`${app}/gradio_api/call/predict/${event_id}`)).text()).toContain('"label":"Bag"');
-    expect(await until(() => frt().rollout!.agreement.compared >= 5, 15_000)).toBe(true);
+    await waitFor(() => frt().rollout!.agreement.compared >= 5, { timeout: 15_000, what: "5 compared answers" });
     for (const image of images) await client.predict("/predict", [image]);
-    expect(await until(() => frt().rollout!.state === "promoted", 15_000)).toBe(true);
+    await waitFor(() => frt().rollout!.state === "promoted", { timeout: 15_000, what: "the promotion" });
     client.close();
     const shadow = frt().rollout!.toJSON();
     expect(shadow.agreement).toMatchObject({ rate: 1, max_confidence_diff: expect.any(Number) });

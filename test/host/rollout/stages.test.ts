@@ -1,5 +1,5 @@
 /**
- * Gradual expansion (`host/rollout.ts` stages): the card's `percent` as a list, a Rollout moving
+ * Gradual expansion (`host/rollout/` stages): the card's `percent` as a list, a Rollout moving
  * from stage to stage (pure, fast), then real git pushes — a canary 20 % → 60 % → everyone by
  * its numbers (the share of new sessions on the new revision rising), a shadow → canary 50 %
  * promoted one stage at a time by its owner (CLI, API), a variable set mid-rollout, the Space
@@ -11,11 +11,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts/accounts.ts";
-import { bucket, describePolicy, parsePolicy, Rollout, type RolloutPolicy, type SavedRollout } from "../../host/rollout.ts";
-import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
-import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { describePolicy, parsePolicy, type RolloutPolicy } from "../../../host/rollout/policy.ts";
+import { bucket, Rollout, type SavedRollout } from "../../../host/rollout/rollout.ts";
+import { axeViolations, hasChromium, launchBrowser } from "../../browser.ts";
+import { root, waitFor } from "../../helpers.ts";
+import { openRolloutTab } from "./owner-page.ts";
+import { ClassifierHost, classifierServer, gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 describe("rollout stages: the policy and the Rollout", () => {
   test("percent is a number or an increasing list of 1–99; with shadow it adds canary steps", () => {
@@ -230,7 +232,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
         body: JSON.stringify({ data: ["x"] }),
       }).then((res) => res.headers.get("x-rev"));
     for (let i = 0; i < 6; i++) expect(await predict()).toBe(short(stable));
-    expect(await until(() => rt().rollout!.agreement.compared >= 6, 3000)).toBe(true);
+    await waitFor(() => rt().rollout!.agreement.compared >= 6, { timeout: 3000, what: "6 compared answers" });
     expect(rt().rollout!.stage).toBe(0); // manual: nothing moves by itself
     // The shadow runs at the lowest CPU priority, every thread of its group; back to normal once it serves visitors.
     expect(niceOfGroup(rt().candidate!.child.pid!)).toEqual([19]);
@@ -294,12 +296,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
       const { sha } = await pushRevision("v4: page", "{mode: canary, percent: [25, 75], promote: manual}");
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
-        await page.goto(`${host.base}/login?next=${encodeURIComponent("/spaces/alice/clf?tab=rollout")}`);
-        await page.getByLabel("User name").fill("alice");
-        await page.getByLabel("Token").fill(token);
-        await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(`${host.base}/spaces/alice/clf?tab=rollout`);
+        const page = await openRolloutTab(browser, host.base, token);
         const steps = page.getByRole("list", { name: "Stages" }).getByRole("listitem");
         await expect.poll(() => steps.allTextContents()).toEqual(["Canary 25 %", "Canary 75 %", "Everyone"]);
         expect(await page.locator("#ro-stages [aria-current=step]").textContent()).toBe("Canary 25 %");
@@ -374,7 +371,7 @@ describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE") || !canDropSys
         const started = groups().filter((g) => g !== shadow);
         expect(started).toHaveLength(1);
         expect(niceOfGroup(started[0]!)).toEqual([0]);
-        expect(await until(() => !groups().includes(shadow!), 10_000)).toBe(true);
+        await waitFor(() => !groups().includes(shadow!), { what: "the niced process gone" });
         const revs = new Set<string | null>();
         for (let i = 0; i < 16; i++)
           revs.add((await fetch(`${host.base}/spaces/alice/clf/app/hello?session_hash=nice-${i}`)).headers.get("x-rev"));

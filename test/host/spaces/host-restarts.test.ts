@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Accounts } from "../../host/accounts/accounts.ts";
-import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo, until } from "./harness.ts";
+import { Accounts } from "../../../host/accounts/accounts.ts";
+import { waitFor } from "../../helpers.ts";
+import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 /** The app process groups the host has recorded under SPACES_DATA/run. */
 const records = (dataDir: string) =>
@@ -25,12 +26,13 @@ const groupAlive = (pgid: number) => {
 };
 /** Whether the Space's app answers /config through the host within the harness's wait. */
 const serving = (base: string, id: string) =>
-  until(
+  waitFor(
     async () =>
       (await fetch(`${base}/spaces/${id}/app/config`).then(
         (r) => r.status,
         () => 0,
       )) === 200,
+    { what: `${id} serving` },
   );
 const stage = async (base: string, id: string) =>
   ((await (await fetch(`${base}/api/spaces/${id}/runtime`)).json()) as { stage: string; sha: string }).stage;
@@ -64,10 +66,10 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
       );
     const sha = ((await (await fetch(`${host.base}/api/spaces/alice/echo/runtime`)).json()) as { sha: string }).sha;
     const busy = setInterval(() => void fetch(`${host.base}/spaces/alice/echo/app/config`).catch(() => {}), 300);
-    expect(await until(async () => (await stage(host.base, "alice/nap")) === "SLEEPING", 8000)).toBe(true);
+    await waitFor(async () => (await stage(host.base, "alice/nap")) === "SLEEPING", { timeout: 8000, what: "alice/nap asleep" });
     clearInterval(busy);
     expect(await stage(host.base, "alice/echo")).toBe("RUNNING");
-    expect(await until(() => records(dataDir).length === 1)).toBe(true); // the sleeper's process is gone
+    await waitFor(() => records(dataDir).length === 1, { what: "the sleeper's process gone" });
     const running = records(dataDir);
     expect(running.map((r) => r.space)).toEqual(["alice/echo"]);
 
@@ -80,7 +82,7 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     const started = performance.now();
     host = await hostProcess(dataDir, { SPACE_SLEEP_AFTER: "2" });
     try {
-      expect(await serving(host.base, "alice/echo")).toBe(true);
+      await serving(host.base, "alice/echo");
       console.log(`host restart → first Space serving: ${((performance.now() - started) / 1000).toFixed(1)} s`);
       expect(((await (await fetch(`${host.base}/api/spaces/alice/echo/runtime`)).json()) as { sha: string }).sha).toBe(sha);
       expect(await stage(host.base, "alice/nap")).toBe("SLEEPING"); // not started by the restart
@@ -95,7 +97,7 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
 
   test("after a kill -9 of the host, the next start stops the apps it left running", async () => {
     let host = await hostProcess(dataDir);
-    expect(await serving(host.base, "alice/echo")).toBe(true);
+    await serving(host.base, "alice/echo");
     const orphans = records(dataDir);
     expect(orphans.length).toBeGreaterThan(0);
     host.child.kill("SIGKILL");
@@ -103,9 +105,9 @@ describe.skipIf(!gitLfsPresent("Space host restart tests"))("the Space host surv
     expect(orphans.every((r) => groupAlive(r.pgid))).toBe(true); // left behind, holding ports and memory
     host = await hostProcess(dataDir);
     try {
-      expect(await until(() => orphans.every((r) => !groupAlive(r.pgid)))).toBe(true);
+      await waitFor(() => orphans.every((r) => !groupAlive(r.pgid)), { what: "the orphans stopped" });
       expect(host.output()).toMatch(/stopping alice\/echo \([0-9a-f]{12}, process group \d+\), left running by a previous host/);
-      expect(await serving(host.base, "alice/echo")).toBe(true);
+      await serving(host.base, "alice/echo");
       expect(
         records(dataDir)
           .map((r) => r.pgid)
