@@ -202,7 +202,9 @@ describe.skipIf(missing.length > 0 && !CI)("replicas sharing one queue (Redis, H
     expect(tally(liveResults)).toEqual({ ok: 150 });
     expect(answeredTwice).toBe(0);
     expect(deadResults.every((r) => r.outcome === "ok" || r.outcome === "connection")).toBe(true);
-    expect(lbResults.filter((r) => !["ok", "connection"].includes(r.outcome))).toEqual([]);
+    // A join HAProxy had already sent to r3 when it died cannot be retried: the balancer answers 502, its way of saying the connection was lost.
+    const lost = (r: (typeof lbResults)[number]) => r.outcome === "connection" || (r.outcome === "refused" && r.status === 502);
+    expect(lbResults.filter((r) => r.outcome !== "ok" && !lost(r))).toEqual([]);
     await waitFor(async () => ((await db.xpending("gradio:jobs", "workers")) as [number])[0] === 0, {
       timeout: 10_000,
       every: 100,

@@ -112,7 +112,7 @@ export function fileRoutes(deps: HostDeps): Hono<HostEnv> {
     });
   });
 
-  // The commit: NDJSON (header, then operations). Built with git plumbing (commits.ts); a commit
+  // The commit: NDJSON (header, then operations). Built with git plumbing (repo/commit.ts); a commit
   // to main deploys as a push does. The answer comes once the branch moved, not after the build:
   // spaceInfo's runtime.stage follows it, as on the Hub.
   app.post(
