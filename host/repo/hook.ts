@@ -3,14 +3,16 @@
  * it with "<old> <new> <ref>" lines on stdin.
  *
  * - `pre-receive`: refuses a push to main whose tree is not a Space (no README.md card or no
- *   package.json), before any ref moves, so nothing half-pushed is kept.
+ *   package.json) or holds a symbolic link out of the repository, before any ref moves, so
+ *   nothing half-pushed is kept.
  * - `post-receive`: hands the pushed refs to the host, which builds and starts the Space, and
  *   copies the host's streamed log to stdout — which git shows the pusher as `remote:` lines.
  *
  * Everything it needs arrives in the environment the host gave git http-backend.
  */
 import { git } from "./git.ts";
-import { mainUpdate, notASpace } from "./rules.ts";
+import { symlinksIn } from "./read.ts";
+import { linkOutside, mainUpdate, notASpace } from "./rules.ts";
 
 const hook = process.argv[2];
 let input = "";
@@ -26,8 +28,11 @@ if (hook === "pre-receive") {
         process.env[name] ? [[name, process.env[name]!]] : [],
       ),
     );
-    const top = (await git(process.env.GIT_DIR ?? ".", ["ls-tree", "--name-only", "-z", main], { env: quarantine })).toString().split("\0");
-    const refused = notASpace((path) => top.includes(path));
+    const repo = process.env.GIT_DIR ?? ".";
+    const top = (await git(repo, ["ls-tree", "--name-only", "-z", main], { env: quarantine })).toString().split("\0");
+    const refused =
+      notASpace((path) => top.includes(path)) ??
+      (await symlinksIn(repo, main, quarantine)).map(({ path, target }) => linkOutside(path, target)).find(Boolean);
     if (refused) {
       console.log(`Space host: refused: ${refused}`);
       process.exit(1);

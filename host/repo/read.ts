@@ -1,7 +1,8 @@
 /**
  * Reading a Space's bare repository for the Hub API (`routes/files.ts`, `routes/repos.ts`): a
  * revision's commit, a file, a folder's entries (LFS files with their object's size), the
- * commit log and dates, and which paths .gitattributes sends through LFS.
+ * commit log and dates, and which paths .gitattributes sends through LFS; and a revision's
+ * symbolic links, for the pre-receive hook.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -164,4 +165,38 @@ export async function commitDate(repo: string, commit: string): Promise<string> 
   const out = (await git(repo, ["log", "-1", "--format=%ct", commit])).toString().trim();
   if (!/^\d+$/.test(out)) throw new Error(`git log gave no date for ${commit}: ${JSON.stringify(out.slice(0, 200))}`);
   return new Date(Number(out) * 1000).toISOString();
+}
+
+/**
+ * Every symbolic link in a revision's tree with its target (a link's blob is its target's text),
+ * read in one `cat-file --batch`. `env` passes on a hook's quarantine variables.
+ *
+ * @example
+ * await symlinksIn(repo, sha) // → [{ path: "docs/latest", target: "v2" }]
+ */
+export async function symlinksIn(
+  repo: string,
+  commit: string,
+  env: Record<string, string> = {},
+): Promise<{ path: string; target: string }[]> {
+  const links = (await git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit], { env }))
+    .toString()
+    .split("\0")
+    .flatMap((entry) => {
+      const tab = entry.indexOf("\t");
+      const [mode, , oid] = entry.slice(0, tab).split(" ");
+      const path = entry.slice(tab + 1); // a path may hold a tab itself
+      return mode === "120000" && path && oid ? [{ path, oid }] : [];
+    });
+  if (!links.length) return [];
+  const out = await git(repo, ["cat-file", "--batch"], { input: `${links.map((l) => l.oid).join("\n")}\n`, env });
+  // Each answer is "<oid> blob <size>\n<content>\n".
+  let at = 0;
+  return links.map(({ path }) => {
+    const header = out.subarray(at, out.indexOf(10, at)).toString();
+    const size = Number(header.split(" ")[2]);
+    const start = at + header.length + 1;
+    at = start + size + 1;
+    return { path, target: out.subarray(start, start + size).toString() };
+  });
 }

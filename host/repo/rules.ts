@@ -2,8 +2,10 @@
  * The rules a Space's repository keeps, written once for every way in: which ref update is a
  * push to main (the hooks, the deploy call), what main must hold (the pre-receive hook for
  * pushes, the commit plumbing for API commits), what an LFS pointer file is (the tree and
- * resolve endpoints, the build's export), and which paths a commit may name.
+ * resolve endpoints, the build's export), which paths a commit may name, and where a committed
+ * symbolic link may point (the pre-receive hook, the build's export).
  */
+import { posix } from "node:path";
 import { HostError } from "../errors.ts";
 
 /**
@@ -83,4 +85,25 @@ export function checkRepoPath(path: unknown): asserts path is string {
   if (segments.some((s) => s === "")) refuse('empty folder names ("//" or a trailing "/") are not allowed');
   if (segments.some((s) => s === "." || s === "..")) refuse('"." and ".." would leave the repository');
   if (segments.some((s) => s.toLowerCase() === ".git")) refuse("nothing may be written inside .git");
+}
+
+/**
+ * Why a symbolic link committed at `path`, pointing to `target`, would lead out of the
+ * repository, or undefined when it stays inside. The host and `npm ci` read a Space's files
+ * (its card, `.npmrc`, the lockfile), so a link such as `.npmrc → /srv/spaces/accounts.json`
+ * would make them read, and print, another tenant's data. This is the rule on the link's own
+ * text; a chain of links that stays inside by this rule and still leads out is caught where
+ * the revision is exported (`build/export.ts`), on the real files.
+ *
+ * @example
+ * linkOutside("model.onnx", "/etc/shadow")  // → "model.onnx is a symbolic link to /etc/shadow, …"
+ * linkOutside("docs/a.md", "../README.md")  // → undefined
+ */
+export function linkOutside(path: string, target: string): string | undefined {
+  const shown = JSON.stringify(target.slice(0, 200));
+  const why = `links must stay inside the Space's repository (replace it with the file itself)`;
+  if (target.startsWith("/")) return `${path} is a symbolic link to the absolute path ${shown}: ${why}.`;
+  const resolved = posix.normalize(posix.join(posix.dirname(path), target));
+  if (resolved === ".." || resolved.startsWith("../")) return `${path} is a symbolic link out of the repository (${shown}): ${why}.`;
+  return undefined;
 }
