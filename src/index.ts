@@ -21,7 +21,7 @@ export type { ImageFile, ImageHeader, ImageFormat } from "./image-file.ts";
 export type { ModelInfo, OodCalibration, DriftReference } from "./classifier/model-info.ts";
 export { oodOf, withOod, type OodScore } from "./ood.ts";
 export { createApp, type AppOptions, type SpaceApp } from "./gradio/app.ts";
-export { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
+export { launch, type LaunchOptions, type Server };
 
 /**
  * A function wrapped in a web UI and a Gradio-compatible API, as gradio's `gr.Interface`: the
