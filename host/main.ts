@@ -11,7 +11,15 @@ import { envNumber } from "./config.ts";
 const port = envNumber("HOST_PORT", 7861);
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 let self = `http://127.0.0.1:${port}`;
-const app = createHostApp({ dataDir, selfUrl: () => self });
+let app: ReturnType<typeof createHostApp>;
+try {
+  app = createHostApp({ dataDir, selfUrl: () => self });
+} catch (err) {
+  // A setting the host cannot run with (SPACE_RUNTIME=sandbox without bubblewrap, a limit that is not a number): one line, no stack.
+  console.error(`Space host: ${(err as Error).message}`);
+  process.exit(1);
+}
+for (const line of app.spaces.sandboxing.notes) console.log(line);
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST_BIND ?? "0.0.0.0" }, (info) => {
   self = `http://127.0.0.1:${info.port}`;
   console.log(`Space host on ${self} (data in ${dataDir})`);

@@ -8,10 +8,14 @@
  * SPACES_DATA/lfs/<owner>/<name>/      LFS objects by sha256
  * SPACES_DATA/builds/<owner>/<name>/<sha>/  one exported, installed revision each
  * SPACES_DATA/state/<owner>/<name>.json     what the Space runs (restored when the host starts)
- * SPACES_DATA/uploads/<owner>/<name>/  GRADIO_TEMP_DIR, shared by the Space's revisions
- * SPACES_DATA/data/<owner>/<name>/     SPACE_DATA_DIR: the Space's own persistent data
+ * SPACES_DATA/disks/<owner>/<name>/    the Space's disk (in a sandbox: its image, mounted):
+ *                       data/          SPACE_DATA_DIR: the Space's own persistent data
+ *                       uploads/       GRADIO_TEMP_DIR, shared by the Space's revisions
+ * SPACES_DATA/disks/<owner>/<name>.img that disk's ext4 image (SPACE_DISK_MB, sparse)
+ * SPACES_DATA/sockets/<owner>/<name>/  one folder per sandboxed app, with the socket the host reaches it by
  * SPACES_DATA/cache/                   npm's cache and node_modules per package-lock.json
- * SPACES_DATA/run/                     one record per app process group the host started
+ * SPACES_DATA/run/                     one record per app the host started (process group or sandbox)
+ * SPACES_DATA/sandbox/etc/             the passwd and group a sandbox shows
  * ```
  */
 import { join } from "node:path";
@@ -22,8 +26,13 @@ export interface SpacePaths {
   lfs: string;
   builds: string;
   state: string;
+  /** Mount point of the Space's disk: its data and uploads are in it. */
+  disk: string;
+  /** The disk's image, when the host mounts one per Space. */
+  image: string;
   uploads: string;
   data: string;
+  sockets: string;
 }
 
 /**
@@ -36,7 +45,10 @@ export function spacePaths(dataDir: string, owner: string, name: string): SpaceP
     lfs: join(dataDir, "lfs", owner, name),
     builds: join(dataDir, "builds", owner, name),
     state: join(dataDir, "state", owner, `${name}.json`),
-    uploads: join(dataDir, "uploads", owner, name),
-    data: join(dataDir, "data", owner, name),
+    disk: join(dataDir, "disks", owner, name),
+    image: join(dataDir, "disks", owner, `${name}.img`),
+    uploads: join(dataDir, "disks", owner, name, "uploads"),
+    data: join(dataDir, "disks", owner, name, "data"),
+    sockets: join(dataDir, "sockets", owner, name),
   };
 }

@@ -1,5 +1,6 @@
 /** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 
@@ -122,6 +123,17 @@ export function listensOnLoopbackOnly(port: number): boolean {
     .filter((f) => f[3] === "0A" && f[1]?.endsWith(`:${hexPort}`))
     .map((f) => f[1]!.split(":")[0]);
   return listening.length > 0 && listening.every((address) => address === "0100007F");
+}
+
+/**
+ * Whether only the host can reach an app at `address`: a Unix socket into its sandbox, in a
+ * folder only the Space's uid (and root: the host) may enter; or, in dev mode, a port bound to
+ * 127.0.0.1 only.
+ */
+export function onlyTheHostReaches(address: string): boolean {
+  if (!address.startsWith("/")) return listensOnLoopbackOnly(Number(address.split(":").pop()));
+  const folder = statSync(dirname(address));
+  return statSync(address).isSocket() && (folder.mode & 0o077) === 0 && folder.uid >= 3_000_000;
 }
 
 /** Options of {@link waitFor}. */

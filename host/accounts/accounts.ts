@@ -10,7 +10,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Limits } from "../apps/limits.ts";
 import { parseSpaceId, isValidName } from "./names.ts";
+
+/** Space uids on the host start above this one: never root, never a system or login user. */
+export const SPACE_UID_BASE = 3_000_000;
 
 /** A Space's settings. */
 export interface SpaceRecord {
@@ -26,6 +30,10 @@ export interface SpaceRecord {
   envInfo?: { variables?: Record<string, EnvInfo>; secrets?: Record<string, EnvInfo> };
   /** The owner's rollout for the next pushes (`npm run spaces -- rollout`), over the card's; "off" for none. */
   rollout?: unknown;
+  /** The uid its processes run as on the host (sandbox), its own; given when first needed. */
+  uid?: number;
+  /** What its owner asked for, over the host's defaults and within its ceiling (`apps/limits.ts`). */
+  limits?: Partial<Limits>;
 }
 
 /** What the Hub API shows of a variable or secret besides its value. */
@@ -37,6 +45,8 @@ export interface EnvInfo {
 interface State {
   users: Record<string, { tokens: { sha256: string; created: string }[] }>;
   spaces: Record<string, SpaceRecord>;
+  /** The next Space uid to give (uids are never given twice, even after a Space is deleted). */
+  nextUid?: number;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -185,6 +195,37 @@ export class Accounts {
       ...(description !== undefined ? { description } : {}),
       updatedAt: new Date().toISOString(),
     };
+    this.save();
+  }
+
+  /**
+   * The Space's own uid on the host, given once (the next after every uid given so far) and kept
+   * for its life, so its files on disk stay its own across restarts.
+   *
+   * @example
+   * accounts.uidOf("alice", "demo") // → 3000001
+   */
+  uidOf(owner: string, name: string): number {
+    const known = this.space(owner, name);
+    if (known?.uid) return known.uid;
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    if (!space.uid) {
+      this.state.nextUid ??= Math.max(SPACE_UID_BASE, ...Object.values(this.state.spaces).map((s) => s.uid ?? 0)) + 1;
+      space.uid = this.state.nextUid++;
+      this.save();
+    }
+    return space.uid;
+  }
+
+  /** Sets (or, with undefined, clears) the resources its owner asks for; checking them against the host's ceiling is the caller's. */
+  setLimits(owner: string, name: string, limits: Partial<Limits> | undefined): void {
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    if (limits === undefined || !Object.keys(limits).length) delete space.limits;
+    else space.limits = limits;
     this.save();
   }
 

@@ -20,6 +20,7 @@ import { callKind, parseObject, pin, resultEvent } from "../rollout/calls.ts";
 import { HostError } from "../errors.ts";
 import { publicBase } from "../public-url.ts";
 import { type Tap, tapCall } from "../rollout/tap.ts";
+import { type AppAddress, appRequestOptions } from "./address.ts";
 import type { SpaceRuntime } from "../spaces/runtime.ts";
 
 /** The header that names a signed-in caller to the app (overwritten whatever the caller sent). */
@@ -37,7 +38,7 @@ const HOP_BY_HOP = [
   "upgrade",
 ];
 
-/** Kept-alive connections to the apps on loopback, so a proxied call does not open a socket. */
+/** Kept-alive connections to the apps (their sockets or loopback ports), so a proxied call does not open a connection. */
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
 /**
@@ -51,7 +52,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 function pipeToApp(
   incoming: IncomingMessage,
   outgoing: ServerResponse,
-  url: string,
+  address: AppAddress,
+  path: string,
   method: string,
   headers: Headers,
   body: string | undefined,
@@ -60,7 +62,7 @@ function pipeToApp(
   return new Promise((resolve) => {
     const sent = performance.now();
     let gone = false;
-    const upstream = request(url, { method, headers: Object.fromEntries(headers), agent }, (res) => {
+    const upstream = request({ ...appRequestOptions(address), path, method, headers: Object.fromEntries(headers), agent }, (res) => {
       const status = res.statusCode ?? 502;
       safely(() => tap?.status(status, performance.now() - sent));
       const out: Record<string, string | string[]> = {};
@@ -130,16 +132,16 @@ function appCookies(header: string | undefined): string | undefined {
  * @throws {HostError} 503 while the app is not running, 502 when it does not answer.
  */
 export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: string, path: string): Promise<Response> {
-  if (!rt.port || !rt.serving)
+  if (!rt.address || !rt.serving)
     throw new HostError(503, `The Space is not running (stage ${rt.stage}).`, { "retry-after": "5" }, { stage: rt.stage });
   const node = c.env as Partial<HttpBindings> | undefined;
   if (!node?.incoming || !node.outgoing) throw new HostError(500, "The Space host proxies only when served by @hono/node-server.");
   const url = new URL(c.req.url);
   const kind = callKind(c.req.method, path);
   const rollout = rt.rollout?.active && rt.candidate ? rt.rollout : undefined;
-  const candidatePort = rollout ? rt.candidate!.port : undefined;
+  const candidateAddress = rollout ? rt.candidate!.address : undefined;
   const shadow = rollout?.shadowing;
-  let port = rt.port;
+  let address = rt.address;
   // The body is read here only where it is needed (to route a join; to copy a prediction to a
   // shadow); elsewhere it is piped. Touching c.req.raw.body would make @hono/node-server build a whole undici Request.
   let text: string | undefined;
@@ -151,21 +153,21 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
     const hash = parseObject(text || "{}")?.session_hash;
     if (typeof hash === "string") {
       const pinned = rt.sessions.get(hash);
-      port =
-        pinned !== undefined && (pinned === rt.port || pinned === candidatePort)
+      address =
+        pinned !== undefined && (pinned === rt.address || pinned === candidateAddress)
           ? pinned
           : rollout?.sessionToCandidate(hash)
-            ? candidatePort!
-            : rt.port;
-      pin(rt.sessions, hash, port);
+            ? candidateAddress!
+            : rt.address;
+      pin(rt.sessions, hash, address);
     }
   } else {
     const hash = url.searchParams.get("session_hash");
     const event = kind === "call-result" ? resultEvent(path) : undefined;
-    if (hash && rt.sessions.has(hash)) port = rt.sessions.get(hash)!;
-    else if (event && rt.events.has(event)) port = rt.events.get(event)!;
-    else if (rollout && hash && rollout.sessionToCandidate(hash)) port = candidatePort!;
-    else if (rollout && (kind === "predict" || kind === "call") && rollout.callToCandidate()) port = candidatePort!;
+    if (hash && rt.sessions.has(hash)) address = rt.sessions.get(hash)!;
+    else if (event && rt.events.has(event)) address = rt.events.get(event)!;
+    else if (rollout && hash && rollout.sessionToCandidate(hash)) address = candidateAddress!;
+    else if (rollout && (kind === "predict" || kind === "call") && rollout.callToCandidate()) address = candidateAddress!;
   }
   const base = new URL(publicBase(c));
   const headers = new Headers(c.req.raw.headers);
@@ -183,13 +185,12 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
   headers.set("x-forwarded-proto", base.protocol.slice(0, -1));
   headers.set("x-forwarded-prefix", prefix);
   if (typeof text === "string") headers.set("content-length", String(Buffer.byteLength(text)));
-  const side = port === candidatePort ? "candidate" : "stable";
+  const side = address === candidateAddress ? "candidate" : "stable";
   const tap =
     rollout && kind
-      ? tapCall({ rt, rollout, kind, side, port, candidatePort: candidatePort!, path, search: url.search, text, headers })
+      ? tapCall({ rt, rollout, kind, side, address, candidateAddress: candidateAddress!, path, search: url.search, text, headers })
       : undefined;
-  const target = `http://127.0.0.1:${port}${path || "/"}${url.search}`;
-  const sent = await pipeToApp(node.incoming, node.outgoing, target, c.req.method, headers, text, tap);
+  const sent = await pipeToApp(node.incoming, node.outgoing, address, `${path || "/"}${url.search}`, c.req.method, headers, text, tap);
   if (!sent) throw new HostError(502, "The Space did not answer.");
   return sent;
 }

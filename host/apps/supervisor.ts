@@ -1,22 +1,64 @@
 /**
- * The app processes the host starts. Each app runs in its own process group (npm → sh → tsx →
- * node), so stopping the group stops all of it; each group is recorded under SPACES_DATA/run/
- * while it lives, so a host that was killed (kill -9, a power cut) finds what it left behind at
- * its next start and stops it before starting anything new.
+ * The app processes the host starts, and how they stop.
+ *
+ * - In a sandbox (`sandbox.ts`), an app is a pid namespace: stopping it sends SIGTERM to every
+ *   process in that namespace, then SIGKILL to its init, which ends the namespace and everything
+ *   in it, however it forked or detached; its cgroup (`cgroups.ts`) goes too, killing what is
+ *   left there. bwrap's --die-with-parent ends it if the host itself dies.
+ * - As a plain process (SPACE_RUNTIME=process), an app is a process group (npm → sh → tsx →
+ *   node), and stopping the group stops all of it.
+ *
+ * Either way each app is recorded under SPACES_DATA/run/ while it lives, so a host that was
+ * killed (kill -9, a power cut) finds what it left behind at its next start and stops it before
+ * starting anything new.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Cgroup, Cgroups } from "./cgroups.ts";
+import { type SandboxLaunch, spawnSandboxed } from "./sandbox.ts";
+
+export type { SandboxLaunch } from "./sandbox.ts";
+
+/** What a sandbox's bwrap says on its status fd: its init's pid on the host, and its pid namespace. */
+interface SandboxStatus {
+  init: number;
+  pidns: string;
+}
 
 /** What the record of one running app says. */
 interface RunRecord {
+  /** The process group (process runtime), or bwrap's own pid (sandbox). */
   pgid: number;
   /** The leader's start time in clock ticks since boot (/proc/<pid>/stat field 22): a reused pid has another. */
   started: string | null;
   space: string;
   sha: string;
-  port: number;
   host: number;
+  /** A sandbox's init and pid namespace, once bwrap said them. */
+  sandbox?: SandboxStatus;
+}
+
+/** The pids on the host of every process in pid namespace `pidns` ("pid:[4026532181]"). */
+function namespaceMembers(pidns: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === pidns) out.push(Number(entry));
+    } catch {
+      /* gone meanwhile, or not ours to read */
+    }
+  }
+  return out;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** A process's start time, or null when it is gone (or this is not Linux). */
@@ -26,6 +68,16 @@ function startTime(pid: number): string | null {
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null; // fields after "(comm)"; 22nd overall
   } catch {
     return null;
+  }
+}
+
+/** A process's group, or 0 when it is gone. */
+function processGroup(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return 0;
   }
 }
 
@@ -70,7 +122,8 @@ async function stopGroup(pgid: number, graceMs: number): Promise<void> {
  * @example
  * const supervisor = new Supervisor(join(dataDir, "run"));
  * await supervisor.reapLeftovers(console.log); // after a crash of the previous host
- * const child = supervisor.spawn("npm", ["start"], { cwd, env }, { space: "alice/demo", sha, port });
+ * const child = supervisor.spawn("npm", ["start"], { cwd, env }, { space: "alice/demo", sha });
+ * const boxed = supervisor.spawn("npm", ["start"], { cwd, env }, { space: "alice/demo", sha }, { uid, cgroup, bwrap });
  * await supervisor.stop(child);
  */
 export class Supervisor {
@@ -78,11 +131,15 @@ export class Supervisor {
   /** Which Space each running app belongs to. */
   private readonly spaceOf = new WeakMap<ChildProcess, string>();
   private readonly stopping = new WeakSet<ChildProcess>();
+  private readonly sandboxOf = new WeakMap<ChildProcess, SandboxStatus>();
+  private readonly cgroupOf = new WeakMap<ChildProcess, Cgroup | undefined>();
 
   constructor(
     private readonly runDir: string,
     /** How long an app has between SIGTERM and SIGKILL. */
     private readonly graceMs = 10_000,
+    /** The host's cgroups, whose leftovers a new host kills. */
+    private readonly cgroups?: Cgroups,
   ) {
     mkdirSync(runDir, { recursive: true });
   }
@@ -107,7 +164,15 @@ export class Supervisor {
       if (record && record.host !== process.pid && groupAlive(record.pgid)) {
         const leader = startTime(record.pgid);
         // The leader may have exited while its group lives on; a live leader must be the same process.
-        if (leader === null || leader === record.started) {
+        if (record.sandbox && leader === record.started) {
+          // bwrap itself still runs: its init's end is the namespace's.
+          log(
+            `Space host: stopping ${record.space} (${record.sha.slice(0, 12)}, sandbox ${record.pgid}), left running by a previous host.`,
+          );
+          signal(record.sandbox.init, "SIGKILL");
+          signal(record.pgid, "SIGKILL");
+          stops.push(groupGone(record.pgid, 5_000).then(() => undefined));
+        } else if (!record.sandbox && (leader === null || leader === record.started)) {
           log(
             `Space host: stopping ${record.space} (${record.sha.slice(0, 12)}, process group ${record.pgid}), left running by a previous host.`,
           );
@@ -118,32 +183,68 @@ export class Supervisor {
       rmSync(join(this.runDir, file), { force: true });
     }
     await Promise.all(stops);
-    return stops.length;
+    const cgroups = (await this.cgroups?.reapLeftovers()) ?? 0;
+    if (cgroups) log(`Space host: killed what was left in ${cgroups} cgroup(s) of a previous host.`);
+    return stops.length + cgroups;
   }
 
-  /** Starts `command` in a process group of its own and records it until it exits. */
+  /**
+   * Starts `command` (in a process group of its own, or in the sandbox `sandbox` describes) and
+   * records it until it exits.
+   */
   spawn(
     command: string,
     args: string[],
     options: { cwd: string; env: NodeJS.ProcessEnv },
-    about: { space: string; sha: string; port: number },
+    about: { space: string; sha: string },
+    sandbox?: SandboxLaunch,
   ): ChildProcess {
-    const child = spawn(command, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = sandbox
+      ? spawnSandboxed(sandbox, options.env)
+      : spawn(command, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid === undefined) return child; // spawn failed; its "error" event says why
     const pgid = child.pid;
-    const record: RunRecord = { pgid, started: startTime(pgid), space: about.space, sha: about.sha, port: about.port, host: process.pid };
+    const record: RunRecord = { pgid, started: startTime(pgid), space: about.space, sha: about.sha, host: process.pid };
     writeFileSync(this.recordPath(pgid), JSON.stringify(record));
     this.running.set(child, pgid);
     this.spaceOf.set(child, about.space);
+    if (sandbox) {
+      this.cgroupOf.set(child, sandbox.cgroup);
+      // bwrap says where its namespaces are on fd 3, first thing.
+      let text = "";
+      const status = child.stdio[3] as NodeJS.ReadableStream;
+      const read = (d: Buffer) => {
+        text += d.toString();
+        const first = text.match(/^\{[^}]*"child-pid"[^}]*\}/);
+        if (!first) return;
+        // Anything after the first line is not needed (and, were the fd to leak inside, not to be trusted).
+        status.off("data", read);
+        status.resume();
+        const info = JSON.parse(first[0]) as { "child-pid": number; "pid-namespace": number };
+        const ns = { init: info["child-pid"], pidns: `pid:[${info["pid-namespace"]}]` };
+        this.sandboxOf.set(child, ns);
+        writeFileSync(this.recordPath(pgid), JSON.stringify({ ...record, sandbox: ns }));
+      };
+      status.on("data", read);
+      status.on("error", () => {});
+    }
     child.once("exit", () => {
       // The leader is gone; the rest of its group follows it (npm passes signals on), and if a
-      // straggler does not, the record stays so the next start stops it.
-      void groupGone(pgid, this.graceMs).then((gone) => {
+      // straggler does not, the record stays so the next start stops it. A sandbox's namespace
+      // ended with bwrap; its cgroup goes now.
+      void (async () => {
+        const gone = sandbox ? true : await groupGone(pgid, this.graceMs);
+        await this.cgroupOf.get(child)?.remove();
         if (gone) rmSync(this.recordPath(pgid), { force: true });
         this.running.delete(child);
-      });
+      })();
     });
     return child;
+  }
+
+  /** How many times the kernel killed a process of this app for going over its memory limit. */
+  oomKills(child: ChildProcess): number {
+    return this.cgroupOf.get(child)?.oomKills() ?? 0;
   }
 
   /** Whether the host itself is stopping this child (its exit is then not a crash). */
@@ -164,8 +265,12 @@ export class Supervisor {
    */
   setNice(child: ChildProcess, nice: number): Promise<string | undefined> {
     if (child.pid === undefined) return Promise.resolve("the app has no process");
+    // A sandbox's processes are in a session of their own: each of their groups, then.
+    const ns = this.sandboxOf.get(child);
+    const groups = ns ? [...new Set(namespaceMembers(ns.pidns).map(processGroup))].filter((g) => g > 0) : [child.pid];
+    if (!groups.length) return Promise.resolve("the app has no process");
     return new Promise((resolve) =>
-      execFile("renice", ["-n", String(nice), "-g", String(child.pid)], (error, _out, stderr) =>
+      execFile("renice", ["-n", String(nice), ...groups.flatMap((g) => ["-g", String(g)])], (error, _out, stderr) =>
         resolve(error ? (stderr.trim() || error.message).replace(/\s+/g, " ") : undefined),
       ),
     );
@@ -176,8 +281,26 @@ export class Supervisor {
     if (!child || child.pid === undefined) return;
     this.stopping.add(child);
     const pgid = child.pid;
-    if (!groupAlive(pgid)) return;
-    await stopGroup(pgid, this.graceMs);
+    const ns = this.sandboxOf.get(child);
+    if (this.cgroupOf.has(child)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        // SIGTERM to each of its processes but the namespace's init (bwrap's, which would ignore it).
+        if (ns) for (const pid of namespaceMembers(ns.pidns)) if (pid !== ns.init) signal(pid, "SIGTERM");
+        const graceful = ns
+          ? await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), this.graceMs))])
+          : false;
+        if (!graceful) {
+          if (ns) signal(ns.init, "SIGKILL"); // the namespace ends with its init
+          signal(pgid, "SIGKILL");
+          await exited;
+        }
+      }
+      await this.cgroupOf.get(child)?.remove();
+    } else {
+      if (!groupAlive(pgid)) return;
+      await stopGroup(pgid, this.graceMs);
+    }
     rmSync(this.recordPath(pgid), { force: true });
   }
 

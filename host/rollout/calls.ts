@@ -31,9 +31,9 @@ export function callKind(method: string, path: string): CallKind | undefined {
 /** The event_id in a curl `/call` result path (`/call/predict/<event_id>`), if it is one. */
 export const resultEvent = (path: string): string | undefined => path.match(CALL_RESULT)?.[3];
 
-/** Remembers `key` → `port`, keeping the map bounded (oldest out first). */
-export function pin(map: Map<string, number>, key: string, port: number): void {
-  map.set(key, port);
+/** Remembers `key` → `address`, keeping the map bounded (oldest out first). */
+export function pin(map: Map<string, string>, key: string, address: string): void {
+  map.set(key, address);
   if (map.size > 10_000) map.delete(map.keys().next().value!);
 }
 

@@ -18,6 +18,7 @@ import { callCompletion, type Completion, queueCompletion, SseParser, sseFrames,
 import { type CallKind, parseObject, pin, resultEvent } from "./calls.ts";
 import type { Rollout, Side } from "./rollout.ts";
 import type { SpaceRuntime } from "../spaces/runtime.ts";
+import { type AppAddress, appRequestOptions } from "../apps/address.ts";
 
 /** What the proxy shows a rollout of one call (`pipeToApp` calls these as the answer passes). */
 export interface Tap {
@@ -35,10 +36,10 @@ export interface TappedCall {
   rt: SpaceRuntime;
   rollout: Rollout;
   kind: CallKind;
-  /** The revision that takes the call, and its port; the new revision's port. */
+  /** The revision that takes the call, and its address; the new revision's address. */
   side: Side;
-  port: number;
-  candidatePort: number;
+  address: AppAddress;
+  candidateAddress: AppAddress;
   /** The app's path and query, e.g. /gradio_api/queue/join and "". */
   path: string;
   search: string;
@@ -55,7 +56,7 @@ const MAX_ANSWER = 4 << 20;
 
 /**
  * @example
- * const tap = tapCall({ rt, rollout, kind: "predict", side: "stable", port, candidatePort, path: "/api/predict", search: "", text, headers });
+ * const tap = tapCall({ rt, rollout, kind: "predict", side: "stable", address, candidateAddress, path: "/api/predict", search: "", text, headers });
  * tap.status(200, 4.2); tap.chunk?.(bytes); tap.end?.(); // counted; in shadow, the copy queued and the answers compared
  */
 export function tapCall(call: TappedCall): Tap {
@@ -96,7 +97,7 @@ export function tapCall(call: TappedCall): Tap {
       whole(body) {
         const eventId = parseObject(body)?.event_id;
         if (typeof eventId !== "string") return;
-        if (kind === "call") pin(call.rt.events, eventId, call.port);
+        if (kind === "call") pin(call.rt.events, eventId, call.address);
         rollout.began(eventId, side);
         if (!shadow) return;
         rollout.expect(eventId);
@@ -137,8 +138,14 @@ function send(call: TappedCall, pathAndQuery: string, body: string | undefined, 
   } else headers["content-length"] = String(Buffer.byteLength(body));
   return new Promise((resolve) => {
     const req = request(
-      `http://127.0.0.1:${call.candidatePort}${pathAndQuery}`,
-      { method: body === undefined ? "GET" : "POST", headers, agent: copies, signal },
+      {
+        ...appRequestOptions(call.candidateAddress),
+        path: pathAndQuery,
+        method: body === undefined ? "GET" : "POST",
+        headers,
+        agent: copies,
+        signal,
+      },
       resolve,
     );
     req.once("error", () => resolve(undefined));

@@ -1,28 +1,38 @@
 /**
- * Starting one revision's app: a free port, a clean environment (the Space's own variables and
- * Hugging Face's built-ins, never the host's), `npm start` in its build folder under the
- * supervisor, and the wait until it answers /config. Routing to it, and what its exit later
- * means, are the lifecycle's.
+ * Starting one revision's app: a clean environment (the Space's own variables and Hugging Face's
+ * built-ins, never the host's), `npm start` in its build under the supervisor — in its sandbox
+ * (its uid, its disk, its cgroup, its socket) or, in dev mode, as a process on a free port — and
+ * the wait until it answers /config. Routing to it, and what its exit later means, are the
+ * lifecycle's.
  */
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { chown, mkdir, realpath, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import type { SpaceRecord } from "../accounts/accounts.ts";
-import type { Supervisor } from "../apps/supervisor.ts";
+import { type AppAddress, appStatus, tcpAddress } from "../apps/address.ts";
+import { limitsFor, type Limits } from "../apps/limits.ts";
+import { appCommand, bwrapArgs, INSIDE, type Sandboxing } from "../apps/sandbox.ts";
+import type { SandboxLaunch, Supervisor } from "../apps/supervisor.ts";
 import { HostError } from "../errors.ts";
 import type { SpacePaths } from "../paths.ts";
 import type { SpaceRuntime } from "./runtime.ts";
 
-/** A revision's app that answered /config: its process (group leader) and port. */
+/** A revision's app that answered /config: its process (group leader, or bwrap) and where it is reached. */
 export interface RunningApp {
   child: ChildProcess;
-  port: number;
+  address: AppAddress;
 }
 
 /** What {@link launchApp} needs to start one revision. */
 export interface Launch {
   supervisor: Supervisor;
+  /** How this host runs apps. */
+  sandboxing: Sandboxing;
+  /** The Space's uid on the host (sandbox). */
+  uid: number;
   space: SpaceRecord;
   /** The Space's runtime: the app's output goes to its run log, its card gives the title. */
   rt: SpaceRuntime;
@@ -42,11 +52,21 @@ const freePort = () =>
     });
   });
 
-/** The app's whole environment: the host's own variables never reach it, only the Space's. */
-function appEnv({ space, rt, paths, sha }: Launch, port: number): NodeJS.ProcessEnv {
+/** The port an app listens on inside its sandbox, as on Hugging Face. */
+const SANDBOX_PORT = 7860;
+
+/** Apps started by this host: each sandbox's socket folder and cgroup are named apart. */
+let socketCount = 0;
+
+/**
+ * The app's whole environment: the host's own variables never reach it, only the Space's. In a
+ * sandbox, paths are the sandbox's own.
+ */
+function appEnv({ space, rt, paths, sha, sandboxing }: Launch, port: number): NodeJS.ProcessEnv {
+  const boxed = sandboxing.kind === "sandbox";
   return {
-    PATH: process.env.PATH,
-    HOME: join(paths.builds, sha),
+    PATH: boxed ? "/usr/local/bin:/usr/bin:/bin" : process.env.PATH,
+    HOME: boxed ? INSIDE.home : join(paths.builds, sha),
     PORT: String(port),
     // Reachable only through the host, which checks who may call a private Space.
     GRADIO_SERVER_NAME: "127.0.0.1",
@@ -61,29 +81,42 @@ function appEnv({ space, rt, paths, sha }: Launch, port: number): NodeJS.Process
     // Which revision serves: the Space's monitor keeps its numbers per revision.
     SPACE_REVISION: sha.slice(0, 12),
     // Uploads outlive a revision: a call may upload to the old app and join on the new one.
-    GRADIO_TEMP_DIR: paths.uploads,
+    GRADIO_TEMP_DIR: boxed ? INSIDE.uploads : paths.uploads,
     // The Space's own data (its monitor, its review queue) outlives revisions too.
-    SPACE_DATA_DIR: paths.data,
+    SPACE_DATA_DIR: boxed ? INSIDE.data : paths.data,
     ...space.variables,
     ...space.secrets,
   };
 }
 
 /**
- * Starts `sha`'s app (its own port, the Space's environment) and waits until it answers
+ * Starts `sha`'s app (its sandbox or its own port, the Space's environment) and waits until it answers
  * /config; routes nothing to it.
  *
  * @throws {HostError} 500 with why it did not start (it is stopped then).
  * @example
- * const { child, port } = await launchApp({ supervisor, space, rt, paths, sha, readyTimeoutMs: 120_000, log });
+ * const { child, address } = await launchApp({ supervisor, sandboxing, uid, space, rt, paths, sha, readyTimeoutMs: 120_000, log });
  */
 export async function launchApp(launch: Launch): Promise<RunningApp> {
-  const { supervisor, rt, paths, sha, log } = launch;
-  const port = await freePort();
-  log(`Starting: npm start (PORT=${port})\n`);
-  const env = appEnv(launch, port);
-  mkdirSync(paths.data, { recursive: true });
-  const child = supervisor.spawn("npm", ["start"], { cwd: join(paths.builds, sha), env }, { space: rt.id, sha, port });
+  const { supervisor, rt, paths, sha, log, sandboxing } = launch;
+  const cwd = join(paths.builds, sha);
+  let address: AppAddress;
+  let child: ChildProcess;
+  if (sandboxing.kind === "sandbox") {
+    const limits = limitsFor(launch.space.limits, sandboxing.limits);
+    const sandbox = await prepareSandbox(launch, limits);
+    address = join(sandbox.socketDir, "app.sock");
+    log(`Starting: npm start in its sandbox (${describe(limits)})\n`);
+    child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
+    child.once("exit", () => void rm(sandbox.socketDir, { recursive: true, force: true }));
+  } else {
+    const port = await freePort();
+    address = tcpAddress(port);
+    log(`Starting: npm start (PORT=${port})\n`);
+    mkdirSync(paths.data, { recursive: true });
+    mkdirSync(paths.uploads, { recursive: true });
+    child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, port) }, { space: rt.id, sha });
+  }
   let starting = true;
   const output = (d: Buffer) => {
     rt.runLog.push(d.toString());
@@ -99,13 +132,8 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
   const ready = (async () => {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline && child.exitCode === null) {
-      if (
-        await fetch(`http://127.0.0.1:${port}/config`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        return undefined;
+      const status = await appStatus(address, "/config");
+      if (status !== undefined && status >= 200 && status < 300) return undefined;
       await new Promise((r) => setTimeout(r, 100));
     }
     return `the app did not answer /config within ${timeout / 1000} s`;
@@ -117,5 +145,35 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
     log(`Start failed: ${problem}\nLast lines:\n${rt.runLog.tail(20).join("\n")}\n`);
     throw new HostError(500, problem);
   }
-  return { child, port };
+  return { child, address };
+}
+
+/** "2048 MB memory, 2 CPUs, 512 processes, 10240 MB disk" */
+const describe = (l: Limits) => `${l.memoryMb} MB memory, ${l.cpus} CPUs, ${l.pids} processes, ${l.diskMb} MB disk`;
+
+/**
+ * Everything a sandboxed app needs before it starts: its disk mounted (or its folder made) and
+ * owned by its uid, a socket folder of its own, its cgroup with its limits, and bwrap's view.
+ */
+async function prepareSandbox(launch: Launch, limits: Limits): Promise<SandboxLaunch & { socketDir: string }> {
+  const { sandboxing, paths, sha, uid, rt } = launch;
+  if (sandboxing.disks) await sandboxing.disks.attach(paths.image, paths.disk, limits.diskMb, uid);
+  else await mkdir(paths.disk, { recursive: true });
+  for (const dir of [paths.disk, paths.data, paths.uploads]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chown(dir, uid, uid);
+  }
+  const socketDir = join(paths.sockets, `${sha.slice(0, 12)}-${++socketCount}-${randomBytes(4).toString("hex")}`);
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await chown(socketDir, uid, uid);
+  const app = join(paths.builds, sha);
+  const modules = await realpath(join(app, "node_modules")).catch(() => undefined);
+  const cgroup = sandboxing.cgroups?.create(`${rt.id.replace("/", ".")}.${sha.slice(0, 12)}.${socketCount}`, limits);
+  // /tmp and the home are in memory: at most the disk limit, and in any case counted in the memory limit.
+  const { staged, args } = bwrapArgs(
+    { app, modules, data: paths.data, uploads: paths.uploads, socketDir, etc: sandboxing.etc! },
+    limits.diskMb,
+    appCommand(["npm", "start"]),
+  );
+  return { uid, cgroup, staged, bwrap: args, socketDir };
 }

@@ -13,6 +13,7 @@ import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Accounts, SpaceRecord } from "../accounts/accounts.ts";
+import { chooseRuntime, type RuntimeKind, type Sandboxing } from "../apps/sandbox.ts";
 import { Supervisor } from "../apps/supervisor.ts";
 import { type BuildContext, buildRevision } from "../build/build.ts";
 import type { Freed } from "../build/gc.ts";
@@ -44,6 +45,8 @@ export interface LifecycleOptions {
   startConcurrency?: number;
   /** How often a rollout's time window is checked and its counts saved (default 1 s). */
   rolloutTickMs?: number;
+  /** How apps run (default SPACE_RUNTIME, else the sandbox where bubblewrap is installed). */
+  runtime?: RuntimeKind;
 }
 
 /** A crash within this window counts towards the limit; the third is a RUNTIME_ERROR. */
@@ -70,7 +73,9 @@ async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<
 export class Lifecycle {
   readonly runtimes = new Map<string, SpaceRuntime>();
   readonly supervisor: Supervisor;
-  private readonly options: Required<LifecycleOptions>;
+  /** How this host runs apps; its `notes` say so at start. */
+  readonly sandboxing: Sandboxing;
+  private readonly options: Required<Omit<LifecycleOptions, "runtime">>;
   private readonly rollouts: RolloutControl;
   private closed = false;
   private readonly rolloutTimer: ReturnType<typeof setInterval>;
@@ -89,7 +94,8 @@ export class Lifecycle {
       rolloutTickMs: 1_000,
       ...options,
     };
-    this.supervisor = new Supervisor(join(options.dataDir, "run"), this.options.stopGraceMs);
+    this.sandboxing = chooseRuntime(options.dataDir, options.runtime ?? process.env.SPACE_RUNTIME);
+    this.supervisor = new Supervisor(join(options.dataDir, "run"), this.options.stopGraceMs, this.sandboxing.cgroups);
     this.rollouts = new RolloutControl({
       accounts,
       supervisor: this.supervisor,
@@ -227,8 +233,9 @@ export class Lifecycle {
       // A replaced revision may still be draining its last calls: it goes now too.
       await this.supervisor.stopSpace(id);
       const paths = this.paths(space);
+      await this.sandboxing.disks?.detach(paths.disk);
       await Promise.all(
-        [paths.repo, paths.lfs, paths.builds, paths.state, paths.uploads, paths.data].map((path) =>
+        [paths.repo, paths.lfs, paths.builds, paths.state, paths.disk, paths.image, paths.sockets].map((path) =>
           rm(path, { recursive: true, force: true }),
         ),
       );
@@ -266,7 +273,7 @@ export class Lifecycle {
     clearTimeout(rt.sleepTimer);
     const child = rt.child;
     const candidate = rt.candidate;
-    rt.port = undefined;
+    rt.address = undefined;
     rt.child = undefined;
     rt.candidate = undefined;
     if (candidate) rt.rollout?.finish("rolled back", "host", why);
@@ -307,7 +314,17 @@ export class Lifecycle {
    */
   private async launch(space: SpaceRecord, rt: SpaceRuntime, sha: string, log: (s: string) => void): Promise<RunningApp> {
     const { supervisor } = this;
-    const app = await launchApp({ supervisor, space, rt, paths: this.paths(space), sha, readyTimeoutMs: this.options.readyTimeoutMs, log });
+    const app = await launchApp({
+      supervisor,
+      sandboxing: this.sandboxing,
+      uid: this.sandboxing.kind === "sandbox" ? this.accounts.uidOf(space.owner, space.name) : 0,
+      space,
+      rt,
+      paths: this.paths(space),
+      sha,
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      log,
+    });
     const { child } = app;
     child.once("exit", (code, signal) => {
       if (supervisor.isStopping(child)) return;
@@ -323,23 +340,23 @@ export class Lifecycle {
    * Routes new calls to `app` from now on; calls already queued on the app it replaces finish
    * there (their streams are routed to it by session), then that app stops.
    */
-  private swapIn(rt: SpaceRuntime, { child, port }: RunningApp, sha: string): void {
+  private swapIn(rt: SpaceRuntime, { child, address }: RunningApp, sha: string): void {
     const previous = rt.child;
-    const previousPort = rt.port;
+    const previousAddress = rt.address;
     if (rt.sha && rt.sha !== sha) rt.previousSha = rt.sha;
     rt.child = child;
-    rt.port = port;
+    rt.address = address;
     rt.sha = sha;
     rt.errorMessage = undefined;
     rt.enter("RUNNING");
-    if (previous) this.drain(rt, { child: previous, port: previousPort });
+    if (previous) this.drain(rt, { child: previous, address: previousAddress });
   }
 
   /** Stops an app taken out of routing once the calls pinned to it had `drainMs` to finish; its sessions then move to the serving app. */
-  private drain(rt: SpaceRuntime, { child, port }: { child: ChildProcess; port: number | undefined }): void {
+  private drain(rt: SpaceRuntime, { child, address }: { child: ChildProcess; address: string | undefined }): void {
     setTimeout(() => {
       void this.supervisor.stop(child).then(() => {
-        for (const pinned of [rt.sessions, rt.events]) for (const [key, p] of pinned) if (p === port) pinned.delete(key);
+        for (const pinned of [rt.sessions, rt.events]) for (const [key, p] of pinned) if (p === address) pinned.delete(key);
       });
     }, this.options.drainMs).unref();
   }
@@ -369,7 +386,7 @@ export class Lifecycle {
     const now = Date.now();
     rt.crashes = rt.crashes.filter((t) => now - t < CRASH_WINDOW_MS).concat(now);
     rt.runLog.push(`Space host: ${why}.`);
-    rt.port = undefined; // nothing serves until it is back
+    rt.address = undefined; // nothing serves until it is back
     rt.child = undefined;
     if (this.closed) return;
     if (rt.crashes.length >= CRASH_LIMIT) {
@@ -454,6 +471,10 @@ export class Lifecycle {
     clearInterval(this.rolloutTimer);
     for (const rt of this.runtimes.values()) clearTimeout(rt.sleepTimer);
     await this.supervisor.stopAll();
+    // No app uses a disk now: unmounted, so the host's data folder is plain files again.
+    const { disks, cgroups } = this.sandboxing;
+    if (disks) for (const space of this.accounts.spaces()) await disks.detach(this.paths(space).disk);
+    await cgroups?.close();
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * What the host knows about each Space while it runs: its stage (named as on Hugging Face), the
- * revision serving, the port of its process, timestamps of each phase, and its build and run
+ * revision serving, the address of its process, timestamps of each phase, and its build and run
  * logs, which can be followed live. `lifecycle.ts` changes it; routes only read it.
  */
 import type { ChildProcess } from "node:child_process";
+import type { AppAddress } from "../apps/address.ts";
 import type { SpaceCard } from "../build/card.ts";
 import { HostError } from "../errors.ts";
 import type { Rollout } from "../rollout/rollout.ts";
@@ -65,15 +66,15 @@ export class SpaceRuntime {
   sha?: string;
   previousSha?: string;
   buildingSha?: string;
-  port?: number;
+  address?: AppAddress;
   child?: ChildProcess;
   errorMessage?: string;
-  /** Queue sessions joined on an app that is being replaced, and that app's port: their streams must reach it. */
-  readonly sessions = new Map<string, number>();
-  /** During a rollout: curl `/call` events and the port that holds each (its result stream must reach it). */
-  readonly events = new Map<string, number>();
+  /** Queue sessions joined on an app that is being replaced, and that app's address: their streams must reach it. */
+  readonly sessions = new Map<string, AppAddress>();
+  /** During a rollout: curl `/call` events and the app that holds each (its result stream must reach it). */
+  readonly events = new Map<string, AppAddress>();
   /** A new revision being rolled out next to the serving one (`rollout/`), and the rollout (or the last one, finished). */
-  candidate?: { sha: string; child: ChildProcess; port: number; card: SpaceCard /** its nice value, when set */; nice?: number };
+  candidate?: { sha: string; child: ChildProcess; address: AppAddress; card: SpaceCard /** its nice value, when set */; nice?: number };
   rollout?: Rollout;
   /** When the current revision crashed lately (for backoff and RUNTIME_ERROR). */
   crashes: number[] = [];

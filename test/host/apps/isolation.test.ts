@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../../host/accounts/accounts.ts";
-import { listensOnLoopbackOnly } from "../../helpers.ts";
+import { onlyTheHostReaches } from "../../helpers.ts";
 import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 interface Echo {
@@ -87,7 +87,10 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
   test("the app's environment is its own: the Space's built-ins, none of the host's", async () => {
     const { env, envKeys } = await echo({});
     expect(env).toMatchObject({ GRADIO_SERVER_NAME: "127.0.0.1", SPACE_ID: "alice/echo", HOST_ONLY_SECRET: null });
-    expect(env.SPACE_DATA_DIR).toBe(join(temp, "data", "data", "alice", "echo"));
+    // In its sandbox the Space's data is at /data, as on Hugging Face; in dev mode, on the host's disk.
+    expect(env.SPACE_DATA_DIR).toBe(
+      host.app.spaces.sandboxing.kind === "sandbox" ? "/data" : join(temp, "data", "disks", "alice", "echo", "data"),
+    );
     const builtIns = [
       "GRADIO_SERVER_NAME",
       "GRADIO_TEMP_DIR",
@@ -112,7 +115,7 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
           !k.startsWith("npm_"),
       ),
     ).toEqual([]);
-    expect(listensOnLoopbackOnly(host.app.runtimes.get("alice/echo")!.port!)).toBe(true);
+    expect(onlyTheHostReaches(host.app.runtimes.get("alice/echo")!.address!)).toBe(true);
   });
 
   test("an app cannot set or clear the host's session cookie", async () => {

@@ -310,11 +310,11 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     writeFileSync(join(fashion, "README.md"), card("{mode: canary, percent: 50, promote: manual}"));
     await git(fashion, "commit", "--quiet", "-am", "Canary");
     await git(fashion, "push", "--quiet", remote, "main");
-    const ports = { stable: frt().port!, candidate: frt().candidate!.port };
+    const apps = { stable: frt().address!, candidate: frt().candidate!.address };
     const clients = await Promise.all(Array.from({ length: 6 }, () => Client.connect(`${app}/`)));
     for (const c of clients) await c.predict("/predict", [images[0]!]);
     const onCandidate = clients.filter((c: { session_hash: string }) => bucket(c.session_hash) < 50).length;
-    for (const c of clients) expect(frt().sessions.get(c.session_hash)).toBe(bucket(c.session_hash) < 50 ? ports.candidate : ports.stable);
+    for (const c of clients) expect(frt().sessions.get(c.session_hash)).toBe(bucket(c.session_hash) < 50 ? apps.candidate : apps.stable);
     expect(frt().rollout!.candidate.requests).toBe(onCandidate);
     expect(frt().rollout!.stable.requests).toBe(6 - onCandidate);
     expect(await host.app.spaces.rollback(accounts.space("alice", "fashion")!, "alice")).toBeUndefined();

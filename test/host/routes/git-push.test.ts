@@ -12,7 +12,7 @@ import { installedModules, installKey } from "../../../host/build/install.ts";
 import { objectPath } from "../../../host/repo/lfs-store.ts";
 import type { SpaceRuntime } from "../../../host/spaces/runtime.ts";
 import { hasChromium, launchBrowser } from "../../browser.ts";
-import { listensOnLoopbackOnly, root } from "../../helpers.ts";
+import { onlyTheHostReaches, root } from "../../helpers.ts";
 import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone through the Space host", () => {
@@ -110,8 +110,8 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     expect((result.data as [{ label: string }])[0].label).toBe("Bag");
     client.close();
     expect(runtimes.get("alice/fashion")!.toJSON()).toMatchObject({ stage: "RUNNING" });
-    // Started by the host, the app listens on the loopback only: nobody reaches it past the host.
-    expect(listensOnLoopbackOnly(runtimes.get("alice/fashion")!.port!)).toBe(true);
+    // Started by the host, the app is reached only through it: a socket into its sandbox (or, in dev mode, the loopback only).
+    expect(onlyTheHostReaches(runtimes.get("alice/fashion")!.address!)).toBe(true);
     const oid = (await git(dir, "lfs", "ls-files", "--long")).stdout.match(/^([0-9a-f]{64}) \* model\.onnx$/m)?.[1];
     expect(oid).toBeDefined();
     expect(readFileSync(objectPath(join(temp, "data", "lfs", "alice", "fashion"), oid!))).toEqual(readFileSync(join(root, "model.onnx")));

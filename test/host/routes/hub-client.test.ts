@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as hub from "@huggingface/hub";
 import { Accounts } from "../../../host/accounts/accounts.ts";
+import { appStatus } from "../../../host/apps/address.ts";
 import { createHostApp, type HostApp } from "../../../host/app.ts";
 import { installedModules, installKey } from "../../../host/build/install.ts";
 import { lfsPointer } from "../../../host/repo/rules.ts";
@@ -395,15 +396,10 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
 
   test("deleteRepo stops the app and removes everything of the Space; its URLs answer 404", async () => {
     const rt = host.runtimes.get("carol/fashion")!;
-    const port = rt.port!;
-    expect(await fetch(`http://127.0.0.1:${port}/config`).then((r) => r.ok)).toBe(true);
+    const address = rt.address!;
+    expect(await appStatus(address, "/config")).toBe(200);
     await hub.deleteRepo({ repo: space, ...as(carol) });
-    expect(
-      await fetch(`http://127.0.0.1:${port}/config`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    ).toBe(false);
+    expect(await appStatus(address, "/config")).toBeUndefined();
     const paths = spacePaths(dataDir, "carol", "fashion");
     for (const path of Object.values(paths)) expect(existsSync(path), path).toBe(false);
     for (const path of [
