@@ -27,6 +27,11 @@ export interface Cgroup {
   oomKills(): number;
   /** The processes in it. */
   pids(): number[];
+  /**
+   * Its CPU weight against the other apps, as a nice value would give it (0 normal, 19 the
+   * least), set by root whatever the app's uid: returns false where no cpu controller is here.
+   */
+  setNice(nice: number): boolean;
   /** Kills what is left in it and removes it. */
   remove(): Promise<void>;
 }
@@ -189,11 +194,20 @@ export class Cgroups {
   private group(name: string): Cgroup {
     const dirs = this.dirs(name).map(([, dir]) => dir);
     const memory = this.parents.has("memory") ? join(this.parents.get("memory")!, name) : undefined;
+    const cpu = this.parents.has("cpu") ? join(this.parents.get("cpu")!, name) : undefined;
     const procsOf = () => read(join(dirs[0]!, "cgroup.procs")).split("\n").filter(Boolean).map(Number);
     return {
       dirs,
       oomKills: () => (memory ? field(read(join(memory, this.version === 1 ? "memory.oom_control" : "memory.events")), "oom_kill") : 0),
       pids: procsOf,
+      setNice: (nice) => {
+        if (!cpu) return false;
+        // The kernel's own nice-to-weight ratio: each step is 1.25× (v1 default 1024, v2 default 100).
+        const factor = 1.25 ** -nice;
+        if (this.version === 1) write(join(cpu, "cpu.shares"), String(Math.max(2, Math.round(1024 * factor))));
+        else write(join(cpu, "cpu.weight"), String(Math.max(1, Math.round(100 * factor))));
+        return true;
+      },
       remove: async () => {
         for (let i = 0; i < 20; i++) {
           const left = procsOf();

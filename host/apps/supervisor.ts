@@ -253,10 +253,11 @@ export class Supervisor {
   }
 
   /**
-   * Sets the nice value of every process and thread of an app's group (`renice -g`, which is
-   * setpriority(PRIO_PGRP): ORT's and the workers' threads too). A shadow runs at 19, so its
-   * copies only take CPU the visitors' calls leave. Lowering it again needs CAP_SYS_NICE (a host
-   * running as root has it).
+   * Sets the CPU priority of an app: a shadow runs at nice 19, so its copies only take CPU the
+   * visitors' calls leave. A sandbox gets its cgroup's CPU weight; and every process and thread
+   * of the app's groups gets the nice value (`renice -g`, which is setpriority(PRIO_PGRP): ORT's
+   * and the workers' threads too) — which, to raise it again, or for another uid's processes,
+   * needs CAP_SYS_NICE (a host running as root has it).
    *
    * @returns why not, when it could not (the app keeps running either way).
    * @example
@@ -265,13 +266,16 @@ export class Supervisor {
    */
   setNice(child: ChildProcess, nice: number): Promise<string | undefined> {
     if (child.pid === undefined) return Promise.resolve("the app has no process");
-    // A sandbox's processes are in a session of their own: each of their groups, then.
+    // A sandbox's weight is its cgroup's, which root sets whatever the app's uid (renicing
+    // another uid's processes needs CAP_SYS_NICE); its nice values follow where the host may.
+    const weighted = this.cgroupOf.get(child)?.setNice(nice) ?? false;
+    // Its processes are in a session of their own: each of their groups, then.
     const ns = this.sandboxOf.get(child);
     const groups = ns ? [...new Set(namespaceMembers(ns.pidns).map(processGroup))].filter((g) => g > 0) : [child.pid];
-    if (!groups.length) return Promise.resolve("the app has no process");
+    if (!groups.length) return Promise.resolve(weighted ? undefined : "the app has no process");
     return new Promise((resolve) =>
       execFile("renice", ["-n", String(nice), ...groups.flatMap((g) => ["-g", String(g)])], (error, _out, stderr) =>
-        resolve(error ? (stderr.trim() || error.message).replace(/\s+/g, " ") : undefined),
+        resolve(error && !weighted ? (stderr.trim() || error.message).replace(/\s+/g, " ") : undefined),
       ),
     );
   }

@@ -7,7 +7,7 @@
  * (a shadow's process started again at normal priority). Windows are the card's, set small.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -138,13 +138,22 @@ describe("rollout stages: the policy and the Rollout", () => {
   });
 });
 
-/** The distinct nice values of every thread of every process in a process group, from /proc. */
-function niceOfGroup(pgid: number): number[] {
+/**
+ * The distinct nice values of every thread of every process of an app, from /proc: its process
+ * group, or for a sandboxed app (the host's record of it says) every process in its pid namespace
+ * but bwrap's init.
+ */
+function niceOfApp(dataDir: string, leader: number): number[] {
+  const record = JSON.parse(readFileSync(join(dataDir, "run", `${leader}.json`), "utf8")) as { sandbox?: { init: number; pidns: string } };
   const values = new Set<number>();
   const fields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, state
+  const belongs = (pid: string) =>
+    record.sandbox
+      ? Number(pid) !== record.sandbox.init && readlinkSync(`/proc/${pid}/ns/pid`) === record.sandbox.pidns
+      : Number(fields(readFileSync(`/proc/${pid}/stat`, "utf8"))[2]) === leader;
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      if (Number(fields(readFileSync(`/proc/${pid}/stat`, "utf8"))[2]) !== pgid) continue;
+      if (!belongs(pid)) continue;
       for (const tid of readdirSync(`/proc/${pid}/task`))
         values.add(Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"))[16]));
     } catch {
@@ -235,14 +244,14 @@ describe.skipIf(!gitLfsPresent("Space host rollout stage tests"))("rollout stage
     await waitFor(() => rt().rollout!.agreement.compared >= 6, { timeout: 3000, what: "6 compared answers" });
     expect(rt().rollout!.stage).toBe(0); // manual: nothing moves by itself
     // The shadow runs at the lowest CPU priority, every thread of its group; back to normal once it serves visitors.
-    expect(niceOfGroup(rt().candidate!.child.pid!)).toEqual([19]);
+    expect(niceOfApp(f.dataDir, rt().candidate!.child.pid!)).toEqual([19]);
 
     const first = await cli("promote", "alice/clf");
     expect(first.stdout).toMatch(/^canary 50 %: active\n {2}stages {4}shadow → \[canary 50 %\] → everyone\n/);
     expect(first.stdout).toMatch(/expanded \(alice\): shadow → canary 50 % by its owner; \d+ calls, .*agreement 100 % \(6 of 6\)/);
     expect(rt().sha).toBe(stable); // only the split changed
     expect(rt().rollout!.shadowing).toBe(false);
-    expect(niceOfGroup(rt().candidate!.child.pid!)).toEqual([0]); // reniced, or (without CAP_SYS_NICE) started again
+    expect(niceOfApp(f.dataDir, rt().candidate!.child.pid!)).toEqual([0]); // reniced, or (without CAP_SYS_NICE) started again
     const revs = await Promise.all(Array.from({ length: 16 }, (_, i) => join_(`manual-${i}`)));
     expect(revs).toEqual(Array.from({ length: 16 }, (_, i) => short(bucket(`manual-${i}`) < 50 ? sha : stable)));
     expect(new Set(revs).size).toBe(2);
@@ -338,8 +347,9 @@ describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE") || !canDropSys
       const temp = mkdtempSync(join(tmpdir(), "host-nice-"));
       const dataDir = join(temp, "data");
       const token = new Accounts(dataDir).createToken("alice");
-      // The host as root but without CAP_SYS_NICE: it can lower a priority, not raise it back.
-      const host = await hostProcess(dataDir, {}, DROP_SYS_NICE);
+      // The host as root but without CAP_SYS_NICE: it can lower a priority, not raise it back. (A
+      // sandboxed app's weight is its cgroup's, which needs no CAP_SYS_NICE: this is dev mode's.)
+      const host = await hostProcess(dataDir, { SPACE_RUNTIME: "process" }, DROP_SYS_NICE);
       try {
         const tools = await gitUser(temp);
         const dir = await tinySpaceRepo(tools.git, temp, "clf");
@@ -360,7 +370,7 @@ describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE") || !canDropSys
             .filter((r) => r.sha === sha)
             .map((r) => r.pgid);
         const [shadow] = groups();
-        expect(niceOfGroup(shadow!)).toEqual([19]);
+        expect(niceOfApp(dataDir, shadow!)).toEqual([19]);
         const promote = await fetch(`${host.base}/api/spaces/alice/clf/rollout/promote`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}` },
@@ -370,7 +380,7 @@ describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE") || !canDropSys
         // A new process at normal priority serves the canary; the shadow's drains away.
         const started = groups().filter((g) => g !== shadow);
         expect(started).toHaveLength(1);
-        expect(niceOfGroup(started[0]!)).toEqual([0]);
+        expect(niceOfApp(dataDir, started[0]!)).toEqual([0]);
         await waitFor(() => !groups().includes(shadow!), { what: "the niced process gone" });
         const revs = new Set<string | null>();
         for (let i = 0; i < 16; i++)
