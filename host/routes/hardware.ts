@@ -84,7 +84,10 @@ export function askedLimits(
   if (flavor !== undefined) {
     if (typeof flavor !== "string" || !Object.hasOwn(FLAVORS, flavor)) {
       const offered = Object.entries(FLAVORS).map(([name, of]) => `${name} (${describeLimits(of(host))})`);
-      throw new HostError(400, `This host has no ${String(JSON.stringify(flavor)).slice(0, 60)} hardware: it offers ${offered.join(" and ")}.`);
+      throw new HostError(
+        400,
+        `This host has no ${String(JSON.stringify(flavor)).slice(0, 60)} hardware: it offers ${offered.join(" and ")}.`,
+      );
     }
     return flavor === "cpu-basic" ? undefined : { ...FLAVORS[flavor as Flavor](host) };
   }
