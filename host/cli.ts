@@ -17,30 +17,38 @@
  *   promote|rollback <owner>/<name>   promote the rollout under way by one stage (the last one's:
  *                                     to everyone), or roll it back (asks the running host, at
  *                                     SPACES_HOST or http://127.0.0.1:$HOST_PORT, with HF_TOKEN)
+ *   limits <owner>/<name> [--memory MB] [--cpus N] [--pids N] [--disk MB] | --default
+ *                                     what the Space may use, within the host's ceiling (SPACE_MAX_*);
+ *                                     `--default` goes back to the host's defaults; with no option,
+ *                                     shows them (asks the running host, which restarts the app)
  */
 import { resolve } from "node:path";
 import { Accounts } from "./accounts/accounts.ts";
+import { LIMIT_NAMES, type Limits } from "./apps/limits.ts";
+import { describeLimits } from "./routes/hardware.ts";
 import { gcFromState } from "./spaces/state.ts";
 import { describePolicy, parsePolicy, stageName } from "./rollout/policy.ts";
 
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);
 const USAGE =
-  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>[,<percent>…]|shadow [<percent>,…]|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name>";
+  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>[,<percent>…]|shadow [<percent>,…]|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name> | limits <owner>/<name> [--memory MB] [--cpus N] [--pids N] [--disk MB] | --default";
 const hostUrl = (process.env.SPACES_HOST ?? `http://127.0.0.1:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
 
 /** Asks the running host (the processes are its): the owner's token in HF_TOKEN. */
-async function askHost(method: string, path: string): Promise<unknown> {
+async function askHost(method: string, path: string, body?: unknown): Promise<unknown> {
   const token = process.env.HF_TOKEN;
   if (method !== "GET" && !token) throw new Error(`Set HF_TOKEN to a write token of ${owner} (npm run spaces -- token ${owner}).`);
-  const response = await fetch(`${hostUrl}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${hostUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }).catch(
     (err: Error) => {
       throw new Error(`The host at ${hostUrl} did not answer (${err.message}); set SPACES_HOST.`);
     },
   );
-  const body = (await response.json().catch(() => ({}))) as { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+  const answer = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  return answer;
 }
 
 /** A rollout's report in a few lines: the stage under way in brackets, e.g. `shadow → [canary 10 %] → canary 50 % → everyone`. */
@@ -141,6 +149,27 @@ try {
     case "rollback": {
       const rollout = (await askHost("POST", `/api/spaces/${owner}/${name}/rollout/${command}`)) as Parameters<typeof report>[0];
       console.log(report(rollout));
+      break;
+    }
+    case "limits": {
+      if (!owner || !name) throw new Error(USAGE);
+      const flags = new Map(Object.entries(LIMIT_NAMES).map(([key, names]) => [`--${names.flag}`, key]));
+      const limits: Record<string, unknown> = {};
+      for (let i = 0; i < args.length && args[0] !== "--default"; i += 2) {
+        const key = flags.get(args[i]!);
+        if (!key) throw new Error(`Unknown option ${args[i]}: use ${[...flags.keys()].join(", ")} or --default.`);
+        const value = args[i + 1];
+        if (value === undefined || value.startsWith("--")) throw new Error(`${args[i]} needs a value.`);
+        // A number as a number; anything else as given, for the host's message to name it.
+        limits[key] = value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
+      }
+      if (args[0] === "--default" && args.length > 1) throw new Error("--default takes no other option.");
+      const path = `/api/spaces/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
+      const rt = (await (args.length
+        ? askHost("POST", `${path}/hardware`, args[0] === "--default" ? { flavor: "cpu-basic" } : { limits })
+        : askHost("GET", `${path}/runtime`))) as { hardware: { current: string }; limits: Limits; limitsMax: Limits };
+      console.log(`${target} (${rt.hardware.current}): ${describeLimits(rt.limits)}`);
+      console.log(`The host's ceiling: ${describeLimits(rt.limitsMax)}`);
       break;
     }
     default:

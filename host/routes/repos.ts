@@ -14,6 +14,7 @@ import { publicBase } from "../public-url.ts";
 import { commitDate, listEntries, resolveRevision } from "../repo/read.ts";
 import { ensureRepo } from "../repo/repository.ts";
 import type { HostDeps } from "./deps.ts";
+import { runtimeJSON } from "./hardware.ts";
 import { hubId, hubSpace, idOf, jsonBody, repoNotFound, revision } from "./hub.ts";
 
 const SDKS = new Set(["gradio", "docker", "static", "streamlit"]);
@@ -55,7 +56,7 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
       gated: false,
       tags: [],
       cardData: rt?.card ? { ...card, app_port } : undefined,
-      runtime: spaces.runtime(id).toJSON(),
+      runtime: runtimeJSON(spaces, space),
       ...(siblings && sha
         ? {
             siblings: ((await listEntries(repo, sha, "", true)) ?? []).filter((e) => e.type === "file").map((e) => ({ rfilename: e.path })),

@@ -1,7 +1,7 @@
 /**
  * A Space's settings and controls, with Hugging Face's paths and shapes: the runtime (stage,
- * revision, and a rollout's numbers and decisions), variables and secrets (owner only; a change
- * restarts the app), restart and pause (`restart_space`, `pause_space`), promote and roll back a
+ * revision, and a rollout's numbers and decisions), variables, secrets and hardware (owner only;
+ * a change restarts the app), restart and pause (`restart_space`, `pause_space`), promote and roll back a
  * rollout (owner only), and the build and run logs as server-sent events of
  * `{"data": line, "timestamp": …}`.
  */
@@ -15,7 +15,8 @@ import { spacePaths } from "../paths.ts";
 import { resolveRevision } from "../repo/read.ts";
 import { type LogLine, recordedInRuntime } from "../spaces/runtime.ts";
 import type { HostDeps } from "./deps.ts";
-import { hubSpace, idOf } from "./hub.ts";
+import { askedLimits, changesLimits, runtimeJSON } from "./hardware.ts";
+import { hubSpace, idOf, jsonBody } from "./hub.ts";
 
 /** One log line as Hugging Face's log API frames it. */
 const logFrame = (line: LogLine) => `data: ${JSON.stringify(line)}\n\n`;
@@ -33,13 +34,22 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
 
   app.get("/api/spaces/:owner/:name/runtime", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
-    return c.json(spaces.runtime(`${space.owner}/${space.name}`).toJSON());
+    return c.json(runtimeJSON(spaces, space));
   });
+
+  // A change of variables, secrets or hardware restarts the app with it (a paused one stays paused).
+  const restartWithSettings = async (owner: string, name: string) => {
+    const rt = spaces.runtime(`${owner}/${name}`);
+    if (!rt.sha || rt.stage === "PAUSED") return;
+    await spaces.restart(accounts.space(owner, name)!).catch((err: unknown) => {
+      throw err instanceof HostError ? new HostError(500, `Saved, but the app did not restart: ${err.message}`) : err;
+    });
+  };
 
   // The Hub's shapes (huggingface_hub's get_space_variables, add_space_variable,
   // add_space_secret, delete_space_secret…): variables are shown to the owner as
   // {KEY: {value, description?, updatedAt}}; secrets only as {KEY: {description?, updatedAt}},
-  // never their values. A change restarts the app with it (a paused one stays paused).
+  // never their values.
   const listed = (space: SpaceRecord, kind: "variables" | "secrets") =>
     Object.fromEntries(
       Object.keys(space[kind]).map((key) => [
@@ -47,13 +57,6 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
         { ...(kind === "variables" ? { value: space.variables[key] } : {}), ...(space.envInfo?.[kind]?.[key] ?? {}) },
       ]),
     );
-  const restartWithEnv = async (owner: string, name: string) => {
-    const rt = spaces.runtime(`${owner}/${name}`);
-    if (!rt.sha || rt.stage === "PAUSED") return;
-    await spaces.restart(accounts.space(owner, name)!).catch((err: unknown) => {
-      throw err instanceof HostError ? new HostError(500, `Saved, but the app did not restart: ${err.message}`) : err;
-    });
-  };
   for (const kind of ["variables", "secrets"] as const) {
     app.get(`/api/spaces/:owner/:name/${kind}`, (c) =>
       c.json(listed(writable(accounts, c, c.req.param("owner"), c.req.param("name")), kind)),
@@ -77,7 +80,7 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       } catch (err) {
         throw new HostError(422, (err as Error).message);
       }
-      await restartWithEnv(owner, name);
+      await restartWithSettings(owner, name);
       return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
     app.delete(`/api/spaces/:owner/:name/${kind}`, async (c) => {
@@ -85,10 +88,20 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       const { key } = (await c.req.json().catch(() => ({}))) as { key?: unknown };
       if (typeof key !== "string") throw new HostError(422, 'Send {"key": "NAME"}');
       // Deleting what is not there changes nothing and is not an error, as on the Hub.
-      if (accounts.deleteEnv(owner, name, kind, key)) await restartWithEnv(owner, name);
+      if (accounts.deleteEnv(owner, name, kind, key)) await restartWithSettings(owner, name);
       return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
   }
+
+  // request_space_hardware: HF's {"flavor": "cpu-upgrade"} or this host's {"limits": {"memoryMb": 4096}}
+  // (`hardware.ts`); answers the runtime, as the Hub does.
+  app.post("/api/spaces/:owner/:name/hardware", async (c) => {
+    const { owner, name, limits: before } = hubSpace(deps, c, "write");
+    const limits = askedLimits(await jsonBody(c), before, spaces.sandboxing.limits);
+    accounts.setLimits(owner, name, limits);
+    if (changesLimits(before, limits, spaces.sandboxing.limits)) await restartWithSettings(owner, name);
+    return c.json(runtimeJSON(spaces, accounts.space(owner, name)!));
+  });
 
   // A rollout under way (`rollout/`): the owner promotes the new revision or rolls it back.
   app.post("/api/spaces/:owner/:name/rollout/:action{promote|rollback}", async (c) => {
@@ -120,12 +133,12 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       if (!head) throw new HostError(400, `${idOf(space)} has nothing to run yet: commit or push its files first.`);
       await spaces.deploy(space, head).catch(recordedInRuntime);
     } else await spaces.restart(space).catch(recordedInRuntime);
-    return c.json(rt.toJSON());
+    return c.json(runtimeJSON(spaces, space));
   });
   app.post("/api/spaces/:owner/:name/pause", async (c) => {
     const space = hubSpace(deps, c, "write");
     await spaces.pause(space);
-    return c.json(spaces.runtime(idOf(space)).toJSON());
+    return c.json(runtimeJSON(spaces, space));
   });
   return app;
 }
