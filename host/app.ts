@@ -6,7 +6,7 @@
  * Space's page and its git remote.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { Accounts } from "./accounts/accounts.ts";
@@ -62,6 +62,9 @@ export function createHostApp({
   ...lifecycle
 }: HostOptions): HostApp {
   accounts ??= new Accounts(lifecycle.dataDir);
+  // Users' token hashes, every Space's secrets, the cookie key, private repositories: the host's
+  // alone. A sandbox never walks this path (root binds what it shows), so no one else needs to.
+  chmodSync(lifecycle.dataDir, 0o700);
   const spaces = new Lifecycle(accounts, lifecycle);
   const deps: HostDeps = {
     dataDir: lifecycle.dataDir,
