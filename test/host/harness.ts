@@ -176,6 +176,9 @@ export async function inProcessHost(
 ): Promise<{ base: string; app: HostApp; close: () => Promise<void> }> {
   let base = "";
   const app = createHostApp({ ...options, selfUrl: () => base });
+  // CI installs bubblewrap and runs as root: every host test runs sandboxed there, never quietly in dev mode.
+  if (process.env.CI === "true" && !options.runtime && app.spaces.sandboxing.kind !== "sandbox")
+    throw new Error(`CI runs the host's tests with the sandbox, which is not available here: ${app.spaces.sandboxing.notes.join(" ")}`);
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
