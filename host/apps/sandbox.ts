@@ -203,6 +203,9 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
   const size = String(tmpMb * 1024 * 1024);
   const args = [
     "--unshare-all",
+    // A user namespace of its own, in which it may not make another: one less door to the kernel.
+    "--unshare-user",
+    "--disable-userns",
     "--die-with-parent",
     "--new-session",
     "--uid",
