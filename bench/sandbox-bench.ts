@@ -11,7 +11,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Accounts } from "../host/accounts/accounts.ts";
@@ -181,7 +181,11 @@ export async function sandboxFigures(log: (s: string) => void): Promise<Row[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const before = loadavg()[0]!;
   const rows = await sandboxFigures((s) => process.stderr.write(`${s}\n`));
+  console.log(
+    `\nnpx tsx bench/sandbox-bench.ts — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${before.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}\n`,
+  );
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
   console.log(`${"figure".padEnd(w[0]!)}  ${"sandbox vs process".padStart(w[1]!)}  target`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`);
