@@ -353,6 +353,7 @@ async function webUi() {
 log("== web UI…");
 await webUi();
 rows.push(...(await hostFigures(log)));
+rows.push(...(await (await import("./sandbox-bench.ts")).sandboxFigures(log)));
 rows.push(...(await (await import("./replicas-bench.ts")).replicaFigures(log)));
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];

@@ -7,15 +7,16 @@
  * `npm run host` runs it); and a shadow rollout's cost to the visitor (`shadowFigures`, also
  * `npx tsx bench/host-bench.ts shadow` alone).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Accounts } from "../host/accounts/accounts.ts";
 import { installedModules, installKey } from "../host/build/install.ts";
+import { cpuMs, processTree } from "./proc-tree.ts";
 import { filesForUpload, gitUser, hostProcess, inProcessHost, remoteUrl, SPACE_FILES } from "../test/host/harness.ts";
 
 /** A committed working copy of this repository's Space under `temp`/space. */
-async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string): Promise<string> {
+export async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => Promise<unknown>, temp: string): Promise<string> {
   const dir = join(temp, "space");
   mkdirSync(dir);
   for (const path of SPACE_FILES) cpSync(path, join(dir, path), { recursive: true });
@@ -23,6 +24,16 @@ async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => Promise
   await git(dir, "add", ".");
   await git(dir, "commit", "--quiet", "-m", "Space");
   return dir;
+}
+
+/**
+ * Seeds a new host's install cache with this repository's node_modules (same lock file), as the
+ * host tests do, so a push of this repository's Space never waits on a cold `npm ci`.
+ */
+export function seedInstall(dataDir: string): void {
+  const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync("package-lock.json")));
+  mkdirSync(join(modules, ".."), { recursive: true });
+  symlinkSync(join(process.cwd(), "node_modules"), modules, "dir");
 }
 
 /** Seconds until some and until all of `urls` answer 200. */
@@ -178,19 +189,8 @@ export async function hostFigures(log: (s: string) => void): Promise<[string, st
   }
 }
 
-/** CPU time (user + system, ms) of every process of a process group so far, from /proc (exited children's included). */
-function groupCpuMs(pgid: number): number {
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" "); // from field 3, state
-      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
+/** CPU time (ms) of an app so far: its process and everything below it, in a sandbox or not. */
+const appCpuMs = (pid: number) => cpuMs(processTree(pid).map((p) => p.pid));
 
 /** `n` sequential calls: the median and p99 latency in ms. */
 async function sequential(call: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {
@@ -227,10 +227,7 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
   const temp = mkdtempSync(join(tmpdir(), "host-bench-shadow-"));
   const dataDir = join(temp, "data");
   const token = new Accounts(dataDir).createToken("bench");
-  // The Space's install is this repository's node_modules (same lock file), as in the host tests.
-  const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync("package-lock.json")));
-  mkdirSync(join(modules, ".."), { recursive: true });
-  symlinkSync(join(process.cwd(), "node_modules"), modules, "dir");
+  seedInstall(dataDir);
   const host = await inProcessHost({ dataDir, drainMs: 500 });
   try {
     const { git } = await gitUser(temp);
@@ -248,7 +245,7 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
     const cpu = () => {
       const rt = host.app.runtimes.get("bench/shadow")!;
       const { user, system } = process.cpuUsage();
-      return [(user + system) / 1000, groupCpuMs(rt.child!.pid!), rt.candidate ? groupCpuMs(rt.candidate.child.pid!) : 0];
+      return [(user + system) / 1000, appCpuMs(rt.child!.pid!), rt.candidate ? appCpuMs(rt.candidate.child.pid!) : 0];
     };
     const measure = async (space?: string) => {
       await sequential(() => predict(space), 20); // warm

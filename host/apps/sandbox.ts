@@ -254,9 +254,17 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
 /**
  * The app's command inside: `socat` joins the host's Unix socket to the app's port on the
  * sandbox's own loopback, then the app itself (`npm start`) takes over the shell's process.
+ * socat's listen backlog is 5 unless told: a burst of connections from the proxy (32 visitors
+ * at once) would find it full, and a Unix socket refuses at once (EAGAIN) where TCP would retry.
  */
 export function appCommand(command: string[]): string[] {
-  return ["/bin/sh", "-c", `socat UNIX-LISTEN:${INSIDE.socket},fork,umask=077 TCP:127.0.0.1:"$PORT" & exec "$@"`, "space", ...command];
+  return [
+    "/bin/sh",
+    "-c",
+    `socat UNIX-LISTEN:${INSIDE.socket},fork,umask=077,backlog=511 TCP:127.0.0.1:"$PORT" & exec "$@"`,
+    "space",
+    ...command,
+  ];
 }
 
 /** How the host starts a sandboxed command: as `uid`, in `cgroup`, with the host folders to stage and bwrap's arguments (which end with the command). */
