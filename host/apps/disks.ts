@@ -58,8 +58,8 @@ export class Disks {
       await truncate(image, bytes).catch(async () => {
         await run("truncate", ["-s", String(bytes), image]);
       });
-      // lazy_itable_init: mkfs writes almost nothing, so a 10 GB image costs a few MB at first.
-      await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", `root_owner=${uid}:${uid},lazy_itable_init=1`, image]);
+      // lazy_itable_init and lazy_journal_init: mkfs writes almost nothing (4 MB for 10 GB, not 69 MB).
+      await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", `root_owner=${uid}:${uid},lazy_itable_init=1,lazy_journal_init=1`, image]);
     } else if ((await stat(image)).size < bytes && !mounted(dir)) {
       await run("truncate", ["-s", String(bytes), image]);
       await run("e2fsck", ["-f", "-p", image]).catch(() => undefined);
