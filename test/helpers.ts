@@ -1,5 +1,5 @@
 /** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
-import { readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -126,14 +126,14 @@ export function listensOnLoopbackOnly(port: number): boolean {
 }
 
 /**
- * Whether only the host can reach an app at `address`: a Unix socket into its sandbox, in a
- * folder only the Space's uid (and root: the host) may enter; or, in dev mode, a port bound to
- * 127.0.0.1 only.
+ * Whether only the host can reach an app at `address`: a Unix socket into its sandbox (itself,
+ * not a link to one), in a folder only root (the host) may enter or change; or, in dev mode, a
+ * port bound to 127.0.0.1 only.
  */
 export function onlyTheHostReaches(address: string): boolean {
   if (!address.startsWith("/")) return listensOnLoopbackOnly(Number(address.split(":").pop()));
   const folder = statSync(dirname(address));
-  return statSync(address).isSocket() && (folder.mode & 0o077) === 0 && folder.uid >= 3_000_000;
+  return lstatSync(address).isSocket() && (folder.mode & 0o077) === 0 && folder.uid === 0;
 }
 
 /** Options of {@link waitFor}. */

@@ -20,6 +20,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { link, lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SPACE_UID_BASE } from "../accounts/accounts.ts";
 import { type Cgroup, Cgroups } from "./cgroups.ts";
@@ -293,4 +294,27 @@ export function spawnSandboxed(sandbox: SandboxLaunch, env: NodeJS.ProcessEnv): 
     detached: true,
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
+}
+
+/**
+ * Pins the socket an app made in its socket folder (`made`, which the app may change at will) to
+ * `pinned`, a path in a folder only root may change, and says whether it is a socket. The host
+ * then only ever connects to `pinned`: connect(2) follows symlinks, so were the host to use
+ * `made`, an app could point it at any socket on the machine (another Space's, a daemon's) and
+ * have the host, as root, carry its visitors' requests there. A hard link is the socket's inode
+ * itself, never a symlink's target (link(2) does not follow one); a link to anything but a
+ * socket is refused and removed.
+ *
+ * @example
+ * if (await pinSocket(join(socketDir, "app.sock"), `${socketDir}.sock`)) await appStatus(`${socketDir}.sock`, "/config");
+ */
+export async function pinSocket(made: string, pinned: string): Promise<boolean> {
+  try {
+    await link(made, pinned);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") return false; // not made yet
+  }
+  if ((await lstat(pinned)).isSocket()) return true;
+  await rm(pinned, { force: true });
+  return false;
 }
