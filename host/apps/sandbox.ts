@@ -10,7 +10,7 @@
  * /data                     SPACE_DATA_DIR: its own disk (`disks.ts`), read-write
  * /tmp, /home/user          private, in memory (counted in its memory limit)
  * /tmp/gradio               GRADIO_TEMP_DIR: its uploads, on its disk, shared by its revisions
- * /run/space/app.sock       how the host reaches it: the only way in
+ * /run/space/app.sock       how the host reaches it, the only way in (the folder is on its disk)
  * ```
  *
  * Its network namespace has only a loopback of its own: it can reach no other Space, nothing on
