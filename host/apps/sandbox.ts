@@ -8,7 +8,7 @@
  * /home/user/app            the revision's build, read-only
  * /home/user/node_modules   its installed dependencies, read-only (Node and npm look up there too)
  * /data                     SPACE_DATA_DIR: its own disk (`disks.ts`), read-write
- * /tmp, /home/user          private, in memory (counted in its memory limit)
+ * /tmp, /home/user, /dev/shm private, in memory (each at most SPACE_DISK_MB, and counted in its memory limit)
  * /tmp/gradio               GRADIO_TEMP_DIR: its uploads, on its disk, shared by its revisions
  * /run/space/app.sock       how the host reaches it, the only way in (the folder is on its disk)
  * ```
@@ -226,6 +226,11 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
     "/proc",
     "--dev",
     "/dev",
+    // /dev/shm too: bwrap's own is a folder of /dev's tmpfs, uncapped but by the memory cgroup, if any.
+    "--size",
+    size,
+    "--tmpfs",
+    "/dev/shm",
     "--size",
     size,
     "--tmpfs",
