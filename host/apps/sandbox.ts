@@ -204,6 +204,9 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
   const size = String(tmpMb * 1024 * 1024);
   const args = [
     "--unshare-all",
+    // No user namespace of its own inside: the kernel's most used way up (as Docker's default seccomp profile denies).
+    "--unshare-user",
+    "--disable-userns",
     "--die-with-parent",
     "--new-session",
     "--uid",
