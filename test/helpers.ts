@@ -1,5 +1,5 @@
 /** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
-import { lstatSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -123,6 +123,20 @@ export function listensOnLoopbackOnly(port: number): boolean {
     .filter((f) => f[3] === "0A" && f[1]?.endsWith(`:${hexPort}`))
     .map((f) => f[1]!.split(":")[0]);
   return listening.length > 0 && listening.every((address) => address === "0100007F");
+}
+
+/**
+ * Whether apps can be sandboxed here (root, bubblewrap); on CI their absence fails the run instead of skipping.
+ *
+ * @example
+ * describe.skipIf(!sandboxPresent("hostile Space tests"))("a hostile Space …", () => { … });
+ */
+export function sandboxPresent(what: string): boolean {
+  if (process.getuid?.() === 0 && existsSync("/usr/bin/bwrap")) return true;
+  const why = `${what} need the sandbox: root and /usr/bin/bwrap (apt-get install bubblewrap socat)`;
+  if (process.env.CI === "true") throw new Error(why);
+  console.warn(`Skipping ${why}`);
+  return false;
 }
 
 /**

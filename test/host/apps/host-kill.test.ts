@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../../host/accounts/accounts.ts";
 import { Disks, mounted } from "../../../host/apps/disks.ts";
 import { spacePaths } from "../../../host/paths.ts";
-import { waitFor } from "../../helpers.ts";
+import { sandboxPresent, waitFor } from "../../helpers.ts";
 import { gitLfsPresent, gitUser, hostProcess, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 /** At start, leaves two children behind, each with MARKER in its command line; then serves. */
@@ -41,74 +41,80 @@ function processesWith(text: string, file = "cmdline"): number[] {
 /** Every process of the Space's sandbox: bwrap and all it started have the app's environment. */
 const sandboxProcesses = () => processesWith("SPACE_ID=alice/leaver\0", "environ");
 
-describe.skipIf(!gitLfsPresent("host kill tests"))("no app process outlives its host, killed or stopped", () => {
-  let temp: string;
-  let dataDir: string;
-  let host: Awaited<ReturnType<typeof hostProcess>> | undefined;
-  // `sleep` takes it as seconds; node as an argument it ignores.
-  const marker = String(800_000 + Math.floor(Math.random() * 99_999));
-  let token: string;
+describe.skipIf(!gitLfsPresent("host kill tests") || !sandboxPresent("host kill tests"))(
+  "no app process outlives its host, killed or stopped",
+  () => {
+    let temp: string;
+    let dataDir: string;
+    let host: Awaited<ReturnType<typeof hostProcess>> | undefined;
+    // `sleep` takes it as seconds; node as an argument it ignores.
+    const marker = String(800_000 + Math.floor(Math.random() * 99_999));
+    let token: string;
 
-  beforeAll(async () => {
-    temp = mkdtempSync(join(tmpdir(), "host-kill-"));
-    dataDir = join(temp, "data");
-    const accounts = new Accounts(dataDir);
-    token = accounts.createToken("alice");
-    accounts.createSpace("alice", "leaver");
-    accounts.setEnv("alice", "leaver", "variables", "MARKER", marker);
-    host = await hostProcess(dataDir);
-    const { git } = await gitUser(temp);
-    const dir = await tinySpaceRepo(git, temp, `leaver-${randomBytes(2).toString("hex")}`);
-    writeFileSync(join(dir, "server.mjs"), LEAVER);
-    await git(dir, "commit", "--quiet", "-am", "an app that leaves children behind");
-    await git(dir, "push", "--quiet", remoteUrl(host.base, "alice/leaver", "alice", token), "main");
-  }, 60_000);
-
-  afterAll(async () => {
-    if (host && host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill("SIGTERM");
-      await host.exited;
-    }
-    // A host that died with the Space's disk mounted leaves it so: not for rm to walk into.
-    const { disk } = spacePaths(dataDir, "alice", "leaver");
-    if (Disks.detect().disks && mounted(disk)) await Disks.detect().disks!.detach(disk);
-    if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
-  });
-
-  /** The Space answers through `host`. */
-  const serves = async () => {
-    const res = await fetch(`${host!.base}/spaces/alice/leaver/app/`);
-    return res.ok && ((await res.json()) as { leaver?: boolean }).leaver === true;
-  };
-
-  const running = () => waitFor(() => processesWith(marker).length >= 2, { timeout: 20_000, what: "the app's detached children" });
-
-  test("the children run outside the app's process group, as the Space's uid", async () => {
-    expect(await serves()).toBe(true);
-    await running();
-    const uid = new Accounts(dataDir).uidOf("alice", "leaver");
-    for (const pid of processesWith(marker))
-      expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, "m"));
-    expect(uid).toBeGreaterThanOrEqual(3_000_000);
-    expect(host!.output()).toContain("each app and build runs in its own sandbox");
-  });
-
-  for (const [how, signal] of [
-    ["a SIGTERM", "SIGTERM"],
-    ["a kill -9", "SIGKILL"],
-  ] as const)
-    test(`after ${how} of the host, nothing of the sandbox is left; a restarted host serves the Space again`, async () => {
-      await running();
-      expect(sandboxProcesses().length).toBeGreaterThan(0); // what to look for is in every one of them, until …
-      host!.child.kill(signal);
-      await host!.exited;
-      // kill -9: the kernel ends bwrap with its parent, and the sandbox's init with bwrap.
-      await waitFor(() => processesWith(marker).length === 0 && sandboxProcesses().length === 0, {
-        timeout: 5_000,
-        what: `the sandbox gone after ${how}`,
-      });
+    beforeAll(async () => {
+      temp = mkdtempSync(join(tmpdir(), "host-kill-"));
+      dataDir = join(temp, "data");
+      const accounts = new Accounts(dataDir);
+      token = accounts.createToken("alice");
+      accounts.createSpace("alice", "leaver");
+      accounts.setEnv("alice", "leaver", "variables", "MARKER", marker);
       host = await hostProcess(dataDir);
-      await waitFor(serves, { timeout: 30_000, what: "the Space back" });
-      await running(); // its new app left new children, which the next case ends
+      const { git } = await gitUser(temp);
+      const dir = await tinySpaceRepo(git, temp, `leaver-${randomBytes(2).toString("hex")}`);
+      writeFileSync(join(dir, "server.mjs"), LEAVER);
+      await git(dir, "commit", "--quiet", "-am", "an app that leaves children behind");
+      await git(dir, "push", "--quiet", remoteUrl(host.base, "alice/leaver", "alice", token), "main");
+    }, 60_000);
+
+    afterAll(async () => {
+      if (host && host.child.exitCode === null && host.child.signalCode === null) {
+        host.child.kill("SIGTERM");
+        await host.exited;
+      }
+      // A host that died with the Space's disk mounted leaves it so: not for rm to walk into.
+      const { disk } = spacePaths(dataDir, "alice", "leaver");
+      if (Disks.detect().disks && mounted(disk)) await Disks.detect().disks!.detach(disk);
+      if (!process.env.KEEP) rmSync(temp, { recursive: true, force: true });
     });
-});
+
+    /** The Space answers through `host`. */
+    const serves = async () => {
+      const res = await fetch(`${host!.base}/spaces/alice/leaver/app/`);
+      return res.ok && ((await res.json()) as { leaver?: boolean }).leaver === true;
+    };
+
+    const running = () => waitFor(() => processesWith(marker).length >= 2, { timeout: 20_000, what: "the app's detached children" });
+
+    test("the children run outside the app's process group, as the Space's uid", async () => {
+      expect(await serves()).toBe(true);
+      await running();
+      const uid = new Accounts(dataDir).uidOf("alice", "leaver");
+      for (const pid of processesWith(marker)) {
+        expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, "m"));
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        expect(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]), `pid ${pid}'s process group`).toBe(pid); // its own
+      }
+      expect(uid).toBeGreaterThanOrEqual(3_000_000);
+      expect(host!.output()).toContain("each app and build runs in its own sandbox");
+    });
+
+    for (const [how, signal] of [
+      ["a SIGTERM", "SIGTERM"],
+      ["a kill -9", "SIGKILL"],
+    ] as const)
+      test(`after ${how} of the host, nothing of the sandbox is left; a restarted host serves the Space again`, async () => {
+        await running();
+        expect(sandboxProcesses().length).toBeGreaterThan(0); // what to look for is in every one of them, until …
+        host!.child.kill(signal);
+        await host!.exited;
+        // kill -9: the kernel ends bwrap with its parent, and the sandbox's init with bwrap.
+        await waitFor(() => processesWith(marker).length === 0 && sandboxProcesses().length === 0, {
+          timeout: 5_000,
+          what: `the sandbox gone after ${how}`,
+        });
+        host = await hostProcess(dataDir);
+        await waitFor(serves, { timeout: 30_000, what: "the Space back" });
+        await running(); // its new app left new children, which the next case ends
+      });
+  },
+);

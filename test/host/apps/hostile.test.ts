@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../../host/accounts/accounts.ts";
 import { pinSocket } from "../../../host/apps/sandbox.ts";
 import { spacePaths } from "../../../host/paths.ts";
-import { waitFor } from "../../helpers.ts";
+import { sandboxPresent, waitFor } from "../../helpers.ts";
 import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 /** The victim: answers who it is, and counts requests that came from the attacker (they carry x-attack). */
@@ -155,15 +155,6 @@ const uidsOf = (pid: number) =>
     .match(/^Uid:\s+(.*)$/m)![1]!
     .split(/\s+/)
     .map(Number);
-
-/** Whether apps can be sandboxed here (root, bubblewrap); on CI their absence fails the run instead of skipping. */
-function sandboxPresent(what: string): boolean {
-  if (process.getuid?.() === 0 && existsSync("/usr/bin/bwrap")) return true;
-  const why = `${what} need the sandbox: root and /usr/bin/bwrap (apt-get install bubblewrap socat)`;
-  if (process.env.CI === "true") throw new Error(why);
-  console.warn(`Skipping: ${why}`);
-  return false;
-}
 
 describe.skipIf(!gitLfsPresent("hostile Space tests") || !sandboxPresent("hostile Space tests"))(
   "a hostile Space can't touch another Space or the host",
