@@ -11,8 +11,10 @@
  * SPACES_DATA/disks/<owner>/<name>/    the Space's disk (in a sandbox: its image, mounted):
  *                       data/          SPACE_DATA_DIR: the Space's own persistent data
  *                       uploads/       GRADIO_TEMP_DIR, shared by the Space's revisions
+ *                       sockets/       one folder per sandboxed app (its /run/space, so what it
+ *                                      writes there counts on its disk), and the socket the host
+ *                                      reaches it by, pinned next to it (root's alone)
  * SPACES_DATA/disks/<owner>/<name>.img that disk's ext4 image (SPACE_DISK_MB, sparse)
- * SPACES_DATA/sockets/<owner>/<name>/  one folder per sandboxed app, with the socket the host reaches it by
  * SPACES_DATA/cache/                   npm's cache and node_modules per package-lock.json
  * SPACES_DATA/run/                     one record per app the host started (process group or sandbox)
  * SPACES_DATA/sandbox/etc/             the passwd and group a sandbox shows
@@ -49,6 +51,6 @@ export function spacePaths(dataDir: string, owner: string, name: string): SpaceP
     image: join(dataDir, "disks", owner, `${name}.img`),
     uploads: join(dataDir, "disks", owner, name, "uploads"),
     data: join(dataDir, "disks", owner, name, "data"),
-    sockets: join(dataDir, "sockets", owner, name),
+    sockets: join(dataDir, "disks", owner, name, "sockets"),
   };
 }

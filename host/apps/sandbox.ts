@@ -8,9 +8,9 @@
  * /home/user/app            the revision's build, read-only
  * /home/user/node_modules   its installed dependencies, read-only (Node and npm look up there too)
  * /data                     SPACE_DATA_DIR: its own disk (`disks.ts`), read-write
- * /tmp, /home/user          private, in memory (counted in its memory limit)
+ * /tmp, /home/user, /dev/shm private, in memory (each at most SPACE_DISK_MB, and counted in its memory limit)
  * /tmp/gradio               GRADIO_TEMP_DIR: its uploads, on its disk, shared by its revisions
- * /run/space/app.sock       how the host reaches it: the only way in
+ * /run/space/app.sock       how the host reaches it, the only way in (the folder is on its disk)
  * ```
  *
  * Its network namespace has only a loopback of its own: it can reach no other Space, nothing on
@@ -20,6 +20,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { link, lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SPACE_UID_BASE } from "../accounts/accounts.ts";
 import { type Cgroup, Cgroups } from "./cgroups.ts";
@@ -203,7 +204,8 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
   const size = String(tmpMb * 1024 * 1024);
   const args = [
     "--unshare-all",
-    // A user namespace of its own, in which it may not make another: one less door to the kernel.
+    // A user namespace of its own, in which it may not make another: the kernel's most used way up
+    // (Docker's default seccomp profile denies it too).
     "--unshare-user",
     "--disable-userns",
     "--die-with-parent",
@@ -228,6 +230,11 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
     "/proc",
     "--dev",
     "/dev",
+    // /dev/shm too: bwrap's own is a folder of /dev's tmpfs, uncapped but by the memory cgroup, if any.
+    "--size",
+    size,
+    "--tmpfs",
+    "/dev/shm",
     "--size",
     size,
     "--tmpfs",
@@ -304,4 +311,27 @@ export function spawnSandboxed(sandbox: SandboxLaunch, env: NodeJS.ProcessEnv): 
     detached: true,
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
+}
+
+/**
+ * Pins the socket an app made in its socket folder (`made`, which the app may change at will) to
+ * `pinned`, a path in a folder only root may change, and says whether it is a socket. The host
+ * then only ever connects to `pinned`: connect(2) follows symlinks, so were the host to use
+ * `made`, an app could point it at any socket on the machine (another Space's, a daemon's) and
+ * have the host, as root, carry its visitors' requests there. A hard link is the socket's inode
+ * itself, never a symlink's target (link(2) does not follow one); a link to anything but a
+ * socket is refused and removed.
+ *
+ * @example
+ * if (await pinSocket(join(socketDir, "app.sock"), `${socketDir}.sock`)) await appStatus(`${socketDir}.sock`, "/config");
+ */
+export async function pinSocket(made: string, pinned: string): Promise<boolean> {
+  try {
+    await link(made, pinned);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") return false; // not made yet
+  }
+  if ((await lstat(pinned)).isSocket()) return true;
+  await rm(pinned, { force: true });
+  return false;
 }

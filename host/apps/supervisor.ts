@@ -133,6 +133,8 @@ export class Supervisor {
   private readonly stopping = new WeakSet<ChildProcess>();
   private readonly sandboxOf = new WeakMap<ChildProcess, SandboxStatus>();
   private readonly cgroupOf = new WeakMap<ChildProcess, Cgroup | undefined>();
+  /** An exited app's OOM kills, read before its cgroup goes (which is at once, before anyone asks). */
+  private readonly oomKillsAtExit = new WeakMap<ChildProcess, number>();
 
   constructor(
     private readonly runDir: string,
@@ -232,6 +234,8 @@ export class Supervisor {
       // The leader is gone; the rest of its group follows it (npm passes signals on), and if a
       // straggler does not, the record stays so the next start stops it. A sandbox's namespace
       // ended with bwrap; its cgroup goes now.
+      const cgroup = this.cgroupOf.get(child);
+      if (cgroup) this.oomKillsAtExit.set(child, cgroup.oomKills());
       void (async () => {
         const gone = sandbox ? true : await groupGone(pgid, this.graceMs);
         await this.cgroupOf.get(child)?.remove();
@@ -244,7 +248,7 @@ export class Supervisor {
 
   /** How many times the kernel killed a process of this app for going over its memory limit. */
   oomKills(child: ChildProcess): number {
-    return this.cgroupOf.get(child)?.oomKills() ?? 0;
+    return this.oomKillsAtExit.get(child) ?? this.cgroupOf.get(child)?.oomKills() ?? 0;
   }
 
   /** Whether the host itself is stopping this child (its exit is then not a crash). */

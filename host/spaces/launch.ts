@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { type AppAddress, appStatus, tcpAddress } from "../apps/address.ts";
 import { limitsFor, type Limits } from "../apps/limits.ts";
-import { appCommand, bwrapArgs, INSIDE, type Sandboxing } from "../apps/sandbox.ts";
+import { appCommand, bwrapArgs, INSIDE, pinSocket, type Sandboxing } from "../apps/sandbox.ts";
 import type { SandboxLaunch, Supervisor } from "../apps/supervisor.ts";
 import { HostError } from "../errors.ts";
 import type { SpacePaths } from "../paths.ts";
@@ -102,13 +102,16 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
   const cwd = join(paths.builds, sha);
   let address: AppAddress;
   let child: ChildProcess;
+  let pin = () => Promise.resolve(true);
   if (sandboxing.kind === "sandbox") {
     const limits = limitsFor(launch.space.limits, sandboxing.limits);
     const sandbox = await prepareSandbox(launch, limits);
-    address = join(sandbox.socketDir, "app.sock");
+    // Where the host reaches it: the socket it makes, once pinned where the app can't redirect it.
+    address = `${sandbox.socketDir}.sock`;
+    pin = () => pinSocket(join(sandbox.socketDir, "app.sock"), address);
     log(`Starting: npm start in its sandbox (${describe(limits)})\n`);
     child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
-    child.once("exit", () => void rm(sandbox.socketDir, { recursive: true, force: true }));
+    child.once("exit", () => void Promise.all([sandbox.socketDir, address].map((path) => rm(path, { recursive: true, force: true }))));
   } else {
     const port = await freePort();
     address = tcpAddress(port);
@@ -132,7 +135,7 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
   const ready = (async () => {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline && child.exitCode === null) {
-      const status = await appStatus(address, "/config");
+      const status = (await pin()) ? await appStatus(address, "/config") : undefined;
       if (status !== undefined && status >= 200 && status < 300) return undefined;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -13,6 +13,7 @@ import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Accounts, SpaceRecord } from "../accounts/accounts.ts";
+import { limitsFor } from "../apps/limits.ts";
 import { chooseRuntime, type RuntimeKind, type Sandboxing } from "../apps/sandbox.ts";
 import { Supervisor } from "../apps/supervisor.ts";
 import { type BuildContext, buildRevision } from "../build/build.ts";
@@ -328,7 +329,11 @@ export class Lifecycle {
     const { child } = app;
     child.once("exit", (code, signal) => {
       if (supervisor.isStopping(child)) return;
-      const why = `the app exited (${signal ?? `code ${code}`})`;
+      // The kernel's OOM killer ends the app's biggest process; the app itself only says it exited.
+      const oom = supervisor.oomKills(child)
+        ? `: memory limit (${limitsFor(space.limits, this.sandboxing.limits).memoryMb} MB) exceeded`
+        : "";
+      const why = `the app exited (${signal ?? `code ${code}`})${oom}`;
       if (rt.child === child) void this.crashed(space, rt, why);
       else if (rt.candidate?.child === child)
         void rt.serialize(() => this.rollouts.rollback(space, rt, "host", `the new revision's ${why}`)).catch(recordedInRuntime);
@@ -388,6 +393,7 @@ export class Lifecycle {
     rt.runLog.push(`Space host: ${why}.`);
     rt.address = undefined; // nothing serves until it is back
     rt.child = undefined;
+    rt.errorMessage = why; // until it serves again
     if (this.closed) return;
     if (rt.crashes.length >= CRASH_LIMIT) {
       rt.errorMessage = `${why}; it crashed ${rt.crashes.length} times within a minute. Last log lines:\n${rt.runLog.tail(20).join("\n")}`;
