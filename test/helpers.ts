@@ -1,5 +1,5 @@
 /** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
-import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -140,14 +140,19 @@ export function sandboxPresent(what: string): boolean {
 }
 
 /**
- * Whether only the host can reach an app at `address`: a Unix socket into its sandbox (itself,
- * not a link to one), in a folder only root (the host) may enter or change; or, in dev mode, a
- * port bound to 127.0.0.1 only.
+ * Whether only the host can reach an app at `address`: the host's link to the Unix socket into
+ * its sandbox (the socket itself pinned, not a link to one), both in folders only root (the
+ * host) may enter or change; or, in dev mode, a port bound to 127.0.0.1 only.
  */
 export function onlyTheHostReaches(address: string): boolean {
   if (!address.startsWith("/")) return listensOnLoopbackOnly(Number(address.split(":").pop()));
-  const folder = statSync(dirname(address));
-  return lstatSync(address).isSocket() && (folder.mode & 0o077) === 0 && folder.uid === 0;
+  // The host's short link, in a root-only folder, to the pinned socket, in a root-only folder.
+  const rootOnly = (path: string) => {
+    const folder = statSync(dirname(path));
+    return (folder.mode & 0o077) === 0 && folder.uid === 0;
+  };
+  const pinned = readlinkSync(address);
+  return lstatSync(address).isSymbolicLink() && rootOnly(address) && lstatSync(pinned).isSocket() && rootOnly(pinned);
 }
 
 /** Options of {@link waitFor}. */

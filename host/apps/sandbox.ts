@@ -19,7 +19,8 @@
  * Why bubblewrap and not podman or docker: see docs/sandbox.md.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { link, lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SPACE_UID_BASE } from "../accounts/accounts.ts";
@@ -42,6 +43,12 @@ export interface Sandboxing {
   notes: string[];
   /** Files the sandbox shows as /etc/passwd and /etc/group. */
   etc?: string;
+  /**
+   * A root-only folder with a short path, for the links the host connects through: a Unix
+   * socket's path may have at most 107 bytes, and a Space's own folders (long names, a long
+   * SPACES_DATA) can be longer. connect(2) follows the link, whose own path is what counts.
+   */
+  links?: string;
 }
 
 /** The sandbox's tools, and how to install them. */
@@ -87,6 +94,9 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
   const { cgroups, note: cgroupNote } = Cgroups.detect(dataDir);
   const { disks, note: diskNote } = Disks.detect();
   const etc = join(dataDir, "sandbox", "etc");
+  const links = join("/run/space-links", createHash("sha256").update(dataDir).digest("hex").slice(0, 12));
+  rmSync(links, { recursive: true, force: true }); // a previous host's, whose apps are gone
+  mkdirSync(links, { recursive: true, mode: 0o700 });
   mkdirSync(etc, { recursive: true });
   writeFileSync(join(etc, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nuser:x:${INSIDE_UID}:${INSIDE_UID}::/home/user:/bin/sh\n`);
   writeFileSync(join(etc, "group"), `root:x:0:\nuser:x:${INSIDE_UID}:\n`);
@@ -96,6 +106,7 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
     disks,
     limits,
     etc,
+    links,
     notes: ["Space host: each app and build runs in its own sandbox (bubblewrap, a uid of its own, no network).", cgroupNote, diskNote],
   };
 }

@@ -8,9 +8,9 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { chown, mkdir, realpath, rm } from "node:fs/promises";
+import { chown, mkdir, realpath, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { type AppAddress, appStatus, tcpAddress } from "../apps/address.ts";
 import { limitsFor, type Limits } from "../apps/limits.ts";
@@ -106,12 +106,18 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
   if (sandboxing.kind === "sandbox") {
     const limits = limitsFor(launch.space.limits, sandboxing.limits);
     const sandbox = await prepareSandbox(launch, limits);
-    // Where the host reaches it: the socket it makes, once pinned where the app can't redirect it.
-    address = `${sandbox.socketDir}.sock`;
-    pin = () => pinSocket(join(sandbox.socketDir, "app.sock"), address);
+    // Where the host reaches it: the socket it makes, once pinned where the app can't redirect it,
+    // through a link whose path is short enough for connect(2) whatever the Space's names.
+    const pinned = `${sandbox.socketDir}.sock`;
+    address = join(sandboxing.links!, `${basename(sandbox.socketDir)}.sock`);
+    await symlink(pinned, address);
+    pin = () => pinSocket(join(sandbox.socketDir, "app.sock"), pinned);
     log(`Starting: npm start in its sandbox (${describe(limits)})\n`);
     child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
-    child.once("exit", () => void Promise.all([sandbox.socketDir, address].map((path) => rm(path, { recursive: true, force: true }))));
+    child.once(
+      "exit",
+      () => void Promise.all([sandbox.socketDir, pinned, address].map((path) => rm(path, { recursive: true, force: true }))),
+    );
   } else {
     const port = await freePort();
     address = tcpAddress(port);

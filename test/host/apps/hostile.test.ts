@@ -6,7 +6,7 @@
  * (committed symlinks, install scripts, the shared install) are test/host/build's.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -314,9 +314,10 @@ describe.skipIf(!gitLfsPresent("hostile Space tests") || !sandboxPresent("hostil
         .map((i) => i!.address);
       for (const address of machine)
         expect(await attack("/connect", { host: address, port: hostPort }), address).toEqual({ ok: false, code: "ENETUNREACH" });
-      // The victim's socket, by its paths on the host (the one its sandbox made, the one the host pinned): not in this sandbox.
-      const socket = host.app.runtimes.get("alice/victim")!.address!;
-      for (const path of [socket, join(socket.replace(/\.sock$/, ""), "app.sock")]) {
+      // The victim's socket, by its paths on the host (the host's link, the one the host pinned, the one its sandbox made): not in this sandbox.
+      const link = host.app.runtimes.get("alice/victim")!.address!;
+      const pinned = readlinkSync(link);
+      for (const path of [link, pinned, join(pinned.replace(/\.sock$/, ""), "app.sock")]) {
         expect(existsSync(path), path).toBe(true);
         expect(await attack("/connect", { path }), path).toEqual({ ok: false, code: "ENOENT" });
       }
