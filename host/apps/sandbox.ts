@@ -279,7 +279,9 @@ export function appCommand(command: string[]): string[] {
   return [
     "/bin/sh",
     "-c",
-    `socat UNIX-LISTEN:${INSIDE.socket},fork,umask=077,backlog=511 TCP:127.0.0.1:"$PORT" & exec "$@"`,
+    // socat's errors stay out of the run log: while the app starts, each of the host's readiness
+    // checks would log a refused connection.
+    `socat UNIX-LISTEN:${INSIDE.socket},fork,umask=077,backlog=511 TCP:127.0.0.1:"$PORT" 2>/dev/null & exec "$@"`,
     "space",
     ...command,
   ];

@@ -145,7 +145,7 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
       if (status !== undefined && status >= 200 && status < 300) return undefined;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return `the app did not answer /config within ${timeout / 1000} s`;
+    return `the app did not answer /config within ${timeout / 1000} s${(await pin()) ? "" : " (its sandbox never made the socket the host reaches it by)"}`;
   })();
   const problem = await Promise.race([ready, exited]);
   starting = false;

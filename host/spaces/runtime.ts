@@ -28,6 +28,9 @@ export interface LogLine {
   timestamp: string;
 }
 
+/** The longest line a log keeps: an app printing megabytes without a newline holds the host to 2000 × this. */
+const MAX_LINE = 8192;
+
 /** A ring of recent lines with live followers. */
 export class LogBuffer {
   readonly lines: LogLine[] = [];
@@ -37,7 +40,8 @@ export class LogBuffer {
   push(text: string): void {
     for (const data of text.replace(/\r/g, "").split("\n")) {
       if (data === "") continue;
-      const line = { data, timestamp: new Date().toISOString() };
+      const kept = data.length > MAX_LINE ? `${data.slice(0, MAX_LINE)}… (${data.length - MAX_LINE} more characters)` : data;
+      const line = { data: kept, timestamp: new Date().toISOString() };
       this.lines.push(line);
       if (this.lines.length > this.max) this.lines.shift();
       for (const follow of this.followers) follow(line);
