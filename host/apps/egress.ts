@@ -1,0 +1,124 @@
+/**
+ * A sandbox's way out to the internet: what a build's `npm ci` needs to reach the registry, and
+ * what apps get when the host sets `SPACE_EGRESS=on`. The sandbox's network namespace is made by
+ * the host (`unshare --net`, owned by the host's own user namespace, so nothing inside can change
+ * its routes); bwrap shares it and waits on {@link BLOCK_FD} until `slirp4netns` has plugged a
+ * user-mode TCP/IP stack into it. slirp4netns runs on the host and makes each connection the
+ * sandbox asks for as an ordinary socket — so the sandbox reaches what the host reaches, except:
+ *
+ * - `--disable-host-loopback`: nothing on the host's 127.0.0.1 (the host's own port, other
+ *   Spaces' apps in dev mode, a database bound to loopback);
+ * - other Spaces: their apps listen in namespaces of their own, reached by Unix sockets only.
+ *
+ * Services the host exposes on its other addresses are reachable as from anywhere else on its
+ * network (see docs/). slirp4netns itself runs in a mount namespace of its own with no
+ * capabilities left (`--enable-sandbox`) and a seccomp filter (`--enable-seccomp`), and ends
+ * with the sandbox (or with the host: `--exit-fd`).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
+
+/** The fd on which a sandbox with egress waits (bwrap `--block-fd`) until its network is plugged in. */
+export const BLOCK_FD = 4;
+
+/** The sandbox's resolver: slirp4netns's forwarder to the host's own (never the host's resolv.conf, which may name its loopback). */
+export const RESOLV_CONF = "nameserver 10.0.2.3\n";
+
+/** How to install what egress needs. */
+export const EGRESS_INSTALL_LINE = "apt-get install -y slirp4netns";
+
+/**
+ * Whether slirp4netns can be run here.
+ *
+ * @example
+ * if (!egressAvailable()) throw new Error(`needs slirp4netns: ${EGRESS_INSTALL_LINE}`);
+ */
+export function egressAvailable(): boolean {
+  return !spawnSync("slirp4netns", ["--version"], { stdio: "ignore" }).error;
+}
+
+/**
+ * Whether running apps get egress: `SPACE_EGRESS=on|off` (default off).
+ *
+ * @throws {Error} on another value, or "on" without slirp4netns (with the install line).
+ * @example
+ * appEgress("on") // → true (where slirp4netns is installed)
+ */
+export function appEgress(value = process.env.SPACE_EGRESS): boolean {
+  const asked = value?.trim() || "off";
+  if (asked !== "on" && asked !== "off") throw new Error(`SPACE_EGRESS must be "on" or "off", got ${JSON.stringify(asked.slice(0, 40))}.`);
+  if (asked === "on" && !egressAvailable()) throw new Error(`SPACE_EGRESS=on needs slirp4netns: ${EGRESS_INSTALL_LINE}`);
+  return asked === "on";
+}
+
+/** bwrap's first status line on fd 3 ("child-pid"): by then `unshare --net` has made the sandbox's namespace. */
+function started(sandbox: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const status = sandbox.stdio[3] as NodeJS.ReadableStream;
+    let text = "";
+    const read = (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('"child-pid"')) done();
+    };
+    const exited = () => done(new Error("the sandbox ended before its network was plugged in"));
+    const done = (err?: Error) => {
+      status.off("data", read);
+      sandbox.off("exit", exited);
+      if (err) reject(err);
+      else resolve();
+    };
+    status.on("data", read);
+    sandbox.once("exit", exited);
+  });
+}
+
+/**
+ * Plugs slirp4netns into a sandbox spawned with egress (`spawnSandboxed` with `egress: true`),
+ * then lets the sandbox run. slirp4netns ends when the sandbox does.
+ *
+ * @throws {Error} when slirp4netns could not configure the network (the sandbox is left waiting: stop it).
+ * @example
+ * const child = spawnSandboxed({ uid, cgroup, staged, bwrap: args, egress: true }, env);
+ * await plugEgress(child);
+ */
+export async function plugEgress(sandbox: ChildProcess): Promise<void> {
+  await started(sandbox);
+  const pid = sandbox.pid!;
+  // Never configure the host's own network: the sandbox's namespace must be another one.
+  const netns = (p: number | "self") => readlinkSync(`/proc/${p}/ns/net`);
+  if (netns(pid) === netns("self")) throw new Error("the sandbox has no network namespace of its own");
+  const slirp = spawn(
+    "slirp4netns",
+    [
+      "--configure",
+      "--mtu=65520",
+      "--disable-host-loopback",
+      "--enable-sandbox",
+      "--enable-seccomp",
+      "--ready-fd=3",
+      "--exit-fd=4",
+      String(pid),
+      "tap0",
+    ],
+    // fd 4 is its exit fd: when the host's end closes (the sandbox ended, or the host died), it ends.
+    { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
+  );
+  let errors = "";
+  slirp.stderr!.on("data", (d: Buffer) => (errors = (errors + d.toString()).slice(-2000)));
+  const end = () => {
+    (slirp.stdio[4] as NodeJS.WritableStream & { destroy(): void }).destroy();
+    slirp.kill();
+  };
+  await new Promise<void>((resolve, reject) => {
+    (slirp.stdio[3] as NodeJS.ReadableStream).once("data", () => resolve());
+    slirp.once("error", (err) => reject(new Error(`slirp4netns could not start (${err.message}): ${EGRESS_INSTALL_LINE}`)));
+    slirp.once("exit", (code) => reject(new Error(`slirp4netns exited (code ${code}): ${errors.trim().split("\n").at(-1)}`)));
+  }).catch((err: Error) => {
+    end();
+    throw err;
+  });
+  if (sandbox.exitCode !== null || sandbox.signalCode !== null) end();
+  else sandbox.once("exit", end);
+  const unblock = sandbox.stdio[BLOCK_FD] as NodeJS.WritableStream;
+  unblock.end("1");
+}
