@@ -228,7 +228,7 @@ export async function shadowFigures(log: (s: string) => void): Promise<[string, 
   const dataDir = join(temp, "data");
   const token = new Accounts(dataDir).createToken("bench");
   // The Space's install is this repository's node_modules (same lock file), as in the host tests.
-  const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync("package-lock.json")));
+  const modules = installedModules(join(dataDir, "cache"), "bench", installKey(readFileSync("package-lock.json")));
   mkdirSync(join(modules, ".."), { recursive: true });
   symlinkSync(join(process.cwd(), "node_modules"), modules, "dir");
   const host = await inProcessHost({ dataDir, drainMs: 500 });

@@ -1,30 +1,45 @@
 /**
- * A build's dependencies: `npm ci --omit=dev` once per package-lock.json into a shared cache
- * (cache/installs/<lock hash>/node_modules), linked into every build with that lockfile.
+ * A build's dependencies: `npm ci --omit=dev` once per owner and package-lock.json, into
+ * cache/installs/<owner>/<lock hash>/node_modules, linked into every build of that owner's
+ * Spaces with that lockfile.
+ *
+ * In the sandbox (the default) npm ci and the install scripts it runs are the Space's own code:
+ * they run as its uid, in a sandbox with its limits (`apps/sandbox.ts`), seeing the package files
+ * (its committed .npmrc too), its owner's npm cache and the system — nothing else of the host —
+ * and reaching the registry through slirp4netns, never the host's loopback (`apps/egress.ts`).
+ * What they leave is then sealed: owned by root and read-only to every Space, so no install
+ * script, this build's or a later app's, can change what another build runs. Installs and npm's
+ * cache are per owner: two tenants with the same lockfile never share either. In dev mode
+ * (SPACE_RUNTIME=process) npm ci runs on the host as the host's user, as before.
  */
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from "node:fs/promises";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, copyFile, lchown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { BuildContext } from "./context.ts";
+import { EGRESS_INSTALL_LINE, egressAvailable, plugEgress } from "../apps/egress.ts";
+import { bwrapArgs, INSIDE, spawnSandboxed } from "../apps/sandbox.ts";
+import type { BuildContext, BuildSandbox } from "./context.ts";
 
-function runLogged(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-  log: (s: string) => void,
-): Promise<void> {
+const NPM_CI = ["ci", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline"];
+
+/** The environment npm ci gets besides its PATH, HOME and cache: nothing of the host's. */
+const NPM_ENV = { npm_config_update_notifier: "false", ONNXRUNTIME_NODE_INSTALL: "skip" };
+
+/** Where the owner's npm cache is inside the build's sandbox. */
+const SANDBOX_NPM_CACHE = `${INSIDE.home}/.npm`;
+
+/** Streams a child's output to the build log; resolves with its exit code once its output has ended. */
+function logged(child: ChildProcess, log: (s: string) => void): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (d: Buffer) => log(d.toString()));
-    child.stderr.on("data", (d: Buffer) => log(d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with code ${code}`))));
+    child.stdout!.on("data", (d: Buffer) => log(d.toString()));
+    child.stderr!.on("data", (d: Buffer) => log(d.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve(code));
   });
 }
 
 /**
- * The cache key of a package-lock.json: builds with the same lockfile share node_modules.
+ * The cache key of a package-lock.json: an owner's builds with the same lockfile share node_modules.
  *
  * @example
  * installKey(readFileSync("package-lock.json")) // → "3f2a9c0d1e4b5a67"
@@ -32,15 +47,113 @@ function runLogged(
 export const installKey = (lock: Uint8Array) => createHash("sha256").update(lock).digest("hex").slice(0, 16);
 
 /**
- * Where the node_modules for a cache key live (`<key>/node_modules`: packages find siblings by walking up to a folder named node_modules).
+ * Where an owner's node_modules for a cache key live (`<key>/node_modules`: packages find siblings by walking up to a folder named node_modules).
  *
  * @example
- * installedModules("/srv/spaces/cache", key) // → "/srv/spaces/cache/installs/<key>/node_modules"
+ * installedModules("/srv/spaces/cache", "alice", key) // → "/srv/spaces/cache/installs/alice/<key>/node_modules"
  */
-export const installedModules = (cacheDir: string, key: string) => join(cacheDir, "installs", key, "node_modules");
+export const installedModules = (cacheDir: string, owner: string, key: string) => join(cacheDir, "installs", owner, key, "node_modules");
+
+/** Whether a package-lock.json names any package (npm ci then needs the registry); one npm cannot read counts as yes. */
+function hasDependencies(lock: Uint8Array): boolean {
+  try {
+    const parsed = JSON.parse(Buffer.from(lock).toString("utf8")) as { packages?: object; dependencies?: object };
+    return Object.keys(parsed.packages ?? {}).some((path) => path !== "") || Object.keys(parsed.dependencies ?? {}).length > 0;
+  } catch {
+    return true;
+  }
+}
 
 /**
- * node_modules for this package-lock.json, installed once and shared by later builds, linked into `dir`.
+ * Gives every file under `path` to `uid`, links not followed. `sealed`: read-only to all but
+ * `uid` too (no set-uid bit, nothing writable by group or others, everything readable).
+ */
+async function chownTree(path: string, uid: number, sealed = false): Promise<void> {
+  const info = await lstat(path);
+  await lchown(path, uid, uid);
+  if (info.isSymbolicLink()) return;
+  if (sealed) await chmod(path, info.isDirectory() || info.mode & 0o111 ? 0o755 : 0o644);
+  if (info.isDirectory()) await Promise.all((await readdir(path)).map((entry) => chownTree(join(path, entry), uid, sealed)));
+}
+
+/** One owner's installs run one at a time: they share npm's cache, which goes to each build's uid in turn. */
+const ownerChains = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(owner: string, work: () => Promise<T>): Promise<T> {
+  const next = (ownerChains.get(owner) ?? Promise.resolve()).then(work, work);
+  ownerChains.set(
+    owner,
+    next.catch(() => {}),
+  );
+  return next;
+}
+
+/**
+ * `npm ci` in `work` in the Space's sandbox: its uid, a cgroup with its limits (removed after),
+ * the owner's npm cache, and the registry through slirp4netns when there is any package to fetch.
+ *
+ * @throws {Error} saying why, the memory limit named when the kernel killed it for that.
+ */
+async function npmCiSandboxed(
+  ctx: BuildContext,
+  sandbox: BuildSandbox,
+  work: string,
+  npmCache: string,
+  needsNetwork: boolean,
+  log: (s: string) => void,
+): Promise<void> {
+  const { uid, limits, cgroups, etc } = sandbox;
+  const egress = egressAvailable();
+  if (needsNetwork && !egress)
+    throw new Error(`Installing this Space's dependencies needs network access in its build sandbox: ${EGRESS_INSTALL_LINE}`);
+  await chownTree(work, uid);
+  await chownTree(npmCache, uid);
+  const cgroup = cgroups?.create(`${ctx.owner}.${ctx.name}.build-${randomBytes(4).toString("hex")}`, limits);
+  try {
+    const { staged, args } = bwrapArgs(
+      {
+        etc,
+        egress,
+        writable: [
+          [work, INSIDE.app],
+          [npmCache, SANDBOX_NPM_CACHE],
+        ],
+      },
+      limits.diskMb,
+      ["npm", ...NPM_CI],
+    );
+    const env = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: INSIDE.home, npm_config_cache: SANDBOX_NPM_CACHE, ...NPM_ENV };
+    const child = spawnSandboxed({ uid, cgroup, staged, bwrap: args, egress }, env);
+    (child.stdio[3] as NodeJS.ReadableStream).resume(); // bwrap's status: not needed here
+    const exited = logged(child, log);
+    let plugProblem: string | undefined;
+    if (egress)
+      await plugEgress(child).catch((err: Error) => {
+        plugProblem = err.message;
+        child.kill("SIGKILL"); // bwrap: the sandbox dies with it (--die-with-parent)
+      });
+    const code = await exited;
+    if (plugProblem) throw new Error(`The build sandbox's network could not be set up: ${plugProblem}`);
+    if (code === 0) return;
+    if (cgroup?.oomKills())
+      throw new Error(
+        `npm ci went over this Space's memory limit (${limits.memoryMb} MB) and was killed: ask for more memory, or install less.`,
+      );
+    throw new Error(`npm ci exited with code ${code}`);
+  } finally {
+    await cgroup?.remove();
+  }
+}
+
+/** `npm ci` in `work` on the host, as the host's user (SPACE_RUNTIME=process). */
+async function npmCiOnHost(work: string, npmCache: string, log: (s: string) => void): Promise<void> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: npmCache, ...NPM_ENV };
+  const code = await logged(spawn("npm", NPM_CI, { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] }), log);
+  if (code !== 0) throw new Error(`npm ${NPM_CI.join(" ")} exited with code ${code}`);
+}
+
+/**
+ * node_modules for this owner and package-lock.json, installed once (in the Space's sandbox) and
+ * shared by the owner's later builds, linked into `dir`.
  *
  * @throws {Error} when `dir` has no package-lock.json or `npm ci` fails.
  * @example
@@ -50,35 +163,29 @@ export async function install(ctx: BuildContext, dir: string, log: (s: string) =
   const lock = await readFile(join(dir, "package-lock.json")).catch(() => undefined);
   if (!lock) throw new Error("The Space has no package-lock.json: run npm install and commit it.");
   const key = installKey(lock);
-  const modules = installedModules(ctx.cacheDir, key);
-  if (await stat(modules).catch(() => undefined)) log(`Reusing dependencies installed for this package-lock.json (${key}).\n`);
-  else {
-    log("npm ci --omit=dev (shared cache)\n");
-    await mkdir(ctx.cacheDir, { recursive: true });
+  const modules = installedModules(ctx.cacheDir, ctx.owner, key);
+  await oneAtATime(ctx.owner, async () => {
+    if (await stat(modules).catch(() => undefined)) {
+      log(`Reusing dependencies installed for this package-lock.json (${key}).\n`);
+      return;
+    }
+    log(`npm ci --omit=dev (${ctx.sandbox ? "in the Space's sandbox" : "on the host"}; ${ctx.owner}'s cache)\n`);
+    const npmCache = join(ctx.cacheDir, "npm", ctx.owner);
+    await mkdir(npmCache, { recursive: true, mode: 0o700 });
     const work = await mkdtemp(join(ctx.cacheDir, "install-"));
     for (const file of ["package.json", "package-lock.json", ".npmrc"]) await copyFile(join(dir, file), join(work, file)).catch(() => {});
     try {
-      await runLogged(
-        "npm",
-        ["ci", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline"],
-        {
-          cwd: work,
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            npm_config_cache: join(ctx.cacheDir, "npm"),
-            npm_config_update_notifier: "false",
-            ONNXRUNTIME_NODE_INSTALL: "skip",
-          },
-        },
-        log,
-      );
-      await mkdir(join(ctx.cacheDir, "installs", key), { recursive: true });
-      await mkdir(join(work, "node_modules"), { recursive: true }); // npm makes none for a Space without dependencies
-      await rename(join(work, "node_modules"), modules);
+      if (ctx.sandbox) await npmCiSandboxed(ctx, ctx.sandbox, work, npmCache, hasDependencies(lock), log);
+      else await npmCiOnHost(work, npmCache, log);
+      const installed = join(work, "node_modules");
+      await mkdir(installed, { recursive: true }); // npm makes none for a Space without dependencies
+      // The sandbox is gone (its cgroup and pid namespace with it): nothing of it can change the files now.
+      if (ctx.sandbox) await chownTree(installed, 0, true);
+      await mkdir(join(modules, ".."), { recursive: true });
+      await rename(installed, modules);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-  }
+  });
   await symlink(modules, join(dir, "node_modules"), "dir");
 }

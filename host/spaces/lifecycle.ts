@@ -13,6 +13,7 @@ import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Accounts, SpaceRecord } from "../accounts/accounts.ts";
+import { limitsFor } from "../apps/limits.ts";
 import { chooseRuntime, type RuntimeKind, type Sandboxing } from "../apps/sandbox.ts";
 import { Supervisor } from "../apps/supervisor.ts";
 import { type BuildContext, buildRevision } from "../build/build.ts";
@@ -126,7 +127,19 @@ export class Lifecycle {
 
   private buildContext(space: SpaceRecord): BuildContext {
     const paths = this.paths(space);
-    return { repo: paths.repo, lfs: paths.lfs, builds: paths.builds, cacheDir: join(this.options.dataDir, "cache") };
+    const { kind, cgroups, etc, limits } = this.sandboxing;
+    return {
+      repo: paths.repo,
+      lfs: paths.lfs,
+      builds: paths.builds,
+      cacheDir: join(this.options.dataDir, "cache"),
+      owner: space.owner,
+      name: space.name,
+      // npm ci runs as the Space's own code: its uid, its limits.
+      ...(kind === "sandbox"
+        ? { sandbox: { uid: this.accounts.uidOf(space.owner, space.name), limits: limitsFor(space.limits, limits), cgroups, etc: etc! } }
+        : {}),
+    };
   }
 
   private save(space: SpaceRecord, rt: SpaceRuntime): void {
