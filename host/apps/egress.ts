@@ -16,7 +16,9 @@
  * with the sandbox (or with the host: `--exit-fd`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
+import { readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Cgroup } from "./cgroups.ts";
 
 /** The fd on which a sandbox with egress waits (bwrap `--block-fd`) until its network is plugged in. */
 export const BLOCK_FD = 4;
@@ -74,14 +76,15 @@ function started(sandbox: ChildProcess): Promise<void> {
 
 /**
  * Plugs slirp4netns into a sandbox spawned with egress (`spawnSandboxed` with `egress: true`),
- * then lets the sandbox run. slirp4netns ends when the sandbox does.
+ * then lets the sandbox run. slirp4netns ends when the sandbox does; it joins the sandbox's
+ * cgroup, so the memory and CPU its traffic costs are the Space's.
  *
  * @throws {Error} when slirp4netns could not configure the network (the sandbox is left waiting: stop it).
  * @example
  * const child = spawnSandboxed({ uid, cgroup, staged, bwrap: args, egress: true }, env);
- * await plugEgress(child);
+ * await plugEgress(child, cgroup);
  */
-export async function plugEgress(sandbox: ChildProcess): Promise<void> {
+export async function plugEgress(sandbox: ChildProcess, cgroup?: Cgroup): Promise<void> {
   await started(sandbox);
   const pid = sandbox.pid!;
   // Never configure the host's own network: the sandbox's namespace must be another one.
@@ -105,6 +108,13 @@ export async function plugEgress(sandbox: ChildProcess): Promise<void> {
   );
   let errors = "";
   slirp.stderr!.on("data", (d: Buffer) => (errors = (errors + d.toString()).slice(-2000)));
+  for (const fd of [3, 4]) (slirp.stdio[fd] as NodeJS.EventEmitter).on("error", () => {});
+  for (const dir of cgroup?.dirs ?? [])
+    try {
+      writeFileSync(join(dir, "cgroup.procs"), String(slirp.pid));
+    } catch {
+      /* it has exited already (its exit below says why) */
+    }
   const end = () => {
     (slirp.stdio[4] as NodeJS.WritableStream & { destroy(): void }).destroy();
     slirp.kill();
@@ -120,5 +130,6 @@ export async function plugEgress(sandbox: ChildProcess): Promise<void> {
   if (sandbox.exitCode !== null || sandbox.signalCode !== null) end();
   else sandbox.once("exit", end);
   const unblock = sandbox.stdio[BLOCK_FD] as NodeJS.WritableStream;
+  unblock.on("error", () => {}); // the sandbox ended meanwhile: its exit says so
   unblock.end("1");
 }

@@ -127,9 +127,10 @@ async function npmCiSandboxed(
     const exited = logged(child, log);
     let plugProblem: string | undefined;
     if (egress)
-      await plugEgress(child).catch((err: Error) => {
+      await plugEgress(child, cgroup).catch((err: Error) => {
+        if (child.exitCode !== null || child.signalCode !== null) return; // it ended by itself: its exit says why
         plugProblem = err.message;
-        child.kill("SIGKILL"); // bwrap: the sandbox dies with it (--die-with-parent)
+        child.kill("SIGKILL"); // bwrap, waiting for its network: the sandbox dies with it (--die-with-parent)
       });
     const code = await exited;
     if (plugProblem) throw new Error(`The build sandbox's network could not be set up: ${plugProblem}`);

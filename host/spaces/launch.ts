@@ -111,7 +111,7 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
     child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
     // SPACE_EGRESS=on: the app waits until slirp4netns is plugged into its network; if it cannot be, it does not start.
     if (sandbox.egress)
-      plugEgress(child).catch((err: Error) => {
+      plugEgress(child, sandbox.cgroup).catch((err: Error) => {
         log(`Network (SPACE_EGRESS=on) could not be set up: ${err.message}\n`);
         void supervisor.stop(child);
       });

@@ -5,7 +5,7 @@
  * tiny Spaces whose package.json has install scripts and no dependency, so nothing is
  * downloaded, but for one that fetches a tiny package from the registry.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,18 @@ const probe = async () => {
   return out;
 };
 ${then}`;
+
+/** The slirp4netns processes in a cgroup whose name has `part`. */
+const slirpsOf = (part: string) =>
+  readdirSync("/proc").filter((pid) => {
+    try {
+      return (
+        readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "slirp4netns" && readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(part)
+      );
+    } catch {
+      return false; // not a process, or gone meanwhile
+    }
+  });
 
 /** An address of this machine's that is not its loopback, if it has one. */
 const lanAddress = () =>
@@ -253,11 +265,14 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
       for (const [h, p] of targets.slice(0, 2)) expect(out.reach[`${h}:${p}`], `${h}:${p}`).not.toBe("connected");
       expect(onLoopback.reached()).toBe(0);
       if (lan && onLan) expect(out.reach[`${lan}:${onLan.port}`]).toBe("connected");
+      // Its slirp4netns is in its cgroup (the traffic's cost is the Space's), and ends with it.
+      expect(slirpsOf("alice.online.")).toHaveLength(1);
     } finally {
       await online.close();
       onLoopback.server.close();
       onLan?.server.close();
     }
+    expect(slirpsOf("alice.online.")).toEqual([]);
   });
 });
 
