@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { SPACE_UID_BASE } from "../accounts/accounts.ts";
 import { type Cgroup, Cgroups } from "./cgroups.ts";
 import { Disks } from "./disks.ts";
-import { appEgress, BLOCK_FD, RESOLV_CONF } from "./egress.ts";
+import { appEgress, BLOCK_FD, EGRESS_INSTALL_LINE, egressAvailable, RESOLV_CONF } from "./egress.ts";
 import { type HostLimits, hostLimits } from "./limits.ts";
 
 /** How apps run: each in its sandbox, or (a laptop, one user) as plain processes of the host's user. */
@@ -107,6 +107,11 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
       `Space host: each app and build runs in its own sandbox (bubblewrap, a uid of its own); ${egress ? "apps reach the internet (SPACE_EGRESS=on)" : "apps have no network (SPACE_EGRESS=off)"}, builds reach it for npm, never the host's loopback.`,
       cgroupNote,
       diskNote,
+      ...(egressAvailable()
+        ? []
+        : [
+            `Space host: slirp4netns is missing: builds of Spaces with dependencies cannot reach the npm registry (${EGRESS_INSTALL_LINE}).`,
+          ]),
     ],
   };
 }
