@@ -8,15 +8,21 @@
  *
  * - `--disable-host-loopback`: nothing on the host's 127.0.0.1 (the host's own port, other
  *   Spaces' apps in dev mode, a database bound to loopback);
+ * - the host's other addresses and link-local ones: a route in the sandbox's namespace prohibits
+ *   them (`ip route add prohibit`, set by root: nothing inside may change it), since a
+ *   connection slirp4netns makes comes from the host itself — past a firewall that keeps the
+ *   host's services bound to all interfaces from the outside — and 169.254.169.254 is a cloud's
+ *   metadata service, with the machine's credentials;
  * - other Spaces: their apps listen in namespaces of their own, reached by Unix sockets only.
  *
- * Services the host exposes on its other addresses are reachable as from anywhere else on its
- * network (see docs/). slirp4netns itself runs in a mount namespace of its own with no
- * capabilities left (`--enable-sandbox`) and a seccomp filter (`--enable-seccomp`), and ends
- * with the sandbox (or with the host: `--exit-fd`).
+ * Other machines of the host's private network stay reachable (see docs/). slirp4netns itself
+ * runs in a mount namespace of its own with no capabilities left (`--enable-sandbox`) and a
+ * seccomp filter (`--enable-seccomp`), in the sandbox's cgroup, and ends with the sandbox (or
+ * with the host: `--exit-fd`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readlinkSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import type { Cgroup } from "./cgroups.ts";
 
@@ -51,6 +57,37 @@ export function appEgress(value = process.env.SPACE_EGRESS): boolean {
   if (asked !== "on" && asked !== "off") throw new Error(`SPACE_EGRESS must be "on" or "off", got ${JSON.stringify(asked.slice(0, 40))}.`);
   if (asked === "on" && !egressAvailable()) throw new Error(`SPACE_EGRESS=on needs slirp4netns: ${EGRESS_INSTALL_LINE}`);
   return asked === "on";
+}
+
+/**
+ * Where a sandbox's traffic may not go though slirp4netns would take it: the host's own
+ * addresses, and link-local ones (169.254.169.254, a cloud's metadata service).
+ */
+function prohibited(): string[] {
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === "IPv4" && !a.internal)
+    .map((a) => `${a!.address}/32`);
+  return [...own, "169.254.0.0/16"];
+}
+
+/** Adds a `prohibit` route for each of {@link prohibited} in the network namespace of `pid`, as root. */
+function prohibitRoutes(pid: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ip = spawn("nsenter", [`--net=/proc/${pid}/ns/net`, "ip", "-batch", "-"], { stdio: ["pipe", "ignore", "pipe"] });
+    let errors = "";
+    ip.stderr!.on("data", (d: Buffer) => (errors += d.toString()));
+    ip.once("error", (err) => reject(new Error(`nsenter could not start (${err.message}): apt-get install -y util-linux iproute2`)));
+    ip.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`ip route: ${errors.trim() || `code ${code}`} (apt-get install -y iproute2)`)),
+    );
+    ip.stdin!.on("error", () => {});
+    ip.stdin!.end(
+      prohibited()
+        .map((range) => `route add prohibit ${range}\n`)
+        .join(""),
+    );
+  });
 }
 
 /** bwrap's first status line on fd 3 ("child-pid"): by then `unshare --net` has made the sandbox's namespace. */
@@ -123,10 +160,12 @@ export async function plugEgress(sandbox: ChildProcess, cgroup?: Cgroup): Promis
     (slirp.stdio[3] as NodeJS.ReadableStream).once("data", () => resolve());
     slirp.once("error", (err) => reject(new Error(`slirp4netns could not start (${err.message}): ${EGRESS_INSTALL_LINE}`)));
     slirp.once("exit", (code) => reject(new Error(`slirp4netns exited (code ${code}): ${errors.trim().split("\n").at(-1)}`)));
-  }).catch((err: Error) => {
-    end();
-    throw err;
-  });
+  })
+    .then(() => prohibitRoutes(pid))
+    .catch((err: Error) => {
+      end();
+      throw err;
+    });
   if (sandbox.exitCode !== null || sandbox.signalCode !== null) end();
   else sandbox.once("exit", end);
   const unblock = sandbox.stdio[BLOCK_FD] as NodeJS.WritableStream;

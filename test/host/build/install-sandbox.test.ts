@@ -54,11 +54,44 @@ const slirpsOf = (part: string) =>
     }
   });
 
-/** An address of this machine's that is not its loopback, if it has one. */
-const lanAddress = () =>
-  Object.values(networkInterfaces())
+/** The registry, which a sandbox with egress reaches (DNS through slirp4netns included). */
+const REGISTRY = "registry.npmjs.org:443";
+
+/**
+ * What a sandbox may not reach even with egress, as targets for {@link probeJs}: the host's
+ * loopback (slirp4netns calls it 10.0.2.2) with a listener on it, the host's own port, the
+ * host's other address with a listener on it, a cloud's metadata address; then the registry.
+ */
+async function fence(hostPort: number) {
+  const loopback = await listener("127.0.0.1");
+  const lan = Object.values(networkInterfaces())
     .flat()
     .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  const onLan = lan ? await listener(lan) : undefined;
+  /** Refused by a route of the sandbox's own (`prohibit`): EACCES. */
+  const prohibited = [...(lan && onLan ? [`${lan}:${onLan.port}`] : []), "169.254.169.254:80"];
+  const refused = [
+    `10.0.2.2:${loopback.port}`,
+    `127.0.0.1:${loopback.port}`,
+    `10.0.2.2:${hostPort}`,
+    `127.0.0.1:${hostPort}`,
+    ...prohibited,
+  ];
+  return {
+    targets: [...refused, REGISTRY].map((t) => t.split(":")).map(([h, p]) => [h!, Number(p)] as [string, number]),
+    /** Checks what a sandbox with egress reached: none of the host, the registry. */
+    check(reach: Record<string, string>) {
+      for (const target of refused) expect(reach[target], target).not.toBe("connected");
+      for (const target of prohibited) expect(reach[target], target).toBe("EACCES");
+      expect(loopback.reached() + (onLan?.reached() ?? 0)).toBe(0);
+      expect(reach[REGISTRY]).toBe("connected");
+    },
+    close() {
+      loopback.server.close();
+      onLan?.server.close();
+    },
+  };
+}
 
 /** The package-lock.json of package `name` with no dependency: the same bytes for every owner (an owner's builds with the same lockfile install once). */
 const emptyLock = (name: string) => ({
@@ -111,25 +144,14 @@ describe.skipIf(!gitLfsPresent("Space host build sandbox tests"))("npm ci runs i
     return { stderr, sha: (await git(dir, "rev-parse", "HEAD")).stdout.trim() };
   }
 
-  test("an install script runs as the Space's uid, sees none of the host's files, reaches no loopback; its output reaches the pusher", async () => {
+  test("an install script runs as the Space's uid, sees none of the host's files, reaches the registry but nothing of the host; its output reaches the pusher", async () => {
     const victim = await push("bob/victim", {});
     const victimFile = join(dataDir, "builds", "bob", "victim", victim.sha, "server.mjs");
     const outside = join(temp, "host-secret.txt");
     writeFileSync(outside, "the host's own");
-    const onLoopback = await listener("127.0.0.1");
-    // An address of the host's that is not its loopback: reachable, as from anywhere on its network.
-    const lan = lanAddress();
-    const onLan = lan ? await listener(lan) : undefined;
-    const hostPort = Number(new URL(host.base).port);
-    const targets: [string, number][] = [
-      ["10.0.2.2", onLoopback.port], // slirp4netns's name for the host's loopback
-      ["127.0.0.1", onLoopback.port], // the sandbox's own loopback
-      ["10.0.2.2", hostPort],
-      ["127.0.0.1", hostPort],
-      ...(onLan && lan ? [[lan, onLan.port] as [string, number]] : []),
-    ];
+    const fenced = await fence(Number(new URL(host.base).port));
     const probe = probeJs(
-      targets,
+      fenced.targets,
       `const read = (p) => { try { fs.readFileSync(p); return "read"; } catch (e) { return e.code; } };
 probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: process.getuid(), greeting: process.env.npm_config_greeting ?? null,
   files: Object.fromEntries(${JSON.stringify([join(dataDir, "accounts.json"), victimFile, outside, "package.json"])}.map((p) => [p, read(p)])) })));`,
@@ -137,8 +159,7 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
     // The committed .npmrc is read by npm inside the sandbox: a file path in it names the sandbox's files, not the host's.
     const npmrc = `greeting=from the Space's .npmrc\ncafile=${join(dataDir, "accounts.json")}\n`;
     const { stderr } = await push("alice/probe", { scripts: { preinstall: `node -e '${probe}'` } }, undefined, { ".npmrc": npmrc });
-    onLoopback.server.close();
-    onLan?.server.close();
+    fenced.close();
     const line = stderr.split("\n").find((l) => l.startsWith("remote: PROBE "));
     expect(line, stderr).toBeDefined(); // the build log streams to the pusher, install scripts' output too
     expect(stderr).toContain("remote: Your Space is live");
@@ -159,12 +180,7 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
     });
     expect(existsSync(victimFile)).toBe(true); // there on the host, all the same
     expect(out.tap0).toEqual(["10.0.2.100"]); // the build has a network: slirp4netns's
-    for (const [h, p] of targets.slice(0, 4)) expect(out.reach[`${h}:${p}`], `${h}:${p}`).not.toBe("connected");
-    expect(onLoopback.reached()).toBe(0);
-    if (lan && onLan) {
-      expect(out.reach[`${lan}:${onLan.port}`]).toBe("connected");
-      expect(onLan.reached()).toBe(1);
-    }
+    fenced.check(out.reach);
     // npm ran as the Space's own uid on the host: what it left in its owner's npm cache is that uid's.
     expect(statSync(join(dataDir, "cache", "npm", "alice", "_logs")).uid).toBe(accounts.uidOf("alice", "probe"));
     // No token hash of any user reached the (public) build log.
@@ -222,17 +238,10 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
     const installed = join(dataDir, "builds", "bob", "with-dependency", sha, "node_modules", "standard-as-callback", "package.json");
     expect(JSON.parse(readFileSync(installed, "utf8")).version).toBe(version);
   });
-  test("an app has no network by default; with SPACE_EGRESS=on it has the builds' egress, still never the host's loopback", async () => {
-    const onLoopback = await listener("127.0.0.1");
-    const lan = lanAddress();
-    const onLan = lan ? await listener(lan) : undefined;
-    const targets: [string, number][] = [
-      ["10.0.2.2", onLoopback.port],
-      ["10.0.2.2", Number(new URL(host.base).port)],
-      ...(onLan && lan ? [[lan, onLan.port] as [string, number]] : []),
-    ];
+  test("an app has no network by default; with SPACE_EGRESS=on it has the builds' egress, still nothing of the host", async () => {
+    const fenced = await fence(Number(new URL(host.base).port));
     const app = probeJs(
-      targets,
+      fenced.targets,
       `require("http").createServer(async (req, res) => res.end(req.url.endsWith("/config") ? "{}" : JSON.stringify(await probe())))
   .listen(Number(process.env.PORT), "127.0.0.1");`,
     );
@@ -265,15 +274,12 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
       expect(stderr).toContain("remote: Your Space is live");
       const out = await reached(online.base, "alice/online");
       expect(out.tap0).toEqual(["10.0.2.100"]);
-      for (const [h, p] of targets.slice(0, 2)) expect(out.reach[`${h}:${p}`], `${h}:${p}`).not.toBe("connected");
-      expect(onLoopback.reached()).toBe(0);
-      if (lan && onLan) expect(out.reach[`${lan}:${onLan.port}`]).toBe("connected");
+      fenced.check(out.reach);
       // Its slirp4netns is in its cgroup (the traffic's cost is the Space's), and ends with it.
       expect(slirpsOf("alice.online.")).toHaveLength(1);
     } finally {
       await online.close();
-      onLoopback.server.close();
-      onLan?.server.close();
+      fenced.close();
     }
     expect(slirpsOf("alice.online.")).toEqual([]);
   });
