@@ -1,4 +1,5 @@
 import type { Cgroups } from "../apps/cgroups.ts";
+import type { Disks } from "../apps/disks.ts";
 import type { Limits } from "../apps/limits.ts";
 
 /** What a build needs to know about its Space. */
@@ -25,4 +26,6 @@ export interface BuildSandbox {
   cgroups?: Cgroups;
   /** The host's made-up passwd, group and resolv.conf (`Sandboxing.etc`). */
   etc: string;
+  /** The Space's own disk (none: the host cannot mount one), where npm writes: its disk limit holds for the build too. */
+  disk?: { disks: Disks; image: string; dir: string };
 }

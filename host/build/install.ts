@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, copyFile, lchown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from "node:fs/promises";
+import { chmod, copyFile, cp, lchown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, statfs, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { EGRESS_INSTALL_LINE, egressAvailable, plugEgress } from "../apps/egress.ts";
 import { bwrapArgs, INSIDE, spawnSandboxed } from "../apps/sandbox.ts";
@@ -76,7 +76,13 @@ async function chownTree(path: string, uid: number, sealed = false): Promise<voi
   if (info.isDirectory()) await Promise.all((await readdir(path)).map((entry) => chownTree(join(path, entry), uid, sealed)));
 }
 
-/** One owner's installs run one at a time: they share npm's cache, which goes to each build's uid in turn. */
+/** Whether the file system at `dir` has (almost) no room left. */
+async function full(dir: string): Promise<boolean> {
+  const { bavail, bsize } = await statfs(dir);
+  return bavail * bsize < 1024 * 1024;
+}
+
+/** One owner's installs run one at a time: two of one lockfile would race, and npm's cache (per owner, without disks) goes to each build's uid in turn. */
 const ownerChains = new Map<string, Promise<unknown>>();
 function oneAtATime<T>(owner: string, work: () => Promise<T>): Promise<T> {
   const next = (ownerChains.get(owner) ?? Promise.resolve()).then(work, work);
@@ -89,7 +95,8 @@ function oneAtATime<T>(owner: string, work: () => Promise<T>): Promise<T> {
 
 /**
  * `npm ci` in `work` in the Space's sandbox: its uid, a cgroup with its limits (removed after),
- * the owner's npm cache, and the registry through slirp4netns when there is any package to fetch.
+ * the owner's npm cache, and the network through slirp4netns (a lockfile that names no package
+ * installs without it where slirp4netns is missing).
  *
  * @throws {Error} saying why, the memory limit named when the kernel killed it for that.
  */
@@ -139,6 +146,8 @@ async function npmCiSandboxed(
       throw new Error(
         `npm ci went over this Space's memory limit (${limits.memoryMb} MB) and was killed: ask for more memory, or install less.`,
       );
+    if (sandbox.disk && (await full(sandbox.disk.dir)))
+      throw new Error(`npm ci filled this Space's disk (${limits.diskMb} MB): ask for more disk, or install less.`);
     throw new Error(`npm ci exited with code ${code}`);
   } finally {
     await cgroup?.remove();
@@ -170,10 +179,16 @@ export async function install(ctx: BuildContext, dir: string, log: (s: string) =
       log(`Reusing dependencies installed for this package-lock.json (${key}).\n`);
       return;
     }
-    log(`npm ci --omit=dev (${ctx.sandbox ? "in the Space's sandbox" : "on the host"}; ${ctx.owner}'s cache)\n`);
-    const npmCache = join(ctx.cacheDir, "npm", ctx.owner);
+    log(`npm ci --omit=dev (${ctx.sandbox ? "in the Space's sandbox" : "on the host"})\n`);
+    // npm's writes (the install, its cache) go on the Space's own disk when it has one: its disk limit holds for them.
+    const disk = ctx.sandbox?.disk;
+    if (disk) await disk.disks.attach(disk.image, disk.dir, ctx.sandbox!.limits.diskMb, ctx.sandbox!.uid);
+    const npmCache = disk ? join(disk.dir, ".npm") : join(ctx.cacheDir, "npm", ctx.owner);
     await mkdir(npmCache, { recursive: true, mode: 0o700 });
-    const work = await mkdtemp(join(ctx.cacheDir, "install-"));
+    await mkdir(ctx.cacheDir, { recursive: true });
+    // Where the result is sealed before it goes in place: root's alone.
+    const staging = await mkdtemp(join(ctx.cacheDir, "install-"));
+    const work = disk ? await mkdtemp(join(disk.dir, ".install-")) : staging;
     for (const file of ["package.json", "package-lock.json", ".npmrc"]) await copyFile(join(dir, file), join(work, file)).catch(() => {});
     try {
       if (ctx.sandbox) await npmCiSandboxed(ctx, ctx.sandbox, work, npmCache, hasDependencies(lock), log);
@@ -181,11 +196,14 @@ export async function install(ctx: BuildContext, dir: string, log: (s: string) =
       const installed = join(work, "node_modules");
       await mkdir(installed, { recursive: true }); // npm makes none for a Space without dependencies
       // The sandbox is gone (its cgroup and pid namespace with it): nothing of it can change the files now.
-      if (ctx.sandbox) await chownTree(installed, 0, true);
+      const result = join(staging, "node_modules");
+      if (work !== staging) await cp(installed, result, { recursive: true, verbatimSymlinks: true }); // off the Space's disk, links as links
+      if (ctx.sandbox) await chownTree(result, 0, true);
       await mkdir(join(modules, ".."), { recursive: true });
-      await rename(installed, modules);
+      await rename(result, modules);
     } finally {
       await rm(work, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
     }
   });
   await symlink(modules, join(dir, "node_modules"), "dir");

@@ -127,7 +127,8 @@ export class Lifecycle {
 
   private buildContext(space: SpaceRecord): BuildContext {
     const paths = this.paths(space);
-    const { kind, cgroups, etc, limits } = this.sandboxing;
+    const { kind, cgroups, disks, etc, limits } = this.sandboxing;
+    const disk = disks && { disks, image: paths.image, dir: paths.disk };
     return {
       repo: paths.repo,
       lfs: paths.lfs,
@@ -137,7 +138,15 @@ export class Lifecycle {
       name: space.name,
       // npm ci runs as the Space's own code: its uid, its limits.
       ...(kind === "sandbox"
-        ? { sandbox: { uid: this.accounts.uidOf(space.owner, space.name), limits: limitsFor(space.limits, limits), cgroups, etc: etc! } }
+        ? {
+            sandbox: {
+              uid: this.accounts.uidOf(space.owner, space.name),
+              limits: limitsFor(space.limits, limits),
+              cgroups,
+              etc: etc!,
+              disk,
+            },
+          }
         : {}),
     };
   }

@@ -116,7 +116,9 @@ describe.skipIf(!gitLfsPresent("Space host build sandbox tests"))("npm ci runs i
     accounts = new Accounts(dataDir);
     for (const user of ["alice", "bob"]) tokens[user] = accounts.createToken(user);
     host = await inProcessHost({ dataDir, accounts, readyTimeoutMs: 15_000, stopGraceMs: 2000 });
-    expect(host.app.spaces.sandboxing.kind).toBe("sandbox"); // CI installs bubblewrap: these tests are about it
+    // CI runs as root with bubblewrap: these tests are about the sandbox, with a disk per Space.
+    expect(host.app.spaces.sandboxing.kind).toBe("sandbox");
+    expect(host.app.spaces.sandboxing.disks).toBeDefined();
     tools = await gitUser(temp);
   });
   afterAll(async () => {
@@ -181,8 +183,8 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
     expect(existsSync(victimFile)).toBe(true); // there on the host, all the same
     expect(out.tap0).toEqual(["10.0.2.100"]); // the build has a network: slirp4netns's
     fenced.check(out.reach);
-    // npm ran as the Space's own uid on the host: what it left in its owner's npm cache is that uid's.
-    expect(statSync(join(dataDir, "cache", "npm", "alice", "_logs")).uid).toBe(accounts.uidOf("alice", "probe"));
+    // npm ran as the Space's own uid on the host: what it left in its npm cache, on the Space's disk, is that uid's.
+    expect(statSync(join(dataDir, "disks", "alice", "probe", ".npm", "_logs")).uid).toBe(accounts.uidOf("alice", "probe"));
     // No token hash of any user reached the (public) build log.
     const hashes = readFileSync(join(dataDir, "accounts.json"), "utf8").match(/[0-9a-f]{64}/g) ?? [];
     expect(hashes.length).toBeGreaterThan(0);
@@ -218,6 +220,16 @@ probe().then((out) => console.log("PROBE " + JSON.stringify({ ...out, uid: proce
     const { stderr } = await push("alice/hog", { scripts: { preinstall: hog } });
     expect(stderr).toContain("remote: Build failed: npm ci went over this Space's memory limit (160 MB) and was killed");
     expect(await (await fetch(`${host.base}/api/spaces/alice/hog/runtime`)).json()).toMatchObject({ stage: "BUILD_ERROR" });
+  });
+
+  test("npm ci that fills the Space's disk fails the build, saying so; the host's disk takes none of it", async () => {
+    accounts.createSpace("bob", "filler");
+    accounts.setLimits("bob", "filler", { diskMb: 64 });
+    const fill = `node -e 'const fs = require("fs"); fs.mkdirSync("node_modules", { recursive: true }); const mb = Buffer.alloc(1 << 20, 1);
+for (let i = 0; i < 256; i++) fs.appendFileSync("node_modules/fill.bin", mb)'`;
+    const { stderr } = await push("bob/filler", { scripts: { postinstall: fill } });
+    expect(stderr).toContain("remote: Build failed: npm ci filled this Space's disk (64 MB)");
+    expect(readdirSync(join(dataDir, "cache")).filter((entry) => entry.startsWith("install-"))).toEqual([]);
   });
 
   test("a dependency comes from the registry through the build sandbox's network", async () => {
