@@ -5,12 +5,13 @@
  *
  * In the sandbox (the default) npm ci and the install scripts it runs are the Space's own code:
  * they run as its uid, in a sandbox with its limits (`apps/sandbox.ts`), seeing the package files
- * (its committed .npmrc too), its owner's npm cache and the system — nothing else of the host —
- * and reaching the registry through slirp4netns, never the host's loopback (`apps/egress.ts`).
- * What they leave is then sealed: owned by root and read-only to every Space, so no install
- * script, this build's or a later app's, can change what another build runs. Installs and npm's
- * cache are per owner: two tenants with the same lockfile never share either. In dev mode
- * (SPACE_RUNTIME=process) npm ci runs on the host as the host's user, as before.
+ * (its committed .npmrc too), npm's cache and the system — nothing else of the host — and
+ * reaching the registry through slirp4netns, never the host (`apps/egress.ts`). They write on
+ * the Space's own disk, so its disk limit holds. What they leave is then copied off it and
+ * sealed: owned by root and read-only to every Space, so no install script, this build's or a
+ * later app's, can change what another build runs. Installs are per owner, npm's cache per Space
+ * (on its disk; per owner where the host has no disks): two tenants with the same lockfile never
+ * share either. In dev mode (SPACE_RUNTIME=process) npm ci runs on the host as the host's user.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
