@@ -27,11 +27,11 @@ export async function spaceWorkingCopy(git: (cwd: string, ...args: string[]) => 
 }
 
 /**
- * Seeds a new host's install cache with this repository's node_modules (same lock file), as the
- * host tests do, so a push of this repository's Space never waits on a cold `npm ci`.
+ * Seeds a new host's install cache for `owner` with this repository's node_modules (same lock
+ * file), as the host tests do, so a push of this repository's Space never waits on a cold `npm ci`.
  */
-export function seedInstall(dataDir: string): void {
-  const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync("package-lock.json")));
+export function seedInstall(dataDir: string, owner = "bench"): void {
+  const modules = installedModules(join(dataDir, "cache"), owner, installKey(readFileSync("package-lock.json")));
   mkdirSync(join(modules, ".."), { recursive: true });
   symlinkSync(join(process.cwd(), "node_modules"), modules, "dir");
 }

@@ -14,8 +14,10 @@
  * ```
  *
  * Its network namespace has only a loopback of its own: it can reach no other Space, nothing on
- * the host's loopback, nothing outside. The app listens on its port in there, as on Hugging Face
- * (7860); `socat`, inside the sandbox, joins that port to a Unix socket the host connects to.
+ * the host's loopback, nothing outside — unless it has egress (`egress.ts`: builds, for npm, and
+ * apps when SPACE_EGRESS=on), which reaches outside, still never the host's loopback. The app
+ * listens on its port in there, as on Hugging Face (7860); `socat`, inside the sandbox, joins
+ * that port to a Unix socket the host connects to.
  * Why bubblewrap and not podman or docker: see docs/sandbox.md.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -26,6 +28,7 @@ import { join } from "node:path";
 import { SPACE_UID_BASE } from "../accounts/accounts.ts";
 import { type Cgroup, Cgroups } from "./cgroups.ts";
 import { Disks } from "./disks.ts";
+import { appEgress, BLOCK_FD, EGRESS_INSTALL_LINE, egressAvailable, RESOLV_CONF } from "./egress.ts";
 import { type HostLimits, hostLimits } from "./limits.ts";
 
 /** How apps run: each in its sandbox, or (a laptop, one user) as plain processes of the host's user. */
@@ -41,7 +44,7 @@ export interface Sandboxing {
   limits: HostLimits;
   /** What the host says at start about isolation, one line each. */
   notes: string[];
-  /** Files the sandbox shows as /etc/passwd and /etc/group. */
+  /** Files the sandbox shows as /etc/passwd, /etc/group and /etc/resolv.conf. */
   etc?: string;
   /**
    * A root-only folder with a short path, for the links the host connects through: a Unix
@@ -49,6 +52,8 @@ export interface Sandboxing {
    * SPACES_DATA) can be longer. connect(2) follows the link, whose own path is what counts.
    */
   links?: string;
+  /** Whether running apps reach the internet (SPACE_EGRESS=on, `egress.ts`); builds always may. */
+  egress?: boolean;
 }
 
 /** The sandbox's tools, and how to install them. */
@@ -93,6 +98,7 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
     };
   const { cgroups, note: cgroupNote } = Cgroups.detect(dataDir);
   const { disks, note: diskNote } = Disks.detect();
+  const egress = appEgress();
   const etc = join(dataDir, "sandbox", "etc");
   const links = join("/run/space-links", createHash("sha256").update(dataDir).digest("hex").slice(0, 12));
   rmSync(links, { recursive: true, force: true }); // a previous host's, whose apps are gone
@@ -100,6 +106,7 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
   mkdirSync(etc, { recursive: true });
   writeFileSync(join(etc, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nuser:x:${INSIDE_UID}:${INSIDE_UID}::/home/user:/bin/sh\n`);
   writeFileSync(join(etc, "group"), `root:x:0:\nuser:x:${INSIDE_UID}:\n`);
+  writeFileSync(join(etc, "resolv.conf"), RESOLV_CONF);
   return {
     kind: "sandbox",
     cgroups,
@@ -107,7 +114,17 @@ export function chooseRuntime(dataDir: string, asked = process.env.SPACE_RUNTIME
     limits,
     etc,
     links,
-    notes: ["Space host: each app and build runs in its own sandbox (bubblewrap, a uid of its own, no network).", cgroupNote, diskNote],
+    egress,
+    notes: [
+      `Space host: each app and build runs in its own sandbox (bubblewrap, a uid of its own); ${egress ? "apps reach the internet (SPACE_EGRESS=on)" : "apps have no network (SPACE_EGRESS=off)"}, builds reach it for npm, never the host's loopback.`,
+      cgroupNote,
+      diskNote,
+      ...(egressAvailable()
+        ? []
+        : [
+            `Space host: slirp4netns is missing: builds of Spaces with dependencies cannot reach the npm registry (${EGRESS_INSTALL_LINE}).`,
+          ]),
+    ],
   };
 }
 
@@ -158,8 +175,8 @@ function systemView(): string[] {
 
 /** What one sandbox shows, as host paths. */
 export interface SandboxView {
-  /** The revision's build (read-only at /home/user/app). */
-  app: string;
+  /** The revision's build (read-only at /home/user/app; a build binds its work folder there writable instead). */
+  app?: string;
   /** Its installed dependencies, read-only at /home/user/node_modules: the build's own node_modules is a link to them on the host, which resolves to nothing inside, so Node and npm's PATH walk up to this one. */
   modules?: string;
   /** Read-write at /data. */
@@ -170,8 +187,10 @@ export interface SandboxView {
   socketDir?: string;
   /** Extra read-write folders: host path → sandbox path (a build's work folder). */
   writable?: [string, string][];
-  /** The host's made-up passwd and group. */
+  /** The host's made-up passwd, group and resolv.conf. */
   etc: string;
+  /** A network namespace the host plugs slirp4netns into (`egress.ts`): bwrap shares it, and waits on fd 4 until it is. */
+  egress?: boolean;
 }
 
 /** The sandbox's paths, as the app sees them. */
@@ -209,16 +228,20 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
     staged.push([path, name]);
     return `${STAGE}/${name}`;
   };
-  const etc = ["ssl", "ca-certificates", "alternatives", "hosts", "nsswitch.conf", "localtime", "mime.types", "resolv.conf"].flatMap(
-    (name) => ["--ro-bind-try", `/etc/${name}`, `/etc/${name}`],
-  );
+  const etc = ["ssl", "ca-certificates", "alternatives", "hosts", "nsswitch.conf", "localtime", "mime.types"].flatMap((name) => [
+    "--ro-bind-try",
+    `/etc/${name}`,
+    `/etc/${name}`,
+  ]);
   const size = String(tmpMb * 1024 * 1024);
+  const ownEtc = stage(view.etc);
   const args = [
     "--unshare-all",
     // A user namespace of its own, in which it may not make another: the kernel's most used way up
     // (Docker's default seccomp profile denies it too).
     "--unshare-user",
     "--disable-userns",
+    ...(view.egress ? ["--share-net", "--block-fd", String(BLOCK_FD)] : []),
     "--die-with-parent",
     "--new-session",
     "--uid",
@@ -232,11 +255,14 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
     ...systemView(),
     ...etc,
     "--ro-bind",
-    `${stage(view.etc)}/passwd`,
+    `${ownEtc}/passwd`,
     "/etc/passwd",
     "--ro-bind",
-    `${STAGE}/${staged.at(-1)![1]}/group`,
+    `${ownEtc}/group`,
     "/etc/group",
+    "--ro-bind",
+    `${ownEtc}/resolv.conf`,
+    "/etc/resolv.conf",
     "--proc",
     "/proc",
     "--dev",
@@ -254,9 +280,7 @@ export function bwrapArgs(view: SandboxView, tmpMb: number, command: string[], c
     size,
     "--tmpfs",
     "/home",
-    "--ro-bind",
-    stage(view.app),
-    INSIDE.app,
+    ...(view.app ? ["--ro-bind", stage(view.app), INSIDE.app] : []),
     ...(view.modules ? ["--ro-bind", stage(view.modules), `${INSIDE.home}/node_modules`] : []),
     ...(view.data ? ["--bind", stage(view.data), INSIDE.data] : []),
     ...(view.uploads ? ["--bind", stage(view.uploads), INSIDE.uploads] : []),
@@ -293,6 +317,8 @@ export interface SandboxLaunch {
   cgroup?: Cgroup;
   staged: Staged;
   bwrap: string[];
+  /** In a network namespace the host makes, to plug slirp4netns into (bwrap's view had `egress`; then `plugEgress`). */
+  egress?: boolean;
 }
 
 /**
@@ -318,12 +344,18 @@ exec "$@"`;
  */
 export function spawnSandboxed(sandbox: SandboxLaunch, env: NodeJS.ProcessEnv): ChildProcess {
   const entry = ["/bin/sh", "-c", ENTER, "enter", ...(sandbox.cgroup?.dirs ?? []), "--", ...sandbox.staged.flat(), "--"];
-  return spawn("unshare", ["--mount", "--propagation", "private", ...entry, "setpriv", ...dropTo(sandbox.uid), "bwrap", ...sandbox.bwrap], {
-    env,
-    cwd: "/",
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-  });
+  const unshare = sandbox.egress ? ["--mount", "--net"] : ["--mount"];
+  return spawn(
+    "unshare",
+    [...unshare, "--propagation", "private", ...entry, "setpriv", ...dropTo(sandbox.uid), "bwrap", ...sandbox.bwrap],
+    {
+      env,
+      cwd: "/",
+      detached: true,
+      // fd 3: bwrap's status; fd 4 (egress): what bwrap waits on until its network is plugged in.
+      stdio: ["ignore", "pipe", "pipe", "pipe", ...(sandbox.egress ? (["pipe"] as const) : [])],
+    },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Turning a pushed revision into a folder that `npm start` can run: export the tree (LFS
- * pointers replaced by their objects), read the Space card, install dependencies once per
- * package-lock.json into a shared cache (`export.ts`, `card.ts`, `install.ts`). `gc.ts` removes
- * what no Space uses any more.
+ * pointers replaced by their objects), read the Space card, install dependencies in the Space's
+ * sandbox once per owner and package-lock.json (`export.ts`, `card.ts`, `install.ts`). `gc.ts`
+ * removes what no Space uses any more.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

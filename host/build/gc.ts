@@ -1,7 +1,6 @@
 /** Removing what no Space uses any more: old builds, then installs no remaining build links to. */
 import { lstat, readdir, readlink, rm, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { installedModules } from "./install.ts";
+import { join, resolve, sep } from "node:path";
 
 /** Bytes under `path`, not following links (node_modules of a build is a link into the cache). */
 async function sizeOf(path: string): Promise<number> {
@@ -21,12 +20,12 @@ export interface Freed {
 
 /**
  * Removes builds that are not in `keep` (per Space id, the revisions serving, previous and
- * being built), then installed node_modules that no remaining build links to, and install
- * folders abandoned more than an hour ago.
+ * being built), then each owner's installed node_modules that no remaining build links to
+ * (`cache/installs/<owner>/<key>`), and install folders abandoned more than an hour ago.
  *
  * @example
  * await collectGarbage("/srv/spaces", new Map([["alice/demo", new Set([sha])]]))
- * // → { removed: ["builds/alice/demo/<old sha>", "cache/installs/<key>"], bytes: 48213377 }
+ * // → { removed: ["builds/alice/demo/<old sha>", "cache/installs/alice/<key>"], bytes: 48213377 }
  */
 export async function collectGarbage(dataDir: string, keep: Map<string, Set<string>>): Promise<Freed> {
   const freed: Freed = { removed: [], bytes: 0 };
@@ -49,10 +48,12 @@ export async function collectGarbage(dataDir: string, keep: Map<string, Set<stri
       }
     }
   }
+  // In use: a build links to it or into it (one built before installs were per owner links to installs/<key>/node_modules).
+  const inUse = (dir: string) => [...used].some((target) => target === dir || target.startsWith(dir + sep));
   const cache = join(dataDir, "cache");
-  for (const key of await list(join(cache, "installs"))) {
-    if (!used.has(installedModules(cache, key))) await remove(join(cache, "installs", key));
-  }
+  const installs = join(cache, "installs");
+  for (const owner of await list(installs))
+    for (const key of await list(join(installs, owner))) if (!inUse(join(installs, owner, key))) await remove(join(installs, owner, key));
   for (const entry of await list(cache)) {
     const info = entry.startsWith("install-") ? await stat(join(cache, entry)).catch(() => undefined) : undefined;
     if (info && Date.now() - info.mtimeMs > 3600_000) await remove(join(cache, entry));

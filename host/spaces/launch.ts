@@ -14,6 +14,7 @@ import { basename, join } from "node:path";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { type AppAddress, appStatus, tcpAddress } from "../apps/address.ts";
 import { limitsFor, type Limits } from "../apps/limits.ts";
+import { plugEgress } from "../apps/egress.ts";
 import { appCommand, bwrapArgs, INSIDE, pinSocket, type Sandboxing } from "../apps/sandbox.ts";
 import type { SandboxLaunch, Supervisor } from "../apps/supervisor.ts";
 import { HostError } from "../errors.ts";
@@ -114,6 +115,12 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
     pin = () => pinSocket(join(sandbox.socketDir, "app.sock"), pinned);
     log(`Starting: npm start in its sandbox (${describe(limits)})\n`);
     child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
+    // SPACE_EGRESS=on: the app waits until slirp4netns is plugged into its network; if it cannot be, it does not start.
+    if (sandbox.egress)
+      plugEgress(child, sandbox.cgroup).catch((err: Error) => {
+        log(`Network (SPACE_EGRESS=on) could not be set up: ${err.message}\n`);
+        void supervisor.stop(child);
+      });
     child.once(
       "exit",
       () => void Promise.all([sandbox.socketDir, pinned, address].map((path) => rm(path, { recursive: true, force: true }))),
@@ -180,9 +187,9 @@ async function prepareSandbox(launch: Launch, limits: Limits): Promise<SandboxLa
   const cgroup = sandboxing.cgroups?.create(`${rt.id.replace("/", ".")}.${sha.slice(0, 12)}.${socketCount}`, limits);
   // /tmp and the home are in memory: at most the disk limit, and in any case counted in the memory limit.
   const { staged, args } = bwrapArgs(
-    { app, modules, data: paths.data, uploads: paths.uploads, socketDir, etc: sandboxing.etc! },
+    { app, modules, data: paths.data, uploads: paths.uploads, socketDir, etc: sandboxing.etc!, egress: sandboxing.egress },
     limits.diskMb,
     appCommand(["npm", "start"]),
   );
-  return { uid, cgroup, staged, bwrap: args, socketDir };
+  return { uid, cgroup, staged, bwrap: args, socketDir, egress: sandboxing.egress };
 }

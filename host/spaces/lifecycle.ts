@@ -127,7 +127,28 @@ export class Lifecycle {
 
   private buildContext(space: SpaceRecord): BuildContext {
     const paths = this.paths(space);
-    return { repo: paths.repo, lfs: paths.lfs, builds: paths.builds, cacheDir: join(this.options.dataDir, "cache") };
+    const { kind, cgroups, disks, etc, limits } = this.sandboxing;
+    const disk = disks && { disks, image: paths.image, dir: paths.disk };
+    return {
+      repo: paths.repo,
+      lfs: paths.lfs,
+      builds: paths.builds,
+      cacheDir: join(this.options.dataDir, "cache"),
+      owner: space.owner,
+      name: space.name,
+      // npm ci runs as the Space's own code: its uid, its limits.
+      ...(kind === "sandbox"
+        ? {
+            sandbox: {
+              uid: this.accounts.uidOf(space.owner, space.name),
+              limits: limitsFor(space.limits, limits),
+              cgroups,
+              etc: etc!,
+              disk,
+            },
+          }
+        : {}),
+    };
   }
 
   private save(space: SpaceRecord, rt: SpaceRuntime): void {

@@ -33,7 +33,7 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     f = await ClassifierHost.start("host-rollout", { drainMs: 500, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 });
     ({ temp, accounts, token, host, tools } = f);
     // The Fashion Space's install is this repository's node_modules (same lock file), as in git.test.ts.
-    const modules = installedModules(join(f.dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    const modules = installedModules(join(f.dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
   });

@@ -205,13 +205,13 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
     await new Promise((r) => setTimeout(r, 300)); // the clean-up after a deploy runs in the background
     expect(readdirSync(builds).sort()).toEqual([rt.sha, rt.previousSha].sort());
     // An install no lockfile uses any more.
-    const stale = join(dataDir, "cache", "installs", "0123456789abcdef", "node_modules", "left-pad");
+    const stale = join(dataDir, "cache", "installs", "alice", "0123456789abcdef", "node_modules", "left-pad");
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, "index.js"), "x".repeat(10_000));
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "host/cli.ts", "gc"], {
       env: { ...process.env, SPACES_DATA: dataDir },
     });
-    expect(stdout).toContain("removed cache/installs/0123456789abcdef");
+    expect(stdout).toContain("removed cache/installs/alice/0123456789abcdef");
     expect(stdout).toMatch(/Freed 0\.0 MB \(1 folder\)\./);
     expect(existsSync(stale)).toBe(false);
     expect(readdirSync(builds).sort()).toEqual([rt.sha, rt.previousSha].sort());

@@ -51,7 +51,7 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     runtimes = app.runtimes;
     // This repository's own dependencies stand in for the Space's `npm ci --omit=dev` (same
     // package-lock.json), so no test waits on a cold install; the tiny Spaces still run npm ci.
-    const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    const modules = installedModules(join(dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
     // The host proxies to apps on Node's sockets: the request's bindings go along.

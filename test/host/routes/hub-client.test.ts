@@ -72,7 +72,7 @@ describe.skipIf(!gitLfsPresent("Space host Hub API tests"))("the Hub API, with t
     bob = accounts.createToken("bob");
     host = createHostApp({ dataDir, accounts, selfUrl: () => base, readyTimeoutMs: 30_000, drainMs: 500, stopGraceMs: 3000 });
     // This repository's dependencies stand in for the Space's install (same package-lock.json), as in git.test.ts.
-    const modules = installedModules(join(dataDir, "cache"), installKey(readFileSync(join(root, "package-lock.json"))));
+    const modules = installedModules(join(dataDir, "cache"), "carol", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
     server = serve({
