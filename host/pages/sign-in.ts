@@ -4,8 +4,34 @@
  */
 import { escapeHtml, layout } from "./layout.ts";
 
-/** Only a local path may be where sign-in returns to: never another site. */
-export const safeNext = (next: string | undefined): string => (next && /^\/(?![/\\])/.test(next) ? next : "/");
+/** Any base: only whether a `next` stays on it matters. */
+const BASE = "http://host.invalid";
+/** "//x" and "/\\x" are another host to a browser; control characters are dropped by its URL parser. */
+const LEAVES = /^[/\\][/\\]|[\\\x00-\x1f\x7f]/;
+
+/**
+ * Where sign-in may return to: a path on this host, normalised as a browser would resolve it,
+ * or "/" for anything else — another origin, a scheme (`javascript:`, `https://…`), `//` or
+ * `/\` (alone or made by `.` segments), backslashes, control characters (a tab in `/\t/x` is
+ * dropped by the URL parser, leaving `//x`), and the same once percent-decoded (`/%2F%2Fx`).
+ *
+ * @example
+ * safeNext("/spaces/alice/demo?tab=files") // → "/spaces/alice/demo?tab=files"
+ * safeNext("/%09/evil.example")            // → "/"
+ */
+export function safeNext(next: string | undefined): string {
+  if (!next?.startsWith("/") || LEAVES.test(next)) return "/";
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(next);
+  } catch {
+    return "/";
+  }
+  if (LEAVES.test(decoded)) return "/";
+  const url = new URL(next, BASE);
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin === BASE && !LEAVES.test(path) ? path : "/";
+}
 
 /**
  * @example
