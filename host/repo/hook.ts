@@ -2,9 +2,9 @@
  * The program behind the bare repositories' hooks (thin shims, as gitea's and piku's). git runs
  * it with "<old> <new> <ref>" lines on stdin.
  *
- * - `pre-receive`: refuses a push to main whose tree is not a Space (no README.md card or no
- *   package.json) or holds a symbolic link out of the repository, before any ref moves, so
- *   nothing half-pushed is kept.
+ * - `pre-receive`: refuses, before any ref moves (so nothing half-pushed is kept), a push to any
+ *   ref but main (other branches, tags, deleting main), and a push to main whose tree is not a
+ *   Space (no README.md card or no package.json) or holds a symbolic link out of the repository.
  * - `post-receive`: hands the pushed refs to the host, which builds and starts the Space, and
  *   copies the host's streamed log to stdout — which git shows the pusher as `remote:` lines.
  *
@@ -12,7 +12,7 @@
  */
 import { git } from "./git.ts";
 import { symlinksIn } from "./read.ts";
-import { linkOutside, mainUpdate, notASpace } from "./rules.ts";
+import { linkOutside, mainUpdate, notASpace, refusedRefs } from "./rules.ts";
 
 const hook = process.argv[2];
 let input = "";
@@ -20,6 +20,11 @@ for await (const chunk of process.stdin) input += chunk;
 const main = mainUpdate(input);
 
 if (hook === "pre-receive") {
+  const wrongRef = refusedRefs(input);
+  if (wrongRef) {
+    console.log(`Space host: refused: ${wrongRef}`);
+    process.exit(1);
+  }
   if (main) {
     // git runs the hook in the repository, the pushed objects still in quarantine: the
     // variables that name it are passed on, or the new commit could not be read.

@@ -22,6 +22,26 @@ export function mainUpdate(updates: string): string | undefined {
     .find(([, rev, ref]) => ref === "refs/heads/main" && /^[0-9a-f]{40,64}$/.test(rev ?? "") && !/^0+$/.test(rev!))?.[1];
 }
 
+/**
+ * Why a push's ref updates (a hook's "<old> <new> <ref>" lines) are refused, or undefined when
+ * they only move main. Only main is built and served, so any other branch, any tag or other ref
+ * would be kept forever for nothing; deleting main would leave the Space with nothing to serve.
+ *
+ * @example
+ * refusedRefs(`${old} ${sha} refs/heads/junk\n`)
+ * // → "only main is deployed here: push to main (refs/heads/junk is refused; no branches, tags or other refs are kept)."
+ */
+export function refusedRefs(updates: string): string | undefined {
+  for (const line of updates.split("\n")) {
+    const [, rev = "", ref] = line.trim().split(" ");
+    if (ref === undefined) continue;
+    if (ref !== "refs/heads/main")
+      return `only main is deployed here: push to main (${ref.slice(0, 200)} is refused; no branches, tags or other refs are kept).`;
+    if (/^0+$/.test(rev)) return "main cannot be deleted: it is what the Space serves (delete the Space instead).";
+  }
+  return undefined;
+}
+
 /** What a Space needs at the top of main: README.md holds the card, package.json the start script. */
 const SPACE_FILES = ["README.md", "package.json"];
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { linkOutside } from "../../../host/repo/rules.ts";
+import { linkOutside, refusedRefs } from "../../../host/repo/rules.ts";
 
 describe("where a committed symbolic link may point", () => {
   test("inside the repository, relative: kept", () => {
@@ -17,5 +17,22 @@ describe("where a committed symbolic link may point", () => {
     );
     expect(linkOutside("a/b", "../..")).toMatch(/out of the repository/);
     expect(linkOutside("a/b", "../x/../../y")).toMatch(/out of the repository/);
+  });
+});
+
+describe("which refs a push may move", () => {
+  const [old, sha, zero] = ["1".repeat(40), "2".repeat(40), "0".repeat(40)];
+  test("main only: a new or updated main is fine", () => {
+    expect(refusedRefs(`${zero} ${sha} refs/heads/main\n`)).toBeUndefined();
+    expect(refusedRefs(`${old} ${sha} refs/heads/main\n`)).toBeUndefined();
+    expect(refusedRefs("")).toBeUndefined();
+  });
+  test("other branches, other refs, tags and deleting main are refused, naming the ref", () => {
+    for (const ref of ["refs/heads/junk", "refs/weird/x", "refs/tags/v1", "refs/heads/main2", "refs/heads/main/x", "HEAD"])
+      expect(refusedRefs(`${zero} ${sha} ${ref}\n`)).toBe(
+        `only main is deployed here: push to main (${ref} is refused; no branches, tags or other refs are kept).`,
+      );
+    expect(refusedRefs(`${old} ${sha} refs/heads/main\n${zero} ${sha} refs/heads/junk\n`)).toMatch(/refs\/heads\/junk is refused/);
+    expect(refusedRefs(`${old} ${zero} refs/heads/main\n`)).toMatch(/^main cannot be deleted/);
   });
 });
