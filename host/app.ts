@@ -35,6 +35,8 @@ export interface HostOptions extends LifecycleOptions {
   wakeHoldMs?: number;
   /** The largest file a push may carry (default SPACE_MAX_FILE_BYTES, or 5 GB as on Hugging Face). */
   maxFileBytes?: number;
+  /** The largest push — a git pack, an LFS batch upload in total — (default SPACE_MAX_PUSH_BYTES, or 5 GB). */
+  maxPushBytes?: number;
 }
 
 /** The host app, with its Spaces' lifecycle (restore at start, shutdown at stop). */
@@ -59,6 +61,7 @@ export function createHostApp({
   selfUrl,
   wakeHoldMs = 30_000,
   maxFileBytes = envNumber("SPACE_MAX_FILE_BYTES", 5e9),
+  maxPushBytes = envNumber("SPACE_MAX_PUSH_BYTES", 5e9),
   ...lifecycle
 }: HostOptions): HostApp {
   accounts ??= new Accounts(lifecycle.dataDir);
@@ -74,6 +77,7 @@ export function createHostApp({
     hookToken: randomBytes(24).toString("hex"),
     selfUrl,
     maxFileBytes,
+    maxPushBytes,
     wakeHoldMs,
   };
   const app = new Hono<HostEnv>() as HostApp;

@@ -19,9 +19,13 @@ import { SESSION_COOKIE, type HostEnv } from "../accounts/auth.ts";
 import { callKind, parseObject, pin, resultEvent } from "../rollout/calls.ts";
 import { HostError } from "../errors.ts";
 import { publicBase } from "../public-url.ts";
+import { readCapped } from "../routes/body.ts";
 import { type Tap, tapCall } from "../rollout/tap.ts";
 import { type AppAddress, appRequestOptions } from "./address.ts";
 import type { SpaceRuntime } from "../spaces/runtime.ts";
+
+/** The most of a call's body the host reads (a queue join, a shadowed prediction); files go to /upload, piped. */
+const APP_READ_BYTES = 64 * 1024 * 1024;
 
 /** The header that names a signed-in caller to the app (overwritten whatever the caller sent). */
 export const USER_HEADER = "x-space-user";
@@ -145,7 +149,8 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
   // The body is read here only where it is needed (to route a join; to copy a prediction to a
   // shadow); elsewhere it is piped. Touching c.req.raw.body would make @hono/node-server build a whole undici Request.
   let text: string | undefined;
-  if (kind === "join" || (shadow && (kind === "predict" || kind === "call"))) text = await c.req.text();
+  if (kind === "join" || (shadow && (kind === "predict" || kind === "call")))
+    text = (await readCapped(c, APP_READ_BYTES, "call read by the host")).toString("utf8");
   // A queue session lives in one app process: remember where each joined, so its stream (and
   // cancel) reach that process even if a newer revision takes over in between. In a canary, a
   // new session starts on the revision its hash picks, and stays there.

@@ -15,6 +15,8 @@ export interface HostDeps {
   selfUrl: () => string;
   /** The largest file (LFS object) a push may carry. */
   maxFileBytes: number;
+  /** The largest push: a git pack, a Hub commit's body, an LFS batch upload's objects together. */
+  maxPushBytes: number;
   /** How long an API request to a sleeping Space is held while it wakes. */
   wakeHoldMs: number;
 }

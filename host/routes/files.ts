@@ -10,7 +10,6 @@
 import { createReadStream, existsSync } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { readable, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
@@ -24,11 +23,15 @@ import { checkRepoPath, parsePointer } from "../repo/rules.ts";
 import { recordedInRuntime } from "../spaces/runtime.ts";
 import { parseCommitBody } from "./commit-body.ts";
 import type { HostDeps } from "./deps.ts";
-import { decodeBase64, hubSpace, idOf, jsonBody, revision, segmentsAfter } from "./hub.ts";
+import { BODY_CAPS, jsonObject, textBody } from "./body.ts";
+import { decodeBase64, hubSpace, idOf, revision, segmentsAfter } from "./hub.ts";
 
 /** Files above this go through LFS whatever their type, as on the Hub. */
 const LFS_ABOVE_BYTES = 10 * 1024 * 1024;
-/** The largest commit body (regular files travel base64-encoded in it). */
+/**
+ * The largest commit body (regular files travel base64-encoded in it, and it is read whole),
+ * lowered to SPACE_MAX_PUSH_BYTES when that is smaller.
+ */
 const COMMIT_BODY_LIMIT = 512 * 1024 * 1024;
 
 /** A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range of `size`, or undefined for the whole. */
@@ -71,8 +74,8 @@ export function fileRoutes(deps: HostDeps): Hono<HostEnv> {
   // binary files (a NUL in the sample), as on the Hub.
   app.post("/api/spaces/:owner/:name/preupload/:rev", async (c) => {
     const space = findWritable(c);
-    if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to a branch.");
-    const body = await jsonBody(c);
+    if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to main.");
+    const body = await jsonObject(c, BODY_CAPS.preupload);
     const files = body.files;
     if (!Array.isArray(files) || files.length > 1000)
       throw new HostError(400, "files must be a list of at most 1000 {path, size, sample}.");
@@ -115,38 +118,31 @@ export function fileRoutes(deps: HostDeps): Hono<HostEnv> {
   // The commit: NDJSON (header, then operations). Built with git plumbing (repo/commit.ts); a commit
   // to main deploys as a push does. The answer comes once the branch moved, not after the build:
   // spaceInfo's runtime.stage follows it, as on the Hub.
-  app.post(
-    "/api/spaces/:owner/:name/commit/:rev",
-    bodyLimit({
-      maxSize: COMMIT_BODY_LIMIT,
-      onError: () => {
-        throw new HostError(413, `The commit is over ${COMMIT_BODY_LIMIT / 1024 / 1024} MiB: send large files through LFS.`);
-      },
-    }),
-    async (c) => {
-      const space = findWritable(c);
-      if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to a branch.");
-      const branch = c.req.param("rev");
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) || branch.endsWith(".lock") || branch.includes(".."))
-        throw new HostError(400, `Invalid branch name ${JSON.stringify(branch).slice(0, 80)}.`);
-      const request = parseCommitBody(await c.req.text());
-      const spacePathsOf = paths(space);
-      await ensureRepo(spacePathsOf);
-      const { sha } = await commitFiles(spacePathsOf.repo, spacePathsOf.lfs, {
-        ...request,
-        branch,
-        user: c.var.user!,
-        emailDomain: new URL(publicBase(c)).hostname,
-      });
-      if (branch === "main") {
-        void spaces
-          .deploy(space, sha)
-          .catch(recordedInRuntime)
-          .catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
-      }
-      return c.json({ success: true, commitOid: sha, commitUrl: `${publicBase(c)}/spaces/${idOf(space)}/commit/${sha}`, hookOutput: "" });
-    },
-  );
+  app.post("/api/spaces/:owner/:name/commit/:rev", async (c) => {
+    const space = findWritable(c);
+    if (c.req.query("create_pr")) throw new HostError(400, "This host does not take pull requests: commit to main.");
+    const branch = c.req.param("rev");
+    // Only main is deployed, and only main is kept: a push to another ref is refused too (repo/hook.ts).
+    if (branch !== "main")
+      throw new HostError(400, `Only main is deployed here: commit to main (got revision ${JSON.stringify(branch).slice(0, 80)}).`);
+    const body = await textBody(c, Math.min(COMMIT_BODY_LIMIT, deps.maxPushBytes), "commit").catch((err: unknown) => {
+      throw err instanceof HostError && err.status === 413 ? new HostError(413, `${err.message} Send large files through LFS.`) : err;
+    });
+    const request = parseCommitBody(body);
+    const spacePathsOf = paths(space);
+    await ensureRepo(spacePathsOf);
+    const { sha } = await commitFiles(spacePathsOf.repo, spacePathsOf.lfs, {
+      ...request,
+      branch,
+      user: c.var.user!,
+      emailDomain: new URL(publicBase(c)).hostname,
+    });
+    void spaces
+      .deploy(space, sha)
+      .catch(recordedInRuntime)
+      .catch((err: Error) => spaces.runtime(idOf(space)).buildLog.push(`Deploy failed: ${err.message}`));
+    return c.json({ success: true, commitOid: sha, commitUrl: `${publicBase(c)}/spaces/${idOf(space)}/commit/${sha}`, hookOutput: "" });
+  });
 
   // listFiles / list_repo_tree: /tree/<rev>[/<path>]?recursive=
   const tree = async (c: Context<HostEnv>) => {

@@ -10,8 +10,29 @@ import { challenged, HostError, refusal, unknownPath } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
 import { gitHttpBackend } from "../repo/http-backend.ts";
+import { describeBytes } from "./body.ts";
 import { ensureRepo } from "../repo/repository.ts";
 import { repoParams, type HostDeps } from "./deps.ts";
+
+/** What a push's body holds besides its pack: the ref updates and capabilities, as pkt-lines. */
+const PUSH_COMMANDS_BYTES = 64 * 1024;
+
+/** A pkt-line: its length in 4 hex digits (itself included), then the payload. */
+const pktLine = (payload: string) => `${(Buffer.byteLength(payload) + 4).toString(16).padStart(4, "0")}${payload}`;
+
+/**
+ * A push refused for its size before its body is read: 413, except to git itself (it says it
+ * accepts a receive-pack result), which would show a 413 only as "RPC failed; HTTP 413". git is
+ * answered in its own words instead: an error on side band 3, which it prints to the pusher
+ * (git always asks for the side band over HTTP). Nothing was read, so nothing is stored.
+ */
+function tooLargePush(c: Context, maxPushBytes: number): Response {
+  const message = `Space host: this push is larger than ${describeBytes(maxPushBytes)} (${maxPushBytes} bytes), the most a push may carry here (SPACE_MAX_PUSH_BYTES); nothing was stored.`;
+  if (!(c.req.header("accept") ?? "").includes("application/x-git-receive-pack-result")) throw new HostError(413, message);
+  return new Response(`${pktLine(`\x03${message}`)}0000`, {
+    headers: { "content-type": "application/x-git-receive-pack-result", "cache-control": "no-cache" },
+  });
+}
 
 /** The paths git asks for under a repository's URL. */
 const GIT_PATHS = ["info/refs", "HEAD", "git-upload-pack", "git-receive-pack"];
@@ -33,6 +54,10 @@ export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
     const { owner, name } = repoParams((n) => c.req.param(n));
     const space = writes ? writable(deps.accounts, c, owner, name, { create: true }) : readable(deps.accounts, c, owner, name, true);
     const paths = spacePaths(deps.dataDir, space.owner, space.name);
+    // A push over SPACE_MAX_PUSH_BYTES: git's own limit refuses the pack with a message the
+    // pusher sees (receive.maxInputSize); the body's size is the backstop, before and while it is read.
+    const limit = rest === "git-receive-pack" ? deps.maxPushBytes + PUSH_COMMANDS_BYTES : undefined;
+    if (limit !== undefined && Number(c.req.header("content-length") ?? 0) > limit) return tooLargePush(c, deps.maxPushBytes);
     await ensureRepo(paths);
     const env = {
       SPACE_HOOK_URL: `${deps.selfUrl()}/_internal/deploy`,
@@ -46,6 +71,7 @@ export function gitRoutes(deps: HostDeps): Hono<HostEnv> {
       pathInfo: `/${space.owner}/${space.name}.git/${rest}`,
       remoteUser: c.var.user,
       env,
+      ...(limit !== undefined ? { config: { "receive.maxInputSize": String(deps.maxPushBytes) }, maxBodyBytes: limit } : {}),
     });
   };
   app.get("/spaces/:owner/:repo/info/refs", (c) => {

@@ -85,18 +85,6 @@ export function segmentsAfter(c: Context, skip: number): string[] {
 }
 
 /**
- * A JSON body, or 400.
- *
- * @example
- * const { name, organization } = await jsonBody(c);
- */
-export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  const body = (await c.req.json().catch(() => undefined)) as unknown;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HostError(400, "The request body must be a JSON object.");
-  return body as Record<string, unknown>;
-}
-
-/**
  * Strict base64 (what the clients send): Buffer.from would quietly skip broken characters.
  *
  * @example

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
+import { jsonBody } from "./body.ts";
 import { mainUpdate } from "../repo/rules.ts";
 import { describePolicy } from "../rollout/policy.ts";
 import type { HostDeps } from "./deps.ts";
@@ -27,7 +28,7 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
       space: id = "",
       updates = "",
       publicUrl,
-    } = (await c.req.json().catch(() => ({}))) as { space?: string; updates?: string; publicUrl?: string };
+    } = ((await jsonBody(c, 1024 * 1024).catch(() => ({}))) ?? {}) as { space?: string; updates?: string; publicUrl?: string };
     const [owner = "", name = ""] = id.split("/");
     const space = deps.accounts.space(owner, name);
     if (!space) throw new HostError(404, `No Space ${id}.`);

@@ -11,6 +11,7 @@ import { challenged, HostError, refusal } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
 import { batch, hasObject, readObject, storeObject } from "../repo/lfs-store.ts";
+import { BODY_CAPS, describeBytes, jsonBody } from "./body.ts";
 import { repoParams, type HostDeps } from "./deps.ts";
 
 const LFS_TYPE = "application/vnd.git-lfs+json";
@@ -34,13 +35,6 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
     const record = writes ? writable(deps.accounts, c, owner, name, { create: true }) : readable(deps.accounts, c, owner, name, true);
     return { record, objects: spacePaths(deps.dataDir, record.owner, record.name).lfs };
   };
-  const json = async (c: Context<HostEnv>) => {
-    try {
-      return JSON.parse(await c.req.text()) as unknown;
-    } catch {
-      throw new HostError(400, "The request body is not valid JSON.");
-    }
-  };
   const lfsJson = (c: Context, body: unknown) => c.json(body, 200, { "content-type": LFS_TYPE });
   // An upload href carries `expires` and an HMAC of (Space, oid, expires) under the host's key.
   const signature = (id: string, oid: string, expires: string) =>
@@ -58,8 +52,23 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
   };
 
   app.post(`${base}/objects/batch`, async (c) => {
-    const body = await json(c);
-    const { record, objects } = space(c, (body as { operation?: unknown } | null)?.operation === "upload");
+    // Whether it is an upload is in the body; an anonymous caller may at most download from a
+    // public Space, so that much is checked before the body is read.
+    if (!c.var.user) space(c, false);
+    const body = await jsonBody(c, BODY_CAPS.lfsBatch);
+    const upload = (body as { operation?: unknown } | null)?.operation === "upload";
+    const { record, objects } = space(c, upload);
+    if (upload) {
+      const total = ((body as { objects?: unknown }).objects as { size?: unknown }[] | undefined)?.reduce?.(
+        (sum, o) => sum + (typeof o?.size === "number" && o.size > 0 ? o.size : 0),
+        0,
+      );
+      if (typeof total === "number" && total > deps.maxPushBytes)
+        throw new HostError(
+          413,
+          `This upload's objects add up to ${total} bytes, more than a push may carry here (${describeBytes(deps.maxPushBytes)}, SPACE_MAX_PUSH_BYTES).`,
+        );
+    }
     const href = `${publicBase(c)}/spaces/${record.owner}/${record.name}.git/info/lfs`;
     const auth: Record<string, string> = c.req.header("authorization") ? { Authorization: c.req.header("authorization")! } : {};
     return lfsJson(c, await batch(body, objects, href, auth, deps.maxFileBytes, signUpload(`${record.owner}/${record.name}`)));
@@ -85,8 +94,8 @@ export function lfsRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.body(found.stream, 200, { "content-type": "application/octet-stream", "content-length": String(found.size) });
   });
   app.post(`${base}/verify`, async (c) => {
-    const { oid, size } = ((await json(c)) ?? {}) as { oid?: unknown; size?: unknown };
     const { objects } = space(c, true);
+    const { oid, size } = ((await jsonBody(c, BODY_CAPS.lfsBatch)) ?? {}) as { oid?: unknown; size?: unknown };
     if (typeof oid !== "string" || !(await hasObject(objects, oid, size)))
       throw new HostError(404, `Object ${String(oid).slice(0, 80)} is not stored with size ${String(size)}.`);
     return lfsJson(c, { message: "ok" });

@@ -10,6 +10,7 @@ import { safeNext, signInPage } from "../pages/sign-in.ts";
 import { SPACE_SCRIPT_PATH, spaceScript } from "../pages/script.ts";
 import { spacePage } from "../pages/space.ts";
 import { publicBase } from "../public-url.ts";
+import { BODY_CAPS, formBody } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
 
 /**
@@ -55,10 +56,9 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
 
   app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")) })));
   app.post("/login", formGuard(), async (c) => {
-    const form = await c.req.parseBody();
-    const [user, token, next] = [form.user, form.token, form.next].map((v) => (typeof v === "string" ? v : ""));
+    const { user = "", token = "", next = "" } = await formBody(c, BODY_CAPS.form);
     try {
-      await signIn(c, accounts, deps.sessionKey, user!.trim(), token!.trim());
+      await signIn(c, accounts, deps.sessionKey, user.trim(), token.trim());
     } catch (err) {
       if (!(err instanceof HostError)) throw err;
       return c.html(signInPage({ next: safeNext(next), error: err.message, user }), err.status);

@@ -15,7 +15,8 @@ import { commitDate, listEntries, resolveRevision } from "../repo/read.ts";
 import { ensureRepo } from "../repo/repository.ts";
 import type { HostDeps } from "./deps.ts";
 import { runtimeJSON } from "./hardware.ts";
-import { hubId, hubSpace, idOf, jsonBody, repoNotFound, revision } from "./hub.ts";
+import { BODY_CAPS, jsonObject } from "./body.ts";
+import { hubId, hubSpace, idOf, repoNotFound, revision } from "./hub.ts";
 
 const SDKS = new Set(["gradio", "docker", "static", "streamlit"]);
 
@@ -87,9 +88,9 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
 
   // createRepo / create_repo: {name, organization, type: "space", sdk, private | visibility, secrets?, variables?}
   app.post("/api/repos/create", async (c) => {
-    const body = await jsonBody(c);
     const user = c.var.user;
     if (!user) throw new HostError(401, "Invalid credentials in Authorization header");
+    const body = await jsonObject(c, BODY_CAPS.settings);
     if (body.type !== "space")
       throw new HostError(
         400,
@@ -138,7 +139,9 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
 
   // deleteRepo / delete_repo: {name, organization, type}. The app stops; everything of the Space goes.
   app.delete("/api/repos/delete", async (c) => {
-    const body = await jsonBody(c);
+    // Which Space is named in the body: an anonymous caller's is not read.
+    if (!c.var.user) throw new HostError(401, "Invalid credentials in Authorization header", { "x-error-code": "RepoNotFound" });
+    const body = await jsonObject(c, BODY_CAPS.settings);
     if (body.type !== undefined && body.type !== "space")
       throw new HostError(400, `This host only hosts Spaces (got type ${JSON.stringify(body.type)}).`);
     const user = c.var.user;

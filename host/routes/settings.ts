@@ -16,7 +16,8 @@ import { resolveRevision } from "../repo/read.ts";
 import { type LogLine, recordedInRuntime } from "../spaces/runtime.ts";
 import type { HostDeps } from "./deps.ts";
 import { askedLimits, changesLimits, runtimeJSON } from "./hardware.ts";
-import { hubSpace, idOf, jsonBody } from "./hub.ts";
+import { BODY_CAPS, jsonObject } from "./body.ts";
+import { hubSpace, idOf } from "./hub.ts";
 
 /** One log line as Hugging Face's log API frames it. */
 const logFrame = (line: LogLine) => `data: ${JSON.stringify(line)}\n\n`;
@@ -63,11 +64,7 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     );
     app.post(`/api/spaces/:owner/:name/${kind}`, async (c) => {
       const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
-      const { key, value, description } = (await c.req.json().catch(() => ({}))) as {
-        key?: unknown;
-        value?: unknown;
-        description?: unknown;
-      };
+      const { key, value, description } = await jsonObject(c, BODY_CAPS.settings);
       if (
         typeof key !== "string" ||
         typeof value !== "string" ||
@@ -85,7 +82,7 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     });
     app.delete(`/api/spaces/:owner/:name/${kind}`, async (c) => {
       const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
-      const { key } = (await c.req.json().catch(() => ({}))) as { key?: unknown };
+      const { key } = await jsonObject(c, BODY_CAPS.settings);
       if (typeof key !== "string") throw new HostError(422, 'Send {"key": "NAME"}');
       // Deleting what is not there changes nothing and is not an error, as on the Hub.
       if (accounts.deleteEnv(owner, name, kind, key)) await restartWithSettings(owner, name);
@@ -97,7 +94,7 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
   // (`hardware.ts`); answers the runtime, as the Hub does.
   app.post("/api/spaces/:owner/:name/hardware", async (c) => {
     const { owner, name, limits: before } = hubSpace(deps, c, "write");
-    const limits = askedLimits(await jsonBody(c), before, spaces.sandboxing.limits);
+    const limits = askedLimits(await jsonObject(c, BODY_CAPS.settings), before, spaces.sandboxing.limits);
     accounts.setLimits(owner, name, limits);
     if (changesLimits(before, limits, spaces.sandboxing.limits)) await restartWithSettings(owner, name);
     return c.json(runtimeJSON(spaces, accounts.space(owner, name)!));
