@@ -18,6 +18,8 @@ export const BODY_CAPS = {
   lfsBatch: 1024 * 1024,
   /** preupload: up to 1000 files with a base64 sample of 512 bytes each. */
   preupload: 4 * 1024 * 1024,
+  /** The hooks' deploy call (`routes/internal.ts`): the pushed ref lines. */
+  hook: 1024 * 1024,
 } as const;
 
 /** "64 KiB", "5 GB": the cap as the message says it. */

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
-import { jsonBody } from "./body.ts";
+import { BODY_CAPS, jsonObject } from "./body.ts";
 import { mainUpdate } from "../repo/rules.ts";
 import { describePolicy } from "../rollout/policy.ts";
 import type { HostDeps } from "./deps.ts";
@@ -28,7 +28,7 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
       space: id = "",
       updates = "",
       publicUrl,
-    } = ((await jsonBody(c, 1024 * 1024).catch(() => ({}))) ?? {}) as { space?: string; updates?: string; publicUrl?: string };
+    } = (await jsonObject(c, BODY_CAPS.hook)) as { space?: string; updates?: string; publicUrl?: string };
     const [owner = "", name = ""] = id.split("/");
     const space = deps.accounts.space(owner, name);
     if (!space) throw new HostError(404, `No Space ${id}.`);
