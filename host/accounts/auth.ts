@@ -217,15 +217,21 @@ export function refuseUnconfirmed(c: Context<HostEnv>): void {
   if (c.var.unconfirmed !== undefined) throw new HostError(403, CSRF_REFUSAL);
 }
 
+/** A sign-in nonce's signature: only nonces this host made, and not yet expired, count. */
+const nonceTag = (sessionKey: string, body: string): string =>
+  createHmac("sha256", sessionKey).update(`signin:${body}`).digest("base64url");
+
 /**
- * A new sign-in nonce: set as a short-lived cookie (HttpOnly, SameSite=Strict) and returned for
- * the sign-in form, which must send it back ({@link checkSignInNonce}).
+ * A new sign-in nonce (its expiry, random bytes, and the host's signature of both): set as a
+ * short-lived cookie (HttpOnly, SameSite=Strict) and returned for the sign-in form, which must
+ * send it back ({@link checkSignInNonce}).
  *
  * @example
- * c.html(signInPage({ next, nonce: signInNonce(c) }))
+ * c.html(signInPage({ next, nonce: signInNonce(c, sessionKey) }))
  */
-export function signInNonce(c: Context): string {
-  const nonce = randomBytes(24).toString("base64url");
+export function signInNonce(c: Context, sessionKey: string): string {
+  const body = `${Date.now() + SIGN_IN_MINUTES * 60_000}.${randomBytes(18).toString("base64url")}`;
+  const nonce = `${body}.${nonceTag(sessionKey, body)}`;
   setCookie(c, signInCookieName(c), nonce, {
     httpOnly: true,
     sameSite: "Strict",
@@ -237,16 +243,24 @@ export function signInNonce(c: Context): string {
 }
 
 /**
- * Whether a sign-in form's `csrf` field is the nonce its page set (the only nonce cookie sent).
+ * Whether a sign-in form's `csrf` field is the nonce its page set: the only nonce cookie sent,
+ * made by this host, not expired.
  *
  * @throws {HostError} 403 when it is missing, wrong or expired.
+ * @example
+ * checkSignInNonce(c, sessionKey, (await c.req.parseBody()).csrf);
  */
-export function checkSignInNonce(c: Context, field: unknown): void {
+export function checkSignInNonce(c: Context, sessionKey: string, field: unknown): void {
   const names = cookieNames(c.req.header("cookie")).filter((n) => bareName(n) === SIGN_IN_COOKIE);
   const name = signInCookieName(c);
   const nonce = names.length === 1 && names[0] === name ? getCookie(c, name) : undefined;
-  if (typeof field !== "string" || !same(field, nonce))
-    throw new HostError(403, "Refused: the sign-in form has a missing or wrong CSRF token (or its page is too old); reload the page and try again.");
+  const [expires = "0", random = "", tag = ""] = (nonce ?? "").split(".");
+  const genuine = Number(expires) > Date.now() && same(tag, nonceTag(sessionKey, `${expires}.${random}`));
+  if (!genuine || typeof field !== "string" || !same(field, nonce))
+    throw new HostError(
+      403,
+      "Refused: the sign-in form has a missing or wrong CSRF token (or its page is too old); reload the page and try again.",
+    );
 }
 
 /**

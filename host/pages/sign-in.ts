@@ -10,7 +10,7 @@ export const safeNext = (next: string | undefined): string => (next && /^\/(?![/
 
 /**
  * @example
- * c.html(signInPage({ next: "/spaces/alice/private", nonce: signInNonce(c) }))
+ * c.html(signInPage({ next: "/spaces/alice/private", nonce: signInNonce(c, sessionKey) }))
  */
 export function signInPage({ next, error, user, nonce }: { next: string; error?: string; user?: string; nonce: string }): string {
   return layout({

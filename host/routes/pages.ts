@@ -66,17 +66,17 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     return list(c, `${owner}'s Spaces`, owner);
   });
 
-  app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")), nonce: signInNonce(c) })));
+  app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")), nonce: signInNonce(c, deps.sessionKey) })));
   app.post("/login", formGuard(), async (c) => {
     const form = await c.req.parseBody();
     const [user, token, next] = [form.user, form.token, form.next].map((v) => (typeof v === "string" ? v : ""));
     try {
-      checkSignInNonce(c, form.csrf);
+      checkSignInNonce(c, deps.sessionKey, form.csrf);
       await signIn(c, accounts, deps.sessionKey, user!.trim(), token!.trim());
     } catch (err) {
       if (!(err instanceof HostError)) throw err;
       // Asked again, with a new nonce.
-      return c.html(signInPage({ next: safeNext(next), error: err.message, user, nonce: signInNonce(c) }), err.status);
+      return c.html(signInPage({ next: safeNext(next), error: err.message, user, nonce: signInNonce(c, deps.sessionKey) }), err.status);
     }
     return c.redirect(safeNext(next), 303);
   });
