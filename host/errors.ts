@@ -83,7 +83,8 @@ export const jsonError: ErrorHandler = (err, c) => {
  */
 export const pageError: ErrorHandler = (err, c) => {
   const e = refusal(err, c);
-  if (wantsPage(c)) return c.html(errorPage(e.status, e.message, c.get("user") as string | undefined), e.status);
+  if (wantsPage(c))
+    return c.html(errorPage(e.status, e.message, c.get("user") as string | undefined, c.get("csrf") as string | undefined), e.status);
   return c.text(`${e.message}\n`, e.status);
 };
 

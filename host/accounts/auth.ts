@@ -6,30 +6,108 @@
  * sign-in page sets. Anyone may read a public Space; only its owner may write to it or read it
  * when private.
  *
- * Apps are served from the host's own origin (under /spaces/<owner>/<name>/app/), so a Space's
- * page could use a visitor's cookie to call the host from its scripts. The cookie therefore
- * counts on host routes only for requests a browser makes on the visitor's own behalf — typed or
- * bookmarked (`Sec-Fetch-Site: none`), or from a host page (same origin, with a Referer that is
- * not an app) — and never for cross-site requests (which also makes it immune to CSRF). On an
- * app's own routes it counts (a private Space's page needs it) and is removed before proxying.
+ * The session cookie is `__Host-space_session` over https (Secure, Path=/, no Domain: no other
+ * origin, not even a subdomain, can set or replace it) and a host-only `space_session` over
+ * plain http. A request carrying more than one cookie that could be the session (another origin
+ * or path set a look-alike to shadow it) has no session at all: the host never picks one.
+ *
+ * Apps may be served from the host's own origin (under /spaces/<owner>/<name>/app/), so a
+ * Space's page could use a visitor's cookie to call the host from its scripts. The cookie
+ * therefore counts on host routes only for requests a browser makes on the visitor's own behalf
+ * — typed or bookmarked (`Sec-Fetch-Site: none`), or from a host page (same origin, with a
+ * Referer that is not an app) — and never for cross-site requests. On an app's own routes it
+ * counts (a private Space's page needs it) and is removed before proxying.
+ *
+ * Against CSRF, a cookie-authenticated request that changes state (any method but GET, HEAD and
+ * OPTIONS, on a host route) must also carry the session's CSRF token — HMAC(session key,
+ * "csrf:" + the cookie's value), so the host keeps no state for it — in an `x-csrf-token` header
+ * (the host's page scripts) or a `csrf` form field (the host's forms, checked by
+ * {@link checkCsrf}). Until it does, the caller counts as anonymous. Sign-in, with no session
+ * yet, is guarded by a double-submit nonce ({@link signInNonce}, {@link checkSignInNonce}).
  */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import type { Accounts, SpaceRecord } from "./accounts.ts";
 import { HostError } from "../errors.ts";
 import { publicBase } from "../public-url.ts";
 import { isValidName } from "./names.ts";
 
-/** The cookie the sign-in page sets; the proxy removes it before a request reaches an app. */
+/** The session cookie's name without its `__Host-` prefix (which it has over https). */
 export const SESSION_COOKIE = "space_session";
+/** The sign-in page's nonce cookie's name without its `__Host-` prefix. */
+export const SIGN_IN_COOKIE = "space_signin";
 const SESSION_DAYS = 30;
+/** How long a sign-in page's nonce stays good. */
+const SIGN_IN_MINUTES = 30;
 
 /** An app's path: /spaces/<owner>/<name>/app or below. */
 const APP_PATH = /^\/spaces\/[^/]+\/[^/]+\/app(\/|$)/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** What `identify` leaves on the context for every route. */
-export type HostEnv = { Variables: { user: string | undefined; via: "token" | "session" | undefined } };
+export type HostEnv = {
+  Variables: {
+    user: string | undefined;
+    via: "token" | "session" | undefined;
+    /** The session's CSRF token, for the pages to put in their forms and scripts (a session only). */
+    csrf: string | undefined;
+    /** A valid session's user on a state-changing request that has not shown its CSRF token yet. */
+    unconfirmed: string | undefined;
+  };
+};
+
+/** A cookie name without whitespace, case or the `__Host-`/`__Secure-` prefixes. */
+const bareName = (name: string): string => {
+  let bare = name.trim().toLowerCase();
+  while (/^__(host|secure)-/.test(bare)) bare = bare.replace(/^__(host|secure)-/, "");
+  return bare;
+};
+
+/**
+ * Whether a cookie name is, or could pass for, one of the host's own cookies (the session or the
+ * sign-in nonce) — to a browser, to hono, or to anything that compares names loosely. An app
+ * must never receive, set or clear such a cookie.
+ *
+ * @example
+ * isHostCookie("__Host-space_session") // → true
+ * isHostCookie(" Space_Session ")      // → true
+ * isHostCookie("theme")                // → false
+ */
+export function isHostCookie(name: string): boolean {
+  const bare = bareName(name);
+  return bare === SESSION_COOKIE || bare === SIGN_IN_COOKIE;
+}
+
+/** Whether the host is reached over https, where its cookies carry `__Host-`. */
+const secure = (c: Context): boolean => publicBase(c).startsWith("https:");
+
+/**
+ * The session cookie's name for this request: `__Host-space_session` over https, else `space_session`.
+ *
+ * @example
+ * sessionCookieName(c) // → "__Host-space_session" behind an https proxy
+ */
+export const sessionCookieName = (c: Context): string => (secure(c) ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+/** The sign-in nonce cookie's name for this request, as {@link sessionCookieName}. */
+export const signInCookieName = (c: Context): string => (secure(c) ? `__Host-${SIGN_IN_COOKIE}` : SIGN_IN_COOKIE);
+
+/**
+ * The names in a Cookie header, every one of them, duplicates included (hono's `parse` keeps only
+ * the first of a name, and compares names exactly). A pair without "=" is a nameless cookie
+ * whose value a server may read as a name, so it counts by that too.
+ *
+ * @example
+ * cookieNames("a=1; space_session=x; Space_Session=y") // → ["a", "space_session", "Space_Session"]
+ */
+export function cookieNames(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(";")
+    .map((pair) => (pair.includes("=") ? pair.slice(0, pair.indexOf("=")) : pair).trim())
+    .filter(Boolean);
+}
 
 /** The token in an `Authorization` header: Bearer `token`, or Basic `user:token`. */
 function bearerOrBasic(header: string | undefined): string | undefined {
@@ -54,8 +132,36 @@ function sessionCounts(c: Context): boolean {
   }
 }
 
+/** The CSRF token of a session cookie's value: derived, so nothing is stored. */
+const csrfToken = (sessionKey: string, cookieValue: string): string =>
+  createHmac("sha256", sessionKey).update(`csrf:${cookieValue}`).digest("base64url");
+
+/** Whether two secrets are equal, in constant time. */
+const same = (a: string | undefined, b: string | undefined): boolean => {
+  if (!a || !b) return false;
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
 /**
- * Middleware: sets `c.var.user` (undefined for anonymous callers) and `c.var.via`.
+ * The user a request's session cookie names, and its CSRF token — or nothing when there is no
+ * valid session, or more than one cookie that could be the session.
+ */
+async function session(c: Context, accounts: Accounts, sessionKey: string): Promise<{ user: string; csrf: string } | undefined> {
+  const names = cookieNames(c.req.header("cookie")).filter((n) => bareName(n) === SESSION_COOKIE);
+  const name = sessionCookieName(c);
+  if (names.length !== 1 || names[0] !== name) return undefined;
+  const value = await getSignedCookie(c, sessionKey, name);
+  const [user = "", tag = "", expires = "0"] = (value || "").split(":");
+  if (!(Number(expires) > Date.now() && accounts.hasTokenTag(user, tag))) return undefined;
+  return { user, csrf: csrfToken(sessionKey, getCookie(c, name)!) };
+}
+
+/**
+ * Middleware: sets `c.var.user` (undefined for anonymous callers), `c.var.via` and, for a
+ * session, `c.var.csrf`. A session's state-changing request on a host route counts only with
+ * the CSRF token in `x-csrf-token`; without it the user is left in `c.var.unconfirmed` for a
+ * form's {@link checkCsrf}, and anything that needs a user refuses it (403).
  *
  * @example
  * app.use(identify(accounts, sessionKey));
@@ -66,39 +172,121 @@ export function identify(accounts: Accounts, sessionKey: string): MiddlewareHand
     const token = bearerOrBasic(c.req.header("authorization"));
     let user = token ? accounts.userForToken(token) : undefined;
     let via: HostEnv["Variables"]["via"] = user ? "token" : undefined;
-    if (!user && !token && sessionCounts(c)) {
-      const value = await getSignedCookie(c, sessionKey, SESSION_COOKIE);
-      const [name = "", tag = "", expires = "0"] = (value || "").split(":");
-      if (Number(expires) > Date.now() && accounts.hasTokenTag(name, tag)) {
-        user = name;
+    let unconfirmed: string | undefined;
+    let csrfValue: string | undefined;
+    const found = !user && !token && sessionCounts(c) ? await session(c, accounts, sessionKey) : undefined;
+    if (found) {
+      csrfValue = found.csrf;
+      // An app's own routes are exempt: its page cannot know the host's token, and the proxy
+      // removes the cookie before the app sees the request.
+      if (SAFE_METHODS.has(c.req.method) || APP_PATH.test(c.req.path) || same(c.req.header("x-csrf-token"), found.csrf)) {
+        user = found.user;
         via = "session";
-      }
+      } else unconfirmed = found.user;
     }
     c.set("user", user);
     c.set("via", via);
+    c.set("csrf", csrfValue);
+    c.set("unconfirmed", unconfirmed);
     await next();
   };
 }
 
+const CSRF_REFUSAL = "Refused: this request is signed in by a cookie but has a missing or wrong CSRF token; reload the page and try again.";
+
 /**
- * Signs a browser in after checking that `token` is `user`'s.
+ * For a host form: a session's request counts once its `csrf` field (parsed by the route) is the
+ * session's token. Token callers and anonymous ones pass as they are.
+ *
+ * @throws {HostError} 403 when a session's form has a missing or wrong token.
+ * @example
+ * const form = await c.req.parseBody();
+ * checkCsrf(c, form.csrf);
+ */
+export function checkCsrf(c: Context<HostEnv>, field: unknown): void {
+  const user = c.var.unconfirmed;
+  if (user === undefined) return;
+  if (typeof field !== "string" || !same(field, c.var.csrf)) throw new HostError(403, CSRF_REFUSAL);
+  c.set("user", user);
+  c.set("via", "session");
+  c.set("unconfirmed", undefined);
+}
+
+/** Refuses a session's state-changing request that has not shown its CSRF token (anything that needs a user calls it). */
+export function refuseUnconfirmed(c: Context<HostEnv>): void {
+  if (c.var.unconfirmed !== undefined) throw new HostError(403, CSRF_REFUSAL);
+}
+
+/** A sign-in nonce's signature: only nonces this host made, and not yet expired, count. */
+const nonceTag = (sessionKey: string, body: string): string =>
+  createHmac("sha256", sessionKey).update(`signin:${body}`).digest("base64url");
+
+/**
+ * A new sign-in nonce (its expiry, random bytes, and the host's signature of both): set as a
+ * short-lived cookie (HttpOnly, SameSite=Strict) and returned for the sign-in form, which must
+ * send it back ({@link checkSignInNonce}).
+ *
+ * @example
+ * c.html(signInPage({ next, nonce: signInNonce(c, sessionKey) }))
+ */
+export function signInNonce(c: Context, sessionKey: string): string {
+  const body = `${Date.now() + SIGN_IN_MINUTES * 60_000}.${randomBytes(18).toString("base64url")}`;
+  const nonce = `${body}.${nonceTag(sessionKey, body)}`;
+  setCookie(c, signInCookieName(c), nonce, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: secure(c),
+    path: "/",
+    maxAge: SIGN_IN_MINUTES * 60,
+  });
+  return nonce;
+}
+
+/**
+ * Whether a sign-in form's `csrf` field is the nonce its page set: the only nonce cookie sent,
+ * made by this host, not expired.
+ *
+ * @throws {HostError} 403 when it is missing, wrong or expired.
+ * @example
+ * checkSignInNonce(c, sessionKey, (await c.req.parseBody()).csrf);
+ */
+export function checkSignInNonce(c: Context, sessionKey: string, field: unknown): void {
+  const names = cookieNames(c.req.header("cookie")).filter((n) => bareName(n) === SIGN_IN_COOKIE);
+  const name = signInCookieName(c);
+  const nonce = names.length === 1 && names[0] === name ? getCookie(c, name) : undefined;
+  const [expires = "0", random = "", tag = ""] = (nonce ?? "").split(".");
+  const genuine = Number(expires) > Date.now() && same(tag, nonceTag(sessionKey, `${expires}.${random}`));
+  if (!genuine || typeof field !== "string" || !same(field, nonce))
+    throw new HostError(
+      403,
+      "Refused: the sign-in form has a missing or wrong CSRF token (or its page is too old); reload the page and try again.",
+    );
+}
+
+/**
+ * Signs a browser in after checking that `token` is `user`'s; the sign-in nonce is spent.
  *
  * @throws {HostError} 401 when the token is not the user's.
  */
 export async function signIn(c: Context, accounts: Accounts, sessionKey: string, user: string, token: string): Promise<void> {
   if (!user || accounts.userForToken(token) !== user) throw new HostError(401, "That user name and token do not match.");
   const expires = Date.now() + SESSION_DAYS * 86_400_000;
-  await setSignedCookie(c, SESSION_COOKIE, `${user}:${accounts.tokenTag(token)}:${expires}`, sessionKey, {
+  await setSignedCookie(c, sessionCookieName(c), `${user}:${accounts.tokenTag(token)}:${expires}`, sessionKey, {
     httpOnly: true,
     sameSite: "Lax",
-    secure: publicBase(c).startsWith("https:"),
+    secure: secure(c),
     path: "/",
     maxAge: SESSION_DAYS * 86_400,
   });
+  deleteCookie(c, signInCookieName(c), { path: "/", secure: secure(c) });
+  // A plain-http session from before the host was behind https would shadow the new one.
+  if (secure(c)) deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
+/** Signs a browser out: its session cookie (either name) is cleared. */
 export function signOut(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  deleteCookie(c, sessionCookieName(c), { path: "/", secure: secure(c) });
+  if (secure(c)) deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
 /** Whether `user` may read `space`. */
@@ -137,6 +325,7 @@ export function readable(accounts: Accounts, c: Context<HostEnv>, owner: string,
  */
 export function writable(accounts: Accounts, c: Context<HostEnv>, owner: string, name: string, { create = false } = {}): SpaceRecord {
   checkNames(owner, name);
+  refuseUnconfirmed(c);
   const user = c.var.user;
   let space = accounts.space(owner, name);
   if (!user)
@@ -154,7 +343,10 @@ export function writable(accounts: Accounts, c: Context<HostEnv>, owner: string,
 /**
  * Middleware for the host's own form posts (sign-in, sign-out, owner buttons): only from a page
  * of this host — same origin (hono's `csrf`), and sent from a host page rather than from a
- * Space's app, whose scripts share the host's origin.
+ * Space's app (its Referer). The forms' CSRF token ({@link checkCsrf}, {@link checkSignInNonce})
+ * is what makes them safe; these checks stay as defence in depth, and because an app served on
+ * the host's own origin could read the sign-in page's nonce (sign-in has no session to derive a
+ * token from), which the Referer check still refuses.
  */
 export function formGuard(): MiddlewareHandler<HostEnv> {
   const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(publicBase(c)).origin });

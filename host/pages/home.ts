@@ -36,7 +36,7 @@ function cardHtml(s: SpaceSummary): string {
  * The list page: every Space the visitor may see (`spaces`, newest first), filtered by `search`.
  *
  * @example
- * c.html(spacesPage({ heading: "Spaces", spaces, search: "", user: "alice", here: "/", origin: "http://127.0.0.1:7861" }))
+ * c.html(spacesPage({ heading: "Spaces", spaces, search: "", user: "alice", here: "/", origin: "http://127.0.0.1:7861", csrf: c.var.csrf }))
  */
 export function spacesPage({
   heading,
@@ -45,6 +45,7 @@ export function spacesPage({
   user,
   here,
   origin,
+  csrf,
 }: {
   heading: string;
   spaces: SpaceSummary[];
@@ -52,6 +53,8 @@ export function spacesPage({
   user: string | undefined;
   here: string;
   origin: string;
+  /** The session's CSRF token (for the sign-out form). */
+  csrf?: string | undefined;
 }): string {
   const shown = search
     ? spaces.filter((s) => `${s.id} ${s.card.title ?? ""} ${s.card.short_description ?? ""}`.toLowerCase().includes(search.toLowerCase()))
@@ -64,6 +67,7 @@ export function spacesPage({
     title: heading,
     user,
     here,
+    csrf,
     head: CARDS_STYLE,
     body: `<main class="page"><h1>${escapeHtml(heading)}</h1>
 <form class="search" role="search" method="get" action="${escapeHtml(here)}"><input type="search" name="search" value="${escapeHtml(search)}" placeholder="Search Spaces" aria-label="Search Spaces"><button>Search</button></form>

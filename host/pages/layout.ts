@@ -39,17 +39,27 @@ label{display:block;margin:.8rem 0 .3rem;font-weight:600}.error{color:#b91c1c;fo
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 `;
 
+/**
+ * The session's CSRF token as a form's hidden `csrf` field (nothing without a session): every
+ * host form that changes something carries it (`checkCsrf` in accounts/auth.ts).
+ */
+export const csrfField = (csrf: string | undefined): string =>
+  csrf ? `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">` : "";
+
+/** The same token for the page's scripts, which send it as `x-csrf-token` (`hostFetch` in client/space.ts). */
+export const csrfMeta = (csrf: string | undefined): string => (csrf ? `<meta name="csrf-token" content="${escapeHtml(csrf)}">` : "");
+
 /** The header's right side: who is signed in and a sign-out button, or a sign-in link. */
-function who(user: string | undefined, here: string): string {
+function who(user: string | undefined, here: string, csrf: string | undefined): string {
   if (!user) return `<a class="button" href="/login?next=${encodeURIComponent(here)}">Sign in</a>`;
-  return `<a href="/spaces/${escapeHtml(user)}">${escapeHtml(user)}</a><form method="post" action="/logout"><button>Sign out</button></form>`;
+  return `<a href="/spaces/${escapeHtml(user)}">${escapeHtml(user)}</a><form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`;
 }
 
 /**
  * A whole page: `body` is HTML the caller built (escaping what it took from users).
  *
  * @example
- * c.html(layout({ title: "Spaces", user: c.var.user, here: "/", body: "<h1>Spaces</h1>" }))
+ * c.html(layout({ title: "Spaces", user: c.var.user, here: "/", body: "<h1>Spaces</h1>", csrf: c.var.csrf }))
  */
 export function layout({
   title,
@@ -57,26 +67,30 @@ export function layout({
   here,
   body,
   head = "",
+  csrf,
 }: {
   title: string;
   user: string | undefined;
   here: string;
   body: string;
   head?: string;
+  /** The session's CSRF token, for the sign-out form and any script (a session only). */
+  csrf?: string | undefined;
 }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style>${head}</head>
-<body><header class="top"><a class="brand" href="/">🤗 Spaces</a><nav class="who" aria-label="Account">${who(user, here)}</nav></header>
+<title>${escapeHtml(title)}</title><link rel="icon" href="data:,">${csrfMeta(csrf)}<style>${STYLE}</style>${head}</head>
+<body><header class="top"><a class="brand" href="/">🤗 Spaces</a><nav class="who" aria-label="Account">${who(user, here, csrf)}</nav></header>
 ${body}
 </body></html>`;
 }
 
 /** What a browser sees for a refused or failed request. */
-export function errorPage(status: number, message: string, user?: string): string {
+export function errorPage(status: number, message: string, user?: string, csrf?: string): string {
   return layout({
     title: `${status} · Spaces`,
     user,
+    csrf,
     here: "/",
     body: `<main class="page"><h1>${status === 404 ? "Not found" : `Error ${status}`}</h1><p>${escapeHtml(message)}</p>
 <p><a href="/">All Spaces</a>${user ? "" : ` · <a href="/login">Sign in</a> to see your private Spaces.`}</p></main>`,

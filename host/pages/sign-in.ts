@@ -1,8 +1,9 @@
 /**
  * The sign-in page: a user name and a write token (the same one git pushes with) set a session
- * cookie, so a browser can open its owner's private Spaces and owner-only pages.
+ * cookie, so a browser can open its owner's private Spaces and owner-only pages. Its form carries
+ * the nonce the page set as a cookie (`signInNonce` in accounts/auth.ts), which the post must match.
  */
-import { escapeHtml, layout } from "./layout.ts";
+import { csrfField, escapeHtml, layout } from "./layout.ts";
 
 /** Any base: only whether a `next` stays on it matters. */
 const BASE = "http://host.invalid";
@@ -35,9 +36,9 @@ export function safeNext(next: string | undefined): string {
 
 /**
  * @example
- * c.html(signInPage({ next: "/spaces/alice/private" }))
+ * c.html(signInPage({ next: "/spaces/alice/private", nonce: signInNonce(c, sessionKey) }))
  */
-export function signInPage({ next, error, user }: { next: string; error?: string; user?: string }): string {
+export function signInPage({ next, error, user, nonce }: { next: string; error?: string; user?: string; nonce: string }): string {
   return layout({
     title: "Sign in · Spaces",
     user: undefined,
@@ -45,7 +46,7 @@ export function signInPage({ next, error, user }: { next: string; error?: string
     body: `<main class="page"><h1>Sign in</h1>
 <p class="muted">With your user name and a write token (<code>npm run spaces -- token &lt;user&gt;</code> makes one).</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
-<form method="post" action="/login"><input type="hidden" name="next" value="${escapeHtml(safeNext(next))}">
+<form method="post" action="/login"><input type="hidden" name="next" value="${escapeHtml(safeNext(next))}">${csrfField(nonce)}
 <label for="user">User name</label><input type="text" id="user" name="user" autocomplete="username" required value="${escapeHtml(user ?? "")}">
 <label for="token">Token</label><input type="password" id="token" name="token" autocomplete="current-password" required>
 <p><button class="primary">Sign in</button></p></form></main>`,

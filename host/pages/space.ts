@@ -7,23 +7,24 @@
  * revision, the decisions — and Promote (to the next stage) / Roll back for the owner.
  */
 import type { SpaceCard } from "../build/card.ts";
-import { escapeHtml as esc } from "./layout.ts";
+import { csrfField, csrfMeta, escapeHtml as esc } from "./layout.ts";
 import { SPACE_SCRIPT_PATH } from "./script.ts";
 
 /**
  * The page's HTML; its script (`client/space.ts`, served bundled) polls the runtime, draws the
- * rollout and follows the logs.
+ * rollout and follows the logs. `csrf`, the session's CSRF token, goes into the owner's forms and
+ * a `<meta name="csrf-token">` the script sends back on its API calls.
  *
  * @example
- * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice"))
+ * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice", c.var.csrf))
  */
-export function spacePage(id: string, card: Partial<SpaceCard>, user: string | undefined): string {
+export function spacePage(id: string, card: Partial<SpaceCard>, user: string | undefined, csrf?: string): string {
   const title = esc(String(card.title ?? id));
   const base = `/spaces/${id}`;
   const owner = user !== undefined && user === id.split("/")[0];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — ${esc(id)}</title><link rel="icon" href="data:,">
+<title>${title} — ${esc(id)}</title><link rel="icon" href="data:,">${csrfMeta(csrf)}
 <style>
 :root{color-scheme:light dark;font-family:system-ui,sans-serif;--border:#d4d4d8;--muted:#52525b}
 body{margin:0}header{display:flex;gap:.75rem;align-items:center;flex-wrap:wrap;padding:.75rem 1rem;border-bottom:1px solid var(--border)}
@@ -59,7 +60,7 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 <h2>Split of new sessions and calls</h2><div class="split" id="ro-split" role="img"></div>
 <h2>Per revision</h2><table><thead><tr><th>Revision</th><th>Calls</th><th>Errors</th><th>Error rate</th><th>p50</th><th>p99</th></tr></thead><tbody id="ro-rows"></tbody></table>
 <div id="ro-agreement" hidden><h2>Agreement with the current revision (shadow)</h2><p id="ro-agree"></p></div>
-${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote"><button type="submit" id="ro-promote">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback"><button type="submit">Roll back</button></form></div>` : ""}
+${owner ? `<div class="owner" id="ro-owner" hidden><h2>Decide</h2><form method="post" action="${base}/rollout/promote">${csrfField(csrf)}<button type="submit" id="ro-promote">Promote to everyone</button></form><form method="post" action="${base}/rollout/rollback">${csrfField(csrf)}<button type="submit">Roll back</button></form></div>` : ""}
 <h2>Decisions</h2><ol id="ro-history"></ol></section>
 </main>
 <script type="module" src="${SPACE_SCRIPT_PATH}"></script>

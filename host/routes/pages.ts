@@ -3,7 +3,19 @@
  * sign-out, and each Space's page (`/spaces/<owner>/<name>`) with its app in an iframe.
  */
 import { Hono, type Context } from "hono";
-import { canRead, checkNames, formGuard, readable, signIn, signOut, writable, type HostEnv } from "../accounts/auth.ts";
+import {
+  canRead,
+  checkCsrf,
+  checkNames,
+  checkSignInNonce,
+  formGuard,
+  readable,
+  signIn,
+  signInNonce,
+  signOut,
+  writable,
+  type HostEnv,
+} from "../accounts/auth.ts";
 import { HostError, pageError } from "../errors.ts";
 import { spacesPage, type SpaceSummary } from "../pages/home.ts";
 import { safeNext, signInPage } from "../pages/sign-in.ts";
@@ -43,6 +55,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
         user: c.var.user,
         here: c.req.path,
         origin: publicBase(c),
+        csrf: c.var.csrf,
       }),
     );
 
@@ -54,18 +67,21 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     return list(c, `${owner}'s Spaces`, owner);
   });
 
-  app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")) })));
+  app.get("/login", (c) => c.html(signInPage({ next: safeNext(c.req.query("next")), nonce: signInNonce(c, deps.sessionKey) })));
   app.post("/login", formGuard(), async (c) => {
-    const { user = "", token = "", next = "" } = await formBody(c, BODY_CAPS.form);
+    const { user = "", token = "", next = "", csrf } = await formBody(c, BODY_CAPS.form);
     try {
+      checkSignInNonce(c, deps.sessionKey, csrf);
       await signIn(c, accounts, deps.sessionKey, user.trim(), token.trim());
     } catch (err) {
       if (!(err instanceof HostError)) throw err;
-      return c.html(signInPage({ next: safeNext(next), error: err.message, user }), err.status);
+      // Asked again, with a new nonce.
+      return c.html(signInPage({ next: safeNext(next), error: err.message, user, nonce: signInNonce(c, deps.sessionKey) }), err.status);
     }
     return c.redirect(safeNext(next), 303);
   });
-  app.post("/logout", formGuard(), (c) => {
+  app.post("/logout", formGuard(), async (c) => {
+    checkCsrf(c, (await formBody(c, BODY_CAPS.form)).csrf); // 16 KB at most, before the caller is known: the token is in it
     signOut(c);
     return c.redirect("/", 303);
   });
@@ -83,10 +99,11 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   app.get("/spaces/:owner/:name", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const id = `${space.owner}/${space.name}`;
-    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user));
+    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user, c.var.csrf));
   });
   // The owner's buttons on the Space page's Rollout tab.
   app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {
+    checkCsrf(c, (await formBody(c, BODY_CAPS.form)).csrf); // 16 KB at most, before the caller is known: the token is in it
     const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const action = c.req.param("action") as "promote" | "rollback";
     await spaces[action](space, c.var.user!); // a HostError 409 when it cannot

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { SpaceRecord } from "../accounts/accounts.ts";
-import { canRead, canWrite, checkNames, writable, type HostEnv } from "../accounts/auth.ts";
+import { canRead, canWrite, checkNames, refuseUnconfirmed, writable, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
@@ -88,6 +88,7 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
 
   // createRepo / create_repo: {name, organization, type: "space", sdk, private | visibility, secrets?, variables?}
   app.post("/api/repos/create", async (c) => {
+    refuseUnconfirmed(c);
     const user = c.var.user;
     if (!user) throw new HostError(401, "Invalid credentials in Authorization header");
     const body = await jsonObject(c, BODY_CAPS.settings);

@@ -299,3 +299,49 @@ export async function hostProcess(
   }
   return { base: output.match(/Space host on (http:\/\/\S+)/)![1]!, child, output: () => output, exited };
 }
+
+/** A browser's way of signing in, as `signInByForm` does it, and what it ends with. */
+export interface SignedIn {
+  /** The session cookie as a Cookie header's pair, e.g. `space_session=…`. */
+  cookie: string;
+  /** The session's CSRF token, as the host's pages carry it (`<meta name="csrf-token">`). */
+  csrf: string;
+  /** The sign-in's Set-Cookie lines. */
+  setCookies: string[];
+}
+
+/**
+ * Signs in as a browser does: GETs the sign-in page (its nonce cookie and hidden `csrf` field),
+ * posts the form from it, and reads the session's CSRF token from a host page. `proto: "https"`
+ * asks as if behind an https proxy (X-Forwarded-Proto), where the cookies are `__Host-`.
+ *
+ * @example
+ * const { cookie, csrf } = await signInByForm(host.base, "alice", token);
+ * await fetch(`${host.base}/logout`, { method: "POST", headers: { cookie, origin: host.base, referer: `${host.base}/`, "content-type": "application/x-www-form-urlencoded" }, body: `csrf=${csrf}` });
+ */
+export async function signInByForm(base: string, user: string, token: string, { proto = "http" } = {}): Promise<SignedIn> {
+  const origin = proto === "https" ? base.replace(/^http:/, "https:") : base;
+  const forwarded: Record<string, string> = proto === "https" ? { "x-forwarded-proto": "https" } : {};
+  const page = await fetch(`${base}/login`, { headers: { ...forwarded, "sec-fetch-site": "none" } });
+  const nonceCookie = page.headers.getSetCookie()[0]!.split(";")[0]!;
+  const nonce = (await page.text()).match(/name="csrf" value="([^"]+)"/)![1]!;
+  const res = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      ...forwarded,
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: nonceCookie,
+      origin,
+      referer: `${origin}/login`,
+      "sec-fetch-site": "same-origin",
+    },
+    body: new URLSearchParams({ user, token, next: "/", csrf: nonce }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const setCookies = res.headers.getSetCookie();
+  const cookie = setCookies.find((line) => /^(__Host-)?space_session=[^;]/.test(line))!.split(";")[0]!;
+  const home = await (await fetch(`${base}/`, { headers: { ...forwarded, cookie, "sec-fetch-site": "none" } })).text();
+  const csrf = home.match(/<meta name="csrf-token" content="([^"]+)">/)![1]!;
+  return { cookie, csrf, setCookies };
+}

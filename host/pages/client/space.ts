@@ -50,10 +50,22 @@ const base = `/spaces/${id}`;
 const api = `/api/spaces/${id}`;
 const byId = <T extends HTMLElement = HTMLElement>(name: string) => document.getElementById(name) as T;
 
+/** The session's CSRF token (only a signed-in visitor's page has one). */
+const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content;
+/**
+ * fetch for the host's own API, with the CSRF token the host asks of a signed-in browser on
+ * anything that changes state. Never for an app's URL: the token is the host's alone.
+ */
+function hostFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (csrf) headers.set("x-csrf-token", csrf);
+  return fetch(url, { ...init, headers });
+}
+
 const stage = byId("stage");
 async function poll(): Promise<void> {
   try {
-    const r = (await (await fetch(`${api}/runtime`)).json()) as RuntimeView;
+    const r = (await (await hostFetch(`${api}/runtime`)).json()) as RuntimeView;
     stage.dataset.stage = r.stage;
     stage.textContent = STAGE_NAMES[r.stage] ?? r.stage;
     stage.title = r.errorMessage ?? "";
@@ -214,7 +226,7 @@ for (const b of tabButtons)
     for (const s of ["app", "logs", "files", "rollout"]) byId(s).hidden = s !== b.dataset.tab;
     if (b.dataset.tab === "logs" && !source) follow("build");
     if (b.dataset.tab === "files") {
-      const files = (await (await fetch(`${api}/tree`)).json()) as { path: string; size: number }[];
+      const files = (await (await hostFetch(`${api}/tree`)).json()) as { path: string; size: number }[];
       byId("tree").replaceChildren(...files.map((f) => el("tr", {}, ...[f.path, `${f.size} B`].map((v) => el("td", { textContent: v })))));
     }
   };

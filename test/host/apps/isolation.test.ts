@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../../host/accounts/accounts.ts";
 import { onlyTheHostReaches } from "../../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, signInByForm, tinySpaceRepo } from "../harness.ts";
 
 interface Echo {
   headers: Record<string, string>;
@@ -33,22 +33,9 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     const { git } = await gitUser(temp);
     await git(await tinySpaceRepo(git, temp, "echo"), "push", "--quiet", remoteUrl(host.base, "alice/echo", "alice", token), "main");
     // A browser signs in as Alice: the form posts from the host's own sign-in page.
-    const signIn = await fetch(`${host.base}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        origin: host.base,
-        referer: `${host.base}/login`,
-        "sec-fetch-site": "same-origin",
-      },
-      body: new URLSearchParams({ user: "alice", token, next: "/spaces/alice/echo" }),
-    });
-    expect(signIn.status).toBe(303);
-    expect(signIn.headers.get("location")).toBe("/spaces/alice/echo");
-    const setCookie = signIn.headers.get("set-cookie")!;
-    expect(setCookie).toMatch(/^space_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
-    cookie = setCookie.split(";")[0]!;
+    const signIn = await signInByForm(host.base, "alice", token);
+    expect(signIn.setCookies[0]).toMatch(/^space_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
+    cookie = signIn.cookie;
   });
   afterAll(async () => {
     delete process.env.HOST_ONLY_SECRET;
@@ -132,7 +119,10 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
     expect(await page({ "sec-fetch-site": "same-origin", referer: `${host.base}/spaces/eve/x/app/` })).toBe(404); // a Space's script
     expect(await page({ "sec-fetch-site": "same-origin" })).toBe(404); // a script that hid its referrer
     expect(await page({ "sec-fetch-site": "cross-site" })).toBe(404); // another site
-    // And sign-in itself only from the host's own pages.
+    // And sign-in itself only from the host's own pages: even with the nonce, which a script on
+    // the host's origin could fetch from the sign-in page.
+    const signInPage = await fetch(`${host.base}/login`);
+    const nonce = (await signInPage.text()).match(/name="csrf" value="([^"]+)"/)![1]!;
     const forged = await fetch(`${host.base}/login`, {
       method: "POST",
       redirect: "manual",
@@ -141,10 +131,12 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
         origin: host.base,
         referer: `${host.base}/spaces/eve/x/app/`,
         "sec-fetch-site": "same-origin",
+        cookie: signInPage.headers.getSetCookie()[0]!.split(";")[0]!,
       },
-      body: new URLSearchParams({ user: "alice", token }),
+      body: new URLSearchParams({ user: "bob", token: bobToken, csrf: nonce }),
     });
     expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("only be sent from the host's own pages");
     const crossSite = await fetch(`${host.base}/logout`, {
       method: "POST",
       redirect: "manual",
