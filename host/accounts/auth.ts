@@ -6,12 +6,12 @@
  * sign-in page sets. Anyone may read a public Space; only its owner may write to it or read it
  * when private.
  *
- * Apps are served from the host's own origin (under /spaces/<owner>/<name>/app/), so a Space's
- * page could use a visitor's cookie to call the host from its scripts. The cookie therefore
- * counts on host routes only for requests a browser makes on the visitor's own behalf — typed or
- * bookmarked (`Sec-Fetch-Site: none`), or from a host page (same origin, with a Referer that is
- * not an app) — and never for cross-site requests (which also makes it immune to CSRF). On an
- * app's own routes it counts (a private Space's page needs it) and is removed before proxying.
+ * A Space's pages run on the app's own origin (`routes/app.ts`), where this host-only cookie is
+ * never sent. As a second wall, the cookie counts only for requests a browser makes on the
+ * visitor's own behalf — typed or bookmarked (`Sec-Fetch-Site: none`), or from a host page (same
+ * origin, with a Referer that is not an app's path form) — never for a request from another site,
+ * an app's origin among them (same-site under `*.localhost`). The proxy removes it before a
+ * request reaches an app.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
@@ -41,7 +41,6 @@ function bearerOrBasic(header: string | undefined): string | undefined {
 
 /** Whether the browser sent this request on the visitor's own behalf (see the module comment). */
 function sessionCounts(c: Context): boolean {
-  if (APP_PATH.test(c.req.path)) return true;
   const site = c.req.header("sec-fetch-site");
   if (site === undefined || site === "none") return true;
   if (site !== "same-origin") return false;
