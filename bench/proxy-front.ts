@@ -16,10 +16,23 @@ import type { SpaceRuntime } from "../host/spaces/runtime.ts";
 
 const [appPort = "7870", port = "7871"] = process.argv.slice(2);
 const accounts = new Accounts(mkdtempSync(join(tmpdir(), "proxy-front-")));
-const rt = { port: Number(appPort), serving: true, stage: "RUNNING", sessions: new Map<string, number>() } as unknown as SpaceRuntime;
+const rt = {
+  address: `127.0.0.1:${appPort}`,
+  serving: true,
+  stage: "RUNNING",
+  sessions: new Map<string, string>(),
+  events: new Map<string, string>(),
+} as unknown as SpaceRuntime;
 const app = new Hono<HostEnv>();
 app.use(identify(accounts, "bench-session-key"));
-app.all("/spaces/bench/space/app/*", (c) => proxyToApp(c, rt, "/spaces/bench/space/app", `/${c.req.path.split("/").slice(5).join("/")}`));
+app.all("/spaces/bench/space/app/*", (c) =>
+  proxyToApp(
+    c,
+    rt,
+    { prefix: "/spaces/bench/space/app", host: `127.0.0.1:${port}`, scheme: "http", pathForm: true },
+    `/${c.req.path.split("/").slice(5).join("/")}`,
+  ),
+);
 app.get("/bench/stats", (c) => c.json({ cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) }));
 serve({ fetch: app.fetch, port: Number(port), hostname: "127.0.0.1" }, () => console.log("ready"));
 process.on("SIGINT", () => process.exit(0));

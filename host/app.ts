@@ -3,7 +3,8 @@
  * (the Hub's repository, file and settings routes, and the hooks' way in), Git LFS, git, the
  * apps themselves and the pages — each answering refusals in its own clients' dialect
  * (`errors.ts`). It plays huggingface.co/spaces: the same /spaces/<owner>/<name> URL is the
- * Space's page and its git remote.
+ * Space's page and its git remote, and each app has an origin of its own as on hf.space
+ * (`routes/app.ts`, docs/origins.md).
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { envNumber } from "./config.ts";
 import { HostError, jsonError, pageError, unknownPath } from "./errors.ts";
 import { Lifecycle, type LifecycleOptions } from "./spaces/lifecycle.ts";
 import type { SpaceRuntime } from "./spaces/runtime.ts";
-import { appRoutes } from "./routes/app.ts";
+import { appOrigins, appRoutes } from "./routes/app.ts";
 import type { HostDeps } from "./routes/deps.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { gitRoutes } from "./routes/git.ts";
@@ -84,6 +85,8 @@ export function createHostApp({
   app.spaces = spaces;
   app.runtimes = spaces.runtimes;
   app.use(identify(accounts, deps.sessionKey));
+  // A name under HOST_APP_DOMAIN is an app's origin: none of the host's own routes answers there.
+  app.use(appOrigins(deps));
   // The API answers in JSON (`{"error": …}`, as the Hub does), its unknown paths too.
   const api = new Hono<HostEnv>();
   api.onError(jsonError);

@@ -1,4 +1,5 @@
 /** Shared test fixtures and helpers: the committed Fashion-MNIST images, hostile inputs made on the fly, and the one poller. */
+import dns from "node:dns";
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -190,4 +191,22 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
   }
   const cause = lastError === undefined ? "" : ` (last error: ${(lastError as Error)?.message ?? lastError})`;
   throw new Error(`Timed out after ${timeout} ms waiting for ${what}${cause}`);
+}
+
+/**
+ * Lets this process's Node (its fetch, and @gradio/client on it) resolve `*.localhost` names to
+ * the loopback as Chromium and curl do, for apps on their own origins (`<owner>-<name>.spaces.localhost`).
+ * Node asks the system's resolver, which on Debian without systemd-resolved does not know them
+ * (the README says so): only those names are answered here, every other goes to the system.
+ *
+ * @example
+ * resolveLocalhostSubdomains();
+ * await Client.connect("http://alice-demo.spaces.localhost:7861/");
+ */
+export function resolveLocalhostSubdomains(): void {
+  const system = dns.lookup as typeof dns.lookup & { localhost?: true };
+  if (system.localhost) return;
+  const lookup = ((host: string, options: unknown, callback?: unknown) =>
+    (system as (...args: unknown[]) => void)(/\.localhost\.?$/i.test(host) ? "127.0.0.1" : host, options, callback)) as typeof dns.lookup;
+  dns.lookup = Object.assign(lookup, { localhost: true as const });
 }

@@ -33,13 +33,27 @@ const app = document.getElementById("app")!;
 const markdown = (html: string | undefined, cls: string) =>
   html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null;
 
+/**
+ * localStorage, or a memory of this page's own where the browser denies it: the Space page
+ * embeds an app from its own origin, a third party, and a private window blocks its storage.
+ */
+function pageStorage(): Pick<Storage, "getItem" | "setItem" | "removeItem"> {
+  try {
+    return localStorage;
+  } catch {
+    const kept = new Map<string, string>();
+    return { getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) };
+  }
+}
+
 function themeToggle() {
   const names = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" } as const;
-  let theme = storedTheme(localStorage);
+  const storage = pageStorage();
+  let theme = storedTheme(storage);
   const button = h("button", { class: "link", type: "button" }, names[theme]);
   button.addEventListener("click", () => {
     theme = theme === "system" ? "light" : theme === "light" ? "dark" : "system";
-    setTheme(theme, localStorage, document.documentElement);
+    setTheme(theme, storage, document.documentElement);
     button.textContent = names[theme];
   });
   return button;

@@ -69,5 +69,7 @@ export function setTheme(choice: ThemeChoice, storage: ThemeStorage, root: Theme
  * `<script>${themeScript()}</script>`
  */
 export function themeScript(): string {
-  return `(${applyStoredTheme.toString()})(${JSON.stringify(THEME_KEY)},location.search,localStorage,document.documentElement)`;
+  // Reading localStorage throws where the browser denies it (a third-party iframe in a private window).
+  const storage = "(()=>{try{return localStorage}catch{return{getItem:()=>null}}})()";
+  return `(${applyStoredTheme.toString()})(${JSON.stringify(THEME_KEY)},location.search,${storage},document.documentElement)`;
 }

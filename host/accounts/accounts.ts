@@ -11,7 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Limits } from "../apps/limits.ts";
-import { parseSpaceId, isValidName } from "./names.ts";
+import { parseSpaceId, isValidName, subdomainOf, subdomainWithHash } from "./names.ts";
 
 /** Space uids on the host start above this one: never root, never a system or login user. */
 export const SPACE_UID_BASE = 3_000_000;
@@ -34,6 +34,8 @@ export interface SpaceRecord {
   uid?: number;
   /** What its owner asked for, over the host's defaults and within its ceiling (`apps/limits.ts`). */
   limits?: Partial<Limits>;
+  /** Its app's subdomain (`<owner>-<name>` by HF's rule, `names.ts`), given once: see {@link Accounts.subdomainOf}. */
+  subdomain?: string;
 }
 
 /** What the Hub API shows of a variable or secret besides its value. */
@@ -63,6 +65,8 @@ export class Accounts {
   /** inode:size:mtime of the file as last read, and when that was checked. */
   private seen = "";
   private checkedAt = 0;
+  /** Spaces by app subdomain, built when first asked after each read. */
+  private bySubdomain: Map<string, SpaceRecord> | undefined;
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -80,6 +84,64 @@ export class Accounts {
     if (identity === this.seen) return;
     this.seen = identity;
     if (info) this.state = JSON.parse(readFileSync(this.file, "utf8"));
+    this.bySubdomain = undefined;
+  }
+
+  /** The Space's subdomain by HF's rule, or its hashed form when another Space holds that one. */
+  private freeSubdomain(owner: string, name: string): string {
+    const plain = subdomainOf(owner, name);
+    const taken = Object.values(this.state.spaces).some((s) => s.subdomain === plain);
+    return taken ? subdomainWithHash(owner, name) : plain;
+  }
+
+  /**
+   * Gives a subdomain to every Space made before they had one, oldest first, so that when two
+   * names fold to the same label the older Space keeps the plain one. Writes only if it gave any.
+   */
+  private giveSubdomains(): void {
+    const missing = Object.values(this.state.spaces)
+      .filter((s) => !s.subdomain)
+      .sort((a, b) => a.created.localeCompare(b.created));
+    for (const space of missing) space.subdomain = this.freeSubdomain(space.owner, space.name);
+    if (missing.length) {
+      this.bySubdomain = undefined;
+      this.save();
+    }
+  }
+
+  /**
+   * The subdomain of a Space's app, given once and kept for the Space's life.
+   *
+   * @example
+   * accounts.subdomainOf("alice", "demo") // → "alice-demo"
+   */
+  subdomainOf(owner: string, name: string): string {
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    if (!space.subdomain) {
+      this.refresh(true);
+      this.giveSubdomains();
+    }
+    return this.space(owner, name)!.subdomain!;
+  }
+
+  /**
+   * The Space whose app has this subdomain, if any.
+   *
+   * @example
+   * accounts.spaceBySubdomain("alice-demo") // → alice/demo's record
+   */
+  spaceBySubdomain(subdomain: string): SpaceRecord | undefined {
+    this.refresh();
+    const find = () => {
+      if (Object.values(this.state.spaces).some((s) => !s.subdomain)) this.giveSubdomains();
+      this.bySubdomain ??= new Map(Object.values(this.state.spaces).map((s) => [s.subdomain!, s]));
+      return this.bySubdomain.get(subdomain);
+    };
+    const found = find();
+    if (found) return found;
+    this.refresh(true); // made since the last read, perhaps by the CLI
+    return find();
   }
 
   private save(): void {
@@ -162,6 +224,8 @@ export class Accounts {
       created: new Date().toISOString(),
       ...(sdk ? { sdk } : {}),
     };
+    this.giveSubdomains();
+    record.subdomain = this.freeSubdomain(owner, name);
     this.state.spaces[id] = record;
     this.save();
     return record;
@@ -177,6 +241,7 @@ export class Accounts {
     const id = `${owner}/${name}`;
     if (!Object.hasOwn(this.state.spaces, id)) return false;
     delete this.state.spaces[id];
+    this.bySubdomain = undefined;
     this.save();
     return true;
   }

@@ -11,12 +11,12 @@
  * plain http. A request carrying more than one cookie that could be the session (another origin
  * or path set a look-alike to shadow it) has no session at all: the host never picks one.
  *
- * Apps may be served from the host's own origin (under /spaces/<owner>/<name>/app/), so a
- * Space's page could use a visitor's cookie to call the host from its scripts. The cookie
- * therefore counts on host routes only for requests a browser makes on the visitor's own behalf
- * — typed or bookmarked (`Sec-Fetch-Site: none`), or from a host page (same origin, with a
- * Referer that is not an app) — and never for cross-site requests. On an app's own routes it
- * counts (a private Space's page needs it) and is removed before proxying.
+ * A Space's pages run on the app's own origin (`routes/app.ts`), where this host-only cookie is
+ * never sent. As a second wall, the cookie counts only for requests a browser makes on the
+ * visitor's own behalf — typed or bookmarked (`Sec-Fetch-Site: none`), or from a host page (same
+ * origin, with a Referer that is not an app's path form) — never for a request from another site,
+ * an app's origin among them (same-site under `*.localhost`). The proxy removes it before a
+ * request reaches an app.
  *
  * Against CSRF, a cookie-authenticated request that changes state (any method but GET, HEAD and
  * OPTIONS, on a host route) must also carry the session's CSRF token — HMAC(session key,
@@ -58,8 +58,13 @@ export type HostEnv = {
   };
 };
 
-/** A cookie name without whitespace, case or the `__Host-`/`__Secure-` prefixes. */
-const bareName = (name: string): string => {
+/**
+ * A cookie name without whitespace, case or the `__Host-`/`__Secure-` prefixes: what it could pass for.
+ *
+ * @example
+ * bareName(" __Secure-Space_Pass") // → "space_pass"
+ */
+export const bareName = (name: string): string => {
   let bare = name.trim().toLowerCase();
   while (/^__(host|secure)-/.test(bare)) bare = bare.replace(/^__(host|secure)-/, "");
   return bare;
@@ -119,7 +124,6 @@ function bearerOrBasic(header: string | undefined): string | undefined {
 
 /** Whether the browser sent this request on the visitor's own behalf (see the module comment). */
 function sessionCounts(c: Context): boolean {
-  if (APP_PATH.test(c.req.path)) return true;
   const site = c.req.header("sec-fetch-site");
   if (site === undefined || site === "none") return true;
   if (site !== "same-origin") return false;
@@ -177,9 +181,8 @@ export function identify(accounts: Accounts, sessionKey: string): MiddlewareHand
     const found = !user && !token && sessionCounts(c) ? await session(c, accounts, sessionKey) : undefined;
     if (found) {
       csrfValue = found.csrf;
-      // An app's own routes are exempt: its page cannot know the host's token, and the proxy
-      // removes the cookie before the app sees the request.
-      if (SAFE_METHODS.has(c.req.method) || APP_PATH.test(c.req.path) || same(c.req.header("x-csrf-token"), found.csrf)) {
+      // An app's path form is no exception: its pages run on the app's own origin, which never has this cookie.
+      if (SAFE_METHODS.has(c.req.method) || same(c.req.header("x-csrf-token"), found.csrf)) {
         user = found.user;
         via = "session";
       } else unconfirmed = found.user;

@@ -1,9 +1,11 @@
 /**
  * Forwards a visitor's request to a Space's app, piped on Node's own kept-alive sockets, dropping
- * hop-by-hop headers both ways, saying where the app is mounted so its Gradio root is right, and
- * taking out what the app must never see: the visitor's `Authorization` (a write token) and the
- * host's session cookie. A signed-in caller's name goes in `X-Space-User`, set only here, so an
- * app can tell who calls it without ever holding a credential.
+ * hop-by-hop headers both ways, saying where the app is (its origin, or the host and the path it
+ * is mounted at) so its Gradio root is right, and taking out what the app must never see: the
+ * visitor's `Authorization` (a write token) and the host's cookies. A signed-in caller's name goes
+ * in `X-Space-User`, set only here, so an app can tell who calls it without ever holding a
+ * credential. Going back, an app sets no cookie of the host's (its session, an app's pass) in any
+ * spelling; on the path form it sets none at all, and its answers are sandboxed (docs/origins.md).
  *
  * It also routes: a queue session to the process it joined (even across a swap), and while a
  * rollout runs (`rollout/rollout.ts`) a canary's share to the new revision (a session stays on the
@@ -15,10 +17,10 @@ import { Agent, request } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
-import { SESSION_COOKIE, type HostEnv } from "../accounts/auth.ts";
+import { bareName, isHostCookie, type HostEnv } from "../accounts/auth.ts";
+import { PASS_COOKIE } from "./app-pass.ts";
 import { callKind, parseObject, pin, resultEvent } from "../rollout/calls.ts";
 import { HostError } from "../errors.ts";
-import { publicBase } from "../public-url.ts";
 import { readCapped } from "../routes/body.ts";
 import { type Tap, tapCall } from "../rollout/tap.ts";
 import { type AppAddress, appRequestOptions } from "./address.ts";
@@ -42,6 +44,32 @@ const HOP_BY_HOP = [
   "upgrade",
 ];
 
+/**
+ * Where the visitor reached the app: its own origin (`prefix` ""), or the host's path form.
+ *
+ * @example
+ * { prefix: "", host: "alice-demo.spaces.localhost:7861", scheme: "http" }
+ * { prefix: "/spaces/alice/demo/app", host: "127.0.0.1:7861", scheme: "http", pathForm: true }
+ */
+export interface AppForm {
+  /** The path the app is mounted at, "" on its own origin. */
+  prefix: string;
+  /** The host (and port) the visitor used, for the app's X-Forwarded-Host. */
+  host: string;
+  scheme: string;
+  /** The path form on the host's origin: no cookie of the app's, every answer sandboxed. */
+  pathForm?: boolean;
+}
+
+/**
+ * Whether a cookie is the host's own — its session, its sign-in nonce, an app origin's pass — in
+ * any case, spacing or `__Host-`/`__Secure-` prefix: an app neither receives nor sets one.
+ */
+const reserved = (name: string): boolean => isHostCookie(name) || bareName(name) === PASS_COOKIE;
+
+/** The cookie a Set-Cookie line sets. */
+const cookieName = (line: string) => line.split(";", 1)[0]!.split("=", 1)[0]!;
+
 /** Kept-alive connections to the apps (their sockets or loopback ports), so a proxied call does not open a connection. */
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -62,6 +90,7 @@ function pipeToApp(
   headers: Headers,
   body: string | undefined,
   tap: Tap | undefined,
+  pathForm: boolean,
 ): Promise<Response | undefined> {
   return new Promise((resolve) => {
     const sent = performance.now();
@@ -71,10 +100,13 @@ function pipeToApp(
       safely(() => tap?.status(status, performance.now() - sent));
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(res.headers)) if (value !== undefined && !HOP_BY_HOP.includes(name)) out[name] = value;
-      // An app must not set (or clear) the host's session cookie.
-      const cookies = res.headers["set-cookie"]?.filter((line) => !line.trimStart().startsWith(`${SESSION_COOKIE}=`));
-      if (cookies?.length) out["set-cookie"] = cookies;
+      // An app sets no cookie of the host's; on the host's own origin, none at all (it would be the host's).
+      const cookies = pathForm ? [] : (res.headers["set-cookie"] ?? []).filter((line) => !reserved(cookieName(line)));
+      if (cookies.length) out["set-cookie"] = cookies;
       else delete out["set-cookie"];
+      // On the host's origin, whatever the app sends is no page of the host's: a document it makes
+      // runs in an opaque origin, with no access to the host's cookies, storage or answers.
+      if (pathForm) out["content-security-policy"] = [out["content-security-policy"] ?? []].flat().concat("sandbox");
       outgoing.writeHead(status, out);
       const ok = status >= 200 && status < 300;
       if (tap?.whole && ok) {
@@ -126,16 +158,16 @@ function appCookies(header: string | undefined): string | undefined {
   const kept = (header ?? "")
     .split(";")
     .map((c) => c.trim())
-    .filter((c) => c && !c.startsWith(`${SESSION_COOKIE}=`));
+    .filter((c) => c && !reserved(cookieName(c)));
   return kept.length ? kept.join("; ") : undefined;
 }
 
 /**
- * @param prefix where the app is mounted, e.g. /spaces/alice/demo/app
+ * @param form where the visitor reached the app (its origin, or the path form)
  * @param path the rest of the URL path, e.g. /gradio_api/queue/join
  * @throws {HostError} 503 while the app is not running, 502 when it does not answer.
  */
-export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: string, path: string): Promise<Response> {
+export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, form: AppForm, path: string): Promise<Response> {
   if (!rt.address || !rt.serving)
     throw new HostError(503, `The Space is not running (stage ${rt.stage}).`, { "retry-after": "5" }, { stage: rt.stage });
   const node = c.env as Partial<HttpBindings> | undefined;
@@ -174,28 +206,38 @@ export async function proxyToApp(c: Context<HostEnv>, rt: SpaceRuntime, prefix: 
     else if (rollout && hash && rollout.sessionToCandidate(hash)) address = candidateAddress!;
     else if (rollout && (kind === "predict" || kind === "call") && rollout.callToCandidate()) address = candidateAddress!;
   }
-  const base = new URL(publicBase(c));
   const headers = new Headers(c.req.raw.headers);
   // Hop-by-hop headers are the connection's, not the request's: those the Connection header names too.
   for (const name of (headers.get("connection") ?? "").split(",").map((n) => n.trim())) if (TOKEN.test(name)) headers.delete(name);
   for (const name of HOP_BY_HOP) headers.delete(name);
   headers.delete("authorization");
+  headers.delete("x-csrf-token");
   headers.delete("host");
   headers.delete(USER_HEADER);
   const cookies = appCookies(headers.get("cookie") ?? undefined);
   if (cookies) headers.set("cookie", cookies);
   else headers.delete("cookie");
   if (c.var.user) headers.set(USER_HEADER, c.var.user);
-  headers.set("x-forwarded-host", base.host);
-  headers.set("x-forwarded-proto", base.protocol.slice(0, -1));
-  headers.set("x-forwarded-prefix", prefix);
+  headers.set("x-forwarded-host", form.host);
+  headers.set("x-forwarded-proto", form.scheme);
+  headers.set("x-forwarded-prefix", form.prefix);
   if (typeof text === "string") headers.set("content-length", String(Buffer.byteLength(text)));
   const side = address === candidateAddress ? "candidate" : "stable";
   const tap =
     rollout && kind
       ? tapCall({ rt, rollout, kind, side, address, candidateAddress: candidateAddress!, path, search: url.search, text, headers })
       : undefined;
-  const sent = await pipeToApp(node.incoming, node.outgoing, address, `${path || "/"}${url.search}`, c.req.method, headers, text, tap);
+  const sent = await pipeToApp(
+    node.incoming,
+    node.outgoing,
+    address,
+    `${path || "/"}${url.search}`,
+    c.req.method,
+    headers,
+    text,
+    tap,
+    form.pathForm === true,
+  );
   if (!sent) throw new HostError(502, "The Space did not answer.");
   return sent;
 }

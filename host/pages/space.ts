@@ -13,12 +13,21 @@ import { SPACE_SCRIPT_PATH } from "./script.ts";
 /**
  * The page's HTML; its script (`client/space.ts`, served bundled) polls the runtime, draws the
  * rollout and follows the logs. `csrf`, the session's CSRF token, goes into the owner's forms and
- * a `<meta name="csrf-token">` the script sends back on its API calls.
+ * a `<meta name="csrf-token">` the script sends back on its API calls. The app is embedded from
+ * its own origin (`app.origin`), at `app.url` (which carries the owner's pass: the page is never
+ * cached).
  *
  * @example
- * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice", c.var.csrf))
+ * c.html(spacePage("alice/demo", { title: "Demo", emoji: "🧪", app_port: 7860 }, "alice",
+ *   { origin: "http://alice-demo.spaces.localhost:7861", url: "http://alice-demo.spaces.localhost:7861/?__sign=…" }, c.var.csrf))
  */
-export function spacePage(id: string, card: Partial<SpaceCard>, user: string | undefined, csrf?: string): string {
+export function spacePage(
+  id: string,
+  card: Partial<SpaceCard>,
+  user: string | undefined,
+  app: { origin: string; url: string },
+  csrf?: string,
+): string {
   const title = esc(String(card.title ?? id));
   const base = `/spaces/${id}`;
   const owner = user !== undefined && user === id.split("/")[0];
@@ -49,9 +58,9 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 <body data-space="${esc(id)}">
 <header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
 <span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden>Monitor</a><span class="chip" id="ro-chip" hidden></span>
-<nav aria-label="Space"><button data-tab="app" aria-pressed="true">App</button><button data-tab="logs" aria-pressed="false">Logs</button><button data-tab="files" aria-pressed="false">Files</button><button data-tab="rollout" id="ro-tab" aria-pressed="false" hidden>Rollout</button><a href="${base}/app/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
+<nav aria-label="Space"><button data-tab="app" aria-pressed="true">App</button><button data-tab="logs" aria-pressed="false">Logs</button><button data-tab="files" aria-pressed="false">Files</button><button data-tab="rollout" id="ro-tab" aria-pressed="false" hidden>Rollout</button><a href="${esc(app.origin)}/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
 <main>
-<section id="app"><iframe title="${title}" src="${base}/app/"></iframe></section>
+<section id="app"><iframe title="${title}" src="${esc(app.url)}" allow="clipboard-read; clipboard-write; camera; microphone; fullscreen"></iframe></section>
 <section id="logs" hidden><div class="tabs"><button data-log="build" aria-pressed="true">Build</button><button data-log="run" aria-pressed="false">Container</button></div><pre id="log" aria-label="Log" tabindex="0"></pre></section>
 <section id="files" hidden><table><tbody id="tree"></tbody></table></section>
 <section id="rollout" hidden aria-label="Rollout"><p><span class="chip" id="ro-state"></span> <span id="ro-what"></span></p>

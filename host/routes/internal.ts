@@ -1,11 +1,12 @@
 /**
  * The post-receive hook's way in: after a push to main, `host/hook.ts` posts the updated refs
  * here with this process's hook token, and the deploy's build log streams back as the response,
- * which git shows the pusher as `remote:` lines, ending with the share URL.
+ * which git shows the pusher as `remote:` lines, ending with the share URL and the app's origin.
  */
 import { Hono } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { HostEnv } from "../accounts/auth.ts";
+import { appOrigin } from "../apps/origin.ts";
 import { HostError } from "../errors.ts";
 import { BODY_CAPS, jsonObject } from "./body.ts";
 import { mainUpdate } from "../repo/rules.ts";
@@ -36,7 +37,9 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
     if (!sha) return c.text("Nothing to deploy: only pushes to main are built.\n");
     const rt = deps.spaces.runtime(id);
     const encoder = new TextEncoder();
-    const share = `${(publicUrl || deps.selfUrl()).replace(/\/+$/, "")}/spaces/${id}`;
+    const base = (publicUrl || deps.selfUrl()).replace(/\/+$/, "");
+    const share = `${base}/spaces/${id}`;
+    const origin = appOrigin(base, deps.accounts.subdomainOf(owner, name));
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         const send = (text: string) => controller.enqueue(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
@@ -50,7 +53,9 @@ export function internalRoutes(deps: HostDeps): Hono<HostEnv> {
         );
         stop();
         send(
-          problem ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}` : `Your Space is live: ${share}`,
+          problem
+            ? `Deploy failed: ${problem}${rt.sha ? ` (still serving ${rt.sha.slice(0, 12)})` : ""}`
+            : `Your Space is live: ${share}\nIts app, on its own origin: ${origin}/`,
         );
         if (!problem && rt.rollout?.active && rt.rollout.candidateSha === sha) {
           send(`Rollout started: ${sha.slice(0, 12)} next to ${rt.rollout.stableSha.slice(0, 12)}, ${describePolicy(rt.rollout.policy)}.`);

@@ -22,6 +22,8 @@ import { safeNext, signInPage } from "../pages/sign-in.ts";
 import { SPACE_SCRIPT_PATH, spaceScript } from "../pages/script.ts";
 import { spacePage } from "../pages/space.ts";
 import { publicBase } from "../public-url.ts";
+import { appOrigin } from "../apps/origin.ts";
+import { appUrl } from "./app.ts";
 import { BODY_CAPS, formBody } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
 
@@ -99,7 +101,13 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   app.get("/spaces/:owner/:name", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const id = `${space.owner}/${space.name}`;
-    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user, c.var.csrf));
+    const app = {
+      origin: appOrigin(publicBase(c), accounts.subdomainOf(space.owner, space.name)),
+      url: appUrl(c, deps, space, c.var.user),
+    };
+    // The iframe's URL holds the owner's pass: no cache keeps it.
+    c.header("cache-control", "no-store");
+    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user, app, c.var.csrf));
   });
   // The owner's buttons on the Space page's Rollout tab.
   app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {

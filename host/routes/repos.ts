@@ -10,6 +10,7 @@ import type { SpaceRecord } from "../accounts/accounts.ts";
 import { canRead, canWrite, checkNames, refuseUnconfirmed, writable, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
+import { appOrigin } from "../apps/origin.ts";
 import { publicBase } from "../public-url.ts";
 import { commitDate, listEntries, resolveRevision } from "../repo/read.ts";
 import { ensureRepo } from "../repo/repository.ts";
@@ -34,6 +35,12 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
   const { accounts, spaces } = deps;
   const paths = (space: SpaceRecord) => spacePaths(deps.dataDir, space.owner, space.name);
 
+  /** Where its app lives, as the Hub says it: `{ subdomain, host }` (`host` its origin, as https://<sub>.hf.space). */
+  const appHost = (c: Context<HostEnv>, space: SpaceRecord) => {
+    const subdomain = accounts.subdomainOf(space.owner, space.name);
+    return { subdomain, host: appOrigin(publicBase(c), subdomain) };
+  };
+
   /** A Space as the Hub's Space info has it (the fields @huggingface/hub and huggingface_hub read). */
   const info = async (c: Context<HostEnv>, space: SpaceRecord, rev = "HEAD", siblings = false) => {
     const id = idOf(space);
@@ -51,8 +58,7 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
       lastModified: sha ? await commitDate(repo, sha) : space.created,
       createdAt: space.created,
       sha,
-      subdomain: id.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
-      host: `${publicBase(c)}/spaces/${id}/app`,
+      ...appHost(c, space),
       disabled: false,
       gated: false,
       tags: [],
@@ -166,6 +172,8 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
   });
 
   // repoExists (GET /api/spaces/o/n?expand[]=likes) and space_info; spaceInfo asks for /revision/HEAD.
+  // What @gradio/client asks the Hub before it connects to "owner/name".
+  app.get("/api/spaces/:owner/:name/host", (c) => c.json(appHost(c, hubSpace(deps, c, "read"))));
   app.get("/api/spaces/:owner/:name", async (c) => c.json(await info(c, hubSpace(deps, c, "read"), "HEAD", true)));
   app.get("/api/spaces/:owner/:name/revision/:rev", async (c) => {
     const space = hubSpace(deps, c, "read");

@@ -10,6 +10,8 @@ import { Hono } from "hono";
 import { sseResponse } from "../../src/gradio/sse.ts";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { readable, writable, type HostEnv } from "../accounts/auth.ts";
+import { appOrigin } from "../apps/origin.ts";
+import { publicBase } from "../public-url.ts";
 import { HostError } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { resolveRevision } from "../repo/read.ts";
@@ -35,7 +37,8 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
 
   app.get("/api/spaces/:owner/:name/runtime", (c) => {
     const space = readable(accounts, c, c.req.param("owner"), c.req.param("name"));
-    return c.json(runtimeJSON(spaces, space));
+    // With where its app is, which the Hub gives in the Space's info only.
+    return c.json({ ...runtimeJSON(spaces, space), host: appOrigin(publicBase(c), accounts.subdomainOf(space.owner, space.name)) });
   });
 
   // A change of variables, secrets or hardware restarts the app with it (a paused one stays paused).

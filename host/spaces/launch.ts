@@ -71,7 +71,7 @@ function appEnv({ space, rt, paths, sha, sandboxing }: Launch, port: number): No
     PORT: String(port),
     // Reachable only through the host, which checks who may call a private Space.
     GRADIO_SERVER_NAME: "127.0.0.1",
-    ROOT_PATH: `/spaces/${space.owner}/${space.name}/app`,
+    // No ROOT_PATH: an app has two public roots (its origin, the path form), which X-Forwarded-* tells per request.
     NODE_ENV: "production",
     npm_config_update_notifier: "false",
     // Hugging Face's built-in variables.

@@ -85,7 +85,6 @@ describe.skipIf(!gitLfsPresent("Space host isolation tests"))("a Space's code ne
       "NODE_ENV",
       "PATH",
       "PORT",
-      "ROOT_PATH",
       "SPACE_AUTHOR_NAME",
       "SPACE_DATA_DIR",
       "SPACE_ID",

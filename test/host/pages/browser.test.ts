@@ -32,10 +32,16 @@ describe.skipIf(!gitLfsPresent("Space host page tests") || !hasChromium)("the ho
     await git(await tinySpaceRepo(git, temp, "diary"), "push", "--quiet", remoteUrl(host.base, "alice/diary", "alice", token), "main");
     // Eve's Space serves a page whose script tries to read Alice's private Space with her cookie.
     const evil = await tinySpaceRepo(git, temp, "evil");
+    const diary = JSON.stringify(`${host.base}/spaces/alice/diary`);
+    const attempt = (options: string, sink: string) =>
+      `fetch(${diary}, ${options}).then((r) => r.type === "opaque" ? "opaque " + r.status : String(r.status), () => "blocked").then((t) => { ${sink} = t; });`;
     writeFileSync(
       join(evil, "server.mjs"),
       `import http from "node:http";
-http.createServer((req, res) => { res.setHeader("content-type", "text/html"); res.end('<!doctype html><title>evil</title><p id="out">…</p><script>fetch("/spaces/alice/diary").then(r => document.getElementById("out").textContent = String(r.status)); fetch("/spaces/alice/diary", { referrerPolicy: "no-referrer" }).then(r => document.title = String(r.status));</script>'); }).listen(Number(process.env.PORT), "127.0.0.1");
+const page = ${JSON.stringify(
+        `<!doctype html><title>evil</title><p id="out">…</p><script>${attempt('{ credentials: "include" }', 'document.getElementById("out").textContent')} ${attempt('{ credentials: "include", mode: "no-cors" }', "document.title")}</script>`,
+      )};
+http.createServer((req, res) => { res.setHeader("content-type", "text/html"); res.end(page); }).listen(Number(process.env.PORT), "127.0.0.1");
 `,
     );
     await git(evil, "commit", "--quiet", "-am", "evil");
@@ -90,10 +96,11 @@ http.createServer((req, res) => { res.setHeader("content-type", "text/html"); re
       await page.goto(`${host.base}/spaces/alice`);
       expect(await cards.allTextContents()).toEqual(["diary", "sneakers", "echo"]);
 
-      // Eve's page, opened by Alice, gets nothing of Alice's private Space.
+      // Eve's page, opened by Alice, runs on its own origin and gets nothing of Alice's private Space.
       await page.goto(`${host.base}/spaces/eve/evil/app/`);
-      await expect.poll(() => page.locator("#out").textContent(), { timeout: 5000 }).toBe("404");
-      await expect.poll(() => page.title(), { timeout: 5000 }).toBe("404");
+      expect(page.url()).toBe(`http://eve-evil.spaces.localhost:${new URL(host.base).port}/`);
+      await expect.poll(() => page.locator("#out").textContent(), { timeout: 5000 }).toBe("blocked");
+      await expect.poll(() => page.title(), { timeout: 5000 }).toBe("opaque 0");
 
       await page.goto(`${host.base}/`);
       await page.getByRole("button", { name: "Sign out" }).click();

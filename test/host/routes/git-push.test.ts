@@ -12,7 +12,7 @@ import { installedModules, installKey } from "../../../host/build/install.ts";
 import { objectPath } from "../../../host/repo/lfs-store.ts";
 import type { SpaceRuntime } from "../../../host/spaces/runtime.ts";
 import { hasChromium, launchBrowser } from "../../browser.ts";
-import { onlyTheHostReaches, root } from "../../helpers.ts";
+import { onlyTheHostReaches, resolveLocalhostSubdomains, root } from "../../helpers.ts";
 import { copySpace, gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
 
 describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone through the Space host", () => {
@@ -104,11 +104,17 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     expect(pushed.stderr).toMatch(/remote: Building revision [0-9a-f]{12}/);
     expect(pushed.stderr).toMatch(/remote: Space card: Fashion-MNIST Classifier 👟 sdk=docker app_port=7860/);
     expect(pushed.stderr).toContain(`remote: Your Space is live: ${base}/spaces/alice/fashion`);
+    const origin = `http://alice-fashion.spaces.localhost:${new URL(base).port}`;
+    expect(pushed.stderr).toContain(`remote: Its app, on its own origin: ${origin}/`);
+    // The official client, on the app's own origin and on the host's path form.
     const { Client } = await import("@gradio/client");
-    const client = await Client.connect(`${base}/spaces/alice/fashion/app/`);
-    const result = await client.predict("/predict", [readFileSync(join(root, "examples", "bag.png"))]);
-    expect((result.data as [{ label: string }])[0].label).toBe("Bag");
-    client.close();
+    resolveLocalhostSubdomains();
+    for (const url of [`${origin}/`, `${base}/spaces/alice/fashion/app/`]) {
+      const client = await Client.connect(url);
+      const result = await client.predict("/predict", [readFileSync(join(root, "examples", "bag.png"))]);
+      expect((result.data as [{ label: string }])[0].label, url).toBe("Bag");
+      client.close();
+    }
     expect(runtimes.get("alice/fashion")!.toJSON()).toMatchObject({ stage: "RUNNING" });
     // Started by the host, the app is reached only through it: a socket into its sandbox (or, in dev mode, the loopback only).
     expect(onlyTheHostReaches(runtimes.get("alice/fashion")!.address!)).toBe(true);
@@ -139,7 +145,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
       await page.getByRole("button", { name: "Files" }).click();
       await expect.poll(() => page.locator("#tree").textContent(), { timeout: 5000 }).toContain("model.onnx");
       expect(await page.locator("#tree").textContent()).toContain("app.ts");
-      expect(await page.getByRole("link", { name: "Use via API" }).getAttribute("href")).toBe("/spaces/alice/fashion/app/?view=api");
+      const origin = `http://alice-fashion.spaces.localhost:${new URL(base).port}`;
+      expect(await page.locator("iframe").getAttribute("src")).toBe(`${origin}/`); // anonymous: no pass
+      expect(await page.getByRole("link", { name: "Use via API" }).getAttribute("href")).toBe(`${origin}/?view=api`);
       expect(await page.locator("#drift").isHidden()).toBe(true); // the monitor is the owner's
       // The owner sees the drift state, linking to the monitor.
       await page.setExtraHTTPHeaders({ authorization: `Bearer ${token}` });
