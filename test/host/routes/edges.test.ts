@@ -133,13 +133,22 @@ describe.skipIf(!gitLfsPresent("host edges tests"))("the host's edges", () => {
     );
 
   test("the sign-in form's 303 leads to a path on the host, whatever next was", async () => {
-    const login = (next: string) =>
-      fetch(`${host.base}/login`, {
+    // As a browser signs in: the sign-in page's nonce (its cookie and its form field) with the form.
+    const login = async (next: string) => {
+      const page = await fetch(`${host.base}/login`);
+      const nonce = (await page.text()).match(/name="csrf" value="([^"]+)"/)![1]!;
+      return fetch(`${host.base}/login`, {
         method: "POST",
         redirect: "manual",
-        headers: { "content-type": "application/x-www-form-urlencoded", origin: host.base, referer: `${host.base}/login` },
-        body: new URLSearchParams({ user: "alice", token, next }),
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: host.base,
+          referer: `${host.base}/login`,
+          cookie: page.headers.getSetCookie()[0]!.split(";")[0]!,
+        },
+        body: new URLSearchParams({ user: "alice", token, next, csrf: nonce }),
       });
+    };
     for (const [next, expected] of NEXT) {
       const res = await login(next ?? "");
       expect([next, res.status, res.headers.get("location")]).toEqual([next, 303, expected]);
