@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { Accounts } from "./accounts/accounts.ts";
 import { identify, type HostEnv } from "./accounts/auth.ts";
+import { appDomain } from "./apps/origin.ts";
 import { envNumber } from "./config.ts";
 import { HostError, jsonError, pageError, unknownPath } from "./errors.ts";
 import { Lifecycle, type LifecycleOptions } from "./spaces/lifecycle.ts";
@@ -51,6 +52,18 @@ function sessionKey(dataDir: string): string {
 }
 
 /**
+ * Stops the host at start when HOST_APP_DOMAIN is no domain, or would swallow the host's own
+ * public name (every name under it is an app's, so the host's pages would all answer 404).
+ */
+function checkAppDomain(): void {
+  const domain = appDomain().replace(/:\d+$/, "");
+  const publicUrl = process.env.HOST_PUBLIC_URL;
+  const hostName = publicUrl ? new URL(publicUrl).hostname.toLowerCase() : "";
+  if (hostName && (hostName === domain || hostName.endsWith(`.${domain}`)))
+    throw new Error(`HOST_APP_DOMAIN=${domain} holds the host's own name (${hostName}, HOST_PUBLIC_URL): apps need a domain of their own.`);
+}
+
+/**
  * @example
  * const app = createHostApp({ dataDir: ".spaces", selfUrl: () => "http://127.0.0.1:7861" });
  * serve({ fetch: app.fetch, port: 7861 });
@@ -65,6 +78,7 @@ export function createHostApp({
   maxPushBytes = envNumber("SPACE_MAX_PUSH_BYTES", 5e9),
   ...lifecycle
 }: HostOptions): HostApp {
+  checkAppDomain();
   accounts ??= new Accounts(lifecycle.dataDir);
   // Users' token hashes, every Space's secrets, the cookie key, private repositories: the host's
   // alone. A sandbox never walks this path (root binds what it shows), so no one else needs to.

@@ -347,9 +347,9 @@ export function writable(accounts: Accounts, c: Context<HostEnv>, owner: string,
  * Middleware for the host's own form posts (sign-in, sign-out, owner buttons): only from a page
  * of this host — same origin (hono's `csrf`), and sent from a host page rather than from a
  * Space's app (its Referer). The forms' CSRF token ({@link checkCsrf}, {@link checkSignInNonce})
- * is what makes them safe; these checks stay as defence in depth, and because an app served on
- * the host's own origin could read the sign-in page's nonce (sign-in has no session to derive a
- * token from), which the Referer check still refuses.
+ * is what makes them safe; these checks stay as defence in depth: apps run on their own origins,
+ * and the path form serves only sandboxed documents, but were a page of an app ever to run on
+ * the host's origin it could read the sign-in page's nonce, which the Referer check still refuses.
  */
 export function formGuard(): MiddlewareHandler<HostEnv> {
   const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(publicBase(c)).origin });
