@@ -6,6 +6,7 @@
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
 import { createHostApp } from "./app.ts";
+import { appDomain } from "./apps/origin.ts";
 import { envNumber } from "./config.ts";
 
 const port = envNumber("HOST_PORT", 7861);
@@ -22,7 +23,7 @@ try {
 for (const line of app.spaces.sandboxing.notes) console.log(line);
 const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST_BIND ?? "0.0.0.0" }, (info) => {
   self = `http://127.0.0.1:${info.port}`;
-  console.log(`Space host on ${self} (data in ${dataDir})`);
+  console.log(`Space host on ${self} (data in ${dataDir}); each app on its own origin, <owner>-<name>.${appDomain()} (HOST_APP_DOMAIN)`);
   void app.spaces.restore((line) => console.log(line)).then(() => console.log("Space host: every Space is back."));
 });
 
