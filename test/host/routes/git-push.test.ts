@@ -159,6 +159,35 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     }
   });
 
+  test.skipIf(!hasChromium)("a JS page on another origin calls the Space on its app's origin and on the path form", async () => {
+    // The README's fetch("…/api/predict") page, served from an origin of its own.
+    const other = serve({
+      fetch: () => new Response("<!doctype html><title>elsewhere</title>", { headers: { "content-type": "text/html" } }),
+      port: 0,
+      hostname: "127.0.0.1",
+    });
+    await new Promise((r) => other.once("listening", r));
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+      const dataUrl = `data:image/png;base64,${readFileSync(join(root, "examples", "bag.png")).toString("base64")}`;
+      for (const app of [`http://alice-fashion.spaces.localhost:${new URL(base).port}`, `${base}/spaces/alice/fashion/app`]) {
+        const label = await page.evaluate(
+          async ([url, image]) => {
+            const res = await fetch(`${url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [image] }) });
+            return (await res.json()).data[0].label as string;
+          },
+          [app, dataUrl] as const,
+        );
+        expect(label, app).toBe("Bag");
+      }
+    } finally {
+      await browser.close();
+      other.close();
+    }
+  });
+
   test("the Space's monitor is its owner's: counted per revision, 404 to everyone else", async () => {
     const app = `${base}/spaces/alice/fashion/app`;
     await fetch(`${app}/api/predict`, {
