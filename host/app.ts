@@ -23,6 +23,7 @@ import { fileRoutes } from "./routes/files.ts";
 import { gitRoutes } from "./routes/git.ts";
 import { internalRoutes } from "./routes/internal.ts";
 import { lfsRoutes } from "./routes/lfs.ts";
+import { newSpaceRoutes } from "./routes/new-space.ts";
 import { pageRoutes } from "./routes/pages.ts";
 import { repoRoutes } from "./routes/repos.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -106,6 +107,7 @@ export function createHostApp({
   api.onError(jsonError);
   for (const routes of [internalRoutes, settingsRoutes, repoRoutes, fileRoutes]) api.route("/", routes(deps));
   for (const path of ["/api/*", "/_internal/*", "/spaces/:owner/:name/resolve/*", "/spaces/:owner/:name/raw/*"]) api.all(path, unknownPath);
+  app.route("/", newSpaceRoutes(deps)); // its /api/…/duplicate before the API's catch-all
   app.route("/", api);
   for (const routes of [lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
   // Any other path is the pages': a page for a browser, text otherwise.

@@ -73,7 +73,7 @@ export function spacesPage({
 <form class="search" role="search" method="get" action="${escapeHtml(here)}"><input type="search" name="search" value="${escapeHtml(search)}" placeholder="Search Spaces" aria-label="Search Spaces"><button>Search</button></form>
 ${list}
 <section class="new" aria-labelledby="new"><h2 id="new">Make a Space</h2>
-<p>Make a write token, then push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile:</p>
+${user ? `<p><a class="button primary" href="/new">New Space</a> from a template, or push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile:</p>` : `<p>Make a write token, then push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile:</p>`}
 <pre class="cmd" tabindex="0">TOKEN=$(npm run -s spaces -- token ${escapeHtml(owner)})
 git push http://${escapeHtml(owner)}:$TOKEN@${escapeHtml(new URL(origin).host)}/spaces/${escapeHtml(owner)}/my-space main</pre></section></main>`,
   });

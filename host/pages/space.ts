@@ -27,6 +27,8 @@ export function spacePage(
   user: string | undefined,
   app: { origin: string; url: string },
   csrf?: string,
+  /** More of the header's controls, as HTML: the Clone and Duplicate menus (`new-space.ts`). */
+  menus = "",
 ): string {
   const title = esc(String(card.title ?? id));
   const base = `/spaces/${id}`;
@@ -58,6 +60,7 @@ pre{margin:0;padding:1rem;height:calc(100% - 3rem);overflow:auto;font-size:.8rem
 <body data-space="${esc(id)}">
 <header><a href="/" aria-label="All Spaces" style="text-decoration:none">🤗</a><span aria-hidden="true" style="font-size:1.6rem">${esc(String(card.emoji ?? "🤗"))}</span><h1>${title}</h1><span class="id">${esc(id)}</span>
 <span class="chip" id="stage" role="status" aria-live="polite">…</span><a class="chip" id="drift" hidden>Monitor</a><span class="chip" id="ro-chip" hidden></span>
+${menus}
 <nav aria-label="Space"><button data-tab="app" aria-pressed="true">App</button><button data-tab="logs" aria-pressed="false">Logs</button><button data-tab="files" aria-pressed="false">Files</button><button data-tab="rollout" id="ro-tab" aria-pressed="false" hidden>Rollout</button><a href="${esc(app.origin)}/?view=api" target="_blank" rel="noopener">Use via API</a>${user ? `<a href="/spaces/${esc(user)}">${esc(user)}</a>` : `<a href="/login?next=${encodeURIComponent(base)}">Sign in</a>`}</nav></header>
 <main>
 <section id="app"><iframe title="${title}" src="${esc(app.url)}" allow="clipboard-read; clipboard-write; camera; microphone; fullscreen"></iframe></section>

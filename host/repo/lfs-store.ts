@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -146,4 +146,72 @@ export async function hasObject(objectsDir: string, oid: string, size: unknown):
     (s) => s.size === size,
     () => false,
   );
+}
+
+/**
+ * Puts the object in the file `source` (already known to hash to `oid`) into a store without
+ * copying its bytes where the filesystem allows: a hard link, as objects are never changed in
+ * place (an upload is written aside and renamed over). Across filesystems (EXDEV) or where links
+ * are not allowed, the bytes are copied, aside and renamed, so a reader never sees half an
+ * object. An object already stored is left as it is.
+ *
+ * @returns how it got there: "linked", "copied", or "present".
+ * @example
+ * await linkObject(objectPath(sourceLfs, oid), targetLfs, oid); // → "linked"
+ */
+export async function linkObject(source: string, objectsDir: string, oid: string): Promise<"linked" | "copied" | "present"> {
+  if (!OID.test(oid)) throw new HostError(422, `oid must be 64 lowercase hex characters, got ${oid.slice(0, 80)}`);
+  const target = objectPath(objectsDir, oid);
+  if (await stat(target).catch(() => undefined)) return "present";
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    await link(source, target);
+    return "linked";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return "present";
+    if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK") throw err;
+  }
+  const partial = `${target}.${randomBytes(6).toString("hex")}.partial`;
+  try {
+    await copyFile(source, partial);
+    await rename(partial, target);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return "copied";
+}
+
+/**
+ * Stores the file at `file` as an object, once: it is hashed, and copied (aside, hashed again
+ * and renamed) only when the store does not have it yet, so a file changed meanwhile never
+ * becomes an object under another's oid.
+ *
+ * @returns its oid and size.
+ * @example
+ * const { oid, size } = await storeFile(templatesLfs, "/srv/app/model.onnx");
+ */
+export async function storeFile(objectsDir: string, file: string): Promise<{ oid: string; size: number }> {
+  const hashed = async (path: string) => {
+    const hash = createHash("sha256");
+    let size = 0;
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { oid: hash.digest("hex"), size };
+  };
+  const { oid, size } = await hashed(file);
+  if (await hasObject(objectsDir, oid, size)) return { oid, size };
+  const target = objectPath(objectsDir, oid);
+  await mkdir(dirname(target), { recursive: true });
+  const partial = `${target}.${randomBytes(6).toString("hex")}.partial`;
+  try {
+    await copyFile(file, partial);
+    if ((await hashed(partial)).oid !== oid) throw new Error(`${file} changed while it was being stored; try again.`);
+    await rename(partial, target);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return { oid, size };
 }

@@ -18,6 +18,7 @@ import {
 } from "../accounts/auth.ts";
 import { HostError, pageError } from "../errors.ts";
 import { spacesPage, type SpaceSummary } from "../pages/home.ts";
+import { spaceMenus } from "../pages/new-space.ts";
 import { safeNext, signInPage } from "../pages/sign-in.ts";
 import { SPACE_SCRIPT_PATH, spaceScript } from "../pages/script.ts";
 import { spacePage } from "../pages/space.ts";
@@ -107,7 +108,14 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     };
     // The iframe's URL holds the owner's pass: no cache keeps it.
     c.header("cache-control", "no-store");
-    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user, app, c.var.csrf));
+    const menus = spaceMenus({
+      id,
+      base: publicBase(c),
+      user: c.var.user,
+      csrf: c.var.csrf,
+      created: c.req.query("created") !== undefined,
+    });
+    return c.html(spacePage(id, spaces.runtime(id).card ?? {}, c.var.user, app, c.var.csrf, menus));
   });
   // The owner's buttons on the Space page's Rollout tab.
   app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {
