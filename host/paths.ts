@@ -16,6 +16,8 @@
  *                                      reaches it by, pinned next to it (root's alone)
  * SPACES_DATA/disks/<owner>/<name>.img that disk's ext4 image (SPACE_DISK_MB, sparse)
  * SPACES_DATA/cache/                   npm's cache and node_modules per package-lock.json
+ * SPACES_DATA/templates/lfs/           the New Space templates' LFS objects, stored once and
+ *                                      hard-linked into each new Space's LFS store
  * SPACES_DATA/run/                     one record per app the host started (process group or sandbox)
  * SPACES_DATA/sandbox/etc/             the passwd and group a sandbox shows
  * ```
