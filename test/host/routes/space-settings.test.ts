@@ -202,7 +202,9 @@ describe.skipIf(!gitLfsPresent("Space settings tests"))("a Space's settings page
     expect(record("alice/demo")!.sleepTime).toBeUndefined();
     expect((await post("alice/demo", "sleep", { seconds: "3600" })).status).toBe(303);
     expect(record("alice/demo")!.sleepTime).toBe(3600);
-    expect(await (await page("/spaces/alice/demo/settings", aliceSession)).text()).toContain('<option value="3600" selected>1 hour</option>');
+    expect(await (await page("/spaces/alice/demo/settings", aliceSession)).text()).toContain(
+      '<option value="3600" selected>1 hour</option>',
+    );
     expect((await post("alice/demo", "sleep", { seconds: "-1" })).status).toBe(303);
     const never = (await (await api("GET", "/api/spaces/alice/demo/runtime")).json()) as { gcTimeout: number | null };
     expect(never.gcTimeout).toBe(null);
@@ -282,8 +284,7 @@ describe.skipIf(!gitLfsPresent("Space settings tests"))("a Space's settings page
     const moved = await api("POST", "/api/repos/move", { fromRepo: "alice/demo2", toRepo: "alice/demo3", type: "space" });
     expect(moved.status).toBe(200);
     // Both old names lead to the newest.
-    for (const old of ["demo", "demo2"])
-      expect((await page(`/spaces/alice/${old}`)).headers.get("location")).toBe("/spaces/alice/demo3");
+    for (const old of ["demo", "demo2"]) expect((await page(`/spaces/alice/${old}`)).headers.get("location")).toBe("/spaces/alice/demo3");
     expect((await appSees("alice/demo3")).greeting).toBe("still me");
 
     // A new Space at an old name takes it over: the redirect is gone.
