@@ -81,11 +81,12 @@ export async function deleteEnv(
  */
 export async function setLimits(deps: HostDeps, space: SpaceRecord, body: Record<string, unknown>): Promise<void> {
   const host = deps.spaces.sandboxing.limits;
-  const limits = askedLimits(body, space.limits, host);
+  const before = space.limits; // the record itself changes below
+  const limits = askedLimits(body, before, host);
   // HF's request_space_hardware may carry the sleep time too.
   if (body.sleepTimeSeconds !== undefined && body.sleepTimeSeconds !== null) setSleepTime(deps, space, body.sleepTimeSeconds);
   deps.accounts.setLimits(space.owner, space.name, limits);
-  if (changesLimits(space.limits, limits, host)) await restartWithSettings(deps, space.owner, space.name);
+  if (changesLimits(before, limits, host)) await restartWithSettings(deps, space.owner, space.name);
 }
 
 /**

@@ -188,7 +188,9 @@ describe.skipIf(!gitLfsPresent("Space settings tests"))("a Space's settings page
     expect(await over.text()).toMatch(/role="alert" id="limits-error">memory: at most 512 MB on this host/);
     expect((await post("alice/demo", "limits", { memoryMb: "lots" })).status).toBe(400);
     expect(record("alice/demo")!.limits).toBeUndefined();
+    const pid = host.app.runtimes.get("alice/demo")!.child!.pid;
     expect((await post("alice/demo", "limits", { memoryMb: "384", cpus: "", pids: "250", diskMb: "" })).status).toBe(303);
+    expect(host.app.runtimes.get("alice/demo")!.child!.pid).not.toBe(pid); // restarted with them
     expect(record("alice/demo")!.limits).toEqual({ memoryMb: 384, pids: 250 });
     const runtime = (await (await api("GET", "/api/spaces/alice/demo/runtime")).json()) as { limits: { memoryMb: number }; stage: string };
     expect(runtime).toMatchObject({ stage: "RUNNING", limits: { memoryMb: 384, pids: 250 } });
