@@ -27,6 +27,7 @@ import { newSpaceRoutes } from "./routes/new-space.ts";
 import { pageRoutes } from "./routes/pages.ts";
 import { repoRoutes } from "./routes/repos.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { renamedSpaces, spaceSettingsRoutes } from "./routes/space-settings.ts";
 
 /** Options of {@link createHostApp}: where state lives, and the lifecycle's timings. */
 export interface HostOptions extends LifecycleOptions {
@@ -102,6 +103,7 @@ export function createHostApp({
   app.use(identify(accounts, deps.sessionKey));
   // A name under HOST_APP_DOMAIN is an app's origin: none of the host's own routes answers there.
   app.use(appOrigins(deps));
+  app.use(renamedSpaces(deps)); // a renamed Space's old name: 307 to the new one
   // The API answers in JSON (`{"error": …}`, as the Hub does), its unknown paths too.
   const api = new Hono<HostEnv>();
   api.onError(jsonError);
@@ -109,7 +111,7 @@ export function createHostApp({
   for (const path of ["/api/*", "/_internal/*", "/spaces/:owner/:name/resolve/*", "/spaces/:owner/:name/raw/*"]) api.all(path, unknownPath);
   app.route("/", newSpaceRoutes(deps)); // its /api/…/duplicate before the API's catch-all
   app.route("/", api);
-  for (const routes of [lfsRoutes, gitRoutes, appRoutes, pageRoutes]) app.route("/", routes(deps));
+  for (const routes of [lfsRoutes, gitRoutes, appRoutes, spaceSettingsRoutes, pageRoutes]) app.route("/", routes(deps));
   // Any other path is the pages': a page for a browser, text otherwise.
   app.notFound((c) => pageError(new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`), c));
   app.onError(pageError);

@@ -36,6 +36,8 @@ export interface SpaceRecord {
   limits?: Partial<Limits>;
   /** Its app's subdomain (`<owner>-<name>` by HF's rule, `names.ts`), given once: see {@link Accounts.subdomainOf}. */
   subdomain?: string;
+  /** Seconds without requests before it sleeps, over the host's SPACE_SLEEP_AFTER (HF's `sleepTime`); -1: never. */
+  sleepTime?: number;
 }
 
 /** What the Hub API shows of a variable or secret besides its value. */
@@ -49,6 +51,8 @@ interface State {
   spaces: Record<string, SpaceRecord>;
   /** The next Space uid to give (uids are never given twice, even after a Space is deleted). */
   nextUid?: number;
+  /** Renamed Spaces: old id → new id, followed by the old name's URLs (`moveSpace`). */
+  redirects?: Record<string, string>;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -227,6 +231,7 @@ export class Accounts {
     this.giveSubdomains();
     record.subdomain = this.freeSubdomain(owner, name);
     this.state.spaces[id] = record;
+    delete this.state.redirects?.[id]; // a new Space at a renamed one's old name takes it over, as on HF
     this.save();
     return record;
   }
@@ -317,5 +322,72 @@ export class Accounts {
     delete space.envInfo?.[kind]?.[key];
     this.save();
     return true;
+  }
+
+  /** Makes a Space private (only its owner sees it) or public. */
+  setPrivate(owner: string, name: string, isPrivate: boolean): void {
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    space.private = isPrivate;
+    this.save();
+  }
+
+  /** Sets (or, with undefined, clears: the host's default applies) how long the Space idles before it sleeps; -1: never. */
+  setSleepTime(owner: string, name: string, seconds: number | undefined): void {
+    this.refresh(true);
+    const space = this.space(owner, name);
+    if (!space) throw new Error(`No Space ${owner}/${name}.`);
+    if (seconds === undefined) delete space.sleepTime;
+    else space.sleepTime = seconds;
+    this.save();
+  }
+
+  /**
+   * Moves a Space's record to a new id, with a subdomain for the new name, and keeps a redirect
+   * from the old id (and from any id that pointed to it). Its files are the lifecycle's to move
+   * (`Lifecycle.rename`).
+   *
+   * @throws {Error} when the Space is missing, the new name is invalid or taken, or its owner has no account.
+   * @example
+   * accounts.moveSpace("alice", "demo", "alice", "demo2") // → alice/demo2's record; "alice/demo" redirects to it
+   */
+  moveSpace(owner: string, name: string, toOwner: string, toName: string): SpaceRecord {
+    parseSpaceId(toOwner, toName);
+    this.refresh(true);
+    const [from, to] = [`${owner}/${name}`, `${toOwner}/${toName}`];
+    const space = Object.hasOwn(this.state.spaces, from) ? this.state.spaces[from] : undefined;
+    if (!space) throw new Error(`No Space ${from}.`);
+    if (Object.hasOwn(this.state.spaces, to)) throw new Error(`The Space ${to} already exists.`);
+    if (!this.state.users[toOwner]) throw new Error(`No user ${toOwner}.`);
+    delete this.state.spaces[from];
+    this.giveSubdomains();
+    const moved: SpaceRecord = { ...space, owner: toOwner, name: toName, subdomain: this.freeSubdomain(toOwner, toName) };
+    this.state.spaces[to] = moved;
+    this.state.redirects ??= {};
+    const redirects = this.state.redirects;
+    for (const [old, target] of Object.entries(redirects)) if (target === from) redirects[old] = to;
+    redirects[from] = to;
+    delete redirects[to];
+    this.bySubdomain = undefined;
+    this.save();
+    return moved;
+  }
+
+  /**
+   * Where a renamed Space lives now, if `owner/name` is an old name of a Space that still exists
+   * (and no Space has that name since).
+   *
+   * @example
+   * accounts.renamedTo("alice", "demo") // → { owner: "alice", name: "demo2" }
+   */
+  renamedTo(owner: string, name: string): { owner: string; name: string } | undefined {
+    this.refresh();
+    const id = `${owner}/${name}`;
+    if (Object.hasOwn(this.state.spaces, id)) return undefined;
+    const to = this.state.redirects && Object.hasOwn(this.state.redirects, id) ? this.state.redirects[id]! : undefined;
+    if (!to || !Object.hasOwn(this.state.spaces, to)) return undefined;
+    const [toOwner = "", toName = ""] = to.split("/");
+    return { owner: toOwner, name: toName };
   }
 }

@@ -49,11 +49,14 @@ function flavorOf(requested: Partial<Limits> | undefined, host: HostLimits): Fla
 export function runtimeJSON(spaces: Lifecycle, space: SpaceRecord) {
   const host = spaces.sandboxing.limits;
   const flavor = flavorOf(space.limits, host);
+  const sleepMs = spaces.sleepAfterMs(space);
   return {
     ...spaces.runtime(idOf(space)).toJSON(),
     hardware: { current: flavor, requested: flavor },
     limits: limitsFor(space.limits, host),
     limitsMax: host.max,
+    // HF's sleep time in seconds (huggingface_hub's SpaceRuntime.sleep_time); null: never sleeps.
+    gcTimeout: sleepMs === undefined ? null : sleepMs / 1000,
   };
 }
 
@@ -73,7 +76,7 @@ export function askedLimits(
   host: HostLimits,
 ): Partial<Limits> | undefined {
   const { flavor, limits, sleepTimeSeconds } = body;
-  // HF's sleep time is per Space on paid hardware; here it is the host's (SPACE_SLEEP_AFTER), so it is only checked.
+  // Checked here with the rest; saved by the caller (`changes.ts`: setSleepTime).
   if (sleepTimeSeconds !== undefined && sleepTimeSeconds !== null && !Number.isInteger(sleepTimeSeconds))
     throw new HostError(400, "sleepTimeSeconds: expected a whole number of seconds.");
   if ((flavor === undefined) === (limits === undefined))

@@ -1,7 +1,7 @@
 /**
- * Spaces as the Hub's repository API has them: who am I, create and delete a Space, list Spaces
+ * Spaces as the Hub's repository API has them: who am I, create, rename and delete a Space, list Spaces
  * and read one's info (its runtime, card, files). Paths, bodies and the fields answered are the
- * official clients' own (`createRepo`/`create_repo`, `deleteRepo`, `listSpaces`, `spaceInfo`).
+ * official clients' own (`createRepo`/`create_repo`, `deleteRepo`, `move_repo`, `listSpaces`, `spaceInfo`).
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -15,6 +15,7 @@ import { publicBase } from "../public-url.ts";
 import { commitDate, listEntries, resolveRevision } from "../repo/read.ts";
 import { ensureRepo } from "../repo/repository.ts";
 import type { HostDeps } from "./deps.ts";
+import { renameSpace } from "./changes.ts";
 import { runtimeJSON } from "./hardware.ts";
 import { BODY_CAPS, jsonObject } from "./body.ts";
 import { hubId, hubSpace, idOf, repoNotFound, revision } from "./hub.ts";
@@ -156,6 +157,20 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
     const name = typeof body.name === "string" ? body.name : "";
     const space = repoNotFound(() => writable(accounts, c, owner, name));
     await spaces.remove(space);
+    return c.json({});
+  });
+
+  // move_repo: {fromRepo, toRepo, type} renames a Space (`changes.ts`); the old name redirects to the new one.
+  app.post("/api/repos/move", async (c) => {
+    if (!c.var.user) throw new HostError(401, "Invalid credentials in Authorization header", { "x-error-code": "RepoNotFound" });
+    const { fromRepo, toRepo, type } = await jsonObject(c, BODY_CAPS.settings);
+    if (type !== undefined && type !== "space") throw new HostError(400, `This host only hosts Spaces (got type ${JSON.stringify(type)}).`);
+    const ids = [fromRepo, toRepo].map((id) => (typeof id === "string" ? id.split("/") : []));
+    if (ids.some((parts) => parts.length !== 2))
+      throw new HostError(400, 'Send {"fromRepo": "owner/name", "toRepo": "owner/new-name", "type": "space"}.');
+    const [[owner = "", name = ""], [toOwner = "", toName = ""]] = ids as [string[], string[]];
+    const space = repoNotFound(() => writable(accounts, c, owner, name));
+    await renameSpace(deps, space, toOwner, toName, c.var.user);
     return c.json({});
   });
 

@@ -17,7 +17,8 @@ import { spacePaths } from "../paths.ts";
 import { resolveRevision } from "../repo/read.ts";
 import { type LogLine, recordedInRuntime } from "../spaces/runtime.ts";
 import type { HostDeps } from "./deps.ts";
-import { askedLimits, changesLimits, runtimeJSON } from "./hardware.ts";
+import { deleteEnv, setEnv, setLimits, setSleepTime, setVisibility } from "./changes.ts";
+import { runtimeJSON } from "./hardware.ts";
 import { BODY_CAPS, jsonObject } from "./body.ts";
 import { hubSpace, idOf } from "./hub.ts";
 
@@ -41,15 +42,6 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.json({ ...runtimeJSON(spaces, space), host: appOrigin(publicBase(c), accounts.subdomainOf(space.owner, space.name)) });
   });
 
-  // A change of variables, secrets or hardware restarts the app with it (a paused one stays paused).
-  const restartWithSettings = async (owner: string, name: string) => {
-    const rt = spaces.runtime(`${owner}/${name}`);
-    if (!rt.sha || rt.stage === "PAUSED") return;
-    await spaces.restart(accounts.space(owner, name)!).catch((err: unknown) => {
-      throw err instanceof HostError ? new HostError(500, `Saved, but the app did not restart: ${err.message}`) : err;
-    });
-  };
-
   // The Hub's shapes (huggingface_hub's get_space_variables, add_space_variable,
   // add_space_secret, delete_space_secret…): variables are shown to the owner as
   // {KEY: {value, description?, updatedAt}}; secrets only as {KEY: {description?, updatedAt}},
@@ -66,7 +58,8 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       c.json(listed(writable(accounts, c, c.req.param("owner"), c.req.param("name")), kind)),
     );
     app.post(`/api/spaces/:owner/:name/${kind}`, async (c) => {
-      const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+      const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+      const { owner, name } = space;
       const { key, value, description } = await jsonObject(c, BODY_CAPS.settings);
       if (
         typeof key !== "string" ||
@@ -75,20 +68,15 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
       ) {
         throw new HostError(422, 'Send {"key": "NAME", "value": "…", "description": "…" (optional)}');
       }
-      try {
-        accounts.setEnv(owner, name, kind, key, value, description ?? undefined);
-      } catch (err) {
-        throw new HostError(422, (err as Error).message);
-      }
-      await restartWithSettings(owner, name);
+      await setEnv(deps, space, kind, key, value, description ?? undefined);
       return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
     app.delete(`/api/spaces/:owner/:name/${kind}`, async (c) => {
-      const { owner, name } = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+      const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
+      const { owner, name } = space;
       const { key } = await jsonObject(c, BODY_CAPS.settings);
       if (typeof key !== "string") throw new HostError(422, 'Send {"key": "NAME"}');
-      // Deleting what is not there changes nothing and is not an error, as on the Hub.
-      if (accounts.deleteEnv(owner, name, kind, key)) await restartWithSettings(owner, name);
+      await deleteEnv(deps, space, kind, key);
       return c.json(kind === "variables" ? listed(accounts.space(owner, name)!, kind) : {});
     });
   }
@@ -96,11 +84,24 @@ export function settingsRoutes(deps: HostDeps): Hono<HostEnv> {
   // request_space_hardware: HF's {"flavor": "cpu-upgrade"} or this host's {"limits": {"memoryMb": 4096}}
   // (`hardware.ts`); answers the runtime, as the Hub does.
   app.post("/api/spaces/:owner/:name/hardware", async (c) => {
-    const { owner, name, limits: before } = hubSpace(deps, c, "write");
-    const limits = askedLimits(await jsonObject(c, BODY_CAPS.settings), before, spaces.sandboxing.limits);
-    accounts.setLimits(owner, name, limits);
-    if (changesLimits(before, limits, spaces.sandboxing.limits)) await restartWithSettings(owner, name);
-    return c.json(runtimeJSON(spaces, accounts.space(owner, name)!));
+    const space = hubSpace(deps, c, "write");
+    await setLimits(deps, space, await jsonObject(c, BODY_CAPS.settings));
+    return c.json(runtimeJSON(spaces, accounts.space(space.owner, space.name)!));
+  });
+
+  // update_repo_settings / update_repo_visibility: PUT {"private": bool} (HF's gated and xetEnabled are not this host's).
+  app.put("/api/spaces/:owner/:name/settings", async (c) => {
+    const space = hubSpace(deps, c, "write");
+    const body = await jsonObject(c, BODY_CAPS.settings);
+    if (body.private !== undefined) setVisibility(deps, space, body.private);
+    return c.json({ private: accounts.space(space.owner, space.name)!.private });
+  });
+
+  // set_space_sleep_time: {"seconds": n} (-1: never); answers the runtime, whose gcTimeout says it.
+  app.post("/api/spaces/:owner/:name/sleeptime", async (c) => {
+    const space = hubSpace(deps, c, "write");
+    setSleepTime(deps, space, (await jsonObject(c, BODY_CAPS.settings)).seconds);
+    return c.json(runtimeJSON(spaces, accounts.space(space.owner, space.name)!));
   });
 
   // A rollout under way (`rollout/`): the owner promotes the new revision or rolls it back.

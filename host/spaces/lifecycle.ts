@@ -8,10 +8,10 @@
  * An operation that cannot be done throws a {@link HostError} with the status a route answers.
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Accounts, SpaceRecord } from "../accounts/accounts.ts";
 import { limitsFor } from "../apps/limits.ts";
 import { chooseRuntime, type RuntimeKind, type Sandboxing } from "../apps/sandbox.ts";
@@ -155,10 +155,31 @@ export class Lifecycle {
     saveState(this.paths(space).state, rt);
   }
 
+  /** The host's sleep time for Spaces whose owner picked none (SPACE_SLEEP_AFTER). */
+  get hostSleepAfterMs(): number {
+    return this.options.sleepAfterMs;
+  }
+
+  /**
+   * How long a Space idles before it sleeps: its owner's `sleepTime` (seconds; -1 never: undefined
+   * here), else the host's SPACE_SLEEP_AFTER. Read from the accounts each time, so a change counts
+   * from the next request on.
+   *
+   * @example
+   * spaces.sleepAfterMs(space) // → 172800000 (48 h, the host's default)
+   */
+  sleepAfterMs(space: SpaceRecord): number | undefined {
+    const seconds = this.accounts.space(space.owner, space.name)?.sleepTime;
+    if (seconds === -1) return undefined;
+    return seconds ? seconds * 1000 : this.options.sleepAfterMs;
+  }
+
   /** Postpones a Space's sleep: each request to its app, and each deploy, counts as activity. */
   touch(space: SpaceRecord, rt: SpaceRuntime): void {
     clearTimeout(rt.sleepTimer);
-    rt.sleepTimer = setTimeout(() => void this.sleep(space, rt), this.options.sleepAfterMs);
+    const after = this.sleepAfterMs(space);
+    if (after === undefined) return;
+    rt.sleepTimer = setTimeout(() => void this.sleep(space, rt), after);
     rt.sleepTimer.unref();
   }
 
@@ -264,6 +285,70 @@ export class Lifecycle {
     });
     this.runtimes.delete(id);
     await this.gc().catch(() => undefined);
+  }
+
+  /**
+   * Renames a Space (its owner may change too): its app stops, its repository, LFS objects,
+   * builds, saved state and disk move to the new name's folders, its record moves (`Accounts.moveSpace`,
+   * which keeps a redirect from the old name), and it starts again under the new name as it was —
+   * serving, asleep or paused.
+   *
+   * @throws {HostError} 409 when the new name's folders are taken, 400 when the record cannot move.
+   * @example
+   * const moved = await spaces.rename(space, "alice", "demo2");
+   */
+  async rename(space: SpaceRecord, toOwner: string, toName: string): Promise<SpaceRecord> {
+    const fromId = `${space.owner}/${space.name}`;
+    const [from, to] = [this.paths(space), spacePaths(this.options.dataDir, toOwner, toName)];
+    const folders = (["repo", "lfs", "builds", "state", "image", "disk"] as const).filter((key) => existsSync(from[key]));
+    const rt = this.runtime(fromId);
+    let moved!: SpaceRecord;
+    let resume: "start" | "SLEEPING" | "PAUSED" | undefined;
+    await rt.serialize(async () => {
+      // Leftovers of a deleted Space under the new name would be merged with this one's.
+      const taken = folders.find((key) => existsSync(to[key]));
+      if (taken) throw new HostError(409, `${toOwner}/${toName} still has files of an earlier Space (${taken}): try another name.`);
+      resume = rt.stage === "PAUSED" ? "PAUSED" : rt.stage === "SLEEPING" ? "SLEEPING" : rt.sha ? "start" : undefined;
+      await this.takeDown(space, rt, rt.stage === "PAUSED" ? "PAUSED" : "SLEEPING", `Space host: renamed to ${toOwner}/${toName}.`);
+      await this.supervisor.stopSpace(fromId); // a replaced revision still draining
+      await this.sandboxing.disks?.detach(from.disk);
+      try {
+        moved = this.accounts.moveSpace(space.owner, space.name, toOwner, toName);
+      } catch (err) {
+        if (resume === "start") await this.start(space, rt, rt.sha!, (s) => rt.runLog.push(s)).catch(recordedInRuntime);
+        throw new HostError(400, (err as Error).message);
+      }
+      // Synchronous, next to the record's move: a clean-up never sees one without the other.
+      for (const key of folders) {
+        mkdirSync(dirname(to[key]), { recursive: true });
+        renameSync(from[key], to[key]);
+      }
+    });
+    this.runtimes.delete(fromId);
+    const next = this.runtime(`${toOwner}/${toName}`);
+    const saved = loadState(to.state);
+    Object.assign(next, { sha: saved.sha, previousSha: saved.previous, card: saved.card });
+    if (saved.rollout && saved.rollout.state !== "active") next.rollout = Rollout.restore(saved.rollout, () => {});
+    next.runLog.push(`Space host: renamed from ${fromId}.`);
+    if (resume === "PAUSED" || resume === "SLEEPING") {
+      next.enter(resume);
+      this.save(moved, next);
+    } else if (resume === "start")
+      await next
+        .serialize(async () => {
+          // A clean-up that listed the builds before the move may have taken this one.
+          if (!existsSync(join(to.builds, next.sha!, "node_modules")))
+            await buildRevision(this.buildContext(moved), next.sha!, (s) => next.buildLog.push(s)).catch((err: Error) => {
+              next.errorMessage = err.message;
+              next.enter("BUILD_ERROR");
+              throw new HostError(500, err.message);
+            });
+          await this.start(moved, next, next.sha!, (s) => next.runLog.push(s));
+          this.save(moved, next);
+          this.touch(moved, next);
+        })
+        .catch(recordedInRuntime);
+    return moved;
   }
 
   /**
