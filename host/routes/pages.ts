@@ -58,6 +58,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
         here: c.req.path,
         origin: publicBase(c),
         csrf: c.var.csrf,
+        admin: accounts.isAdmin(c.var.user),
       }),
     );
 
