@@ -111,7 +111,7 @@ try {
         command === "admin"
           ? `${target} is an admin: /admin lists users and makes invite links.`
           : command === "disable"
-            ? `${target} is disabled: their tokens and sessions stopped working.`
+            ? `${target} is disabled: their tokens and sessions stop working (the host sees it within a second).`
             : `${target} is enabled again: their tokens (not the revoked ones) work again.`,
       );
       break;
