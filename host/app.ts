@@ -17,6 +17,7 @@ import { envNumber } from "./config.ts";
 import { HostError, jsonError, pageError, unknownPath } from "./errors.ts";
 import { Lifecycle, type LifecycleOptions } from "./spaces/lifecycle.ts";
 import type { SpaceRuntime } from "./spaces/runtime.ts";
+import { accountPageRoutes } from "./routes/account-pages.ts";
 import { appOrigins, appRoutes } from "./routes/app.ts";
 import type { HostDeps } from "./routes/deps.ts";
 import { fileRoutes } from "./routes/files.ts";
@@ -111,7 +112,7 @@ export function createHostApp({
   for (const path of ["/api/*", "/_internal/*", "/spaces/:owner/:name/resolve/*", "/spaces/:owner/:name/raw/*"]) api.all(path, unknownPath);
   app.route("/", newSpaceRoutes(deps)); // its /api/…/duplicate before the API's catch-all
   app.route("/", api);
-  for (const routes of [lfsRoutes, gitRoutes, appRoutes, spaceSettingsRoutes, pageRoutes]) app.route("/", routes(deps));
+  for (const routes of [lfsRoutes, gitRoutes, appRoutes, spaceSettingsRoutes, pageRoutes, accountPageRoutes]) app.route("/", routes(deps));
   // Any other path is the pages': a page for a browser, text otherwise.
   app.notFound((c) => pageError(new HostError(404, `Not found: ${c.req.path.slice(0, 200)}`), c));
   app.onError(pageError);

@@ -2,6 +2,10 @@
  * `npm run spaces -- <command>`: manage the host's users, tokens, Spaces, variables and secrets.
  *
  *   token <user>                      make a write token for <user> (creating the user); shown once
+ *   invite [--admin]                  print an invite link (HOST_PUBLIC_URL or http://localhost:$HOST_PORT):
+ *                                     whoever opens it picks a user name; good once, for 7 days
+ *   admin <user>                      make <user> an admin (the /admin page: users, invites)
+ *   disable|enable <user>             stop (at once) or restore <user>'s tokens and sessions
  *   create <owner>/<name> [--private] create a Space (a push by its owner also creates it)
  *   var <owner>/<name> <KEY> <value>  set a variable (the app sees it as an environment variable)
  *   secret <owner>/<name> <KEY> <value>  set a secret (never shown back)
@@ -32,7 +36,7 @@ import { describePolicy, parsePolicy, stageName } from "./rollout/policy.ts";
 const dataDir = resolve(process.env.SPACES_DATA ?? ".spaces");
 const accounts = new Accounts(dataDir);
 const USAGE =
-  "usage: npm run spaces -- token <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>[,<percent>…]|shadow [<percent>,…]|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name> | limits <owner>/<name> [--memory MB] [--cpus N] [--pids N] [--disk MB] | --default";
+  "usage: npm run spaces -- token <user> | invite [--admin] | admin|disable|enable <user> | create <owner>/<name> [--private] | var|secret <owner>/<name> <KEY> <value> | gc | rollout <owner>/<name> [canary <percent>[,<percent>…]|shadow [<percent>,…]|off|card] [--promote auto|manual] [--after-requests N] … | promote|rollback <owner>/<name> | limits <owner>/<name> [--memory MB] [--cpus N] [--pids N] [--disk MB] | --default";
 const hostUrl = (process.env.SPACES_HOST ?? `http://127.0.0.1:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
 
 /** Asks the running host (the processes are its): the owner's token in HF_TOKEN. */
@@ -88,6 +92,28 @@ try {
     case "token":
       console.log(accounts.createToken(target));
       console.error(`A write token for ${target}. It is shown only now: keep it.`);
+      break;
+    case "invite": {
+      const extra = [target, ...args].filter(Boolean);
+      if (extra.some((a) => a !== "--admin")) throw new Error("usage: invite [--admin]");
+      const admin = extra.includes("--admin");
+      const base = (process.env.HOST_PUBLIC_URL ?? `http://localhost:${process.env.HOST_PORT ?? 7861}`).replace(/\/+$/, "");
+      console.log(`${base}/join/${accounts.createInvite({ admin })}`);
+      console.error(`An invite link${admin ? " for an admin" : ""}: good once, for 7 days. Send it to the person it is for.`);
+      break;
+    }
+    case "admin":
+    case "disable":
+    case "enable":
+      if (!target || args.length) throw new Error(`usage: ${command} <user>`);
+      accounts.setFlag(target, command === "admin" ? "admin" : "disabled", command !== "enable");
+      console.log(
+        command === "admin"
+          ? `${target} is an admin: /admin lists users and makes invite links.`
+          : command === "disable"
+            ? `${target} is disabled: their tokens and sessions stop working (the host sees it within a second).`
+            : `${target} is enabled again: their tokens (not the revoked ones) work again.`,
+      );
       break;
     case "create":
       accounts.createSpace(owner, name, { private: args.includes("--private") });

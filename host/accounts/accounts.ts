@@ -1,7 +1,7 @@
 /**
- * Users, their write tokens, and Spaces with their variables and secrets, kept in one JSON file
- * under SPACES_DATA (written atomically). A token is shown once, when made, and stored only as
- * its SHA-256.
+ * Users (admins, disabled accounts), their tokens (read or write), invitations, and Spaces with
+ * their variables and secrets, kept in one JSON file under SPACES_DATA (written atomically). A
+ * token or an invite code is shown once, when made, and stored only as its SHA-256.
  *
  * The host reads the file once and keeps it in memory; the CLI (`npm run spaces`) writes it from
  * another process, so `refresh()` re-reads it when its identity (inode, size, mtime) changed —
@@ -46,8 +46,42 @@ export interface EnvInfo {
   updatedAt: string;
 }
 
+/** What a token may do: read (clone, private reads by its owner) or write too (push, settings). */
+export type TokenRole = "read" | "write";
+
+/** A token as stored: its hash, never the token. Tokens made before roles had none: they are write tokens. */
+interface StoredToken {
+  sha256: string;
+  created: string;
+  name?: string;
+  role?: TokenRole;
+  /** When it was last used, written at most once a minute (see {@link Accounts.useToken}). */
+  lastUsed?: string;
+}
+
+/** A token as its owner sees it listed: no hash, an id to revoke it by. */
+export interface TokenInfo {
+  /** The first 12 hex digits of the token's SHA-256: stable, and says nothing of the token. */
+  id: string;
+  name: string;
+  role: TokenRole;
+  created: string;
+  lastUsed?: string;
+}
+
+/** A user as the admin page lists them. */
+export interface UserInfo {
+  name: string;
+  admin: boolean;
+  disabled: boolean;
+  spaces: number;
+  tokens: number;
+}
+
 interface State {
-  users: Record<string, { tokens: { sha256: string; created: string }[] }>;
+  users: Record<string, { tokens: StoredToken[]; admin?: true; disabled?: true; created?: string }>;
+  /** Invitations by the SHA-256 of their code: single-use, until `expires`. */
+  invites?: Record<string, { created: string; expires: string; admin?: true }>;
   spaces: Record<string, SpaceRecord>;
   /** The next Space uid to give (uids are never given twice, even after a Space is deleted). */
   nextUid?: number;
@@ -56,6 +90,23 @@ interface State {
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+/** How often at most a token's last use is written to the file (the rest is kept in memory). */
+const LAST_USED_WRITE_MS = 60_000;
+/** How long an invitation stays good. */
+const INVITE_DAYS = 7;
+
+/** A stored token as listed: `index` names the ones made before tokens had names. */
+const tokenInfo = (t: StoredToken, index: number, used?: number): TokenInfo => {
+  const saved = t.lastUsed ? Date.parse(t.lastUsed) : 0;
+  const last = Math.max(saved, used ?? 0);
+  return {
+    id: t.sha256.slice(0, 12),
+    name: t.name ?? `token ${index + 1}`,
+    role: t.role ?? "write",
+    created: t.created,
+    ...(last ? { lastUsed: new Date(last).toISOString() } : {}),
+  };
+};
 
 /**
  * @example
@@ -71,6 +122,9 @@ export class Accounts {
   private checkedAt = 0;
   /** Spaces by app subdomain, built when first asked after each read. */
   private bySubdomain: Map<string, SpaceRecord> | undefined;
+  /** When each token (by hash) was last used here, and when that was last written to the file. */
+  private readonly used = new Map<string, number>();
+  private readonly usedWritten = new Map<string, number>();
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -156,33 +210,60 @@ export class Accounts {
     this.seen = `${info.ino}:${info.size}:${info.mtimeMs}`;
   }
 
-  /** Creates the user if needed and returns a new write token (the only time it is shown). */
-  createToken(user: string): string {
+  /**
+   * Creates the user if needed and returns a new token (the only time it is shown): a write
+   * token unless `role` says "read", named `name` or "token <n>".
+   *
+   * @example
+   * accounts.createToken("alice", { name: "laptop", role: "read" }) // → "hf_…"
+   */
+  createToken(user: string, { name, role = "write" }: { name?: string; role?: TokenRole } = {}): string {
     if (!isValidName(user)) throw new Error(`Invalid user name ${JSON.stringify(user)}: use letters, digits, "-", "_" and ".".`);
+    if (role !== "read" && role !== "write") throw new Error(`A token's role is "read" or "write", not ${JSON.stringify(role)}.`);
+    const label = name?.trim();
+    if (label !== undefined && (!label || label.length > 100 || /[\x00-\x1f\x7f]/.test(label)))
+      throw new Error("A token's name is 1 to 100 characters, with no control characters.");
     this.refresh(true); // write on top of what another process may have just written
-    const token = `hf_${randomBytes(24).toString("base64url")}`; // @gradio/client types tokens as hf_…
-    this.state.users[user] ??= { tokens: [] };
-    this.state.users[user].tokens.push({ sha256: sha256(token), created: new Date().toISOString() });
+    const token = this.addToken(user, label, role);
     this.save();
     return token;
   }
 
-  /** The user a token belongs to, if any (compared in constant time). */
+  /** Adds a new token to the state (the user made if needed), unsaved; returns it. */
+  private addToken(user: string, name: string | undefined, role: TokenRole, admin = false): string {
+    const token = `hf_${randomBytes(24).toString("base64url")}`; // @gradio/client types tokens as hf_…
+    // hasOwn, not ??=: a user named "constructor" must not find Object's own.
+    if (!Object.hasOwn(this.state.users, user))
+      this.state.users[user] = { tokens: [], created: new Date().toISOString(), ...(admin ? { admin: true as const } : {}) };
+    const tokens = this.state.users[user]!.tokens;
+    tokens.push({ sha256: sha256(token), created: new Date().toISOString(), name: name ?? `token ${tokens.length + 1}`, role });
+    return token;
+  }
+
+  /** The user a token belongs to, if any and not disabled (compared in constant time). */
   userForToken(token: string | undefined): string | undefined {
+    return this.tokenOwner(token)?.user;
+  }
+
+  /** The token's user and stored record, looked up again in the file on a miss. */
+  private tokenOwner(token: string | undefined): { user: string; stored: StoredToken; index: number } | undefined {
     if (!token) return undefined;
     this.refresh();
     const hex = sha256(token);
-    const user = this.findToken(hex);
-    if (user !== undefined) return user;
     // Not in what was read: the token may be newer than that, so look again in the file itself.
-    this.refresh(true);
-    return this.findToken(hex);
+    let found = this.findToken(hex);
+    if (!found) {
+      this.refresh(true);
+      found = this.findToken(hex);
+    }
+    return found && !this.state.users[found.user]?.disabled ? found : undefined;
   }
 
-  private findToken(hex: string): string | undefined {
+  private findToken(hex: string): { user: string; stored: StoredToken; index: number } | undefined {
     const hash = Buffer.from(hex, "hex");
     for (const [user, { tokens }] of Object.entries(this.state.users)) {
-      if (tokens.some((t) => timingSafeEqual(Buffer.from(t.sha256, "hex"), hash))) return user;
+      const index = tokens.findIndex((t) => timingSafeEqual(Buffer.from(t.sha256, "hex"), hash));
+      if (index >= 0) return { user, stored: tokens[index]!, index };
     }
     return undefined;
   }
@@ -196,8 +277,16 @@ export class Accounts {
   }
 
   hasTokenTag(user: string, tag: string): boolean {
+    return this.tagged(user, tag) !== undefined;
+  }
+
+  /** The user's token a session's tag names: none when revoked, or when the user is disabled. */
+  private tagged(user: string, tag: string): { stored: StoredToken; index: number } | undefined {
     this.refresh();
-    return Boolean(this.state.users[user]?.tokens.some((t) => sha256(`session:${t.sha256}`).slice(0, 24) === tag));
+    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+    if (!record || record.disabled) return undefined;
+    const index = record.tokens.findIndex((t) => sha256(`session:${t.sha256}`).slice(0, 24) === tag);
+    return index >= 0 ? { stored: record.tokens[index]!, index } : undefined;
   }
 
   space(owner: string, name: string): SpaceRecord | undefined {
@@ -389,5 +478,216 @@ export class Accounts {
     if (!to || !Object.hasOwn(this.state.spaces, to)) return undefined;
     const [toOwner = "", toName = ""] = to.split("/");
     return { owner: toOwner, name: toName };
+  }
+
+  /**
+   * Who a token in a request belongs to, with what it may do — and notes its use: kept in memory,
+   * written to the file at most once a minute per token (never a write per request).
+   *
+   * @example
+   * accounts.useToken(token) // → { user: "alice", id: "3f2a…", name: "laptop", role: "read", created: "…" }
+   */
+  useToken(token: string | undefined): (TokenInfo & { user: string }) | undefined {
+    const found = this.tokenOwner(token);
+    if (!found) return undefined;
+    return { user: found.user, ...this.noteUse(found.user, found.stored, found.index) };
+  }
+
+  /**
+   * The token a session cookie's tag names (as {@link useToken}, its use noted), or nothing when
+   * it was revoked or its user disabled.
+   */
+  sessionToken(user: string, tag: string): TokenInfo | undefined {
+    const found = this.tagged(user, tag);
+    return found && this.noteUse(user, found.stored, found.index);
+  }
+
+  /** Notes a token's use now; writes it when the file's is a minute old or more. */
+  private noteUse(user: string, stored: StoredToken, index: number): TokenInfo {
+    const now = Date.now();
+    this.used.set(stored.sha256, now);
+    const written = this.usedWritten.get(stored.sha256) ?? (stored.lastUsed ? Date.parse(stored.lastUsed) : 0);
+    if (now - written >= LAST_USED_WRITE_MS) {
+      this.usedWritten.set(stored.sha256, now);
+      try {
+        this.refresh(true);
+        const fresh = this.state.users[user]?.tokens.find((t) => t.sha256 === stored.sha256);
+        if (fresh) {
+          fresh.lastUsed = new Date(now).toISOString();
+          this.save();
+        }
+      } catch (err) {
+        // Only a date is lost: the request goes on.
+        console.error(`Space host: could not note a token's last use: ${(err as Error).message}`);
+      }
+    }
+    return tokenInfo(stored, index, now);
+  }
+
+  /**
+   * The user's tokens, oldest first, as they may see them (never the hash).
+   *
+   * @example
+   * accounts.tokens("alice") // → [{ id: "3f2a…", name: "token 1", role: "write", created: "…", lastUsed: "…" }]
+   */
+  tokens(user: string): TokenInfo[] {
+    this.refresh();
+    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+    return (record?.tokens ?? []).map((t, i) => tokenInfo(t, i, this.used.get(t.sha256)));
+  }
+
+  /**
+   * Revokes one of the user's tokens by its id: it stops working at once, for git, the API and
+   * every session made with it.
+   *
+   * @returns whether the user had it.
+   * @example
+   * accounts.revokeToken("alice", "3f2a9c0b1d4e") // → true
+   */
+  revokeToken(user: string, id: string): boolean {
+    this.refresh(true);
+    const tokens = Object.hasOwn(this.state.users, user) ? this.state.users[user]!.tokens : [];
+    const index = /^[0-9a-f]{12}$/.test(id) ? tokens.findIndex((t) => t.sha256.startsWith(id)) : -1;
+    if (index < 0) return false;
+    const [gone] = tokens.splice(index, 1);
+    this.used.delete(gone!.sha256);
+    this.usedWritten.delete(gone!.sha256);
+    this.save();
+    return true;
+  }
+
+  /**
+   * Every user, by name, with what the admin page shows.
+   *
+   * @example
+   * accounts.users() // → [{ name: "alice", admin: true, disabled: false, spaces: 2, tokens: 1 }]
+   */
+  users(): UserInfo[] {
+    this.refresh();
+    const spaces = Object.values(this.state.spaces);
+    return Object.entries(this.state.users)
+      .map(([name, u]) => ({
+        name,
+        admin: Boolean(u.admin),
+        disabled: Boolean(u.disabled),
+        spaces: spaces.filter((s) => s.owner === name).length,
+        tokens: u.tokens.length,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Whether `user` is an admin whose account works. */
+  isAdmin(user: string | undefined): boolean {
+    if (user === undefined) return false;
+    this.refresh();
+    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+    return Boolean(record?.admin && !record.disabled);
+  }
+
+  /**
+   * Sets a user's `admin` or `disabled` flag. A disabled user's tokens and sessions stop working
+   * at once; enabled again, they work again (revoked ones stay revoked).
+   *
+   * @throws {Error} when there is no such user.
+   * @example
+   * accounts.setFlag("bob", "disabled", true);
+   */
+  setFlag(user: string, flag: "admin" | "disabled", on: boolean): void {
+    this.refresh(true);
+    if (!Object.hasOwn(this.state.users, user)) throw new Error(`No user ${user}.`);
+    const record = this.state.users[user]!;
+    if (on) record[flag] = true;
+    else delete record[flag];
+    this.save();
+  }
+
+  /**
+   * The user or Space owner whose name is `name` ignoring case (app subdomains fold case, so two
+   * such names would share them), if any.
+   *
+   * @example
+   * accounts.nameTaken("ALICE") // → "alice"
+   */
+  nameTaken(name: string): string | undefined {
+    this.refresh(true);
+    const folded = name.toLowerCase();
+    const names = [...Object.keys(this.state.users), ...Object.values(this.state.spaces).map((s) => s.owner)];
+    return names.find((n) => n.toLowerCase() === folded);
+  }
+
+  /**
+   * A new invitation: its code (shown once; stored as a hash), good once, for 7 days.
+   *
+   * @example
+   * const code = accounts.createInvite({ admin: true }); // → "Qm9i…", for /join/<code>
+   */
+  createInvite({ admin = false, validForMs = INVITE_DAYS * 86_400_000 }: { admin?: boolean; validForMs?: number } = {}): string {
+    this.refresh(true);
+    const code = randomBytes(18).toString("base64url");
+    const now = Date.now();
+    this.state.invites ??= {};
+    const invites = this.state.invites;
+    // Expired ones go as new ones are made: the file does not grow with them.
+    for (const [hash, invite] of Object.entries(invites)) if (Date.parse(invite.expires) <= now) delete invites[hash];
+    invites[sha256(code)] = {
+      created: new Date(now).toISOString(),
+      expires: new Date(now + validForMs).toISOString(),
+      ...(admin ? { admin: true as const } : {}),
+    };
+    this.save();
+    return code;
+  }
+
+  /**
+   * The invitation a code names if it is still good (unused, unexpired).
+   *
+   * @example
+   * accounts.invite(code) // → { admin: false, expires: "2025-…" } or undefined
+   */
+  invite(code: string): { admin: boolean; expires: string } | undefined {
+    this.refresh(true);
+    const hash = sha256(code);
+    const invite = this.state.invites && Object.hasOwn(this.state.invites, hash) ? this.state.invites[hash]! : undefined;
+    if (!invite || Date.parse(invite.expires) <= Date.now()) return undefined;
+    return { admin: Boolean(invite.admin), expires: invite.expires };
+  }
+
+  /**
+   * Spends an invitation on a new account named `user` (an admin if the invitation says so) and
+   * returns its first write token, "first token" (shown once).
+   *
+   * @throws {Error} when the code is no longer good, the name is invalid, or any user or Space
+   *   owner already has it, in any case.
+   * @example
+   * const token = accounts.join(code, "carol");
+   */
+  join(code: string, user: string): string {
+    if (!this.invite(code)) throw new Error("This invite link was already used, has expired, or never existed: ask for a new one.");
+    if (!isValidName(user))
+      throw new Error(
+        `${JSON.stringify(user)} can't be a user name: use letters, digits, "-", "_" and "." (not first or last, no ".."), at most 96 characters.`,
+      );
+    const taken = this.nameTaken(user);
+    if (taken)
+      throw new Error(
+        `The name ${JSON.stringify(user)} is taken${taken === user ? "" : ` (by ${taken}: names differing only in case would share app addresses)`}.`,
+      );
+    const { admin } = this.invite(code)!;
+    delete this.state.invites![sha256(code)];
+    const token = this.addToken(user, "first token", "write", admin);
+    this.save(); // the invite is spent and the account made in one write
+    return token;
+  }
+
+  /**
+   * Whether the user's token with this id still works: not revoked, the account not disabled.
+   *
+   * @example
+   * accounts.tokenLive("alice", "3f2a9c0b1d4e") // → true until it is revoked or alice is disabled
+   */
+  tokenLive(user: string, id: string): boolean {
+    this.refresh();
+    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user]! : undefined;
+    return Boolean(record && !record.disabled && record.tokens.some((t) => t.sha256.startsWith(id) && /^[0-9a-f]{12}$/.test(id)));
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Who is asking, and what they may do — decided here and nowhere else.
  *
- * A caller is identified by a write token (`Authorization: Bearer hf_…` from @gradio/client and
+ * A caller is identified by a token (`Authorization: Bearer hf_…` from @gradio/client and
  * scripts, `Basic user:token` from git and git-lfs) or, in a browser, by the session cookie the
- * sign-in page sets. Anyone may read a public Space; only its owner may write to it or read it
- * when private.
+ * sign-in page sets, which is bound to the token it was made with. Anyone may read a public
+ * Space; only its owner may write to it or read it when private — and only with a write token
+ * (or a session made with one): a read token reads, and is refused every write
+ * ({@link refuseReadOnly}). A revoked token, and every token and session of a disabled user,
+ * stop counting at once (`Accounts.useToken`, `Accounts.sessionToken`).
  *
  * The session cookie is `__Host-space_session` over https (Secure, Path=/, no Domain: no other
  * origin, not even a subdomain, can set or replace it) and a host-only `space_session` over
@@ -27,9 +30,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
+import { deleteCookie, generateSignedCookie, getCookie, getSignedCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
-import type { Accounts, SpaceRecord } from "./accounts.ts";
+import type { Accounts, SpaceRecord, TokenInfo } from "./accounts.ts";
 import { HostError } from "../errors.ts";
 import { publicBase } from "../public-url.ts";
 import { isValidName } from "./names.ts";
@@ -55,6 +58,8 @@ export type HostEnv = {
     csrf: string | undefined;
     /** A valid session's user on a state-changing request that has not shown its CSRF token yet. */
     unconfirmed: string | undefined;
+    /** The token the caller came with, or the one its session was made from: its id, name and role. */
+    token: TokenInfo | undefined;
   };
 };
 
@@ -151,14 +156,19 @@ const same = (a: string | undefined, b: string | undefined): boolean => {
  * The user a request's session cookie names, and its CSRF token — or nothing when there is no
  * valid session, or more than one cookie that could be the session.
  */
-async function session(c: Context, accounts: Accounts, sessionKey: string): Promise<{ user: string; csrf: string } | undefined> {
+async function session(
+  c: Context,
+  accounts: Accounts,
+  sessionKey: string,
+): Promise<{ user: string; csrf: string; token: TokenInfo } | undefined> {
   const names = cookieNames(c.req.header("cookie")).filter((n) => bareName(n) === SESSION_COOKIE);
   const name = sessionCookieName(c);
   if (names.length !== 1 || names[0] !== name) return undefined;
   const value = await getSignedCookie(c, sessionKey, name);
   const [user = "", tag = "", expires = "0"] = (value || "").split(":");
-  if (!(Number(expires) > Date.now() && accounts.hasTokenTag(user, tag))) return undefined;
-  return { user, csrf: csrfToken(sessionKey, getCookie(c, name)!) };
+  // The token it was made from, while it is not revoked and its user not disabled.
+  const token = Number(expires) > Date.now() ? accounts.sessionToken(user, tag) : undefined;
+  return token && { user, csrf: csrfToken(sessionKey, getCookie(c, name)!), token };
 }
 
 /**
@@ -174,13 +184,15 @@ async function session(c: Context, accounts: Accounts, sessionKey: string): Prom
 export function identify(accounts: Accounts, sessionKey: string): MiddlewareHandler<HostEnv> {
   return async (c, next) => {
     const token = bearerOrBasic(c.req.header("authorization"));
-    let user = token ? accounts.userForToken(token) : undefined;
+    let used = token ? accounts.useToken(token) : undefined;
+    let user = used?.user;
     let via: HostEnv["Variables"]["via"] = user ? "token" : undefined;
     let unconfirmed: string | undefined;
     let csrfValue: string | undefined;
     const found = !user && !token && sessionCounts(c) ? await session(c, accounts, sessionKey) : undefined;
     if (found) {
       csrfValue = found.csrf;
+      used = { user: found.user, ...found.token };
       // An app's path form is no exception: its pages run on the app's own origin, which never has this cookie.
       if (SAFE_METHODS.has(c.req.method) || same(c.req.header("x-csrf-token"), found.csrf)) {
         user = found.user;
@@ -191,6 +203,10 @@ export function identify(accounts: Accounts, sessionKey: string): MiddlewareHand
     c.set("via", via);
     c.set("csrf", csrfValue);
     c.set("unconfirmed", unconfirmed);
+    if (used) {
+      const { user: _, ...info } = used;
+      c.set("token", info);
+    } else c.set("token", undefined);
     await next();
   };
 }
@@ -218,6 +234,20 @@ export function checkCsrf(c: Context<HostEnv>, field: unknown): void {
 /** Refuses a session's state-changing request that has not shown its CSRF token (anything that needs a user calls it). */
 export function refuseUnconfirmed(c: Context<HostEnv>): void {
   if (c.var.unconfirmed !== undefined) throw new HostError(403, CSRF_REFUSAL);
+}
+
+/** What a read token (or a session made with one) is told when it tries to change something. */
+export const READ_ONLY_REFUSAL = "This token is read-only: make a write token to push or change a Space.";
+
+/**
+ * Refuses (403) a caller whose token, or whose session's token, is a read token: every write
+ * path calls it (`writable` does).
+ *
+ * @example
+ * refuseReadOnly(c); // before creating a Space
+ */
+export function refuseReadOnly(c: Context<HostEnv>): void {
+  if (c.var.token?.role === "read") throw new HostError(403, READ_ONLY_REFUSAL);
 }
 
 /** A sign-in nonce's signature: only nonces this host made, and not yet expired, count. */
@@ -269,21 +299,25 @@ export function checkSignInNonce(c: Context, sessionKey: string, field: unknown)
 /**
  * Signs a browser in after checking that `token` is `user`'s; the sign-in nonce is spent.
  *
+ * @returns the new session's CSRF token, for a page answered at once (its sign-out form).
  * @throws {HostError} 401 when the token is not the user's.
  */
-export async function signIn(c: Context, accounts: Accounts, sessionKey: string, user: string, token: string): Promise<void> {
+export async function signIn(c: Context, accounts: Accounts, sessionKey: string, user: string, token: string): Promise<string> {
   if (!user || accounts.userForToken(token) !== user) throw new HostError(401, "That user name and token do not match.");
   const expires = Date.now() + SESSION_DAYS * 86_400_000;
-  await setSignedCookie(c, sessionCookieName(c), `${user}:${accounts.tokenTag(token)}:${expires}`, sessionKey, {
+  const cookie = await generateSignedCookie(sessionCookieName(c), `${user}:${accounts.tokenTag(token)}:${expires}`, sessionKey, {
     httpOnly: true,
     sameSite: "Lax",
     secure: secure(c),
     path: "/",
     maxAge: SESSION_DAYS * 86_400,
   });
+  c.header("set-cookie", cookie, { append: true });
   deleteCookie(c, signInCookieName(c), { path: "/", secure: secure(c) });
   // A plain-http session from before the host was behind https would shadow the new one.
   if (secure(c)) deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  // The cookie's value as the browser will send it back (getCookie decodes it).
+  return csrfToken(sessionKey, decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1, cookie.indexOf(";"))));
 }
 
 /** Signs a browser out: its session cookie (either name) is cleared. */
@@ -333,6 +367,7 @@ export function writable(accounts: Accounts, c: Context<HostEnv>, owner: string,
   let space = accounts.space(owner, name);
   if (!user)
     throw new HostError(401, space && !space.private ? `Sign in to change ${owner}/${name}.` : `Repository not found: ${owner}/${name}.`);
+  refuseReadOnly(c);
   if (!canWrite(user, owner))
     throw new HostError(
       space && !space.private ? 403 : 404,

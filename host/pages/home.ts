@@ -46,6 +46,7 @@ export function spacesPage({
   here,
   origin,
   csrf,
+  admin,
 }: {
   heading: string;
   spaces: SpaceSummary[];
@@ -55,6 +56,8 @@ export function spacesPage({
   origin: string;
   /** The session's CSRF token (for the sign-out form). */
   csrf?: string | undefined;
+  /** Whether the user is an admin (the header links to /admin). */
+  admin?: boolean;
 }): string {
   const shown = search
     ? spaces.filter((s) => `${s.id} ${s.card.title ?? ""} ${s.card.short_description ?? ""}`.toLowerCase().includes(search.toLowerCase()))
@@ -68,6 +71,7 @@ export function spacesPage({
     user,
     here,
     csrf,
+    admin,
     head: CARDS_STYLE,
     body: `<main class="page"><h1>${escapeHtml(heading)}</h1>
 <form class="search" role="search" method="get" action="${escapeHtml(here)}"><input type="search" name="search" value="${escapeHtml(search)}" placeholder="Search Spaces" aria-label="Search Spaces"><button>Search</button></form>

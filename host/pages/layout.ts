@@ -49,10 +49,10 @@ export const csrfField = (csrf: string | undefined): string =>
 /** The same token for the page's scripts, which send it as `x-csrf-token` (`hostFetch` in client/space.ts). */
 export const csrfMeta = (csrf: string | undefined): string => (csrf ? `<meta name="csrf-token" content="${escapeHtml(csrf)}">` : "");
 
-/** The header's right side: who is signed in and a sign-out button, or a sign-in link. */
-function who(user: string | undefined, here: string, csrf: string | undefined): string {
+/** The header's right side: who is signed in, their settings (and the admin page), a sign-out button — or a sign-in link. */
+function who(user: string | undefined, here: string, csrf: string | undefined, admin: boolean): string {
   if (!user) return `<a class="button" href="/login?next=${encodeURIComponent(here)}">Sign in</a>`;
-  return `<a href="/spaces/${escapeHtml(user)}">${escapeHtml(user)}</a><form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`;
+  return `<a href="/spaces/${escapeHtml(user)}">${escapeHtml(user)}</a><a href="/settings/tokens">Settings</a>${admin ? `<a href="/admin">Admin</a>` : ""}<form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`;
 }
 
 /**
@@ -68,6 +68,7 @@ export function layout({
   body,
   head = "",
   csrf,
+  admin = false,
 }: {
   title: string;
   user: string | undefined;
@@ -76,11 +77,13 @@ export function layout({
   head?: string;
   /** The session's CSRF token, for the sign-out form and any script (a session only). */
   csrf?: string | undefined;
+  /** Whether the user is an admin (the header links to /admin). */
+  admin?: boolean;
 }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><link rel="icon" href="data:,">${csrfMeta(csrf)}<style>${STYLE}</style>${head}</head>
-<body><header class="top"><a class="brand" href="/">🤗 Spaces</a><nav class="who" aria-label="Account">${who(user, here, csrf)}</nav></header>
+<body><header class="top"><a class="brand" href="/">🤗 Spaces</a><nav class="who" aria-label="Account">${who(user, here, csrf, admin)}</nav></header>
 ${body}
 </body></html>`;
 }

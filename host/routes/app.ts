@@ -16,7 +16,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { setCookie } from "hono/cookie";
 import type { SpaceRecord } from "../accounts/accounts.ts";
 import { canWrite, readable, type HostEnv } from "../accounts/auth.ts";
-import { COOKIE_PASS_MS, makePass, PASS_COOKIE, PASS_PARAM, passUser } from "../apps/app-pass.ts";
+import { COOKIE_PASS_MS, makePass, PASS_COOKIE, PASS_PARAM, type PassHolder, passHolder } from "../apps/app-pass.ts";
 import { appOrigin, subdomainIn } from "../apps/origin.ts";
 import { proxyToApp, type AppForm } from "../apps/proxy.ts";
 import { HostError, jsonError, pageError, wantsPage } from "../errors.ts";
@@ -39,17 +39,18 @@ function isNavigation(c: Context): boolean {
 }
 
 /**
- * The URL of a Space's app on its own origin, for `user`: with a pass in it when they own the
- * Space (so a private Space opens without a token typed), plain otherwise.
+ * The URL of a Space's app on its own origin, for the caller: with a pass in it when they own
+ * the Space (so a private Space opens without a token typed), plain otherwise.
  *
  * @example
- * appUrl(c, deps, space, "alice") // → "http://alice-demo.spaces.localhost:7861/?__sign=…"
+ * appUrl(c, deps, space) // → "http://alice-demo.spaces.localhost:7861/?__sign=…" for alice
  */
-export function appUrl(c: Context, deps: HostDeps, space: SpaceRecord, user: string | undefined, path = "/", search = ""): string {
+export function appUrl(c: Context<HostEnv>, deps: HostDeps, space: SpaceRecord, path = "/", search = ""): string {
+  const { user, token } = c.var;
   const url = new URL(`${appOrigin(publicBase(c), deps.accounts.subdomainOf(space.owner, space.name))}${path || "/"}${search}`);
   url.searchParams.delete(PASS_PARAM);
-  if (canWrite(user, space.owner))
-    url.searchParams.set(PASS_PARAM, makePass(deps.sessionKey, "url", `${space.owner}/${space.name}`, user!));
+  if (canWrite(user, space.owner) && token)
+    url.searchParams.set(PASS_PARAM, makePass(deps.sessionKey, "url", `${space.owner}/${space.name}`, { user: user!, tokenId: token.id }));
   return url.href;
 }
 
@@ -93,10 +94,10 @@ export function appOrigins(deps: HostDeps): MiddlewareHandler<HostEnv> {
       const sign = url.searchParams.get(PASS_PARAM);
       if (sign !== null && (c.req.method === "GET" || c.req.method === "HEAD")) {
         // The host's pass, traded for this origin's cookie; the URL then drops it (history, Referer).
-        const user = passUser(deps.sessionKey, "url", id, sign);
+        const holder = livePass(deps, passHolder(deps.sessionKey, "url", id, sign));
         const secure = publicBase(c).startsWith("https:") || /(^|\.)localhost$/.test(new URL(c.req.url).hostname);
-        if (user)
-          setCookie(c, PASS_COOKIE, makePass(deps.sessionKey, "cookie", id, user), {
+        if (holder)
+          setCookie(c, PASS_COOKIE, makePass(deps.sessionKey, "cookie", id, holder), {
             path: "/",
             httpOnly: true,
             maxAge: COOKIE_PASS_MS / 1000,
@@ -107,7 +108,7 @@ export function appOrigins(deps: HostDeps): MiddlewareHandler<HostEnv> {
         c.header("cache-control", "no-store");
         return c.redirect(`${url.pathname}${url.search}`, 303);
       }
-      const user = c.var.via === "token" ? c.var.user : passCounts(c) ? cookiePassUser(c, deps.sessionKey, id) : undefined;
+      const user = c.var.via === "token" ? c.var.user : passCounts(c) ? cookiePassUser(c, deps, id) : undefined;
       c.set("user", user);
       if (c.var.via !== "token") c.set("via", undefined); // a pass is no host session
       if (space.private && !canWrite(user, space.owner)) throw new HostError(404, "No Space here.");
@@ -140,15 +141,19 @@ function passCounts(c: Context): boolean {
  * The user of a valid pass among this origin's pass cookies: another app under the same domain
  * may set one with `Domain=` to shadow it, which must not hide (nor stand for) the real one.
  */
-function cookiePassUser(c: Context, key: string, id: string): string | undefined {
+function cookiePassUser(c: Context, deps: HostDeps, id: string): string | undefined {
   for (const part of (c.req.header("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0 || part.slice(0, eq).trim() !== PASS_COOKIE) continue;
-    const user = passUser(key, "cookie", id, part.slice(eq + 1).trim());
-    if (user) return user;
+    const holder = livePass(deps, passHolder(deps.sessionKey, "cookie", id, part.slice(eq + 1).trim()));
+    if (holder) return holder.user;
   }
   return undefined;
 }
+
+/** The pass's holder while the token it was made from still works (not revoked, the account not disabled). */
+const livePass = (deps: HostDeps, holder: PassHolder | undefined): PassHolder | undefined =>
+  holder && deps.accounts.tokenLive(holder.user, holder.tokenId) ? holder : undefined;
 
 /** The app origin's host as the visitor named it (with its port), for the app's Gradio root. */
 const subdomainHost = (host: string | undefined, forwarded: string | undefined): string =>
@@ -171,7 +176,7 @@ export function appRoutes(deps: HostDeps): Hono<HostEnv> {
     const path = rest.length ? `/${rest.join("/")}` : "";
     if (isNavigation(c)) {
       c.header("cache-control", "no-store");
-      return c.redirect(appUrl(c, deps, space, c.var.user, path || "/", new URL(c.req.url).search), 302);
+      return c.redirect(appUrl(c, deps, space, path || "/", new URL(c.req.url).search), 302);
     }
     const base = new URL(publicBase(c));
     return serve(c, deps, space, path, {

@@ -59,6 +59,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
         here: c.req.path,
         origin: publicBase(c),
         csrf: c.var.csrf,
+        admin: accounts.isAdmin(c.var.user),
       }),
     );
 
@@ -104,7 +105,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     const id = `${space.owner}/${space.name}`;
     const app = {
       origin: appOrigin(publicBase(c), accounts.subdomainOf(space.owner, space.name)),
-      url: appUrl(c, deps, space, c.var.user),
+      url: appUrl(c, deps, space),
     };
     // The iframe's URL holds the owner's pass: no cache keeps it.
     c.header("cache-control", "no-store");

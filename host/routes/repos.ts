@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { SpaceRecord } from "../accounts/accounts.ts";
-import { canRead, canWrite, checkNames, refuseUnconfirmed, writable, type HostEnv } from "../accounts/auth.ts";
+import { canRead, canWrite, checkNames, refuseReadOnly, refuseUnconfirmed, writable, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 import { spacePaths } from "../paths.ts";
 import { appOrigin } from "../apps/origin.ts";
@@ -89,7 +89,11 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
       periodEnd: null,
       billingMode: "prepaid",
       orgs: [],
-      auth: { type: "access_token", accessToken: { displayName: "Space host write token", role: "write" } },
+      // The token asked with (or the session's), as the Hub names it: its name and role.
+      auth: {
+        type: "access_token",
+        accessToken: { displayName: c.var.token?.name ?? "", role: c.var.token?.role ?? "write", createdAt: c.var.token?.created },
+      },
     });
   });
 
@@ -98,6 +102,7 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
     refuseUnconfirmed(c);
     const user = c.var.user;
     if (!user) throw new HostError(401, "Invalid credentials in Authorization header");
+    refuseReadOnly(c);
     const body = await jsonObject(c, BODY_CAPS.settings);
     if (body.type !== "space")
       throw new HostError(

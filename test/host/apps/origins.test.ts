@@ -282,10 +282,27 @@ describe.skipIf(!gitLfsPresent("app origin tests") || !hasChromium)("apps on the
       // A pass for mallory's Space does not open alice's.
       const { makePass } = await import("../../../host/apps/app-pass.ts");
       const key = readFileSync(join(temp, "data", "session.key"), "utf8").trim();
-      const other = makePass(key, "url", "mallory/trap", "alice");
+      const tokenId = accounts.tokens("alice")[0]!.id;
+      const other = makePass(key, "url", "mallory/trap", { user: "alice", tokenId });
       expect((await stranger.goto(`http://alice-diary.spaces.localhost:${port()}/?__sign=${other}`))!.status()).toBe(404);
-      const stale = makePass(key, "url", "alice/diary", "alice", Date.now() - 6 * 60_000);
+      const stale = makePass(key, "url", "alice/diary", { user: "alice", tokenId }, Date.now() - 6 * 60_000);
       expect((await stranger.goto(`http://alice-diary.spaces.localhost:${port()}/?__sign=${stale}`))!.status()).toBe(404);
+      // A pass lives no longer than the token it came from: revoked, its app origin's cookie opens nothing.
+      const laptop = accounts.createToken("alice", { name: "laptop" });
+      const second = await (await browser.newContext()).newPage();
+      await second.goto(`${HOST}/login?next=/spaces/alice/diary`);
+      await second.getByLabel("User name").fill("alice");
+      await second.getByLabel("Token").fill(laptop);
+      await second.getByRole("button", { name: "Sign in" }).click();
+      await second.waitForURL(`${HOST}/spaces/alice/diary`);
+      await expect
+        .poll(() => second.frameLocator("iframe").locator("body").textContent(), { timeout: 10_000 })
+        .toContain('"x-space-user":"alice"');
+      // (In the Space page's frame: the pass cookie is partitioned under the page that embeds it.)
+      const frame = () => second.frames().find((f) => f.url().startsWith(`http://alice-diary.spaces.localhost:${port()}/`))!;
+      expect((await frame().goto(`http://alice-diary.spaces.localhost:${port()}/again`))!.status()).toBe(200);
+      expect(accounts.revokeToken("alice", accounts.tokens("alice").find((t) => t.name === "laptop")!.id)).toBe(true);
+      expect((await frame().goto(`http://alice-diary.spaces.localhost:${port()}/again`))!.status()).toBe(404);
     } finally {
       await browser.close();
     }
