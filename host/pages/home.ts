@@ -77,8 +77,12 @@ export function spacesPage({
 <form class="search" role="search" method="get" action="${escapeHtml(here)}"><input type="search" name="search" value="${escapeHtml(search)}" placeholder="Search Spaces" aria-label="Search Spaces"><button>Search</button></form>
 ${list}
 <section class="new" aria-labelledby="new"><h2 id="new">Make a Space</h2>
-${user ? `<p><a class="button primary" href="/new">New Space</a> from a template, or push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile:</p>` : `<p>Make a write token, then push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile:</p>`}
-<pre class="cmd" tabindex="0">TOKEN=$(npm run -s spaces -- token ${escapeHtml(owner)})
+${
+  user
+    ? `<p><a class="button primary" href="/new">New Space</a> from a template, or push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile, with a write token from <a href="/settings/tokens">Settings</a>:</p>`
+    : `<p><a href="/login?next=/new">Sign in</a> (new here? ask the host's admin for an invite link) to make a Space from a template, or push a folder with <code>README.md</code>, <code>package.json</code> and its lockfile, with a write token from your Settings:</p>`
+}
+<pre class="cmd" tabindex="0"># $TOKEN: a write token (Settings → Tokens)
 git push http://${escapeHtml(owner)}:$TOKEN@${escapeHtml(new URL(origin).host)}/spaces/${escapeHtml(owner)}/my-space main</pre></section></main>`,
   });
 }
