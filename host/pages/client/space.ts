@@ -63,9 +63,17 @@ function hostFetch(url: string, init: RequestInit = {}): Promise<Response> {
 }
 
 const stage = byId("stage");
+/** The stage the last poll saw: when the app comes up (a new Space, a wake, a restart), its frame loads again. */
+let seen: string | undefined;
 async function poll(): Promise<void> {
   try {
     const r = (await (await hostFetch(`${api}/runtime`)).json()) as RuntimeView;
+    if (seen !== undefined && seen !== "RUNNING" && r.stage === "RUNNING") {
+      const frame = document.querySelector<HTMLIFrameElement>("#app iframe");
+      // Its first URL again: the pass in it may have expired, but the app's origin kept its cookie.
+      if (frame) frame.setAttribute("src", frame.getAttribute("src") ?? "");
+    }
+    seen = r.stage;
     stage.dataset.stage = r.stage;
     stage.textContent = STAGE_NAMES[r.stage] ?? r.stage;
     stage.title = r.errorMessage ?? "";
