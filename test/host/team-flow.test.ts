@@ -37,16 +37,17 @@ describe.skipIf(!gitLfsPresent("team flow test") || !hasChromium)("a team on the
     rootToken = accounts.createToken("root");
     accounts.setFlag("root", "admin", true);
     const bobToken = accounts.createToken("bob");
-    // This repository's installed dependencies stand in for carol's `npm ci` of the classifier's
-    // lockfile (installs are per owner), as git-push.test.ts does for alice.
-    const modules = installedModules(join(dataDir, "cache"), "carol", installKey(readFileSync(join(root, "package-lock.json"))));
-    mkdirSync(join(modules, ".."), { recursive: true });
-    symlinkSync(join(root, "node_modules"), modules, "dir");
     host = await inProcessHost({ dataDir, accounts, readyTimeoutMs: 60_000, drainMs: 500, stopGraceMs: 3000 });
     tools = await gitUser(temp);
     const echo = await tinySpaceRepo(tools.git, temp, "echo");
     await tools.git(echo, "push", "--quiet", remoteUrl(host.base, "bob/echo", "bob", bobToken), "main");
     accounts.setEnv("bob", "echo", "variables", "GREETING", "hello from bob");
+    // This repository's installed dependencies stand in for carol's `npm ci` of the classifier's
+    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy, whose
+    // clean-up removes any install no build links to.
+    const modules = installedModules(join(dataDir, "cache"), "carol", installKey(readFileSync(join(root, "package-lock.json"))));
+    mkdirSync(join(modules, ".."), { recursive: true });
+    symlinkSync(join(root, "node_modules"), modules, "dir");
   }, 120_000);
   afterAll(async () => {
     await host.close();

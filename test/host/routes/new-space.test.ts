@@ -67,10 +67,6 @@ describe.skipIf(!gitLfsPresent("New Space tests") || !hasChromium)("New Space an
     accounts = new Accounts(dataDir);
     aliceToken = accounts.createToken("alice");
     const bobToken = accounts.createToken("bob");
-    // This repository's dependencies stand in for `npm ci` of its lockfile (both templates use it), as in git-push.test.ts.
-    const modules = installedModules(join(dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
-    mkdirSync(join(modules, ".."), { recursive: true });
-    symlinkSync(join(root, "node_modules"), modules, "dir");
     host = await inProcessHost({ dataDir, accounts, readyTimeoutMs: 60_000, drainMs: 500, stopGraceMs: 3000 });
     tools = await gitUser(temp);
     // Bob's public Space: a tiny server, a binary file through LFS, a variable and a secret.
@@ -84,6 +80,12 @@ describe.skipIf(!gitLfsPresent("New Space tests") || !hasChromium)("New Space an
     accounts.setEnv("bob", "echo", "secrets", "API_KEY", "bob's own key");
     accounts.createSpace("bob", "hidden", { private: true });
     await running("bob/echo");
+    // This repository's installed dependencies stand in for alice's `npm ci` of the classifier's
+    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy, whose
+    // clean-up removes any install no build links to.
+    const modules = installedModules(join(dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
+    mkdirSync(join(modules, ".."), { recursive: true });
+    symlinkSync(join(root, "node_modules"), modules, "dir");
     alice = await signInByForm(host.base, "alice", aliceToken);
   }, 180_000);
   afterAll(async () => {
