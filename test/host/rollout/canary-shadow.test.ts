@@ -32,10 +32,6 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
     mkdirSync(artifacts, { recursive: true });
     f = await ClassifierHost.start("host-rollout", { drainMs: 500, stopGraceMs: 2000, readyTimeoutMs: 15_000, rolloutTickMs: 100 });
     ({ temp, accounts, token, host, tools } = f);
-    // The Fashion Space's install is this repository's node_modules (same lock file), as in git.test.ts.
-    const modules = installedModules(join(f.dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
-    mkdirSync(join(modules, ".."), { recursive: true });
-    symlinkSync(join(root, "node_modules"), modules, "dir");
   });
   afterAll(() => f?.close());
 
@@ -265,6 +261,11 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
   });
 
   test("with the Fashion Space: a shadow compares real labels over the queue, /api/predict and /call, and is promoted; @gradio/client sessions keep their revision", async () => {
+    // The Fashion Space's install is this repository's node_modules (same lock file), as in
+    // git-push.test.ts: seeded here, since every deploy before this one cleared installs no build used.
+    const modules = installedModules(join(f.dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
+    mkdirSync(join(modules, ".."), { recursive: true });
+    symlinkSync(join(root, "node_modules"), modules, "dir");
     const fashion = copySpace(temp, "fashion");
     const { git } = tools;
     await git(fashion, "init", "--quiet");
