@@ -95,3 +95,24 @@ export function decodeBase64(text: unknown, path: string): Buffer {
     throw new HostError(400, `${path}: content is not valid base64.`);
   return Buffer.from(text, "base64");
 }
+
+/**
+ * The `secrets` or `variables` of a Hub request that creates a Space (`createRepo`,
+ * `duplicate_space`): a list of `{key, value, description?}`, or none.
+ *
+ * @throws {HostError} 400 when it is anything else.
+ * @example
+ * envList({ variables: [{ key: "GREETING", value: "hi" }] }, "variables") // → [{ key: "GREETING", value: "hi" }]
+ */
+export function envList(
+  body: Record<string, unknown>,
+  kind: "secrets" | "variables",
+): { key: string; value: string; description?: string }[] {
+  const list = body[kind] ?? [];
+  if (
+    !Array.isArray(list) ||
+    list.some((e: { key?: unknown; value?: unknown }) => typeof e?.key !== "string" || typeof e?.value !== "string")
+  )
+    throw new HostError(400, `${kind} must be a list of {key, value, description?}.`);
+  return list as { key: string; value: string; description?: string }[];
+}

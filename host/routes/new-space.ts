@@ -16,7 +16,7 @@ import { createFromTemplate, duplicateSpace, type NewSpace } from "../spaces/mak
 import { templateById, TEMPLATES } from "../spaces/templates.ts";
 import { BODY_CAPS, formBody, jsonObject } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
-import { repoNotFound } from "./hub.ts";
+import { envList, repoNotFound } from "./hub.ts";
 
 const NAME_RULE = 'use letters, digits, "-", "_" and "." (not first, no "..", not ending in ".git" or "."), at most 96 characters';
 
@@ -136,16 +136,7 @@ export function newSpaceRoutes(deps: HostDeps): Hono<HostEnv> {
     if (!canWrite(user, owner)) throw new HostError(403, `You cannot create a Space under ${owner}'s namespace: you are ${user}.`);
     if (body.private !== undefined && body.private !== null && typeof body.private !== "boolean")
       throw new HostError(400, "private must be true or false.");
-    const env = (kind: "secrets" | "variables") => {
-      const list = body[kind] ?? [];
-      if (
-        !Array.isArray(list) ||
-        list.some((e: { key?: unknown; value?: unknown }) => typeof e?.key !== "string" || typeof e?.value !== "string")
-      )
-        throw new HostError(400, `${kind} must be a list of {key, value, description?}.`);
-      return list as { key: string; value: string; description?: string }[];
-    };
-    const extra = { variables: env("variables"), secrets: env("secrets") };
+    const extra = { variables: envList(body, "variables"), secrets: envList(body, "secrets") };
     const url = `${publicBase(c)}/spaces/${owner}/${name}`;
     if (accounts.space(owner, name)) throw new HostError(409, `The Space ${owner}/${name} already exists.`, {}, { url });
     const priv = typeof body.private === "boolean" ? body.private : source.private;

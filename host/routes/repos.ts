@@ -18,7 +18,7 @@ import type { HostDeps } from "./deps.ts";
 import { renameSpace } from "./changes.ts";
 import { runtimeJSON } from "./hardware.ts";
 import { BODY_CAPS, jsonObject } from "./body.ts";
-import { hubId, hubSpace, idOf, repoNotFound, revision } from "./hub.ts";
+import { envList, hubId, hubSpace, idOf, repoNotFound, revision } from "./hub.ts";
 
 const SDKS = new Set(["gradio", "docker", "static", "streamlit"]);
 
@@ -123,16 +123,7 @@ export function repoRoutes(deps: HostDeps): Hono<HostEnv> {
         400,
         "Files at creation are not taken here: create the Space, then upload its files (uploadFiles / upload_folder).",
       );
-    const env = (kind: "secrets" | "variables") => {
-      const list = body[kind] ?? [];
-      if (
-        !Array.isArray(list) ||
-        list.some((e: { key?: unknown; value?: unknown }) => typeof e?.key !== "string" || typeof e?.value !== "string")
-      )
-        throw new HostError(400, `${kind} must be a list of {key, value, description?}.`);
-      return list as { key: string; value: string; description?: string }[];
-    };
-    const [secrets, variables] = [env("secrets"), env("variables")];
+    const [secrets, variables] = [envList(body, "secrets"), envList(body, "variables")];
     const url = `${publicBase(c)}/spaces/${owner}/${name}`;
     if (accounts.space(owner, name)) throw new HostError(409, "You already created this space repo", {}, { url });
     let space: SpaceRecord;
