@@ -164,6 +164,12 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
     await form(c);
     const user = signedIn(c);
     const id = c.req.param("id");
+    // A read token (or its session) changes nothing, tokens included: sign in with a write token.
+    try {
+      refuseReadOnly(c);
+    } catch (err) {
+      return tokens(c, user, 403, (err as HostError).message);
+    }
     if (!accounts.revokeToken(user, id)) return tokens(c, user, 404, "No such token: it may have been revoked already.");
     // This browser's own session came from it: it has ended, so its cookie goes too.
     if (c.var.via === "session" && c.var.token?.id === id) {

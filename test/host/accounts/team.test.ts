@@ -251,6 +251,10 @@ describe.skipIf(!gitLfsPresent("team tests") || !hasChromium)("a team on the hos
     await readOnly.page.getByLabel("Name").fill("escalate");
     await readOnly.page.getByRole("button", { name: "Create token" }).click();
     expect(await readOnly.page.getByRole("alert").textContent()).toBe(READ_ONLY);
+    // …nor revoke one.
+    await readOnly.page.goto(`${host.base}/settings/tokens`);
+    await readOnly.page.getByRole("button", { name: "Revoke first token" }).click();
+    expect(await readOnly.page.getByRole("alert").textContent()).toBe(READ_ONLY);
     expect(accounts.tokens("dana").map((t) => t.name)).toEqual(["first token", "ci-read"]);
     await readOnly.context.close();
 
