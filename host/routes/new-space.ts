@@ -7,7 +7,7 @@
  * `{"error": …}` on the API's.
  */
 import { Hono, type Context } from "hono";
-import { canWrite, checkCsrf, formGuard, readable, refuseUnconfirmed, type HostEnv } from "../accounts/auth.ts";
+import { canWrite, checkCsrf, formGuard, readable, refuseReadOnly, refuseUnconfirmed, type HostEnv } from "../accounts/auth.ts";
 import { isValidName } from "../accounts/names.ts";
 import { HostError, jsonError, pageError } from "../errors.ts";
 import { duplicatePage, newSpacePage } from "../pages/new-space.ts";
@@ -80,6 +80,7 @@ export function newSpaceRoutes(deps: HostDeps): Hono<HostEnv> {
     const user = c.var.user!;
     const values = { name: (form.name ?? "").trim(), private: form.visibility === "private", template: form.template ?? "" };
     try {
+      refuseReadOnly(c); // a session made with a read token makes nothing
       const owner = form.owner ?? user;
       if (!canWrite(user, owner)) throw new HostError(403, `You can only make Spaces under your own name (${user}).`);
       checkNewName(values.name);
@@ -112,6 +113,7 @@ export function newSpaceRoutes(deps: HostDeps): Hono<HostEnv> {
     const id = `${source.owner}/${source.name}`;
     const values = { name: (form.name ?? "").trim(), private: form.visibility === "private" };
     try {
+      refuseReadOnly(c);
       checkNewName(values.name);
       isPrivate(form.visibility);
       await duplicateSpace(deps, source, wanted(c, user, values.name, values.private));
@@ -126,6 +128,7 @@ export function newSpaceRoutes(deps: HostDeps): Hono<HostEnv> {
   // the url) when it exists, which huggingface_hub's exist_ok accepts.
   app.post("/api/spaces/:owner/:name/duplicate", async (c) => {
     const user = apiUser(c);
+    refuseReadOnly(c);
     const source = repoNotFound(() => readable(accounts, c, c.req.param("owner"), c.req.param("name")));
     const body = await jsonObject(c, BODY_CAPS.settings);
     const repository = typeof body.repository === "string" ? body.repository : "";

@@ -9,7 +9,7 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { SpaceRecord } from "../accounts/accounts.ts";
-import { canRead, checkCsrf, checkNames, formGuard, type HostEnv } from "../accounts/auth.ts";
+import { canRead, checkCsrf, checkNames, formGuard, refuseReadOnly, type HostEnv } from "../accounts/auth.ts";
 import { isValidName } from "../accounts/names.ts";
 import { HostError, pageError } from "../errors.ts";
 import { type SettingsSection, spaceSettingsPage } from "../pages/space-settings.ts";
@@ -103,6 +103,7 @@ export function spaceSettingsRoutes(deps: HostDeps): Hono<HostEnv> {
       checkCsrf(c, fields.csrf);
       const space = owned(c, c.var.user);
       try {
+        refuseReadOnly(c); // a session made with a read token changes nothing
         const next = await act(c, space, fields);
         return c.redirect(next ?? `/spaces/${space.owner}/${space.name}/settings?saved=${section}#${section}`, 303);
       } catch (err) {

@@ -128,6 +128,23 @@ describe.skipIf(!gitLfsPresent("team flow test") || !hasChromium)("a team on the
       await tools.git(temp, "clone", "--quiet", remoteUrl(host.base, "carol/clf", "carol", reader), readerClone);
       await tools.git(readerClone, "commit", "--quiet", "--allow-empty", "-m", "not allowed");
       expect(await tools.fails(readerClone, "push", "--quiet", "origin", "main")).toContain("read-only");
+      // …nor make a Space (the Hub's duplicate) or change one (the settings page's form).
+      const asReader = { authorization: `Bearer ${reader}`, origin: host.base, referer: `${host.base}/spaces/carol/clf/settings` };
+      const duplicate = await fetch(`${host.base}/api/spaces/bob/echo/duplicate`, {
+        method: "POST",
+        headers: { ...asReader, "content-type": "application/json" },
+        body: JSON.stringify({ repository: "carol/echo2" }),
+      });
+      expect([duplicate.status, (await duplicate.json()).error]).toEqual([403, expect.stringContaining("read-only")]);
+      const setting = await fetch(`${host.base}/spaces/carol/clf/settings/variables`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { ...asReader, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ key: "SNEAKY", value: "1" }),
+      });
+      expect(setting.status).toBe(403);
+      expect(accounts.space("carol", "clf")!.variables).not.toHaveProperty("SNEAKY");
+      expect(accounts.space("carol", "echo2")).toBeUndefined();
 
       // 7. Revoked, the write token stops at once: git and the Hub API refuse it.
       await page.goto(`${host.base}/settings/tokens`);
