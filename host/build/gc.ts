@@ -12,6 +12,12 @@ async function sizeOf(path: string): Promise<number> {
   return total;
 }
 
+/**
+ * An install no build links to yet is left alone this long after it was put in place: a build
+ * links it only after its install is in place, and another Space's clean-up may run in between.
+ */
+export const INSTALL_GRACE_MS = 10 * 60_000;
+
 /** What a clean-up removed. */
 export interface Freed {
   removed: string[];
@@ -21,13 +27,18 @@ export interface Freed {
 /**
  * Removes builds that are not in `keep` (per Space id, the revisions serving, previous and
  * being built), then each owner's installed node_modules that no remaining build links to
- * (`cache/installs/<owner>/<key>`), and install folders abandoned more than an hour ago.
+ * (`cache/installs/<owner>/<key>`) unless it was put in place in the last `graceMs`, and install
+ * folders abandoned more than an hour ago.
  *
  * @example
  * await collectGarbage("/srv/spaces", new Map([["alice/demo", new Set([sha])]]))
  * // → { removed: ["builds/alice/demo/<old sha>", "cache/installs/alice/<key>"], bytes: 48213377 }
  */
-export async function collectGarbage(dataDir: string, keep: Map<string, Set<string>>): Promise<Freed> {
+export async function collectGarbage(
+  dataDir: string,
+  keep: Map<string, Set<string>>,
+  { graceMs = INSTALL_GRACE_MS }: { graceMs?: number } = {},
+): Promise<Freed> {
   const freed: Freed = { removed: [], bytes: 0 };
   const remove = async (path: string) => {
     freed.bytes += await sizeOf(path);
@@ -52,8 +63,12 @@ export async function collectGarbage(dataDir: string, keep: Map<string, Set<stri
   const inUse = (dir: string) => [...used].some((target) => target === dir || target.startsWith(dir + sep));
   const cache = join(dataDir, "cache");
   const installs = join(cache, "installs");
+  const fresh = async (dir: string) => Date.now() - ((await lstat(dir).catch(() => undefined))?.mtimeMs ?? 0) < graceMs;
   for (const owner of await list(installs))
-    for (const key of await list(join(installs, owner))) if (!inUse(join(installs, owner, key))) await remove(join(installs, owner, key));
+    for (const key of await list(join(installs, owner))) {
+      const dir = join(installs, owner, key);
+      if (!inUse(dir) && !(await fresh(dir))) await remove(dir);
+    }
   for (const entry of await list(cache)) {
     const info = entry.startsWith("install-") ? await stat(join(cache, entry)).catch(() => undefined) : undefined;
     if (info && Date.now() - info.mtimeMs > 3600_000) await remove(join(cache, entry));

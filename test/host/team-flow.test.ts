@@ -43,8 +43,8 @@ describe.skipIf(!gitLfsPresent("team flow test") || !hasChromium)("a team on the
     await tools.git(echo, "push", "--quiet", remoteUrl(host.base, "bob/echo", "bob", bobToken), "main");
     accounts.setEnv("bob", "echo", "variables", "GREETING", "hello from bob");
     // This repository's installed dependencies stand in for carol's `npm ci` of the classifier's
-    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy, whose
-    // clean-up removes any install no build links to.
+    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy: a
+    // clean-up keeps an install no build links to for INSTALL_GRACE_MS only (host/build/gc.ts).
     const modules = installedModules(join(dataDir, "cache"), "carol", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");

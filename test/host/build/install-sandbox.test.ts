@@ -5,7 +5,18 @@
  * tiny Spaces whose package.json has install scripts and no dependency, so nothing is
  * downloaded, but for one that fetches a tiny package from the registry.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -298,7 +309,7 @@ for (let i = 0; i < 256; i++) fs.appendFileSync("node_modules/fill.bin", mb)'`;
 });
 
 describe("collecting garbage in the per-owner install cache", () => {
-  test("an install no kept build links to goes; one a kept build links to or into stays, in either layout", async () => {
+  test("an install no kept build links to goes (unless just put in place); one a kept build links to or into stays, in either layout", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "host-gc-"));
     try {
       const cache = join(dataDir, "cache");
@@ -310,7 +321,10 @@ describe("collecting garbage in the per-owner install cache", () => {
       const used = installedModules(cache, "alice", "1111111111111111");
       const unused = installedModules(cache, "alice", "2222222222222222");
       const legacy = join(cache, "installs", "3333333333333333", "node_modules"); // before installs were per owner
-      for (const dir of [used, unused, legacy]) mkdirSync(dir, { recursive: true });
+      const placed = installedModules(cache, "alice", "4444444444444444"); // just put in place: its build links it next
+      for (const dir of [used, unused, legacy, placed]) mkdirSync(dir, { recursive: true });
+      const anHourAgo = new Date(Date.now() - 3600_000);
+      for (const dir of [used, unused, legacy]) utimesSync(join(dir, ".."), anHourAgo, anHourAgo);
       build("alice", "demo", "a".repeat(40), used);
       build("bob", "old", "b".repeat(40), legacy);
       build("alice", "demo", "c".repeat(40), unused); // not kept
@@ -320,7 +334,7 @@ describe("collecting garbage in the per-owner install cache", () => {
       ]);
       const { removed } = await collectGarbage(dataDir, keep);
       expect(removed.sort()).toEqual([`builds/alice/demo/${"c".repeat(40)}`, "cache/installs/alice/2222222222222222"]);
-      expect([used, unused, legacy].map((dir) => existsSync(dir))).toEqual([true, false, true]);
+      expect([used, unused, legacy, placed].map((dir) => existsSync(dir))).toEqual([true, false, true, true]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

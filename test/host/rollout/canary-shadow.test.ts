@@ -262,7 +262,8 @@ describe.skipIf(!gitLfsPresent("Space host rollout tests"))("staged rollouts of 
 
   test("with the Fashion Space: a shadow compares real labels over the queue, /api/predict and /call, and is promoted; @gradio/client sessions keep their revision", async () => {
     // The Fashion Space's install is this repository's node_modules (same lock file), as in
-    // git-push.test.ts: seeded here, since every deploy before this one cleared installs no build used.
+    // git-push.test.ts: seeded here, since a clean-up keeps an install no build links to for
+    // INSTALL_GRACE_MS only (host/build/gc.ts), and the tests before this one deploy a lot.
     const modules = installedModules(join(f.dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");

@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -208,6 +208,8 @@ describe.skipIf(!gitLfsPresent("Space host bad-input tests"))("bad input to the 
     const stale = join(dataDir, "cache", "installs", "alice", "0123456789abcdef", "node_modules", "left-pad");
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, "index.js"), "x".repeat(10_000));
+    const anHourAgo = new Date(Date.now() - 3600_000); // (one just put in place stays: its build may be about to link it)
+    utimesSync(join(stale, "..", ".."), anHourAgo, anHourAgo);
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "host/cli.ts", "gc"], {
       env: { ...process.env, SPACES_DATA: dataDir },
     });

@@ -81,8 +81,8 @@ describe.skipIf(!gitLfsPresent("New Space tests") || !hasChromium)("New Space an
     accounts.createSpace("bob", "hidden", { private: true });
     await running("bob/echo");
     // This repository's installed dependencies stand in for alice's `npm ci` of the classifier's
-    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy, whose
-    // clean-up removes any install no build links to.
+    // lockfile (installs are per owner), as git-push.test.ts does. Seeded after bob's deploy: a
+    // clean-up keeps an install no build links to for INSTALL_GRACE_MS only (host/build/gc.ts).
     const modules = installedModules(join(dataDir, "cache"), "alice", installKey(readFileSync(join(root, "package-lock.json"))));
     mkdirSync(join(modules, ".."), { recursive: true });
     symlinkSync(join(root, "node_modules"), modules, "dir");
