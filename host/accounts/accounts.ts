@@ -96,11 +96,17 @@ const LAST_USED_WRITE_MS = 60_000;
 const INVITE_DAYS = 7;
 
 /** A stored token as listed: `index` names the ones made before tokens had names. */
+/** A token's id: the first 12 hex digits of its SHA-256 (stable, and says nothing of the token). */
+const tokenId = (t: StoredToken) => t.sha256.slice(0, 12);
+
+/** Where in `tokens` the token with this id is, or -1 (an id of any other shape matches nothing). */
+const indexOfId = (tokens: StoredToken[], id: string) => (/^[0-9a-f]{12}$/.test(id) ? tokens.findIndex((t) => tokenId(t) === id) : -1);
+
 const tokenInfo = (t: StoredToken, index: number, used?: number): TokenInfo => {
   const saved = t.lastUsed ? Date.parse(t.lastUsed) : 0;
   const last = Math.max(saved, used ?? 0);
   return {
-    id: t.sha256.slice(0, 12),
+    id: tokenId(t),
     name: t.name ?? `token ${index + 1}`,
     role: t.role ?? "write",
     created: t.created,
@@ -229,11 +235,15 @@ export class Accounts {
     return token;
   }
 
+  /** A user's record as last read — hasOwn, so a user named "constructor" is not Object's own. */
+  private userRecord(user: string): State["users"][string] | undefined {
+    return Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+  }
+
   /** Adds a new token to the state (the user made if needed), unsaved; returns it. */
   private addToken(user: string, name: string | undefined, role: TokenRole, admin = false): string {
     const token = `hf_${randomBytes(24).toString("base64url")}`; // @gradio/client types tokens as hf_…
-    // hasOwn, not ??=: a user named "constructor" must not find Object's own.
-    if (!Object.hasOwn(this.state.users, user))
+    if (!this.userRecord(user))
       this.state.users[user] = { tokens: [], created: new Date().toISOString(), ...(admin ? { admin: true as const } : {}) };
     const tokens = this.state.users[user]!.tokens;
     tokens.push({ sha256: sha256(token), created: new Date().toISOString(), name: name ?? `token ${tokens.length + 1}`, role });
@@ -283,7 +293,7 @@ export class Accounts {
   /** The user's token a session's tag names: none when revoked, or when the user is disabled. */
   private tagged(user: string, tag: string): { stored: StoredToken; index: number } | undefined {
     this.refresh();
-    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+    const record = this.userRecord(user);
     if (!record || record.disabled) return undefined;
     const index = record.tokens.findIndex((t) => sha256(`session:${t.sha256}`).slice(0, 24) === tag);
     return index >= 0 ? { stored: record.tokens[index]!, index } : undefined;
@@ -532,8 +542,7 @@ export class Accounts {
    */
   tokens(user: string): TokenInfo[] {
     this.refresh();
-    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
-    return (record?.tokens ?? []).map((t, i) => tokenInfo(t, i, this.used.get(t.sha256)));
+    return (this.userRecord(user)?.tokens ?? []).map((t, i) => tokenInfo(t, i, this.used.get(t.sha256)));
   }
 
   /**
@@ -546,8 +555,8 @@ export class Accounts {
    */
   revokeToken(user: string, id: string): boolean {
     this.refresh(true);
-    const tokens = Object.hasOwn(this.state.users, user) ? this.state.users[user]!.tokens : [];
-    const index = /^[0-9a-f]{12}$/.test(id) ? tokens.findIndex((t) => t.sha256.startsWith(id)) : -1;
+    const tokens = this.userRecord(user)?.tokens ?? [];
+    const index = indexOfId(tokens, id);
     if (index < 0) return false;
     const [gone] = tokens.splice(index, 1);
     this.used.delete(gone!.sha256);
@@ -580,7 +589,7 @@ export class Accounts {
   isAdmin(user: string | undefined): boolean {
     if (user === undefined) return false;
     this.refresh();
-    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user] : undefined;
+    const record = this.userRecord(user);
     return Boolean(record?.admin && !record.disabled);
   }
 
@@ -594,8 +603,8 @@ export class Accounts {
    */
   setFlag(user: string, flag: "admin" | "disabled", on: boolean): void {
     this.refresh(true);
-    if (!Object.hasOwn(this.state.users, user)) throw new Error(`No user ${user}.`);
-    const record = this.state.users[user]!;
+    const record = this.userRecord(user);
+    if (!record) throw new Error(`No user ${user}.`);
     if (on) record[flag] = true;
     else delete record[flag];
     this.save();
@@ -687,7 +696,7 @@ export class Accounts {
    */
   tokenLive(user: string, id: string): boolean {
     this.refresh();
-    const record = Object.hasOwn(this.state.users, user) ? this.state.users[user]! : undefined;
-    return Boolean(record && !record.disabled && record.tokens.some((t) => t.sha256.startsWith(id) && /^[0-9a-f]{12}$/.test(id)));
+    const record = this.userRecord(user);
+    return Boolean(record && !record.disabled && indexOfId(record.tokens, id) >= 0);
   }
 }

@@ -6,12 +6,12 @@
  */
 import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { checkCsrf, checkSignInNonce, formGuard, refuseReadOnly, signIn, signInNonce, signOut, type HostEnv } from "../accounts/auth.ts";
+import { checkSignInNonce, formGuard, refuseReadOnly, signIn, signInNonce, signOut, type HostEnv } from "../accounts/auth.ts";
 import { isValidName } from "../accounts/names.ts";
 import { HostError, pageError } from "../errors.ts";
 import { adminPage, joinPage, tokenShownPage, tokensPage } from "../pages/account.ts";
 import { publicBase } from "../public-url.ts";
-import { BODY_CAPS, formBody } from "./body.ts";
+import { BODY_CAPS, formBody, hostForm } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
 
 /** What a used, expired or made-up invite code answers. */
@@ -26,12 +26,6 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
   app.onError(pageError);
   const { accounts, sessionKey } = deps;
 
-  /** A form's fields, its CSRF token checked (the caller is known only once it is). */
-  const form = async (c: Context<HostEnv>) => {
-    const fields = await formBody(c, BODY_CAPS.form);
-    checkCsrf(c, fields.csrf);
-    return fields;
-  };
   /** The signed-in user, or 401 (a page with a sign-in link). */
   const signedIn = (c: Context<HostEnv>): string => {
     if (!c.var.user) throw new HostError(401, "Sign in to manage your account.");
@@ -132,7 +126,7 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
     return tokens(c, c.var.user);
   });
   app.post("/settings/tokens", formGuard(), async (c) => {
-    const { name = "", role = "write" } = await form(c);
+    const { name = "", role = "write" } = await hostForm(c);
     const user = signedIn(c);
     return orAgain(
       () => {
@@ -161,7 +155,7 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
     );
   });
   app.post("/settings/tokens/:id/revoke", formGuard(), async (c) => {
-    await form(c);
+    await hostForm(c);
     const user = signedIn(c);
     const id = c.req.param("id");
     // A read token (or its session) changes nothing, tokens included: sign in with a write token.
@@ -188,7 +182,7 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
   ) => c.html(adminPage({ user, csrf: c.var.csrf, users: accounts.users(), ...extra }), status);
   app.get("/admin", (c) => admin(c, adminOnly(c)));
   app.post("/admin/invites", formGuard(), async (c) => {
-    const fields = await form(c);
+    const fields = await hostForm(c);
     const user = adminOnly(c);
     return orAgain(
       () => {
@@ -201,7 +195,7 @@ export function accountPageRoutes(deps: HostDeps): Hono<HostEnv> {
     );
   });
   app.post("/admin/users/:name/:action{disable|enable}", formGuard(), async (c) => {
-    await form(c);
+    await hostForm(c);
     const user = adminOnly(c);
     const name = c.req.param("name");
     return orAgain(

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
+import { checkCsrf, type HostEnv } from "../accounts/auth.ts";
 import { HostError } from "../errors.ts";
 
 /** The caps the routes use, in bytes. */
@@ -37,35 +38,10 @@ export function describeBytes(bytes: number): string {
 const tooLarge = (maxBytes: number, what: string) =>
   new HostError(413, `The ${what} is larger than ${describeBytes(maxBytes)} (${maxBytes} bytes), the most accepted here.`);
 
-/**
- * Refuses at once (413) a request whose Content-Length is over `maxBytes`, without reading it.
- *
- * @example
- * refuseLargerThan(c, 1024 * 1024, "push");
- */
-export function refuseLargerThan(c: Context, maxBytes: number, what = "request body"): void {
+/** Refuses at once (413) a request whose Content-Length is over `maxBytes`, without reading it. */
+function refuseLargerThan(c: Context, maxBytes: number, what = "request body"): void {
   const length = Number(c.req.header("content-length") ?? 0);
   if (length > maxBytes) throw tooLarge(maxBytes, what);
-}
-
-/**
- * `body` passed through as it streams, erroring with a 413 {@link HostError} once more than
- * `maxBytes` went by (for bodies that are piped rather than read, e.g. a chunked git push).
- *
- * @example
- * const capped = cappedStream(c.req.raw.body, deps.maxPushBytes, "push");
- */
-export function cappedStream(body: ReadableStream<Uint8Array>, maxBytes: number, what = "request body"): ReadableStream<Uint8Array> {
-  let seen = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(tooLarge(maxBytes, what));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
 }
 
 /**
@@ -187,5 +163,19 @@ export async function formBody(c: Context, maxBytes: number): Promise<Record<str
   form.forEach((value, name) => {
     if (typeof value === "string") fields[name] = value;
   });
+  return fields;
+}
+
+/**
+ * A host page's form (capped at {@link BODY_CAPS}.form unless told), its CSRF token checked:
+ * a session's caller counts from here on ({@link checkCsrf}).
+ *
+ * @throws {HostError} 403 for a session's form with a missing or wrong token, 413 over the cap.
+ * @example
+ * const { name = "" } = await hostForm(c);
+ */
+export async function hostForm(c: Context<HostEnv>, maxBytes: number = BODY_CAPS.form): Promise<Record<string, string>> {
+  const fields = await formBody(c, maxBytes);
+  checkCsrf(c, fields.csrf);
   return fields;
 }

@@ -7,14 +7,14 @@
  * `{"error": …}` on the API's.
  */
 import { Hono, type Context } from "hono";
-import { canWrite, checkCsrf, formGuard, readable, refuseReadOnly, refuseUnconfirmed, type HostEnv } from "../accounts/auth.ts";
+import { canWrite, formGuard, readable, refuseReadOnly, refuseUnconfirmed, type HostEnv } from "../accounts/auth.ts";
 import { isValidName } from "../accounts/names.ts";
 import { HostError, jsonError, pageError } from "../errors.ts";
 import { duplicatePage, newSpacePage } from "../pages/new-space.ts";
 import { publicBase } from "../public-url.ts";
 import { createFromTemplate, duplicateSpace, type NewSpace } from "../spaces/make.ts";
 import { templateById, TEMPLATES } from "../spaces/templates.ts";
-import { BODY_CAPS, formBody, jsonObject } from "./body.ts";
+import { BODY_CAPS, hostForm, jsonObject } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
 import { envList, repoNotFound } from "./hub.ts";
 
@@ -61,8 +61,7 @@ export function newSpaceRoutes(deps: HostDeps): Hono<HostEnv> {
   const signInFirst = (c: Context<HostEnv>, next: string) => c.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
   /** A session's form post: its CSRF token checked (the form is read with the form cap, as sign-out's). */
   const formOf = async (c: Context<HostEnv>) => {
-    const form = await formBody(c, BODY_CAPS.form);
-    checkCsrf(c, form.csrf);
+    const form = await hostForm(c);
     if (!c.var.user) throw new HostError(401, "Sign in to make a Space.");
     return form;
   };

@@ -5,7 +5,6 @@
 import { Hono, type Context } from "hono";
 import {
   canRead,
-  checkCsrf,
   checkNames,
   checkSignInNonce,
   formGuard,
@@ -25,7 +24,7 @@ import { spacePage } from "../pages/space.ts";
 import { publicBase } from "../public-url.ts";
 import { appOrigin } from "../apps/origin.ts";
 import { appUrl } from "./app.ts";
-import { BODY_CAPS, formBody } from "./body.ts";
+import { BODY_CAPS, formBody, hostForm } from "./body.ts";
 import type { HostDeps } from "./deps.ts";
 
 /**
@@ -85,7 +84,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
     return c.redirect(safeNext(next), 303);
   });
   app.post("/logout", formGuard(), async (c) => {
-    checkCsrf(c, (await formBody(c, BODY_CAPS.form)).csrf); // 16 KB at most, before the caller is known: the token is in it
+    await hostForm(c); // 16 KB at most, before the caller is known: the token is in it
     signOut(c);
     return c.redirect("/", 303);
   });
@@ -120,7 +119,7 @@ export function pageRoutes(deps: HostDeps): Hono<HostEnv> {
   });
   // The owner's buttons on the Space page's Rollout tab.
   app.post("/spaces/:owner/:name/rollout/:action{promote|rollback}", formGuard(), async (c) => {
-    checkCsrf(c, (await formBody(c, BODY_CAPS.form)).csrf); // 16 KB at most, before the caller is known: the token is in it
+    await hostForm(c); // 16 KB at most, before the caller is known: the token is in it
     const space = writable(accounts, c, c.req.param("owner"), c.req.param("name"));
     const action = c.req.param("action") as "promote" | "rollback";
     await spaces[action](space, c.var.user!); // a HostError 409 when it cannot

@@ -9,11 +9,11 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { SpaceRecord } from "../accounts/accounts.ts";
-import { canRead, checkCsrf, checkNames, formGuard, refuseReadOnly, type HostEnv } from "../accounts/auth.ts";
+import { canRead, checkNames, formGuard, refuseReadOnly, type HostEnv } from "../accounts/auth.ts";
 import { isValidName } from "../accounts/names.ts";
 import { HostError, pageError } from "../errors.ts";
 import { type SettingsSection, spaceSettingsPage } from "../pages/space-settings.ts";
-import { BODY_CAPS, formBody } from "./body.ts";
+import { BODY_CAPS, hostForm } from "./body.ts";
 import { deleteEnv, renameSpace, setEnv, setLimits, setSleepTime, setVisibility } from "./changes.ts";
 import type { HostDeps } from "./deps.ts";
 
@@ -99,8 +99,7 @@ export function spaceSettingsRoutes(deps: HostDeps): Hono<HostEnv> {
   ) =>
     app.post(`/spaces/:owner/:name/settings/${path}`, formGuard(), async (c) => {
       owned(c, c.var.user ?? c.var.unconfirmed); // a stranger's body is never read
-      const fields = await formBody(c, cap);
-      checkCsrf(c, fields.csrf);
+      const fields = await hostForm(c, cap);
       const space = owned(c, c.var.user);
       try {
         refuseReadOnly(c); // a session made with a read token changes nothing

@@ -13,6 +13,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { Accounts } from "../../host/accounts/accounts.ts";
 import { createHostApp, type HostApp, type HostOptions } from "../../host/app.ts";
+import type { Page } from "playwright-core";
 import type { Rollout } from "../../host/rollout/rollout.ts";
 import { root } from "../helpers.ts";
 
@@ -344,4 +345,21 @@ export async function signInByForm(base: string, user: string, token: string, { 
   const home = await (await fetch(`${base}/`, { headers: { ...forwarded, cookie, "sec-fetch-site": "none" } })).text();
   const csrf = home.match(/<meta name="csrf-token" content="([^"]+)">/)![1]!;
   return { cookie, csrf, setCookies };
+}
+
+/**
+ * A new token made the way a person makes one, on Settings → Tokens in the browser (signed in
+ * on `page`): its name and role typed and picked, the token read off the page that shows it once.
+ *
+ * @example
+ * const writer = await tokenFromSettings(page, host.base, "laptop", "write");
+ */
+export async function tokenFromSettings(page: Page, base: string, name: string, role: "read" | "write"): Promise<string> {
+  await page.goto(`${base}/settings/tokens`);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("radio", { name: new RegExp(`^${role}`) }).check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const heading = await page.locator("h1").textContent();
+  if (heading !== "Your new token") throw new Error(`Settings → Tokens did not show a new token: ${heading}`);
+  return (await page.locator("#token").textContent())!;
 }

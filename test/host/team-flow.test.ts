@@ -16,7 +16,7 @@ import { Accounts } from "../../host/accounts/accounts.ts";
 import { installedModules, installKey } from "../../host/build/install.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "./harness.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, tokenFromSettings } from "./harness.ts";
 
 const run = promisify(execFile);
 
@@ -74,14 +74,7 @@ describe.skipIf(!gitLfsPresent("team flow test") || !hasChromium)("a team on the
 
       // 2. A write token, from Settings → Tokens.
       await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Settings" }).click();
-      const makeToken = async (name: string, role: "read" | "write") => {
-        await page.goto(`${host.base}/settings/tokens`);
-        await page.getByLabel("Name").fill(name);
-        await page.getByRole("radio", { name: new RegExp(`^${role}`) }).check();
-        await page.getByRole("button", { name: "Create token" }).click();
-        expect(await page.locator("h1").textContent()).toBe("Your new token");
-        return (await page.locator("#token").textContent())!;
-      };
+      const makeToken = (name: string, role: "read" | "write") => tokenFromSettings(page, host.base, name, role);
       const laptop = await makeToken("laptop", "write");
 
       // 3. New Space, from the front page's link, with the classifier template: it runs.

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Accounts } from "../../../host/accounts/accounts.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../../browser.ts";
 import { root, waitFor } from "../../helpers.ts";
-import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo } from "../harness.ts";
+import { gitLfsPresent, gitUser, inProcessHost, remoteUrl, tinySpaceRepo, tokenFromSettings } from "../harness.ts";
 
 const run = promisify(execFile);
 const READ_ONLY = "This token is read-only: make a write token to push or change a Space.";
@@ -161,14 +161,7 @@ describe.skipIf(!gitLfsPresent("team tests") || !hasChromium)("a team on the hos
     expect(await page.locator("tbody th").allTextContents()).toEqual(["first tokenthis browser"]);
     await expectAxeClean(page);
 
-    const make = async (name: string, role: "read" | "write") => {
-      await page.goto(`${host.base}/settings/tokens`);
-      await page.getByLabel("Name").fill(name);
-      await page.getByRole("radio", { name: new RegExp(`^${role}`) }).check();
-      await page.getByRole("button", { name: "Create token" }).click();
-      expect(await page.locator("h1").textContent()).toBe("Your new token");
-      return (await page.locator("#token").textContent())!;
-    };
+    const make = (name: string, role: "read" | "write") => tokenFromSettings(page, host.base, name, role);
     const reader = await make("ci-read", "read");
     expect(await page.locator("#command").textContent()).toMatch(/^git clone http:\/\/dana:hf_\S+\/spaces\/dana\/<space>$/);
     await expectAxeClean(page);
