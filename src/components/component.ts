@@ -40,22 +40,6 @@ export interface FlagContext {
 export interface ComponentOptions {
   /** Shown above the component, and the parameter name in the API (default: the component's name). */
   label?: string;
-  /** The initial value, as `fn` would return it (postprocessed into /config's `value`). */
-  value?: unknown;
-  /** Hidden when false (default true); an update `{visible: true}` shows it. */
-  visible?: boolean;
-  /** Editable by the user (default: when it is an event's input). */
-  interactive?: boolean;
-  /** Show the label (default true). */
-  showLabel?: boolean;
-  /** The HTML id of the component's element (gradio `elem_id`). */
-  elemId?: string;
-  /** HTML classes of the component's element (gradio `elem_classes`). */
-  elemClasses?: string | string[];
-  /** Its share of a Row's width, relative to its siblings (gradio `scale`). */
-  scale?: number;
-  /** Minimum width in pixels before a Row wraps it (gradio `min_width`, default 160). */
-  minWidth?: number;
 }
 
 /** Where a Gradio event shows its progress: over the outputs, as a timer only, or not at all. */
@@ -152,36 +136,17 @@ export abstract class Component<Value = unknown> {
   /** Gradio's component type, as it appears in /config (`"image"`, `"label"`, …). */
   abstract readonly type: string;
   readonly label: string | undefined;
-  /** The initial value as given (what `fn` would return); undefined when none. */
-  readonly value: unknown;
-  readonly visible: boolean;
-  readonly interactive: boolean | undefined;
-  readonly showLabel: boolean;
-  readonly elemId: string | undefined;
-  readonly elemClasses: string[];
-  readonly scale: number | undefined;
-  readonly minWidth: number;
-  /**
-   * The events this component has (Gradio's `EVENTS`, e.g. `["click"]` for a Button); calling
-   * another event method throws. Each component class lists its own.
-   */
-  readonly events: readonly string[] = [];
-  /** True for State: kept on the server per session, never sent, left out of the API. */
-  readonly stateful: boolean = false;
   /** The Blocks this component was placed in when created, if any. */
   readonly #root: Root | undefined;
 
   constructor(options: ComponentOptions = {}) {
     this.label = options.label;
-    this.value = options.value;
-    this.visible = options.visible ?? true;
-    this.interactive = options.interactive;
-    this.showLabel = options.showLabel ?? true;
-    this.elemId = options.elemId;
-    this.elemClasses = typeof options.elemClasses === "string" ? [options.elemClasses] : (options.elemClasses ?? []);
-    this.scale = options.scale;
-    this.minWidth = options.minWidth ?? 160;
     this.#root = place(this);
+  }
+
+  /** The events this component has (Gradio's `EVENTS`, e.g. `["click"]` for a Button): its class's `static events`. */
+  get eventNames(): readonly string[] {
+    return (this.constructor as { events?: readonly string[] }).events ?? [];
   }
 
   /** Wire value → the argument `fn` receives. Throws `InputError` for a value it cannot use. */
@@ -233,30 +198,7 @@ export abstract class Component<Value = unknown> {
   }
 
   /**
-   * Every prop /config sends (gradio `get_config`): the common ones (label, visibility, layout,
-   * the initial value postprocessed), then {@link props}, then `name`; undefined ones are left out.
-   */
-  configProps(): Record<string, unknown> {
-    const all: Record<string, unknown> = {
-      label: this.label,
-      show_label: this.showLabel,
-      container: true,
-      visible: this.visible,
-      interactive: this.interactive,
-      elem_id: this.elemId,
-      elem_classes: this.elemClasses,
-      scale: this.scale,
-      min_width: this.minWidth,
-      ...(this.value === undefined || this.stateful ? {} : { value: this.postprocess(this.value) }),
-      ...this.props(),
-      name: this.type,
-    };
-    for (const key of Object.keys(all)) if (all[key] === undefined) delete all[key];
-    return all;
-  }
-
-  /**
-   * Adds a listener for `event` (one of {@link events}) to the Blocks this component is in:
+   * Adds a listener for `event` (one of {@link eventNames}) to the Blocks this component is in:
    * what `click`, `change`… call.
    *
    * @throws {Error} for an event this component does not have, or a component in no Blocks.
@@ -264,8 +206,9 @@ export abstract class Component<Value = unknown> {
    * button.on("click", { fn: greet, inputs: name, outputs: out });
    */
   on(event: string, ...args: EventArgs): EventListener {
-    if (!this.events.includes(event)) {
-      const has = this.events.length ? `it has ${this.events.join(", ")}` : "it has no events";
+    const events = this.eventNames;
+    if (!events.includes(event)) {
+      const has = events.length ? `it has ${events.join(", ")}` : "it has no events";
       throw new Error(`${this.componentName} has no "${event}" event: ${has}.`);
     }
     const root = buildingRoot() ?? this.#root;
