@@ -5,7 +5,7 @@
 import type { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
 import { parameterNames } from "../predict.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown } from "../markdown.ts";
 import { API_PREFIX, type ApiInfo, type AppConfig } from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
