@@ -141,4 +141,24 @@ export type ServerMessage =
     }
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
-  | { msg: "close_stream"; event_id: null };
+  | { msg: "close_stream"; event_id: null }
+  | { msg: "progress"; event_id: string; progress_data: ProgressUnit[] }
+  | {
+      msg: "log";
+      event_id: string;
+      log: string;
+      level: "info" | "warning" | "error" | "success";
+      duration: number | null;
+      visible: boolean;
+      title: string | null;
+    }
+  | { msg: "process_generating"; event_id: string; output: CompletedOutput | Record<string, never>; success: boolean };
+
+/** One bar of a `progress` message (gradio server_messages.py ProgressUnit): `progress` is 0–1, or null with `index`/`length` counting. */
+export interface ProgressUnit {
+  index: number | null;
+  length: number | null;
+  unit: string | null;
+  progress: number | null;
+  desc: string | null;
+}

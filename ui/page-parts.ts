@@ -1,0 +1,15 @@
+/** Pieces both pages use: server-rendered Markdown blocks, and `log` messages as toasts. */
+import type { LogMessage } from "./client.ts";
+import { h } from "./dom.ts";
+import { toast } from "./toast.ts";
+
+/** HTML the server rendered from Markdown, raw HTML in it escaped (src/gradio/markdown.ts); null when empty. */
+export const markupBlock = (html: string | undefined, cls: string) =>
+  html ? Object.assign(h("div", { class: `prose ${cls}` }), { innerHTML: html }) : null;
+
+/** `gr.Info` / `gr.Warning` (a `log` message) as a toast, for its `duration` (null: until closed). */
+export function showLog(m: LogMessage): void {
+  if (m.visible === false) return;
+  const kind = m.level === "warning" ? "warning" : m.level === "error" ? "error" : m.level === "success" ? "success" : "info";
+  toast(m.log, kind, m.duration === undefined ? 10 : m.duration, m.title);
+}
