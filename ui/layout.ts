@@ -31,7 +31,8 @@ export function sizeInRow(element: HTMLElement, props: Record<string, unknown>):
   element.style.minWidth = `min(${minWidth}px, 100%)`;
 }
 
-const classes = (kind: string, p: ComponentConfig["props"]) => [kind, ...(Array.isArray(p.elem_classes) ? p.elem_classes : [])].join(" ");
+const classes = (kind: string, p: ComponentConfig["props"]) =>
+  [`layout-${kind}`, ...(Array.isArray(p.elem_classes) ? p.elem_classes : [])].join(" ");
 
 function visibility(element: HTMLElement, props: Record<string, unknown>) {
   if (props.visible !== undefined) element.hidden = props.visible === false;

@@ -44,9 +44,7 @@ export function dataset(c: ComponentConfig, ctx: WidgetContext): Widget {
         {},
         ...samples.map((sample, i) => {
           const cells = Array.from({ length: width }, (_, j) => describe(sample[j], componentProps[j]));
-          const text = sample.map((v, j) =>
-            `${headers[j] ?? ""} ${isFileData(v) ? (v.orig_name ?? "") : (describe(v, componentProps[j]) as string)}`.trim(),
-          );
+          const text = sample.map((v, j) => (isFileData(v) ? (v.orig_name ?? "file") : String(describe(v, componentProps[j]))));
           const use = h(
             "button",
             { type: "button", class: "sample", "aria-label": `Example ${i + 1}: ${text.join(", ")}` },

@@ -36,8 +36,8 @@ function node(key: string | null, value: unknown): HTMLElement {
 }
 
 export function json(c: ComponentConfig): Widget {
-  const view = h("ul", { class: "json", role: "group", "aria-labelledby": `component-${c.id}-label` });
-  const { element, setLabel } = block(c, "json", [view]);
+  const view = h("ul", { class: "json" });
+  const { element, setLabel } = block(c, "json", [h("div", { role: "group", "aria-labelledby": `component-${c.id}-label` }, view)]);
   let value: unknown = null;
   const set = (v: unknown) => {
     value = v ?? null;
