@@ -6,11 +6,40 @@
  * const model = await loadClassifier("model.onnx");
  * await new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }).launch();
  */
+import { Blocks as BlocksDefinition } from "./blocks/blocks.ts";
 import { Interface as Definition } from "./interface.ts";
 import { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
 
 export type { InterfaceOptions, ComponentLike } from "./interface.ts";
-export { Component, type ComponentOptions, type PreprocessContext } from "./components/component.ts";
+export {
+  Component,
+  type ComponentOptions,
+  type PreprocessContext,
+  type EventFn,
+  type EventOptions,
+  type EventArgs,
+  type EventListener,
+  type ProgressTracker,
+  type ShowProgress,
+} from "./components/component.ts";
+export type { BlocksOptions, Dependency, ApiVisibility } from "./blocks/blocks.ts";
+export {
+  Row,
+  Column,
+  Tabs,
+  Tab,
+  Accordion,
+  Group,
+  type RowOptions,
+  type ColumnOptions,
+  type TabsOptions,
+  type TabOptions,
+  type AccordionOptions,
+  type LayoutOptions,
+} from "./blocks/layouts.ts";
+export { Examples, Dataset, type ExamplesOptions } from "./blocks/examples.ts";
+export { GradioError, warning, info, type ToastOptions } from "./blocks/feedback.ts";
+export { update } from "./blocks/update.ts";
 export { Image, type ImageOptions } from "./components/image.ts";
 export { Label, type LabelOptions } from "./components/label.ts";
 export { Textbox } from "./components/textbox.ts";
@@ -22,6 +51,30 @@ export type { ModelInfo, OodCalibration, DriftReference } from "./classifier/mod
 export { oodOf, withOod, type OodScore } from "./ood.ts";
 export { createApp, type AppOptions, type SpaceApp } from "./gradio/app.ts";
 export { launch, type LaunchOptions, type Server };
+
+/**
+ * Gradio's low-level API (`gr.Blocks`): the definition (`./blocks/blocks.ts`) with `launch()`,
+ * attached here where the server is known, as for {@link Interface}.
+ *
+ * @example
+ * const demo = new Blocks({ title: "Hello" }, () => {
+ *   const name = new Textbox({ label: "Name" });
+ *   const output = new Textbox({ label: "Output Box" });
+ *   new Button("Greet").click({ fn: (name: string) => `Hello ${name}!`, inputs: name, outputs: output, apiName: "greet" });
+ * });
+ * await demo.launch();
+ */
+export class Blocks extends BlocksDefinition {
+  /**
+   * Serves the Blocks (web UI and API) on `PORT` (default 7860); see {@link launch}.
+   *
+   * @example
+   * await demo.launch({ port: 0 });
+   */
+  launch(options?: LaunchOptions): Promise<Server> {
+    return launch(this, options);
+  }
+}
 
 /**
  * A function wrapped in a web UI and a Gradio-compatible API, as gradio's `gr.Interface`: the

@@ -1,9 +1,13 @@
 /**
- * `Interface`: a function with input and output components, as gradio's `gr.Interface`.
- * Everything wrong with the definition is reported here, at construction, with the change to make.
+ * `Interface`: a function with input and output components, as gradio's `gr.Interface` — a thin
+ * layer over {@link Blocks}: its inputs, outputs and a Submit button, and one event (fn_index 0)
+ * between them. Its /config keeps the page's original shape (mode "interface": inputs, Submit,
+ * outputs, plus `examples` and flagging). Everything wrong with the definition is reported here,
+ * at construction, with the change to make.
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { Blocks } from "./blocks/blocks.ts";
 import { Component } from "./components/component.ts";
 import { Image } from "./components/image.ts";
 import { Label } from "./components/label.ts";
@@ -74,6 +78,14 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
   });
 }
 
+/** The Interface's Submit button, as today's page knows it (not an API component). */
+class SubmitButton {
+  readonly type = "button";
+  configProps() {
+    return { value: "Submit", variant: "primary", visible: true, interactive: true, elem_classes: [], name: "button" };
+  }
+}
+
 /**
  * A function wrapped in a web UI and a Gradio-compatible API: the definition only. The
  * `Interface` that `src/index.ts` exports adds `launch()`, where the server is known: the server
@@ -83,24 +95,22 @@ function toComponents(value: ComponentLike | ComponentLike[], where: "inputs" | 
  * const model = await loadClassifier("model.onnx");
  * const app = createApp(new Interface({ fn: (img) => model.classify(img), inputs: new Image(), outputs: new Label({ numTopClasses: 3 }) }));
  */
-export class Interface {
+export class Interface extends Blocks {
+  override readonly mode = "interface";
   readonly fn: Fn;
   readonly inputs: Component[];
   readonly outputs: Component[];
-  readonly title: string;
   readonly description: string;
   readonly article: string;
   /** One row per example, one value per input. */
   readonly examples: unknown[][];
   readonly apiName: string;
-  readonly showError: boolean;
-  /** Folders whose files a request may name by path. */
-  readonly allowedPaths: string[];
   readonly flaggingMode: "manual" | "never";
   readonly flaggingDir: string;
 
   constructor(options: InterfaceOptions) {
     if (typeof options?.fn !== "function") throw new Error(`Interface needs fn, a function; got ${typeof options?.fn}.`);
+    super({ title: options.title || "Gradio", showError: options.showError });
     this.fn = options.fn;
     this.inputs = toComponents(options.inputs, "inputs");
     this.outputs = toComponents(options.outputs, "outputs");
@@ -116,7 +126,6 @@ export class Interface {
           `outputs[${i}] is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}, which is an input-only component here: use Label, Textbox or Number.`,
         );
     });
-    this.title = options.title ?? "";
     this.description = options.description ?? "";
     this.article = options.article ?? "";
     this.apiName = options.apiName ?? "predict";
@@ -125,7 +134,6 @@ export class Interface {
         `apiName may hold letters, digits, "_" and "-" only (it becomes /api/${this.apiName}); got ${JSON.stringify(this.apiName)}.`,
       );
     }
-    this.showError = options.showError ?? false;
     const mode = options.flaggingMode ?? process.env.GRADIO_FLAGGING_MODE ?? "manual";
     if (mode !== "manual" && mode !== "never") throw new Error(`flaggingMode must be "manual" or "never", got ${JSON.stringify(mode)}.`);
     this.flaggingMode = mode;
@@ -147,6 +155,27 @@ export class Interface {
     const exampleDirs = this.examples.flatMap((row) =>
       row.filter((_, j) => this.inputs[j]!.isFile).map((p) => dirname(resolve(p as string))),
     );
-    this.allowedPaths = [...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))])];
+    this.allowedPaths.push(...new Set([...exampleDirs, ...(options.allowedPaths ?? []).map((p) => resolve(p))]));
+    // The page's original layout: inputs (ids 1…), outputs, then Submit; shown inputs, Submit, outputs.
+    for (const c of [...this.inputs, ...this.outputs]) this.register(c);
+    const submit = new SubmitButton();
+    this.register(submit);
+    this.children.push(...this.inputs, submit, ...this.outputs);
+    this.listen(submit, "click", [{ fn: this.fn, inputs: this.inputs, outputs: this.outputs, apiName: this.apiName }]);
+    // The API names its parameters by label (else type) as the Interface always has; fn's own names are not used.
+    const names = this.inputs.map((c, i) => c.label ?? (this.inputs.length === 1 ? c.type : `${c.type}_${i}`));
+    (this.dependencies[0] as { parameters: { name: string; hasDefault: boolean }[] }).parameters = names.map((name) => ({
+      name,
+      hasDefault: false,
+    }));
+  }
+
+  /** What a component without a label is called on the page: "image", "image 0", "output", "output 1"… */
+  defaultLabel(c: Component): string | undefined {
+    const i = this.inputs.indexOf(c);
+    if (i >= 0) return this.inputs.length === 1 ? c.type : `${c.type} ${i}`;
+    const o = this.outputs.indexOf(c);
+    if (o >= 0) return this.outputs.length === 1 ? "output" : `output ${o}`;
+    return undefined;
   }
 }

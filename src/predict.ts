@@ -1,64 +1,107 @@
 /**
- * The one execution core: preprocess → fn → postprocess. Every transport (one-shot REST, the
- * queue, the curl API) calls `runPredict`, so all of them validate and fail the same way.
+ * The one execution core: one dependency (event listener) of a Blocks, run as preprocess → fn
+ * → postprocess, with the session's State read before and written after. Every transport
+ * (one-shot REST, the queue, the curl API) calls `runDependency`, so all of them validate and
+ * fail the same way. A generator `fn` (issue 24) will yield here, between fn and postprocess.
  */
-import type { PreprocessContext } from "./components/component.ts";
+import type { Blocks, Dependency } from "./blocks/blocks.ts";
+import { createProgress } from "./blocks/feedback.ts";
+import type { Component, PreprocessContext } from "./components/component.ts";
 import { describeValue, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 
 /** The outcome of one call. */
 export interface PredictResult {
-  /** One wire value per output component. */
+  /** One wire value per output component (null for a State). */
   data: unknown[];
   /** Seconds spent in preprocess → fn → postprocess. */
   duration: number;
+  /** Ids of the State outputs the call set (gradio `changed_state_ids`). */
+  changedState?: number[];
+}
+
+/**
+ * What a call may ask of the server: files, and the session's State values by component id
+ * (read and written here; the server loads and stores them around the call).
+ *
+ * @example
+ * const ctx: RunContext = { ...files, state: new Map() };
+ */
+export interface RunContext extends PreprocessContext {
+  state?: Map<number, unknown>;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const nameOf = (c: Component) => c.label ?? c.type;
 
 /**
- * Checks that `data` holds one value per input, so a queue can refuse a wrong shape at join time.
+ * The dependency a call names: by fn_index when given (it overrides the name, as gradio's
+ * route_utils does), else by api name. Private endpoints answer by fn_index only (the page).
+ *
+ * @throws {InputError} 404 listing the endpoints there are.
+ * @example
+ * findDependency(demo, { apiName: "greet" }).id // → 0
+ */
+export function findDependency(blocks: Blocks, by: { fnIndex?: unknown; apiName?: string }): Dependency {
+  const byIndex = by.fnIndex !== undefined && by.fnIndex !== null;
+  const found = byIndex
+    ? blocks.dependencies.find((d) => d.id === by.fnIndex && d.fn)
+    : blocks.dependencies.find((d) => d.apiName === by.apiName && d.fn && d.apiVisibility !== "private");
+  if (found) return found;
+  const named = blocks.dependencies.filter((d) => d.fn && d.apiVisibility !== "private").map((d) => `"${d.apiName}" (fn_index ${d.id})`);
+  const has = named.length === 0 ? "this Space has no named endpoints" : `this Space has ${named.join(", ")}`;
+  throw new InputError(`Unknown endpoint ${byIndex ? `fn_index ${by.fnIndex}` : `"${by.apiName}"`}: ${has}.`, 404);
+}
+
+/** The inputs a caller sends: all but State, which the session holds. */
+const apiInputs = (dep: Dependency) => dep.inputs.filter((c) => !c.stateful);
+
+/**
+ * Checks that `data` holds one value per input, so a queue can refuse a wrong shape at join
+ * time. A State input may be sent (as null, as the page does) or left out (as the API lists it).
  *
  * @throws {InputError} 422 naming what was expected.
  * @example
- * checkInputs(iface, []) // throws "Expected 1 input (image), got 0."
+ * checkInputs(iface.dependencies[0], []) // throws "Expected 1 input (image), got 0."
  */
-export function checkInputs(iface: Interface, data: unknown): asserts data is unknown[] {
-  const names = iface.inputs.map((c) => c.label ?? c.type).join(", ");
+export function checkInputs(dep: Dependency, data: unknown): asserts data is unknown[] {
+  const sent = apiInputs(dep);
+  const names = sent.map(nameOf).join(", ");
   if (!Array.isArray(data)) {
     throw new InputError(
-      `Expected "data" to be a list with ${plural(iface.inputs.length, "value")} (${names}), got ${data === undefined ? "nothing" : typeof data}.`,
+      `Expected "data" to be a list with ${plural(sent.length, "value")} (${names}), got ${data === undefined ? "nothing" : typeof data}.`,
       422,
     );
   }
-  if (data.length !== iface.inputs.length) {
-    throw new InputError(`Expected ${plural(iface.inputs.length, "input")} (${names}), got ${data.length}.`, 422);
+  if (data.length !== dep.inputs.length && data.length !== sent.length) {
+    const where = dep.inputs.length > 1 ? ` for /${dep.apiName}` : "";
+    throw new InputError(`Expected ${plural(sent.length, "input")} (${names})${where}, got ${data.length}.`, 422);
   }
 }
 
 /**
- * The API's name for each input, in order (gradio's `parameter_name` in /info): the label, or
- * the component type (`image`, or `image_0`, `image_1`… when there are several inputs).
+ * The API's name for each input a caller sends (gradio `parameter_name` in /info): the event
+ * function's own parameter names; an Interface's are its inputs' labels (else their types).
  *
  * @example
- * parameterNames(new Interface({ fn, inputs: [new Image(), new Textbox({ label: "note" })], outputs: "label" })) // → ["image_0", "note"]
+ * parameterNames(demo.dependencies[0]) // → ["name"]
  */
-export function parameterNames(iface: Interface): string[] {
-  return iface.inputs.map((c, i) => c.label ?? (iface.inputs.length === 1 ? c.type : `${c.type}_${i}`));
+export function parameterNames(dep: Dependency): string[] {
+  return dep.inputs.flatMap((c, i) => (c.stateful ? [] : [dep.parameters[i]!.name]));
 }
 
 /**
  * The inputs of a call keyed by parameter name (the curl API v2, gradio ≥ 6.13:
- * `{"<parameter_name>": value, …}`), as the list `runPredict` takes.
+ * `{"<parameter_name>": value, …}`), as the list `runDependency` takes.
  *
  * @throws {InputError} 422 for anything but an object with exactly the parameter names.
  * @example
- * inputsFromNamed(iface, { image: { path: "/tmp/gradio-x/ab/cat.png" } }) // → [{ path: "/tmp/gradio-x/ab/cat.png" }]
+ * inputsFromNamed(iface.dependencies[0], { image: { path: "/tmp/gradio-x/ab/cat.png" } }) // → [{ path: "/tmp/gradio-x/ab/cat.png" }]
  */
-export function inputsFromNamed(iface: Interface, body: unknown): unknown[] {
+export function inputsFromNamed(dep: Dependency, body: unknown): unknown[] {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new InputError(`Expected a JSON object keyed by parameter name, got ${describeValue(body)}.`, 422);
-  const names = parameterNames(iface);
+  const names = parameterNames(dep);
   const extra = Object.keys(body).filter((k) => !names.includes(k));
   const missing = names.filter((n) => !(n in body));
   if (extra.length || missing.length) {
@@ -70,24 +113,87 @@ export function inputsFromNamed(iface: Interface, body: unknown): unknown[] {
   return names.map((n) => (body as Record<string, unknown>)[n]);
 }
 
+/** A session's first value of a State: a copy of its initial value, so sessions never share one. */
+function initialState(c: Component): unknown {
+  try {
+    return structuredClone(c.value);
+  } catch {
+    return c.value; // functions, class instances: shared, as Gradio's deepcopy would fail too
+  }
+}
+
+/** Gradio's update object (`gr.update(…)`): props to change, and maybe a new value. */
+export const isUpdate = (v: unknown): v is { __type__: "update"; value?: unknown } =>
+  typeof v === "object" && v !== null && (v as { __type__?: unknown }).__type__ === "update";
+
 /**
- * Runs the Interface's function on one request's `data` (one wire value per input).
+ * Runs one dependency of `blocks` on one request's `data` (one wire value per input; State
+ * inputs null or left out): preprocess each input, call `fn`, postprocess each output. State
+ * values come from and go to `ctx.state`.
  *
- * @throws {InputError} when `data` has the wrong shape or an input cannot be used.
+ * @throws {InputError} when `data` has the wrong shape or an input cannot be used (the message
+ *   names the endpoint and the component when the event has several inputs).
+ * @example
+ * await runDependency(demo, 0, ["World"], ctx) // → { data: ["Hello World!"], duration: 0.0001 }
+ */
+export async function runDependency(blocks: Blocks, fnIndex: number, data: unknown, ctx: RunContext): Promise<PredictResult> {
+  const started = performance.now();
+  const dep = blocks.dependencies[fnIndex];
+  if (!dep?.fn) throw new InputError(`Unknown endpoint fn_index ${fnIndex}.`, 404);
+  checkInputs(dep, data);
+  const state = ctx.state ?? new Map<number, unknown>();
+  // The page sends null for a State; the API leaves it out.
+  let next = 0;
+  const values = dep.inputs.map((c) => (c.stateful && data.length !== dep.inputs.length ? null : data[next++]));
+  const args = await Promise.all(
+    dep.inputs.map(async (c, i) => {
+      if (c.stateful) {
+        const id = blocks.idOf(c);
+        if (!state.has(id)) state.set(id, initialState(c));
+        return state.get(id);
+      }
+      try {
+        return await c.preprocess(values[i], ctx);
+      } catch (err) {
+        // With several inputs, say which one and where; an Interface's single input keeps its message.
+        if (!(err instanceof InputError) || dep.inputs.length === 1) throw err;
+        throw new InputError(`/${dep.apiName}, ${c.componentName} "${nameOf(c)}" (input ${i + 1}): ${err.message}`, err.status);
+      }
+    }),
+  );
+  if (dep.progress) args.push(createProgress());
+  const result = await dep.fn(...args);
+  const outputs = dep.outputs.length === 1 ? [result] : dep.outputs.length === 0 ? [] : result;
+  if (!Array.isArray(outputs) || outputs.length !== dep.outputs.length) {
+    throw new Error(
+      `${dep.fn.name || "fn"} should return ${plural(dep.outputs.length, "value")} (one per output), returned ${Array.isArray(outputs) ? outputs.length : typeof outputs}.`,
+    );
+  }
+  const changedState: number[] = [];
+  const output = dep.outputs.map((c, i) => {
+    const value = outputs[i];
+    if (c.stateful) {
+      const id = blocks.idOf(c);
+      if (!isUpdate(value)) state.set(id, value);
+      else if ("value" in value) state.set(id, value.value);
+      changedState.push(id);
+      return null;
+    }
+    if (isUpdate(value)) {
+      const { __type__, value: v, ...props } = value;
+      return "value" in value ? { ...props, value: c.postprocess(v), __type__ } : { ...props, __type__ };
+    }
+    return c.postprocess(value);
+  });
+  return { data: output, duration: (performance.now() - started) / 1000, changedState };
+}
+
+/**
+ * Runs an Interface's function (its dependency 0): `runDependency` for the one endpoint.
+ *
  * @example
  * await runPredict(iface, ["data:image/png;base64,iVBOR…"], ctx) // → { data: [{ label: "Sneaker", … }], duration: 0.004 }
  */
-export async function runPredict(iface: Interface, data: unknown, ctx: PreprocessContext): Promise<PredictResult> {
-  const started = performance.now();
-  checkInputs(iface, data);
-  const args = await Promise.all(iface.inputs.map((c, i) => c.preprocess(data[i], ctx)));
-  const result = await iface.fn(...args);
-  const values = iface.outputs.length === 1 ? [result] : result;
-  if (!Array.isArray(values) || values.length !== iface.outputs.length) {
-    throw new Error(
-      `fn should return ${plural(iface.outputs.length, "value")} (one per output), returned ${Array.isArray(values) ? values.length : typeof values}.`,
-    );
-  }
-  const output = iface.outputs.map((c, i) => c.postprocess(values[i]));
-  return { data: output, duration: (performance.now() - started) / 1000 };
+export function runPredict(iface: Interface, data: unknown, ctx: RunContext): Promise<PredictResult> {
+  return runDependency(iface, 0, data, ctx);
 }

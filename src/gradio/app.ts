@@ -1,11 +1,11 @@
 /**
- * `createApp(iface)`: the Hono route table. Every route is a thin transport around the one
- * execution core (`runPredict`) or the queue in front of it, and `errorResponse` below is the
- * one place where errors become HTTP statuses.
+ * `createApp(blocks)`: the Hono route table of a Blocks (an Interface is one). Every route is a
+ * thin transport around the one execution core (`runDependency`) or the queue in front of it,
+ * and `errorResponse` below is the one place where errors become HTTP statuses.
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { randomInt } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -17,7 +17,9 @@ import { buildUi, renderPage } from "./page.ts";
 import { AppError, BusyError, describeValue, errorPayload, InputError } from "../errors.ts";
 import { fileContext, resolveAllowedPath, serveFile } from "./files.ts";
 import type { Interface } from "../interface.ts";
-import { checkInputs, inputsFromNamed, runPredict } from "../predict.ts";
+import type { Blocks } from "../blocks/blocks.ts";
+import { runWithMessages, type EventMessage } from "../blocks/feedback.ts";
+import { checkInputs, findDependency, inputsFromNamed, runDependency } from "../predict.ts";
 import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
 import { DurationStats } from "./duration-stats.ts";
 import type { QueueOptions } from "./queue.ts";
@@ -117,38 +119,49 @@ function dataOf(body: unknown): Omit<JoinBody, "data"> & { data: unknown } {
  * @example
  * const res = await createApp(iface).request("/api/predict", { method: "POST", body: JSON.stringify({ data: [dataUrl] }) });
  */
-export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp {
+export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
+  // An Interface adds what the page's original shape has: examples, flagging, the review queue.
+  const iface = blocks.mode === "interface" ? (blocks as Interface) : undefined;
   const { maxBodySize = 32 * MB, maxFileSize = 50 * MB, rootPath = process.env.ROOT_PATH || undefined } = options;
   // A host that swaps revisions shares GRADIO_TEMP_DIR between them: a file uploaded to the old
   // process must still be there when the call that names it reaches the new one.
   const sharedDir = options.uploadDir ?? process.env.GRADIO_TEMP_DIR;
   if (sharedDir) mkdirSync(sharedDir, { recursive: true });
   const uploadDir = sharedDir ?? mkdtempSync(join(tmpdir(), "gradio-"));
-  const roots = [uploadDir, ...iface.allowedPaths];
+  const exampleDirs = blocks.blocks.flatMap((b) => (b as { fileDirs?: string[] }).fileDirs ?? []);
+  const roots = [uploadDir, ...new Set([...blocks.allowedPaths, ...exampleDirs])];
   const files = fileContext(roots, { maxBytes: maxFileSize, allowPrivateUrls: options.allowPrivateUrls });
   const appId = randomInt(2 ** 47); // gradio's is 64-bit; clients need a JS-safe integer
   // This app's timings (average_duration, queue ETAs); the Interface is only the definition.
   const stats = new DurationStats();
-  const run = async (data: unknown) => {
-    const result = await runPredict(iface, data, files);
+  // The session's State is loaded before a call and saved after it (only for a call with a
+  // session: a curl call is its own session, so its State starts fresh and is not kept).
+  const stateful = blocks.dependencies.map((d) => [...d.inputs, ...d.outputs].some((c) => c.stateful));
+  const noMessages = () => {};
+  const run = async (fnIndex: number, data: unknown, session?: string, emit: (m: EventMessage) => void = noMessages) => {
+    const keep = stateful[fnIndex] && session !== undefined;
+    const state = keep ? await backend.sessionState.load(session) : new Map<number, unknown>();
+    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...files, state }));
+    if (keep) await backend.sessionState.save(session, state);
     stats.record(result.duration);
     return result;
   };
   // Live traffic goes to the monitor; the examples computed at start do not.
   const monitor = options.monitor;
-  const labelAt = iface.outputs.findIndex((c) => c.type === "label");
-  const feed = options.review && reviewFeed(iface, options.review, files);
+  const labelAt = blocks.dependencies.map((d) => d.outputs.findIndex((c) => c.type === "label"));
+  const feed = options.review && iface && reviewFeed(iface, options.review, files);
   const predict =
     !monitor && !feed
       ? run
-      : async (data: unknown) => {
+      : async (fnIndex: number, data: unknown, session?: string, emit?: (m: EventMessage) => void) => {
           const started = performance.now();
           try {
-            const result = await run(data);
-            feed?.live(data, result.data);
+            const result = await run(fnIndex, data, session, emit);
+            if (fnIndex === 0) feed?.live(data, result.data);
+            const at = labelAt[fnIndex] ?? -1;
             monitor?.record({
               durationMs: performance.now() - started,
-              prediction: labelAt < 0 ? undefined : topOf(result.data[labelAt] as LabelData),
+              prediction: at < 0 ? undefined : topOf(result.data[at] as LabelData),
             });
             return result;
           } catch (err) {
@@ -157,29 +170,36 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
             throw err;
           }
         };
-  const flagLocal = (inputs: unknown[], outputs: unknown[]) => flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
+  const flagLocal = async (inputs: unknown[], outputs: unknown[]) => {
+    if (!flagger) throw new InputError("Flagging is off for this Space.", 404);
+    return flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
+  };
   const context: BackendContext = {
-    run: predict,
+    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit),
     stats,
-    describeError: (err) => errorPayload(err, iface.showError),
-    queue: options.queue,
+    describeError: (err) => errorPayload(err, blocks.showError),
+    queue: {
+      ...options.queue,
+      limitOf: (fnIndex) => {
+        const d = blocks.dependencies[fnIndex];
+        return typeof d?.concurrencyLimit === "number" ? { id: d.concurrencyId, limit: d.concurrencyLimit } : undefined;
+      },
+    },
     uploadDir,
     flagLocal,
-    flagFile: join(iface.flaggingDir, "dataset1.csv"),
+    flagFile: join(iface?.flaggingDir ?? resolve(".gradio/flagged"), "dataset1.csv"),
   };
   // Where the queue, uploads and flags live: this process, or Redis for replicas (QUEUE_URL).
   const backend = options.shared?.attach(context) ?? localBackend(context);
   const queue = backend.queue;
   const app = new Hono<Env>({ strict: false });
   const root = (c: Context) => publicRoot(c.req.raw, rootPath);
-  const unknownEndpoint = (asked: string) =>
-    new InputError(`Unknown endpoint ${asked}: this Space has "${iface.apiName}" (fn_index 0).`, 404);
 
   // gradio's CustomCORSMiddleware: echo the Origin, allow credentials. GitHub Pages front-ends
   // (fast.ai's tinypets) call Spaces cross-origin; @gradio/client preflights queue/join (it sends
   // x-gradio-user) and queue/data (fetch-event-stream adds Content-Type to the GET).
   app.use("*", cors({ origin: (origin) => origin || "*", credentials: true, maxAge: 600 }));
-  app.onError((err, c) => errorResponse(c, err, iface.showError));
+  app.onError((err, c) => errorResponse(c, err, blocks.showError));
   app.notFound((c) => c.json({ detail: `Not found: ${c.req.method} ${c.req.path}` }, 404));
   const payloadErrors = createMiddleware<Env>(async (c, next) => {
     c.set("errorStyle", "payload");
@@ -205,8 +225,9 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // Example results, shown instantly by the page once precomputeExamples() has filled them.
   const exampleOutputs: (unknown[] | null)[] = [];
   const precomputeExamples = async () => {
+    if (!iface) return;
     for (const [i, row] of exampleRows(iface, "").entries()) {
-      exampleOutputs[i] = await run(row).then(
+      exampleOutputs[i] = await run(0, row).then(
         (r) => r.data,
         () => null,
       );
@@ -214,10 +235,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   };
 
   // Discovery.
-  app.get("/config", (c) => c.json(toConfig(iface, root(c), appId, exampleOutputs)));
+  app.get("/config", (c) => c.json(toConfig(blocks, root(c), appId, exampleOutputs)));
 
   // The web UI: the page shell, its bundle, and flagging.
-  app.get("/", (c) => c.html(renderPage(iface, root(c))));
+  app.get("/", (c) => c.html(renderPage(blocks, root(c))));
   app.get("/assets/:name", async (c) => {
     const asset = (await buildUi())[c.req.param("name")];
     if (!asset) return c.notFound();
@@ -227,11 +248,11 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     c.header("cache-control", "no-cache"); // revalidate: a redeploy changes the bundle
     return c.body(new Uint8Array(asset.body));
   });
-  const flagger = new CsvLogger(iface.flaggingDir, iface.inputs, iface.outputs);
+  const flagger = iface ? new CsvLogger(iface.flaggingDir, iface.inputs, iface.outputs) : undefined;
   app.post(`${API_PREFIX}/flag`, jsonLimit, async (c) => {
-    if (iface.flaggingMode === "never") throw new InputError("Flagging is off for this Space.", 404);
+    if (!iface || !flagger || iface.flaggingMode === "never") throw new InputError("Flagging is off for this Space.", 404);
     const body = (await readJson(c)) as { data?: unknown; output?: unknown };
-    checkInputs(iface, body?.data);
+    checkInputs(iface.dependencies[0]!, body?.data);
     if (!Array.isArray(body.output) || body.output.length !== iface.outputs.length) {
       throw new InputError(`Expected "output" to be a list with ${iface.outputs.length} value(s), one per output.`, 422);
     }
@@ -239,10 +260,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
     await feed?.flag(body.data as unknown[], body.output);
     return c.json({ success: true, row });
   });
-  app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(iface)));
-  if (monitor) monitorRoutes(app, monitor, { title: iface.title ?? "Space", root });
-  if (options.review) reviewRoutes(app, options.review, { title: iface.title ?? "Space", root });
-  reportRoutes(app, { ...options.report, title: iface.title ?? "Space", root });
+  app.get(`${API_PREFIX}/info`, (c) => c.json(toApiInfo(blocks, c.req.query("all_endpoints") === "true")));
+  if (monitor) monitorRoutes(app, monitor, { title: blocks.title, root });
+  if (options.review) reviewRoutes(app, options.review, { title: blocks.title, root });
+  reportRoutes(app, { ...options.report, title: blocks.title, root });
   app.get(`${API_PREFIX}/app_id`, (c) => c.json({ app_id: appId }));
   // For load balancers and Kubernetes: the process is up; it can take traffic (the model is loaded
   // before the app is built; shared mode also needs Redis, and stops being ready while draining).
@@ -252,12 +273,11 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   // One-shot REST, no queue (gradio 3's /api/{name} and /run/{name}; 5+ moved them under /gradio_api).
   const oneShot = async (c: Context<Env>) => {
     const body = dataOf(await readJson(c));
-    const name = c.req.param("api_name");
-    // fn_index, when present, overrides the name (gradio route_utils); this Interface has endpoint 0 only.
-    const known = body.fn_index !== undefined && body.fn_index !== null ? body.fn_index === 0 : name === iface.apiName;
-    if (!known) throw unknownEndpoint(body.fn_index !== undefined && body.fn_index !== null ? `fn_index ${body.fn_index}` : `"${name}"`);
-    const { data, duration } = await predict(await backend.materialize(body.data));
-    return c.json(predictResponse(data, duration, stats.average));
+    // fn_index, when present, overrides the name (gradio route_utils).
+    const dep = findDependency(blocks, { fnIndex: body.fn_index, apiName: c.req.param("api_name") });
+    const session = typeof body.session_hash === "string" && body.session_hash !== "" ? body.session_hash : undefined;
+    const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), session);
+    return c.json(predictResponse(data, duration, stats.average, changedState));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
     app.post(path, payloadErrors, jsonLimit, oneShot);
@@ -285,9 +305,10 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
   app.post(`${API_PREFIX}/queue/join`, jsonLimit, async (c) => {
     const body = dataOf(await readJson(c));
     if (typeof body.session_hash !== "string" || body.session_hash === "") throw new InputError("Session hash not found.", 400);
-    if (body.fn_index !== undefined && body.fn_index !== null && body.fn_index !== 0) throw unknownEndpoint(`fn_index ${body.fn_index}`);
-    checkInputs(iface, body.data);
-    return c.json({ event_id: await queue.join(body.data, body.session_hash) });
+    // The client always names the dependency by fn_index; without one, the first (an Interface's predict).
+    const dep = findDependency(blocks, { fnIndex: body.fn_index ?? 0 });
+    checkInputs(dep, body.data);
+    return c.json({ event_id: await queue.join(body.data, body.session_hash, dep.id) });
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";
@@ -322,11 +343,11 @@ export function createApp(iface: Interface, options: AppOptions = {}): SpaceApp 
 
   // The curl flow: POST returns {event_id}; GET streams `event: complete|error` and ends.
   const callJoin = (version: 1 | 2) => async (c: Context<Env>) => {
-    if (c.req.param("api_name") !== iface.apiName) throw unknownEndpoint(`"${c.req.param("api_name")}"`);
+    const dep = findDependency(blocks, { apiName: c.req.param("api_name") });
     const body = await readJson(c);
-    const data = version === 1 ? dataOf(body).data : inputsFromNamed(iface, body);
-    checkInputs(iface, data);
-    return c.json({ event_id: await queue.join(data) }); // the only key: gradio's bash snippet cuts it out with awk
+    const data = version === 1 ? dataOf(body).data : inputsFromNamed(dep, body);
+    checkInputs(dep, data);
+    return c.json({ event_id: await queue.join(data, undefined, dep.id) }); // the only key: gradio's bash snippet cuts it out with awk
   };
   const callStream = (c: Context<Env>) => {
     const eventId = c.req.param("event_id") ?? "";

@@ -8,13 +8,13 @@ import type { HonoRequest } from "hono";
 import type { PredictResult } from "../predict.ts";
 import type { DurationStats } from "./duration-stats.ts";
 import type { ErrorPayload, ServerMessage } from "./protocol.ts";
-import type { QueueOptions } from "./queue.ts";
+import type { JobInfo, QueueOptions } from "./queue.ts";
 import type { Upload } from "./uploads.ts";
 
 /** The queue as the routes use it: `Queue` in-process, or the shared one. */
 export interface QueueLike {
-  /** Queues one call; resolves with its event id. @throws BusyError when full (or, shared, when Redis is unreachable). */
-  join(data: unknown[], sessionHash?: string | null): string | Promise<string>;
+  /** Queues one call of dependency `fnIndex` (default 0); resolves with its event id. @throws BusyError when full (or, shared, when Redis is unreachable). */
+  join(data: unknown[], sessionHash?: string | null, fnIndex?: number): string | Promise<string>;
   /**
    * Attaches the one stream of a session. Shared mode always returns the detach function and
    * says "unknown session" in-band (unexpected_error, then close_stream), as the route does.
@@ -32,8 +32,8 @@ export interface QueueLike {
  * const backend = localBackend({ run, stats, describeError, uploadDir, flagLocal, flagFile: "flagged/dataset1.csv" });
  */
 export interface BackendContext {
-  /** The execution core with the app's timings and monitor: what a worker runs for a job. */
-  run: (data: unknown[]) => Promise<PredictResult>;
+  /** The execution core with the app's timings, monitor and session state: what a worker runs for a job. */
+  run: (data: unknown[], job: JobInfo) => Promise<PredictResult>;
   stats: DurationStats;
   describeError: (err: unknown) => ErrorPayload;
   queue?: QueueOptions;
@@ -46,6 +46,18 @@ export interface BackendContext {
 }
 
 /**
+ * Each session's State values (gradio SessionState), by component id: held in this process, or
+ * in Redis for replicas (JSON values then). A session unseen for the queue's session TTL is forgotten.
+ *
+ * @example
+ * const state = await backend.sessionState.load("abc123"); state.set(4, 1); await backend.sessionState.save("abc123", state);
+ */
+export interface SessionStateStore {
+  load(sessionHash: string): Promise<Map<number, unknown>>;
+  save(sessionHash: string, state: Map<number, unknown>): Promise<void>;
+}
+
+/**
  * What the routes of one app call, whichever mode it runs in.
  *
  * @example
@@ -54,6 +66,7 @@ export interface BackendContext {
  */
 export interface Backend {
   readonly queue: QueueLike;
+  readonly sessionState: SessionStateStore;
   /** The files of a multipart upload's `files` field. @throws Error when the body is not valid multipart. */
   readUploads(req: HonoRequest): Promise<(File | Upload)[]>;
   /** Stores uploaded files; resolves with the path of each (shared mode also keeps them in Redis, TTL and size cap). */

@@ -1,132 +1,142 @@
 /**
- * What `GET /config` and `GET /gradio_api/info` say about an Interface, in the shapes Gradio 6
- * builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
+ * What `GET /config` and `GET /gradio_api/info` say about a Blocks (or an Interface), in the
+ * shapes Gradio 6 builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
-import type { Component } from "../components/component.ts";
+import type { Blocks, Dependency } from "../blocks/blocks.ts";
+import { Dataset } from "../blocks/examples.ts";
+import { Layout } from "../blocks/layouts.ts";
+import { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
-import { parameterNames } from "../predict.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { API_PREFIX, type ApiInfo, type AppConfig } from "./protocol.ts";
+import {
+  API_PREFIX,
+  type ApiInfo,
+  type ApiParameter,
+  type AppConfig,
+  type ComponentConfig,
+  type DependencyConfig,
+  type LayoutNode,
+} from "./protocol.ts";
 
 /** The Gradio version whose wire format this server speaks. */
 export const GRADIO_VERSION = "6.25.0";
 
-interface Ids {
-  inputs: number[];
-  outputs: number[];
-  submit: number;
+/** The URL the page fetches a file the server holds from. */
+export const fileUrlFor = (root: string) => (path: string) =>
+  `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+
+/** One block of `components` in /config: a component with its API schema, or a layout. */
+function blockConfig(blocks: Blocks, block: object, id: number, root: string): ComponentConfig {
+  const type = (block as { type: string }).type;
+  if (block instanceof Component) {
+    const props = block.configProps();
+    const label = block.label ?? blocks.defaultLabel(block);
+    if (label !== undefined) props.label = label;
+    if (block instanceof Dataset) {
+      props.samples = block.samplesFor(fileUrlFor(root));
+      props.component_ids = block.components.map((c) => blocks.idOf(c));
+    }
+    if (block.stateful) return { id, type, props: { ...props, value: null }, skip_api: true, key: null };
+    const info = block.apiInfo();
+    return { id, type, props, skip_api: false, key: null, api_info: info, api_info_as_input: info, api_info_as_output: info };
+  }
+  const props = (block as Layout | { configProps(): Record<string, unknown> }).configProps();
+  return { id, type, props, skip_api: true, key: null };
 }
 
-// Components are numbered as Gradio numbers blocks: inputs, outputs, then the Submit button.
-function ids(iface: Interface): Ids {
-  const inputs = iface.inputs.map((_, i) => i + 1);
-  const outputs = iface.outputs.map((_, i) => inputs.length + i + 1);
-  return { inputs, outputs, submit: inputs.length + outputs.length + 1 };
+function dependencyConfig(blocks: Blocks, d: Dependency): DependencyConfig {
+  return {
+    id: d.id,
+    targets: d.targets,
+    inputs: d.inputs.map((c) => blocks.idOf(c)),
+    outputs: d.outputs.map((c) => blocks.idOf(c)),
+    backend_fn: d.fn !== null,
+    js: null,
+    queue: d.queue,
+    api_name: d.apiName, // no leading slash here; /info keys have one
+    api_description: d.apiDescription,
+    scroll_to_output: d.scrollToOutput,
+    show_progress: d.showProgress,
+    show_progress_on: null,
+    batch: false,
+    max_batch_size: 4,
+    cancels: [],
+    types: { generator: false, cancel: false },
+    collects_event_data: false,
+    trigger_after: d.triggerAfter,
+    trigger_only_on_success: d.triggerOnlyOnSuccess,
+    trigger_only_on_failure: d.triggerOnlyOnFailure,
+    trigger_mode: d.triggerMode,
+    api_visibility: d.apiVisibility,
+    rendered_in: null,
+    render_id: null,
+    connection: "sse",
+    time_limit: null,
+    stream_every: 0.5,
+    event_specific_args: null,
+    component_prop_inputs: [],
+    js_implementation: null,
+    // Not in Gradio's dependency config, which keeps them on the server; the page may show them.
+    concurrency_limit: d.concurrencyLimit === "default" ? null : d.concurrencyLimit,
+    concurrency_id: d.concurrencyId,
+  };
 }
 
-const labelOf = (c: Component, fallback: string) => c.label ?? fallback;
+/** The layout tree under `block` (gradio get_layout): layouts have children, components do not. */
+function layoutOf(blocks: Blocks, block: object): LayoutNode {
+  const id = blocks.idOf(block);
+  const children = (block as { children?: object[] }).children;
+  return children && (block instanceof Layout || block === blocks) ? { id, children: children.map((c) => layoutOf(blocks, c)) } : { id };
+}
 
 /**
- * The app config, with `root` the public URL of the app (absolute, no trailing slash).
+ * The app config, with `root` the public URL of the app (absolute, no trailing slash). An
+ * Interface's keeps the page's original shape (mode "interface", its `examples`,
+ * `example_outputs` and `flagging_mode`); a Blocks' is Gradio's (mode "blocks").
  *
  * @example
  * toConfig(iface, "http://localhost:7860", 42).dependencies[0].api_name // → "predict"
  */
-export function toConfig(iface: Interface, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []): AppConfig {
-  const { inputs, outputs, submit } = ids(iface);
-  const component = (c: Component, id: number, fallbackLabel: string) => ({
-    id,
-    type: c.type,
-    props: {
-      ...c.props(),
-      name: c.type,
-      label: labelOf(c, fallbackLabel),
-      show_label: true,
-      container: true,
-      visible: true,
-      elem_classes: [],
-      min_width: 160,
-    },
-    skip_api: false,
-    key: null,
-    api_info: c.apiInfo(),
-    api_info_as_input: c.apiInfo(),
-    api_info_as_output: c.apiInfo(),
-  });
-  const layout = { id: 0, children: [...inputs, submit, ...outputs].map((id) => ({ id })) };
+export function toConfig(blocks: Blocks, root: string, appId: number, exampleOutputs: (unknown[] | null)[] = []): AppConfig {
+  const layout = layoutOf(blocks, blocks);
+  const components = blocks.blocks.flatMap((block, id) => (id === 0 ? [] : [blockConfig(blocks, block, id, root)]));
+  const iface = blocks.mode === "interface" ? (blocks as Interface) : undefined;
   return {
     version: GRADIO_VERSION,
     api_prefix: API_PREFIX,
-    mode: "interface",
+    mode: blocks.mode,
     app_id: appId,
     dev_mode: false,
     analytics_enabled: false,
-    components: [
-      ...iface.inputs.map((c, i) => component(c, inputs[i]!, iface.inputs.length === 1 ? c.type : `${c.type} ${i}`)),
-      ...iface.outputs.map((c, i) => component(c, outputs[i]!, iface.outputs.length === 1 ? "output" : `output ${i}`)),
-      {
-        id: submit,
-        type: "button",
-        props: { value: "Submit", variant: "primary", visible: true, interactive: true, elem_classes: [], name: "button" },
-        skip_api: true,
-        key: null,
-      },
-    ],
+    components,
     css: null,
     js: null,
     head: null,
-    title: iface.title || "Gradio",
+    title: blocks.title || "Gradio",
     // HTML, rendered here (Gradio renders Markdown with markdown-it-py), so the page needs no parser.
-    description: renderMarkdown(iface.description),
-    article: renderMarkdown(iface.article),
+    description: renderMarkdown(iface?.description ?? ""),
+    article: renderMarkdown(iface?.article ?? ""),
     connect_heartbeat: false, // true would keep Node clients alive forever
     space_id: null, // non-null makes the client send the user's token to huggingface.co for a JWT
     enable_queue: true,
-    show_error: iface.showError,
+    show_error: blocks.showError,
     is_colab: false,
     max_file_size: null,
     stylesheets: [],
     theme: "default",
     protocol: "sse_v3",
-    fill_height: false,
-    fill_width: false,
+    fill_height: blocks.fillHeight,
+    fill_width: blocks.fillWidth,
     pages: [["", "Home", true]],
-    page: { "": { components: [...inputs, ...outputs, submit], dependencies: [0], layout } },
+    page: { "": { components: components.map((c) => c.id), dependencies: blocks.dependencies.map((d) => d.id), layout } },
     layout,
-    dependencies: [
-      {
-        id: 0,
-        targets: [[submit, "click"]],
-        inputs,
-        outputs,
-        backend_fn: true,
-        js: null,
-        queue: true,
-        api_name: iface.apiName, // no leading slash here; /info keys have one
-        api_description: null,
-        scroll_to_output: false,
-        show_progress: "full",
-        batch: false,
-        max_batch_size: 4,
-        cancels: [],
-        types: { generator: false, cancel: false },
-        collects_event_data: false,
-        trigger_after: null,
-        trigger_only_on_success: false,
-        trigger_only_on_failure: false,
-        trigger_mode: "once",
-        api_visibility: "public",
-        rendered_in: null,
-        connection: "sse",
-        time_limit: null,
-      },
-    ],
+    dependencies: blocks.dependencies.map((d) => dependencyConfig(blocks, d)),
     root,
     username: null,
     // Not Gradio's: what the web UI needs beyond it (clients ignore unknown keys).
-    examples: exampleRows(iface, root),
-    example_outputs: iface.examples.map((_, i) => exampleOutputs[i] ?? null),
-    flagging_mode: iface.flaggingMode,
+    examples: iface ? exampleRows(iface, root) : [],
+    example_outputs: iface ? iface.examples.map((_, i) => exampleOutputs[i] ?? null) : [],
+    flagging_mode: iface?.flaggingMode ?? "never",
   };
 }
 
@@ -137,41 +147,59 @@ export function toConfig(iface: Interface, root: string, appId: number, exampleO
  * exampleRows(iface, "http://h") // → [[{ path: "/app/examples/bag.png", url: "http://h/gradio_api/file=/app/examples/bag.png", orig_name: "bag.png", meta }]]
  */
 export function exampleRows(iface: Interface, root: string): unknown[][] {
-  const fileUrl = (path: string) => `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+  const fileUrl = fileUrlFor(root);
   return iface.examples.map((row) => row.map((value, i) => iface.inputs[i]!.asExample(value, fileUrl)));
 }
 
 /**
- * The API description: `named_endpoints["/predict"]` and an (empty but present) `unnamed_endpoints`.
+ * The API description (gradio get_api_info): a named endpoint per public dependency with a
+ * backend function — State inputs and outputs left out, as the client expects — and an (empty
+ * but present) `unnamed_endpoints`. `all` adds the undocumented ones.
  *
  * @example
  * toApiInfo(iface).named_endpoints["/predict"].parameters[0].component // → "Image"
  */
-export function toApiInfo(iface: Interface): ApiInfo {
-  const names = parameterNames(iface);
-  const parameters = iface.inputs.map((c, i) => {
-    const name = names[i]!;
-    return {
-      label: name,
-      parameter_name: name,
-      parameter_has_default: false,
-      parameter_default: null,
+export function toApiInfo(blocks: Blocks, all = false): ApiInfo {
+  const named: ApiInfo["named_endpoints"] = {};
+  for (const d of blocks.dependencies) {
+    if (!d.fn || d.apiVisibility === "private" || (d.apiVisibility === "undocumented" && !all)) continue;
+    const parameters: ApiParameter[] = d.inputs.flatMap((c, i) => {
+      if (c.stateful) return [];
+      const name = d.parameters[i]!.name;
+      // A component with an initial value makes the parameter optional, with that value (gradio get_api_info).
+      const initial = c.value === undefined || c.value === null ? undefined : c.configProps().value;
+      const hasDefault = initial !== undefined || d.parameters[i]!.hasDefault;
+      return [
+        {
+          label: blocks.mode === "interface" ? name : (c.label ?? blocks.defaultLabel(c) ?? `parameter_${blocks.idOf(c)}`),
+          parameter_name: name,
+          parameter_has_default: hasDefault,
+          parameter_default: initial ?? null,
+          type: c.apiInfo(),
+          python_type: c.pythonType(),
+          component: c.componentName,
+          example_input: c.exampleInput(),
+        },
+      ];
+    });
+    const outputs = d.outputs.filter((c) => !c.stateful);
+    const returns: ApiParameter[] = outputs.map((c, i) => ({
+      label:
+        c.label ??
+        blocks.defaultLabel(c) ??
+        (blocks.mode === "interface" ? (outputs.length === 1 ? "output" : `output ${i}`) : `value_${blocks.idOf(c)}`),
       type: c.apiInfo(),
       python_type: c.pythonType(),
       component: c.componentName,
-      example_input: c.exampleInput(),
+    }));
+    named[`/${d.apiName}`] = {
+      parameters,
+      returns,
+      api_visibility: d.apiVisibility as "public" | "undocumented",
+      description: d.apiDescription ?? "",
     };
-  });
-  const returns = iface.outputs.map((c, i) => ({
-    label: labelOf(c, iface.outputs.length === 1 ? "output" : `output ${i}`),
-    type: c.apiInfo(),
-    python_type: c.pythonType(),
-    component: c.componentName,
-  }));
-  return {
-    named_endpoints: { [`/${iface.apiName}`]: { parameters, returns, api_visibility: "public", description: "" } },
-    unnamed_endpoints: {},
-  };
+  }
+  return { named_endpoints: named, unnamed_endpoints: {} };
 }
 
 const first = (value: string | null | undefined) => value?.split(",")[0]?.trim() || undefined;

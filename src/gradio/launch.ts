@@ -1,9 +1,9 @@
-/** `launch(iface)`: serve the app on a port, and stop gracefully on SIGTERM. */
+/** `launch(blocks)`: serve a Blocks (or an Interface) on a port, and stop gracefully on SIGTERM. */
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { LabelModel } from "../components/label.ts";
-import type { Interface } from "../interface.ts";
+import type { Blocks } from "../blocks/blocks.ts";
 import { Monitor } from "../monitor/index.ts";
 import { ReviewQueue } from "../review/index.ts";
 import { createApp, type AppOptions } from "./app.ts";
@@ -29,9 +29,16 @@ export interface LaunchOptions extends AppOptions {
   monitorFile?: string | false;
 }
 
-/** Opens the review queue in the monitor's file (pictures in `review/` beside it); off when it cannot be opened. */
-function openReview(iface: Interface, file: string): ReviewQueue | undefined {
-  const model = (iface.outputs.find((c) => c.type === "label") as { model?: LabelModel } | undefined)?.model;
+/** The model a Label output of the app shows (its labels and drift reference), if any. */
+function labelModel(blocks: Blocks): LabelModel | undefined {
+  const labels = blocks.dependencies.flatMap((d) => d.outputs).filter((c) => c.type === "label") as { model?: LabelModel }[];
+  return labels.find((l) => l.model)?.model;
+}
+
+/** Opens the review queue in the monitor's file (pictures in `review/` beside it); off when it cannot be opened (or the app is not an Interface with a model's Label). */
+function openReview(blocks: Blocks, file: string): ReviewQueue | undefined {
+  if (blocks.mode !== "interface") return undefined; // relabelling reads the Interface's image input
+  const model = labelModel(blocks);
   if (!model?.labels) return undefined; // relabelling needs the model's classes
   try {
     return ReviewQueue.open({ file, labels: model.labels, revision: process.env.SPACE_REVISION });
@@ -42,11 +49,11 @@ function openReview(iface: Interface, file: string): ReviewQueue | undefined {
 }
 
 /**
- * Opens the monitor for `iface`: its Label's model gives the labels and drift reference. A store
+ * Opens the monitor for `blocks`: its Label's model gives the labels and drift reference. A store
  * that cannot be opened (say, held by a process that hung) leaves the Space serving without it.
  */
-function openMonitor(iface: Interface, file: string): Monitor | undefined {
-  const model = (iface.outputs.find((c) => c.type === "label") as { model?: LabelModel } | undefined)?.model;
+function openMonitor(blocks: Blocks, file: string): Monitor | undefined {
+  const model = labelModel(blocks);
   try {
     return Monitor.open({ file, labels: model?.labels, reference: model?.driftReference, revision: process.env.SPACE_REVISION });
   } catch (err) {
@@ -72,24 +79,24 @@ export interface Server {
 }
 
 /**
- * Serves `iface`. SIGTERM and SIGINT finish in-flight requests, then exit, so a host can swap
+ * Serves `blocks` (a Blocks or an Interface). SIGTERM and SIGINT finish in-flight requests, then exit, so a host can swap
  * revisions without cutting a prediction in half.
  *
  * @example
  * const server = await launch(iface, { port: 0 });
  * await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl] }) });
  */
-export async function launch(iface: Interface, options: LaunchOptions = {}): Promise<Server> {
+export async function launch(blocks: Blocks, options: LaunchOptions = {}): Promise<Server> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 7860);
   // The Space host sets GRADIO_SERVER_NAME=127.0.0.1 so an app is reachable only through it.
   const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
   const monitorFile = options.monitorFile ?? join(process.env.SPACE_DATA_DIR || ".gradio", "monitor.sqlite3");
-  const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(iface, monitorFile));
-  const review = options.review ?? (monitorFile === false ? undefined : openReview(iface, monitorFile));
+  const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(blocks, monitorFile));
+  const review = options.review ?? (monitorFile === false ? undefined : openReview(blocks, monitorFile));
   // QUEUE_URL: one of several replicas sharing one queue in Redis (loaded only then).
   const shared =
     options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
-  const app = createApp(iface, { ...options, monitor, review, shared });
+  const app = createApp(blocks, { ...options, monitor, review, shared });
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once("error", reject);

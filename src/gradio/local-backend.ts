@@ -2,6 +2,7 @@
 import type { Backend, BackendContext } from "./backend.ts";
 import { Queue } from "./queue.ts";
 import { readUploads, saveUploads } from "./uploads.ts";
+import { SessionStates } from "./session-state.ts";
 
 /**
  * The backend of a Space that runs as one process (no `QUEUE_URL`).
@@ -13,6 +14,7 @@ import { readUploads, saveUploads } from "./uploads.ts";
 export function localBackend(ctx: BackendContext): Backend {
   return {
     queue: new Queue(ctx.run, ctx.stats, ctx.describeError, ctx.queue),
+    sessionState: new SessionStates(),
     readUploads: async (req) => readUploads(new Uint8Array(await req.arrayBuffer()), req.header("content-type")!),
     saveUploads: (files) => saveUploads(files, ctx.uploadDir),
     materialize: async (data) => data,

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { escapeHtml } from "../html.ts";
-import type { Interface } from "../interface.ts";
+import type { Blocks } from "../blocks/blocks.ts";
 // The page's own theme logic, inlined in the shell so the theme is set before first paint.
 import { themeScript } from "../../ui/theme.ts";
 
@@ -88,10 +88,10 @@ export function buildUi(): Promise<Record<string, Asset>> {
  * dark system never flashes white.
  *
  * @example
- * renderPage(iface, "http://localhost:7860") // → "<!doctype html>…"
+ * renderPage(demo, "http://localhost:7860") // → "<!doctype html>…"
  */
-export function renderPage(iface: Interface, root: string): string {
-  const title = escapeHtml(iface.title || "Gradio");
+export function renderPage(blocks: Blocks, root: string): string {
+  const title = escapeHtml(blocks.title || "Gradio");
   const json = JSON.stringify(root).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en">

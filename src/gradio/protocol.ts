@@ -4,6 +4,7 @@
  * wire types from here too.
  */
 import type { ErrorPayload } from "../errors.ts";
+import type { LogMessage, ProgressMessage } from "../blocks/messages.ts";
 
 /** Route paths (mirrors @gradio/client src/constants.ts). */
 export const API_PREFIX = "/gradio_api";
@@ -20,17 +21,23 @@ export interface PredictResponse {
   duration: number;
   average_duration: number;
   render_config: null;
-  changed_state_ids: [];
+  /** The State outputs the call set (the page keeps nothing of them: State stays on the server). */
+  changed_state_ids: number[];
 }
 
 /** Builds a {@link PredictResponse}. */
-export const predictResponse = (data: unknown[], duration: number, averageDuration: number): PredictResponse => ({
+export const predictResponse = (
+  data: unknown[],
+  duration: number,
+  averageDuration: number,
+  changedState: number[] = [],
+): PredictResponse => ({
   data,
   is_generating: false,
   duration,
   average_duration: averageDuration,
   render_config: null,
-  changed_state_ids: [],
+  changed_state_ids: changedState,
 });
 
 // Defined beside errorPayload(), which builds it (errors.ts is shared by every part).
@@ -49,14 +56,29 @@ export interface ComponentConfig {
   api_info_as_output?: Record<string, unknown>;
 }
 
-/** One event handler in `GET /config`; an Interface has one, `dependencies[0]` (fn_index 0). */
+/** One event handler in `GET /config` (gradio BlockFunction.get_config); an Interface has one, `dependencies[0]` (fn_index 0). */
 export interface DependencyConfig {
   id: number;
-  targets: [number, string][];
+  /** `[componentId, event]`; `[null, "then"|"success"|"failure"]` for a chained one, `[rootId, "load"]` for Blocks.load. */
+  targets: [number | null, string][];
   inputs: number[];
   outputs: number[];
   api_name: string;
+  api_visibility: "public" | "undocumented" | "private";
+  queue: boolean;
+  show_progress: "full" | "minimal" | "hidden";
+  trigger_after: number | null;
+  trigger_only_on_success: boolean;
+  trigger_only_on_failure: boolean;
+  trigger_mode: "once" | "multiple" | "always_last";
+  backend_fn: boolean;
   [field: string]: unknown;
+}
+
+/** The layout tree in `GET /config`: the root is the Blocks (id 0); layouts have children. */
+export interface LayoutNode {
+  id: number;
+  children?: LayoutNode[];
 }
 
 /**
@@ -109,7 +131,10 @@ export interface ApiParameter {
  * info.named_endpoints["/predict"]!.parameters[0]!.component // → "Image"
  */
 export interface ApiInfo {
-  named_endpoints: Record<string, { parameters: ApiParameter[]; returns: ApiParameter[]; api_visibility: "public"; description: string }>;
+  named_endpoints: Record<
+    string,
+    { parameters: ApiParameter[]; returns: ApiParameter[]; api_visibility: "public" | "undocumented"; description: string }
+  >;
   unnamed_endpoints: Record<string, never>;
 }
 
@@ -139,6 +164,8 @@ export type ServerMessage =
       success: boolean;
       title: string | null;
     }
+  | (LogMessage & { event_id: string })
+  | (ProgressMessage & { event_id: string })
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
   | { msg: "close_stream"; event_id: null }

@@ -7,8 +7,29 @@
 import { randomUUID } from "node:crypto";
 import { BusyError } from "../errors.ts";
 import type { DurationStats } from "./duration-stats.ts";
+import type { EventMessage } from "../blocks/messages.ts";
 import type { PredictResult } from "../predict.ts";
 import { predictResponse, type ErrorPayload, type ServerMessage } from "./protocol.ts";
+
+/**
+ * What a job's run is told besides its inputs: which dependency, for which session (undefined
+ * for a curl call, which is its own session), and where its log and progress messages go.
+ *
+ * @example
+ * const run = (data: unknown[], job: JobInfo) => execute(job.fnIndex, data, job.sessionHash, job.emit);
+ */
+export interface JobInfo {
+  fnIndex: number;
+  sessionHash: string | undefined;
+  eventId: string;
+  emit(message: EventMessage): void;
+}
+
+/** A dependency's own concurrency limit (gradio `concurrency_limit`), shared by its `concurrency_id`. */
+export interface ConcurrencyLimit {
+  id: string;
+  limit: number;
+}
 
 /** Options of {@link Queue}. */
 export interface QueueOptions {
@@ -18,6 +39,8 @@ export interface QueueOptions {
   maxSize?: number;
   /** How long a session is kept without a stream: results wait this long to be read (default 10 minutes). */
   sessionTtlMs?: number;
+  /** Internal (createApp sets it): a dependency's own limit, honoured within `concurrency`. */
+  limitOf?: (fnIndex: number) => ConcurrencyLimit | undefined;
 }
 
 type Listener = (message: ServerMessage) => void;
@@ -36,6 +59,9 @@ interface Job {
   eventId: string;
   session: Session;
   data: unknown[];
+  fnIndex: number;
+  /** Joined with a session hash (not a curl call, whose session is the event). */
+  hasSession: boolean;
   cancelled: boolean;
 }
 
@@ -55,26 +81,30 @@ export class Queue {
   /** Pending events, for cancel. */
   private readonly eventSessions = new Map<string, Session>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly limitOf: (fnIndex: number) => ConcurrencyLimit | undefined;
+  /** Running jobs per concurrency id. */
+  private readonly runningBy = new Map<string, number>();
 
   constructor(
-    private readonly run: (data: unknown[]) => Promise<PredictResult>,
+    private readonly run: (data: unknown[], job: JobInfo) => Promise<PredictResult>,
     private readonly stats: DurationStats,
     private readonly describeError: (err: unknown) => ErrorPayload,
-    { concurrency = 64, maxSize = 1000, sessionTtlMs = 10 * 60_000 }: QueueOptions = {},
+    { concurrency = 64, maxSize = 1000, sessionTtlMs = 10 * 60_000, limitOf = () => undefined }: QueueOptions = {},
   ) {
     this.concurrency = concurrency;
     this.maxSize = maxSize;
     this.ttl = sessionTtlMs;
+    this.limitOf = limitOf;
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, sessionTtlMs)).unref();
   }
 
   /**
    * Queues one call and returns its event id. Without a session hash the event is its own
-   * session: the curl flow's GET then listens on the event id.
+   * session: the curl flow's GET then listens on the event id. `fnIndex` names the dependency (default 0).
    *
    * @throws {BusyError} when `maxSize` jobs are already waiting.
    */
-  join(data: unknown[], sessionHash?: string | null): string {
+  join(data: unknown[], sessionHash?: string | null, fnIndex = 0): string {
     if (this.waiting.length >= this.maxSize) {
       throw new BusyError(`Queue is full. Max size is ${this.maxSize} and size is ${this.waiting.length}.`);
     }
@@ -90,7 +120,7 @@ export class Queue {
     if (!session.listener) session.buffer = session.buffer.filter((m) => m.msg !== "close_stream");
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
-    this.waiting.push({ eventId, session, data, cancelled: false });
+    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, cancelled: false });
     this.emit(session, this.estimation(eventId, this.waiting.length - 1));
     this.pump();
     return eventId;
@@ -155,8 +185,16 @@ export class Queue {
 
   private pump(): void {
     let started = false;
-    while (this.running.size < this.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
+    // In order, skipping jobs whose dependency is at its own limit (gradio concurrency_limit).
+    for (let i = 0; i < this.waiting.length && this.running.size < this.concurrency; ) {
+      const job = this.waiting[i]!;
+      const limit = this.limitOf(job.fnIndex);
+      if (limit && (this.runningBy.get(limit.id) ?? 0) >= limit.limit) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      if (limit) this.runningBy.set(limit.id, (this.runningBy.get(limit.id) ?? 0) + 1);
       this.running.add(job);
       started = true;
       void this.execute(job);
@@ -168,12 +206,20 @@ export class Queue {
     const { eventId, session } = job;
     this.emit(session, { msg: "process_starts", event_id: eventId, eta: this.stats.average || null });
     let message: ServerMessage;
+    const emit = (m: EventMessage) => {
+      if (!job.cancelled) this.emit(session, { ...m, event_id: eventId });
+    };
     try {
-      const { data, duration } = await this.run(job.data);
+      const { data, duration, changedState } = await this.run(job.data, {
+        fnIndex: job.fnIndex,
+        sessionHash: job.hasSession ? session.hash : undefined,
+        eventId,
+        emit,
+      });
       message = {
         msg: "process_completed",
         event_id: eventId,
-        output: predictResponse(data, duration, this.stats.average),
+        output: predictResponse(data, duration, this.stats.average, changedState),
         success: true,
         title: null,
       };
@@ -182,6 +228,8 @@ export class Queue {
       message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };
     }
     this.running.delete(job);
+    const limit = this.limitOf(job.fnIndex);
+    if (limit) this.runningBy.set(limit.id, (this.runningBy.get(limit.id) ?? 1) - 1);
     if (!job.cancelled) this.complete(session, eventId, message);
     this.pump();
   }

@@ -11,6 +11,7 @@ import { keysFor } from "./keys.ts";
 import { SharedQueue } from "./queue.ts";
 import { COMPLETE, DROP, FORGET, JOIN, SIZE, SNAPSHOT, START } from "./scripts.ts";
 import { SharedFlags, SharedUploads } from "./store.ts";
+import { SharedSessionState } from "./state.ts";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -124,6 +125,7 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
           claimIdleMs,
           consumer,
           forgetConsumerMs,
+          limitOf: q.limitOf ?? (() => undefined),
         },
         (data) => uploads.materialize(data),
       );
@@ -131,6 +133,7 @@ export async function openShared(url: string, options: SharedOptions = {}): Prom
       attachedParts.push({ queue, flags });
       return {
         queue,
+        sessionState: new SharedSessionState(cmd, keys, q.sessionTtlMs ?? 10 * 60_000),
         // The standard parser: its File parts carry the size the Redis cap is checked against.
         readUploads: async (req) =>
           ([] as unknown[]).concat((await req.parseBody({ all: true })).files ?? []).filter((f): f is File => f instanceof File),

@@ -11,8 +11,10 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { BusyError } from "../../errors.ts";
+import type { EventMessage } from "../../blocks/messages.ts";
 import { predictResponse, type ServerMessage } from "../protocol.ts";
 import type { BackendContext, QueueLike } from "../backend.ts";
+import type { ConcurrencyLimit } from "../queue.ts";
 import type { Keys } from "./keys.ts";
 import { unavailable } from "./unavailable.ts";
 
@@ -50,6 +52,8 @@ export interface SharedQueueOptions {
   consumer: string;
   /** Another replica's consumer, idle this long with nothing claimed, is removed from the groups (default 10 minutes). */
   forgetConsumerMs: number;
+  /** A dependency's own concurrency limit: honoured per replica (a pulled job waits here for its turn). */
+  limitOf: (fnIndex: number) => ConcurrencyLimit | undefined;
 }
 
 /**
@@ -94,7 +98,7 @@ export class SharedQueue implements QueueLike {
     return this.waitingCache;
   }
 
-  async join(data: unknown[], sessionHash?: string | null): Promise<string> {
+  async join(data: unknown[], sessionHash?: string | null, fnIndex = 0): Promise<string> {
     const eventId = randomUUID().replaceAll("-", "");
     const hash = sessionHash || eventId;
     const k = this.keys;
@@ -113,6 +117,8 @@ export class SharedQueue implements QueueLike {
         this.ctx.stats.average,
         this.options.concurrency,
         k.group,
+        fnIndex,
+        sessionHash ? 1 : 0,
       )) as number;
     } catch (err) {
       throw unavailable(err);
@@ -347,21 +353,53 @@ export class SharedQueue implements QueueLike {
       await this.answer(eventId, hash, null, entryId); // already answered: just ack
       return;
     }
+    const fnIndex = Number(job.f ?? 0);
+    // Log and progress messages go to the session's Stream as they come, in order on this connection.
+    const emit = (m: EventMessage) =>
+      void this.cmd.xadd(this.keys.sess(hash), "MAXLEN", "~", 1000, "*", "m", JSON.stringify({ ...m, event_id: eventId })).catch(() => {});
+    const release = await this.acquire(this.options.limitOf(fnIndex));
     try {
       const data = await this.materialize(JSON.parse(job.d ?? "[]") as unknown[]);
-      const { data: out, duration } = await this.ctx.run(data);
+      const {
+        data: out,
+        duration,
+        changedState,
+      } = await this.ctx.run(data, {
+        fnIndex,
+        sessionHash: job.h === "1" ? hash : undefined,
+        eventId,
+        emit,
+      });
       message = {
         msg: "process_completed",
         event_id: eventId,
-        output: predictResponse(out, duration, this.ctx.stats.average),
+        output: predictResponse(out, duration, this.ctx.stats.average, changedState),
         success: true,
         title: null,
       };
     } catch (err) {
       const output = this.ctx.describeError(err);
       message = { msg: "process_completed", event_id: eventId, output, success: false, title: output.title ?? "Error" };
+    } finally {
+      release();
     }
     await this.answer(eventId, hash, message, entryId);
+  }
+
+  /** Running jobs and waiters per concurrency id (this replica's). */
+  private readonly limits = new Map<string, { running: number; waiting: (() => void)[] }>();
+
+  /** Waits for a slot under the dependency's own limit; resolves with its release. */
+  private async acquire(limit: ConcurrencyLimit | undefined): Promise<() => void> {
+    if (!limit) return () => {};
+    const s = this.limits.get(limit.id) ?? { running: 0, waiting: [] };
+    this.limits.set(limit.id, s);
+    if (s.running >= limit.limit) await new Promise<void>((resolve) => s.waiting.push(resolve));
+    s.running++;
+    return () => {
+      s.running--;
+      s.waiting.shift()?.();
+    };
   }
 
   /** The one answer of an event (a second one, from a re-delivered job, is dropped); acks the job entry. */
