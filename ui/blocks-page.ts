@@ -17,16 +17,6 @@ import { type StatusOverlay, statusOverlay } from "./status.ts";
 import { toast } from "./toast.ts";
 import { createWidget, isUpdate, type Widget } from "./widgets/index.ts";
 
-/** A dependency with the fields the page reads (Gradio 6's names). */
-interface Dependency extends DependencyConfig {
-  trigger_after?: number | null;
-  trigger_only_on_success?: boolean;
-  trigger_only_on_failure?: boolean;
-  trigger_mode?: "once" | "multiple" | "always_last";
-  show_progress?: "full" | "minimal" | "hidden";
-  backend_fn?: boolean;
-}
-
 /** A node of /config's `layout`. */
 interface LayoutNode {
   id: number;
@@ -43,7 +33,7 @@ const empty = (value: unknown) =>
 
 export function renderBlocks(app: HTMLElement, config: AppConfig): void {
   const byId = new Map(config.components.map((c) => [c.id, c]));
-  const deps = config.dependencies as Dependency[];
+  const deps = config.dependencies;
   const inputIds = new Set(deps.flatMap((d) => d.inputs));
   const outputIds = new Set(deps.flatMap((d) => d.outputs));
   const widgets = new Map<number, Widget>();
@@ -95,7 +85,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
     return tracker;
   };
 
-  async function run(dep: Dependency, triggerId: number | null, eventData: unknown): Promise<void> {
+  async function run(dep: DependencyConfig, triggerId: number | null, eventData: unknown): Promise<void> {
     if (running.has(dep.id)) {
       if (dep.trigger_mode === "always_last") again.set(dep.id, [triggerId, eventData]);
       if (dep.trigger_mode !== "multiple") return;

@@ -10,6 +10,5 @@ export const markupBlock = (html: string | undefined, cls: string) =>
 /** `gr.Info` / `gr.Warning` (a `log` message) as a toast, for its `duration` (null: until closed). */
 export function showLog(m: LogMessage): void {
   if (m.visible === false) return;
-  const kind = m.level === "warning" ? "warning" : m.level === "error" ? "error" : m.level === "success" ? "success" : "info";
-  toast(m.log, kind, m.duration === undefined ? 10 : m.duration, m.title);
+  toast(m.log, m.level === "warning" ? "warning" : "info", m.duration === undefined ? 10 : m.duration, m.title);
 }

@@ -6,6 +6,8 @@
 import type { ErrorPayload } from "../errors.ts";
 import type { LogMessage, ProgressMessage } from "../blocks/messages.ts";
 
+export type { ProgressUnit } from "../blocks/messages.ts";
+
 /** Route paths (mirrors @gradio/client src/constants.ts). */
 export const API_PREFIX = "/gradio_api";
 
@@ -169,23 +171,4 @@ export type ServerMessage =
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
   | { msg: "close_stream"; event_id: null }
-  | { msg: "progress"; event_id: string; progress_data: ProgressUnit[] }
-  | {
-      msg: "log";
-      event_id: string;
-      log: string;
-      level: "info" | "warning" | "error" | "success";
-      duration: number | null;
-      visible: boolean;
-      title: string | null;
-    }
   | { msg: "process_generating"; event_id: string; output: CompletedOutput | Record<string, never>; success: boolean };
-
-/** One bar of a `progress` message (gradio server_messages.py ProgressUnit): `progress` is 0–1, or null with `index`/`length` counting. */
-export interface ProgressUnit {
-  index: number | null;
-  length: number | null;
-  unit: string | null;
-  progress: number | null;
-  desc: string | null;
-}
