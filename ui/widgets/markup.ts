@@ -1,10 +1,12 @@
 /**
- * Markdown and HTML (gradio js/markdown, js/html): the value is HTML the server made safe to
- * show — Markdown rendered by markdown-it with raw HTML escaped, HTML sanitised — so it is set
- * as it is. Neither is a form field: no container, the label only when `show_label` asks.
+ * Markdown and HTML (gradio js/markdown, js/html). HTML's value was sanitised on the server, so
+ * it is set as it is. Markdown's value is Markdown text (Gradio's wire value): the page renders
+ * it with markdown-lite.ts, which escapes any raw HTML. Neither is a form field: no container,
+ * the label only when `show_label` asks.
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
 import { h } from "../dom.ts";
+import { renderMarkdownLite } from "../markdown-lite.ts";
 import { block, type Widget, type WidgetContext } from "./widget.ts";
 
 function markup(c: ComponentConfig, ctx: WidgetContext, kind: "markdown" | "html"): Widget {
@@ -14,7 +16,7 @@ function markup(c: ComponentConfig, ctx: WidgetContext, kind: "markdown" | "html
   let value = "";
   const set = (v: unknown) => {
     value = v === null || v === undefined ? "" : String(v);
-    body.innerHTML = value;
+    body.innerHTML = kind === "markdown" ? renderMarkdownLite(value) : value;
   };
   set(c.props.value);
   if (kind === "html") body.addEventListener("click", () => ctx.emit("click"));
