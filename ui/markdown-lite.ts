@@ -6,14 +6,14 @@
  * shows as text (the server-rendered path, src/markdown.ts, is what lets sanitised HTML in).
  */
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Links only to the web, mail, or this site: never `javascript:`. */
 const safeHref = (href: string) => (/^(https?:|mailto:|\/|#|\.{0,2}\/)/i.test(href) || !/^[\w+.-]+:/.test(href) ? href : "#");
 
 function inline(text: string): string {
   const codes: string[] = [];
-  let out = escape(text).replace(/`([^`]+)`/g, (_, code: string) => `\u0000${codes.push(`<code>${code}</code>`) - 1}\u0000`);
+  let out = escapeHtml(text).replace(/`([^`]+)`/g, (_, code: string) => `\u0000${codes.push(`<code>${code}</code>`) - 1}\u0000`);
   out = out
     .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) => {
       const external = /^https?:/i.test(href);
@@ -52,7 +52,7 @@ export function renderMarkdownLite(source: string): string {
       flush();
       const body: string[] = [];
       while (++i < lines.length && !lines[i]!.trim().startsWith(fence[1]!)) body.push(lines[i]!);
-      html.push(`<pre><code>${escape(body.join("\n"))}</code></pre>`);
+      html.push(`<pre><code>${escapeHtml(body.join("\n"))}</code></pre>`);
       continue;
     }
     const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);

@@ -18,10 +18,11 @@ function describe(value: unknown, props: Record<string, unknown> | undefined): N
     return value.orig_name ?? value.path ?? "file";
   }
   if (value === null || value === undefined) return "";
-  // Choices show their display name, as in the component.
-  const shown = props && Array.isArray(props.choices) ? choicesOf(props.choices).find(([, v]) => v === value)?.[0] : undefined;
-  if (shown !== undefined) return shown;
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+  // Choices show their display name, as in the component; a list of them (CheckboxGroup, multiselect) reads "a, b".
+  const choices = props && Array.isArray(props.choices) ? choicesOf(props.choices) : [];
+  const shown = (v: unknown) =>
+    choices.find(([, c]) => c === v)?.[0] ?? (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  return Array.isArray(value) && value.every((v) => typeof v !== "object") ? value.map(shown).join(", ") : shown(value);
 }
 
 export function dataset(c: ComponentConfig, ctx: WidgetContext): Widget {
