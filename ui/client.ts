@@ -3,7 +3,7 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
-import type { ErrorPayload, FileData, ServerMessage } from "../src/gradio/protocol.ts";
+import type { ErrorPayload, FileData, ProgressUnit, ServerMessage } from "../src/gradio/protocol.ts";
 
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
@@ -13,6 +13,8 @@ export class CallError extends Error {
   constructor(
     message: string,
     readonly connectionLost = false,
+    /** The server's error payload (title, duration, visible), when it sent one. */
+    readonly payload?: ErrorPayload,
   ) {
     super(message);
   }
@@ -72,32 +74,155 @@ export async function upload(file: Blob, name: string): Promise<FileData> {
   return { path: path!, orig_name: name, meta: { _type: "gradio.FileData" } };
 }
 
+/** What a call reports while it runs, besides its result. */
+export interface CallHandlers {
+  status?(status: Status): void;
+  /** `gr.Progress` updates: one bar per tracker. */
+  progress?(units: ProgressUnit[]): void;
+  /** `gr.Info` / `gr.Warning` (and `log` of other levels). */
+  log?(message: LogMessage): void;
+  /** A generator's intermediate outputs (each `yield`), already merged with earlier ones. */
+  generating?(data: unknown[]): void;
+}
+
+/** A `log` message from the stream. */
+export type LogMessage = Extract<ServerMessage, { msg: "log" }>;
+
+type Listener = (m: ServerMessage) => void;
+
 /**
- * Queues a call and follows it on its own SSE stream until `process_completed`.
- * Resolves with the outputs' wire values; rejects with the server's message.
+ * One browser session, as Gradio's page has: one `session_hash` per page load (so the server's
+ * State is this page's), and one `queue/data` stream carrying every event of the session, open
+ * while any is pending (sse_v3, as @gradio/client's open_stream).
+ *
+ * @example
+ * const session = new Session();
+ * const outputs = await session.submit(2, ["Ada"], { triggerId: 5 }, { status: show });
  */
-export async function predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]> {
-  const session = Math.random().toString(36).slice(2);
-  const { event_id } = (await post("/queue/join", { data, fn_index: 0, session_hash: session })) as { event_id: string };
-  return new Promise((resolve, reject) => {
-    const source = new EventSource(`${API}/queue/data?session_hash=${session}`);
+export class Session {
+  readonly hash = Math.random().toString(36).slice(2);
+  private source: EventSource | undefined;
+  private readonly listeners = new Map<string, { listener: Listener; lost: () => void }>();
+  /** Messages for an event whose join has not answered yet. */
+  private readonly early = new Map<string, ServerMessage[]>();
+
+  /** Joins the queue for endpoint `fnIndex` and resolves with the outputs' wire values; rejects with the server's message. */
+  async submit(
+    fnIndex: number,
+    data: unknown[],
+    { triggerId = null, eventData = null }: { triggerId?: number | null; eventData?: unknown } = {},
+    handlers: CallHandlers = {},
+  ): Promise<unknown[]> {
+    const body = { data, fn_index: fnIndex, session_hash: this.hash, trigger_id: triggerId, event_data: eventData };
+    const { event_id } = (await post("/queue/join", body)) as { event_id: string };
+    return new Promise((resolve, reject) => {
+      let generated: unknown[] | undefined;
+      const listener: Listener = (m) => {
+        if (m.msg === "estimation") handlers.status?.({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
+        else if (m.msg === "process_starts") handlers.status?.({ stage: "processing", eta: m.eta });
+        else if (m.msg === "progress") handlers.progress?.(m.progress_data);
+        else if (m.msg === "log") handlers.log?.(m);
+        else if (m.msg === "process_generating") {
+          const out = (m.output as { data?: unknown[] }).data ?? [];
+          generated = generated ? out.map((diff, i) => applyDiff(generated![i], diff)) : out;
+          handlers.generating?.(generated);
+        } else if (m.msg === "process_completed") {
+          this.listeners.delete(event_id);
+          if (m.success) {
+            const out = (m.output as { data: unknown[] }).data;
+            // After a generator, process_completed repeats the last outputs as diffs against them.
+            resolve(generated ? out.map((diff, i) => applyDiff(generated![i], diff)) : out);
+          } else
+            reject(
+              new CallError(
+                (m.output as ErrorPayload).error ?? "Something went wrong in the Space (its log has the details).",
+                false,
+                m.output as ErrorPayload,
+              ),
+            );
+        } else if (m.msg === "unexpected_error") {
+          this.listeners.delete(event_id);
+          reject(new CallError(m.message));
+        }
+      };
+      const lost = () => reject(new CallError("Connection to the Space was lost.", true));
+      this.listeners.set(event_id, { listener, lost });
+      for (const m of this.early.get(event_id) ?? []) listener(m);
+      this.early.delete(event_id);
+      this.open();
+    });
+  }
+
+  private open(): void {
+    if (this.source) return;
+    const source = new EventSource(`${API}/queue/data?session_hash=${encodeURIComponent(this.hash)}`);
+    this.source = source;
     source.onmessage = (event) => {
       const m = JSON.parse(event.data) as ServerMessage;
-      if (m.msg === "estimation" && m.event_id === event_id)
-        onStatus({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
-      else if (m.msg === "process_starts") onStatus({ stage: "processing", eta: m.eta });
-      else if (m.msg === "process_completed") {
-        source.close();
-        if (m.success) resolve((m.output as { data: unknown[] }).data);
-        else reject(new CallError((m.output as ErrorPayload).error ?? "Something went wrong in the Space (its log has the details)."));
-      } else if (m.msg === "unexpected_error") {
-        source.close();
-        reject(new CallError(m.message));
-      } else if (m.msg === "close_stream") source.close();
+      if (m.msg === "close_stream") {
+        this.close();
+        // An event joined after the server decided to close: its messages wait for a new stream.
+        if (this.listeners.size) this.open();
+        return;
+      }
+      if (!m.event_id) return; // heartbeat
+      const listener = this.listeners.get(m.event_id)?.listener;
+      if (listener) listener(m);
+      else this.early.set(m.event_id, [...(this.early.get(m.event_id) ?? []), m]);
     };
     source.onerror = () => {
-      source.close(); // EventSource would reconnect for ever; the page recovers its own way
-      reject(new CallError("Connection to the Space was lost.", true));
+      this.close(); // EventSource would reconnect for ever; the page recovers its own way
+      const pending = [...this.listeners.values()];
+      this.listeners.clear();
+      for (const { lost } of pending) lost();
     };
-  });
+  }
+
+  private close(): void {
+    this.source?.close();
+    this.source = undefined;
+  }
+}
+
+/**
+ * Applies one output's diff from a generator's `process_generating` (gradio utils.diff: a list of
+ * `[action, path, value]`), as @gradio/client's apply_diff; a value that is not a diff replaces.
+ */
+function applyDiff(previous: unknown, diff: unknown): unknown {
+  const isDiff =
+    Array.isArray(diff) && diff.every((d) => Array.isArray(d) && d.length === 3 && ["replace", "append", "add", "delete"].includes(d[0]));
+  if (!isDiff || (diff as unknown[]).length === 0) return isDiff ? previous : diff;
+  let result = structuredClone(previous);
+  for (const [action, path, value] of diff as [string, (string | number)[], unknown][]) {
+    if (path.length === 0) {
+      result = action === "append" ? `${result as string}${value as string}` : action === "delete" ? undefined : value;
+      continue;
+    }
+    let parent = result as Record<string | number, unknown>;
+    for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+    const key = path.at(-1)!;
+    if (action === "replace") parent[key] = value;
+    else if (action === "append") parent[key] = `${parent[key] as string}${value as string}`;
+    else if (action === "add") {
+      if (Array.isArray(parent)) parent.splice(Number(key), 0, value);
+      else parent[key] = value;
+    } else if (action === "delete") {
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+    }
+  }
+  return result;
+}
+
+/** The page's session: one per page load. */
+export const session = new Session();
+
+/**
+ * Runs the Interface's endpoint (fn_index 0) in the page's session; resolves with the outputs' wire values.
+ *
+ * @example
+ * const [label] = await predict([imageFileData], showStatus);
+ */
+export function predict(data: unknown[], onStatus: (s: Status) => void, handlers: CallHandlers = {}): Promise<unknown[]> {
+  return session.submit(0, data, {}, { ...handlers, status: onStatus });
 }

@@ -6,6 +6,8 @@
 import type { ErrorPayload } from "../errors.ts";
 import type { LogMessage, ProgressMessage } from "../blocks/messages.ts";
 
+export type { ProgressUnit } from "../blocks/messages.ts";
+
 /** Route paths (mirrors @gradio/client src/constants.ts). */
 export const API_PREFIX = "/gradio_api";
 
@@ -168,4 +170,5 @@ export type ServerMessage =
   | (ProgressMessage & { event_id: string })
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
-  | { msg: "close_stream"; event_id: null };
+  | { msg: "close_stream"; event_id: null }
+  | { msg: "process_generating"; event_id: string; output: CompletedOutput | Record<string, never>; success: boolean };
