@@ -96,6 +96,10 @@ describe("dependency rules between the parts", () => {
     expect(violations("src/classifier", ["src/gradio", "src/components"])).toEqual([]);
   });
 
+  test("src/sqlite/ imports nothing of the app's: it shares a database file between processes, the stores use it", () => {
+    expect(violations("src/sqlite", ["src/gradio", "src/components", "src/classifier", "src/monitor", "src/review"])).toEqual([]);
+  });
+
   test("src/monitor/ imports nothing from src/gradio/, src/components/ or src/classifier/: it counts, the app feeds it", () => {
     expect(violations("src/monitor", ["src/gradio", "src/components", "src/classifier"])).toEqual([]);
   });

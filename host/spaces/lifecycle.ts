@@ -87,7 +87,7 @@ export class Lifecycle {
   ) {
     this.options = {
       readyTimeoutMs: 120_000,
-      drainMs: 5_000,
+      drainMs: envNumber("SPACE_DRAIN", 5) * 1000,
       crashBackoffMs: 1_000,
       sleepAfterMs: envNumber("SPACE_SLEEP_AFTER", 48 * 3600) * 1000,
       stopGraceMs: 10_000,

@@ -35,13 +35,17 @@ function labelModel(blocks: Blocks): LabelModel | undefined {
   return labels.find((l) => l.model)?.model;
 }
 
-/** Opens the review queue in the monitor's file (pictures in `review/` beside it); off when it cannot be opened (or the app is not an Interface with a model's Label). */
-function openReview(blocks: Blocks, file: string): ReviewQueue | undefined {
+/**
+ * Opens the review queue in the monitor's file (pictures in `review/` beside it); off when it
+ * cannot be opened, or the app is not an Interface with a model's Label. The other revision
+ * holding the file's lock is no reason: that is waited for.
+ */
+async function openReview(blocks: Blocks, file: string): Promise<ReviewQueue | undefined> {
   if (blocks.mode !== "interface") return undefined; // relabelling reads the Interface's image input
   const model = labelModel(blocks);
   if (!model?.labels) return undefined; // relabelling needs the model's classes
   try {
-    return ReviewQueue.open({ file, labels: model.labels, revision: process.env.SPACE_REVISION });
+    return await ReviewQueue.open({ file, labels: model.labels, revision: process.env.SPACE_REVISION });
   } catch (err) {
     console.warn(`Review: off, ${file} could not be opened: ${(err as Error).message}`);
     return undefined;
@@ -50,12 +54,13 @@ function openReview(blocks: Blocks, file: string): ReviewQueue | undefined {
 
 /**
  * Opens the monitor for `blocks`: its Label's model gives the labels and drift reference. A store
- * that cannot be opened (say, held by a process that hung) leaves the Space serving without it.
+ * that cannot be opened (not writable, or locked by a process that hung for a minute) leaves the
+ * Space serving without it; the other revision holding the lock only makes it wait.
  */
-function openMonitor(blocks: Blocks, file: string): Monitor | undefined {
+async function openMonitor(blocks: Blocks, file: string): Promise<Monitor | undefined> {
   const model = labelModel(blocks);
   try {
-    return Monitor.open({ file, labels: model?.labels, reference: model?.driftReference, revision: process.env.SPACE_REVISION });
+    return await Monitor.open({ file, labels: model?.labels, reference: model?.driftReference, revision: process.env.SPACE_REVISION });
   } catch (err) {
     console.warn(`Monitor: off, ${file} could not be opened: ${(err as Error).message}`);
     return undefined;
@@ -91,8 +96,8 @@ export async function launch(blocks: Blocks, options: LaunchOptions = {}): Promi
   // The Space host sets GRADIO_SERVER_NAME=127.0.0.1 so an app is reachable only through it.
   const host = options.host ?? (process.env.GRADIO_SERVER_NAME || "0.0.0.0");
   const monitorFile = options.monitorFile ?? join(process.env.SPACE_DATA_DIR || ".gradio", "monitor.sqlite3");
-  const monitor = options.monitor ?? (monitorFile === false ? undefined : openMonitor(blocks, monitorFile));
-  const review = options.review ?? (monitorFile === false ? undefined : openReview(blocks, monitorFile));
+  const monitor = options.monitor ?? (monitorFile === false ? undefined : await openMonitor(blocks, monitorFile));
+  const review = options.review ?? (monitorFile === false ? undefined : await openReview(blocks, monitorFile));
   // QUEUE_URL: one of several replicas sharing one queue in Redis (loaded only then).
   const shared =
     options.shared ?? (process.env.QUEUE_URL ? await (await import("./shared/index.ts")).openShared(process.env.QUEUE_URL) : undefined);
@@ -109,11 +114,14 @@ export async function launch(blocks: Blocks, options: LaunchOptions = {}): Promi
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${actual}`;
   const close = () =>
     new Promise<void>((resolve) => {
-      http.close(() => {
-        if (!options.monitor) monitor?.close(); // ours to close; one passed in is the caller's
-        if (!options.review) review?.close(); // likewise
-        if (!options.shared) void shared?.close();
-        resolve();
+      http.close(async () => {
+        try {
+          if (!options.monitor) await monitor?.close(); // ours to close; one passed in is the caller's
+        } finally {
+          if (!options.review) review?.close(); // likewise
+          if (!options.shared) void shared?.close();
+          resolve();
+        }
       });
       if ("closeIdleConnections" in http) http.closeIdleConnections();
       // Streams that outlive their work (a client that never reads its SSE) are cut after 5 s.

@@ -91,12 +91,14 @@ const emptyBucket = (start: number, revision: string, bins: number): StoredBucke
 
 /**
  * @example
- * const monitor = Monitor.open({ file: ".gradio/monitor.sqlite3", labels: model.info.labels, reference: model.info.driftReference });
+ * const monitor = await Monitor.open({ file: ".gradio/monitor.sqlite3", labels: model.info.labels, reference: model.info.driftReference });
  * monitor.record({ durationMs: 3.2, prediction: { label: "Bag", confidence: 0.97, outOfDomain: false } });
- * monitor.snapshot({ minutes: 60, bucket: "minute" }).drift // → { alert: false, since: null, reasons: [], … }
+ * (await monitor.snapshot({ minutes: 60, bucket: "minute" })).drift // → { alert: false, since: null, reasons: [], … }
  */
 export class Monitor {
   private readonly pending = new Map<string, StoredBucket>();
+  /** The store's writes, one after the other (they wait while the other revision holds the lock). */
+  private writes: Promise<void> = Promise.resolve();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly bins: number[];
 
@@ -107,14 +109,17 @@ export class Monitor {
     private readonly referenceSource: string,
   ) {
     this.bins = drift?.confidenceBins ?? options.reference?.confidenceBins ?? DEFAULT_CONFIDENCE_BINS;
-    this.timer = setInterval(() => this.flush(), options.flushMs ?? 5_000);
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 5_000);
     this.timer.unref();
   }
 
-  /** Opens the store (a corrupt one is moved aside) and restores the drift state it holds. */
-  static open(options: MonitorOptions): Monitor {
+  /**
+   * Opens the store (a corrupt one is moved aside; one the other revision holds is waited for)
+   * and restores the drift state it holds.
+   */
+  static async open(options: MonitorOptions): Promise<Monitor> {
     const log = options.log ?? console.warn;
-    const store = MonitorStore.open(options.file, log);
+    const store = await MonitorStore.open(options.file, log);
     const labels = options.labels;
     let reference: ReferenceShares | undefined;
     let source = "";
@@ -123,7 +128,7 @@ export class Monitor {
       source = `model metadata (${options.reference.n} held-out images)`;
     } else if (labels) {
       // A reference taken from the first predictions of an earlier run is kept across restarts.
-      const saved = store.getMeta("reference");
+      const saved = await store.getMeta("reference");
       if (saved) reference = JSON.parse(saved) as ReferenceShares;
       source = `the first ${options.warmup ?? 500} predictions`;
     }
@@ -137,7 +142,7 @@ export class Monitor {
           alpha: options.alpha,
         })
       : undefined;
-    const events = store.driftEvents().map((e) => ({ at: e.at, ...(e.state as DriftState) }) as DriftEvent);
+    const events = (await store.driftEvents()).map((e) => ({ at: e.at, ...(e.state as DriftState) }) as DriftEvent);
     if (drift && events.length) drift.restore(events[events.length - 1]!, events);
     return new Monitor(store, options, drift, source);
   }
@@ -170,30 +175,45 @@ export class Monitor {
     const hadReference = Boolean(this.drift.referenceShares);
     const before = this.drift.state();
     const after = this.drift.observe({ label: index, confidence, outOfDomain }, new Date(now));
-    if (!hadReference && this.drift.referenceShares) this.store.setMeta("reference", JSON.stringify(this.drift.referenceShares));
-    if (after.alert !== before.alert) this.store.addDriftEvent(new Date(now).toISOString(), after);
+    const shares = this.drift.referenceShares;
+    if (!hadReference && shares) this.write("the drift reference", () => this.store.setMeta("reference", JSON.stringify(shares)));
+    if (after.alert !== before.alert) this.write("a drift event", () => this.store.addDriftEvent(new Date(now).toISOString(), after));
   }
 
-  /** Writes the pending counts to the store. */
-  flush(): void {
+  /** Queues a write after the others; a failure is logged: it is not worth a failed request. */
+  private write(what: string, work: () => Promise<void>): Promise<void> {
+    this.writes = this.writes.then(work).catch((err) => {
+      (this.options.log ?? console.warn)(`Monitor: could not write ${what} to ${this.store.file}: ${(err as Error).message}`);
+    });
+    return this.writes;
+  }
+
+  /** Writes the pending counts to the store (resolves when they, and the writes before them, are done). */
+  flush(): Promise<void> {
     const deltas = [...this.pending.values()];
     this.pending.clear();
-    try {
-      this.store.addBuckets(deltas);
-    } catch (err) {
-      // Counts are not worth a failed request: keep them for the next try.
-      for (const d of deltas) this.pending.set(`${d.start}:${d.revision}`, d);
-      (this.options.log ?? console.warn)(`Monitor: could not write to ${this.store.file}: ${(err as Error).message}`);
-    }
+    return this.write("the counts", async () => {
+      try {
+        await this.store.addBuckets(deltas);
+      } catch (err) {
+        // Kept for the next try: merged into whatever was counted since.
+        for (const d of deltas) {
+          const key = `${d.start}:${d.revision}`;
+          const since = this.pending.get(key);
+          this.pending.set(key, since ? mergeBuckets(d, since) : d);
+        }
+        throw err;
+      }
+    });
   }
 
   /** The report for the period asked for (see {@link MonitorSnapshot}). */
-  snapshot(query: SnapshotQuery, now = Date.now()): MonitorSnapshot {
-    this.flush();
+  async snapshot(query: SnapshotQuery, now = Date.now()): Promise<MonitorSnapshot> {
+    await this.flush();
     const size = query.bucket === "hour" ? 60 * MINUTE : MINUTE;
     const to = now - (now % MINUTE) + MINUTE;
     const from = to - query.minutes * MINUTE;
-    const rows = this.store.buckets(from - (from % size), to, query.revision);
+    const rows = await this.store.buckets(from - (from % size), to, query.revision);
     // Group by bucket size and revision.
     const grouped = new Map<string, StoredBucket>();
     for (const row of rows) {
@@ -218,7 +238,7 @@ export class Monitor {
       const seen = perRevision.get(b.revision);
       perRevision.set(b.revision, seen ? mergeBuckets(seen, b) : b);
     }
-    const totals = this.store.totals();
+    const totals = await this.store.totals();
     const state = this.drift?.state() ?? { alert: false, since: null, reasons: [] };
     const ref = this.drift?.referenceShares;
     const labels = this.options.labels ?? [...new Set(rows.flatMap((r) => Object.keys(r.classes)))].sort();
@@ -247,9 +267,10 @@ export class Monitor {
     };
   }
 
-  close(): void {
+  /** Writes what is pending, then closes the store. */
+  async close(): Promise<void> {
     clearInterval(this.timer);
-    this.flush();
+    await this.flush();
     this.store.close();
   }
 }

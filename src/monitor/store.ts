@@ -4,16 +4,12 @@
  * no native build is needed (better-sqlite3 downloads prebuilt binaries at install, which this
  * project's machines and Hugging Face's slim images cannot count on; `node:sqlite` needs Node 22).
  *
- * Two processes of one Space (the old and the new revision during a swap) may share the file:
- * writes are short transactions retried while the other holds the lock, and a lock left by a
- * process that died (a `.lock` folder older than {@link STALE_LOCK_MS}) is removed.
+ * Two processes of one Space (the old and the new revision during a rollout) share the file:
+ * src/sqlite/shared-database.ts waits (asynchronously) while the other holds the lock, and clears
+ * a lock left by a killed process within seconds. So every method returns a promise.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname } from "node:path";
-import sqlite from "node-sqlite3-wasm";
-
-/** A lock held this long belongs to a process that died: real transactions take milliseconds. */
-export const STALE_LOCK_MS = 30_000;
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { SharedDatabase } from "../sqlite/shared-database.ts";
 
 /** One bucket's counts as stored: the JSON columns are parsed. */
 export interface StoredBucket {
@@ -41,65 +37,64 @@ CREATE TABLE IF NOT EXISTS drift_events (at TEXT NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 /**
  * @example
- * const store = MonitorStore.open(".gradio/monitor.sqlite3", console.warn);
- * store.addBuckets([bucket]);
- * store.buckets(Date.now() - 3600_000, Date.now());
+ * const store = await MonitorStore.open(".gradio/monitor.sqlite3", console.warn);
+ * await store.addBuckets([bucket]);
+ * await store.buckets(Date.now() - 3600_000, Date.now());
  */
 export class MonitorStore {
-  private constructor(
-    private readonly db: InstanceType<typeof sqlite.Database>,
-    readonly file: string,
-  ) {}
+  private constructor(private readonly db: SharedDatabase) {}
+
+  get file(): string {
+    return this.db.file;
+  }
 
   /**
    * Opens (or creates) the store. A file that is not a readable SQLite database is moved aside
-   * (`<file>.corrupt-<time>`) with a log line, and a fresh one is started: never a crash.
+   * (`<file>.corrupt-<time>`) with a log line, and a fresh one is started: never a crash. A lock
+   * held by the other revision is waited for, one left by a killed process removed.
    */
-  static open(file: string, log: (line: string) => void = console.warn): MonitorStore {
-    mkdirSync(dirname(file), { recursive: true });
-    const attempt = () => {
-      const db = new sqlite.Database(file);
+  static async open(file: string, log: (line: string) => void = console.warn): Promise<MonitorStore> {
+    const attempt = async () => {
+      const db = SharedDatabase.open(file, { log });
       try {
-        withRetry(file, () => db.exec(SCHEMA));
-        db.all("SELECT count(*) FROM buckets");
+        await db.run((d) => {
+          d.exec(SCHEMA);
+          d.all("SELECT count(*) FROM buckets");
+        });
         return db;
       } catch (err) {
         db.close();
         throw err;
       }
     };
-    const lock = statSync(`${file}.lock`, { throwIfNoEntry: false });
-    if (lock && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(`${file}.lock`, { recursive: true, force: true });
     try {
-      return new MonitorStore(attempt(), file);
+      return new MonitorStore(await attempt());
     } catch (err) {
       // Only a file that is not a database is moved aside; a lock held by a live process is not damage.
       if (!/not a database|malformed|corrupt/i.test((err as Error).message)) throw err;
       const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       if (existsSync(file)) renameSync(file, aside);
-      rmSync(`${file}.lock`, { recursive: true, force: true });
+      rmSync(`${file}-journal`, { force: true }); // it belongs to the file moved aside
       log(`Monitor: ${file} could not be read (${(err as Error).message}); moved it to ${aside} and started a new one.`);
-      return new MonitorStore(attempt(), file);
+      return new MonitorStore(await attempt());
     }
   }
 
   /** Adds counts to their buckets (creating them), in one transaction. */
-  addBuckets(deltas: StoredBucket[]): void {
-    if (!deltas.length) return;
-    withRetry(this.file, () => {
-      this.db.exec("BEGIN IMMEDIATE");
+  addBuckets(deltas: StoredBucket[]): Promise<void> {
+    if (!deltas.length) return Promise.resolve();
+    return this.db.run((db) => {
+      db.exec("BEGIN IMMEDIATE");
       try {
         for (const d of deltas) {
-          const old = this.db.get("SELECT * FROM buckets WHERE start = ? AND revision = ?", [d.start, d.revision]) as Record<
+          const old = db.get("SELECT * FROM buckets WHERE start = ? AND revision = ?", [d.start, d.revision]) as Record<
             string,
             string | number
           > | null;
           const merged = old ? mergeBuckets(parseRow(old), d) : d;
-          this.db.run(
+          db.run(
             "INSERT OR REPLACE INTO buckets (start, revision, requests, errors, ood, predictions, confidence_sum, classes, confidence, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
               merged.start,
@@ -115,62 +110,58 @@ export class MonitorStore {
             ],
           );
         }
-        this.db.exec("COMMIT");
+        db.exec("COMMIT");
       } catch (err) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (db.inTransaction) db.exec("ROLLBACK");
         throw err;
       }
     });
   }
 
   /** The buckets that start in [from, to), oldest first. */
-  buckets(from: number, to: number, revision?: string): StoredBucket[] {
-    const rows = withRetry(this.file, () =>
+  async buckets(from: number, to: number, revision?: string): Promise<StoredBucket[]> {
+    const rows = (await this.db.run((db) =>
       revision
-        ? this.db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? AND revision = ? ORDER BY start, revision", [
-            from,
-            to,
-            revision,
-          ])
-        : this.db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? ORDER BY start, revision", [from, to]),
-    ) as Record<string, string | number>[];
+        ? db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? AND revision = ? ORDER BY start, revision", [from, to, revision])
+        : db.all("SELECT * FROM buckets WHERE start >= ? AND start < ? ORDER BY start, revision", [from, to]),
+    )) as Record<string, string | number>[];
     return rows.map(parseRow);
   }
 
   /** Every revision's totals over all time. */
-  totals(): { requests: number; errors: number; ood: number } {
-    const row = withRetry(this.file, () =>
-      this.db.get(
+  async totals(): Promise<{ requests: number; errors: number; ood: number }> {
+    const row = (await this.db.run((db) =>
+      db.get(
         "SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors, coalesce(sum(ood), 0) AS ood FROM buckets",
       ),
-    ) as { requests: number; errors: number; ood: number };
+    )) as { requests: number; errors: number; ood: number };
     return { requests: Number(row.requests), errors: Number(row.errors), ood: Number(row.ood) };
   }
 
-  addDriftEvent(at: string, state: unknown): void {
-    withRetry(this.file, () => this.db.run("INSERT INTO drift_events (at, state) VALUES (?, ?)", [at, JSON.stringify(state)]));
+  async addDriftEvent(at: string, state: unknown): Promise<void> {
+    await this.db.run((db) => db.run("INSERT INTO drift_events (at, state) VALUES (?, ?)", [at, JSON.stringify(state)]));
   }
 
   /** The last `limit` drift events, oldest first. */
-  driftEvents(limit = 100): { at: string; state: unknown }[] {
-    const rows = withRetry(this.file, () => this.db.all("SELECT at, state FROM drift_events ORDER BY rowid DESC LIMIT ?", [limit])) as {
+  async driftEvents(limit = 100): Promise<{ at: string; state: unknown }[]> {
+    const rows = (await this.db.run((db) => db.all("SELECT at, state FROM drift_events ORDER BY rowid DESC LIMIT ?", [limit]))) as {
       at: string;
       state: string;
     }[];
     return rows.reverse().map((r) => ({ at: r.at, state: JSON.parse(r.state) }));
   }
 
-  getMeta(key: string): string | undefined {
-    const row = withRetry(this.file, () => this.db.get("SELECT value FROM meta WHERE key = ?", [key])) as { value: string } | null;
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = (await this.db.run((db) => db.get("SELECT value FROM meta WHERE key = ?", [key]))) as { value: string } | null;
     return row?.value;
   }
 
-  setMeta(key: string, value: string): void {
-    withRetry(this.file, () => this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value]));
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.run((db) => db.run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value]));
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    this.db.close();
   }
 }
 
@@ -207,19 +198,4 @@ export function mergeBuckets(a: StoredBucket, b: StoredBucket): StoredBucket {
     confidence: addArrays(a.confidence, b.confidence),
     latency: addArrays(a.latency, b.latency),
   };
-}
-
-/** Runs `work`, waiting while another process holds the lock; removes a lock left by a dead one. */
-export function withRetry<T>(file: string, work: () => T): T {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      return work();
-    } catch (err) {
-      if (!/locked|busy/i.test((err as Error).message) || Date.now() > deadline) throw err;
-      const lock = statSync(`${file}.lock`, { throwIfNoEntry: false });
-      if (lock && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(`${file}.lock`, { recursive: true, force: true });
-      sleep(20);
-    }
-  }
 }

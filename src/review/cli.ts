@@ -21,7 +21,7 @@ if (!file || !existsSync(file)) {
   process.exit(1);
 }
 // Relabelling is not done here, so the queue needs no class list.
-const queue = ReviewQueue.open({ file, labels: [], policy: { live: false, lowConfidence: 0, outOfDomain: false, sample: 0 } });
+const queue = await ReviewQueue.open({ file, labels: [], policy: { live: false, lowConfidence: 0, outOfDomain: false, sample: 0 } });
 try {
   if (command === "export" && dir) {
     const result = await exportDataset(queue, dir);
@@ -33,7 +33,7 @@ try {
     for (const s of result.skipped) console.warn(`  skipped ${s.id}: its picture could not be read (${s.why})`);
     console.log(`Retrain with: /usr/bin/python3 training/train.py --extra ${dir} --out model.onnx`);
   } else if (command === "stats") {
-    console.log(JSON.stringify(queue.store.counts(), null, 2));
+    console.log(JSON.stringify(await queue.store.counts(), null, 2));
   } else {
     console.error(USAGE);
     process.exitCode = 2;

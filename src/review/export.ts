@@ -43,9 +43,9 @@ export interface ExportResult {
  * await exportDataset(queue, "data/reviewed") // → { dir: "data/reviewed", count: 20, labels: { Bag: 3, … }, skipped: [] }
  */
 export async function exportDataset(queue: ReviewQueue, dir: string): Promise<ExportResult> {
-  const items = queue.store.reviewed();
+  const items = await queue.store.reviewed();
   if (!items.length) {
-    const pending = queue.store.count({ status: "pending" });
+    const pending = await queue.store.count({ status: "pending" });
     throw new InputError(
       `Nothing reviewed yet: ${pending} item(s) wait on /review. Accept (Enter) or relabel (a digit) some, then export again.`,
       404,

@@ -120,9 +120,9 @@ const positive = (raw: string | undefined, fallback: number, name: string) => {
 
 /**
  * @example
- * const queue = ReviewQueue.open({ file: ".gradio/monitor.sqlite3", labels: model.info.labels });
+ * const queue = await ReviewQueue.open({ file: ".gradio/monitor.sqlite3", labels: model.info.labels });
  * await queue.add(picture, prediction, ["flag"]);
- * queue.decide(id, { action: "label", label: "Bag", version: 1 });
+ * await queue.decide(id, { action: "label", label: "Bag", version: 1 });
  */
 export class ReviewQueue {
   /** Where the pictures are: `review/` beside the database. */
@@ -144,9 +144,9 @@ export class ReviewQueue {
     this.maxBytes = options.maxBytes ?? positive(process.env.REVIEW_MAX_BYTES, 1e9, "REVIEW_MAX_BYTES");
   }
 
-  /** Opens (or creates) the queue's table in the monitor's file. */
-  static open(options: ReviewOptions): ReviewQueue {
-    return new ReviewQueue(ReviewStore.open(options.file), options);
+  /** Opens (or creates) the queue's table in the monitor's file (waiting while the other revision holds its lock). */
+  static async open(options: ReviewOptions): Promise<ReviewQueue> {
+    return new ReviewQueue(await ReviewStore.open(options.file, options.log), options);
   }
 
   get labels(): string[] {
@@ -193,7 +193,7 @@ export class ReviewQueue {
       this.log(`Review: not keeping an input, the disk under ${this.dir} has ${Math.round(free / 1e6)} MB free.`);
       return undefined;
     }
-    if (!this.makeRoom(1, size)) {
+    if (!(await this.makeRoom(1, size))) {
       this.log(
         `Review: the queue is full of reviewed items (${this.maxItems} items or ${this.maxBytes} bytes): export them (npm run review -- export DIR), or raise REVIEW_MAX_ITEMS / REVIEW_MAX_BYTES.`,
       );
@@ -225,7 +225,7 @@ export class ReviewQueue {
     };
     await writeFile(join(this.dir, item.image), picture.bytes, { flag: "wx" });
     try {
-      this.store.insert(item);
+      await this.store.insert(item);
     } catch (err) {
       await rm(join(this.dir, item.image), { force: true });
       throw err;
@@ -234,31 +234,31 @@ export class ReviewQueue {
   }
 
   /** Evicts until `items` more items of `bytes` fit; false when only reviewed items are left. */
-  private makeRoom(items: number, bytes: number): boolean {
+  private async makeRoom(items: number, bytes: number): Promise<boolean> {
     for (;;) {
-      const usage = this.store.usage();
+      const usage = await this.store.usage();
       const overItems = usage.items + items - this.maxItems;
       const overBytes = usage.bytes + bytes - this.maxBytes;
       if (overItems <= 0 && overBytes <= 0) return true;
-      const victims = this.store.evictable(Math.max(1, Math.min(500, overItems > 0 ? overItems : 50)));
+      const victims = await this.store.evictable(Math.max(1, Math.min(500, overItems > 0 ? overItems : 50)));
       if (!victims.length) return false;
       let freed = 0;
       for (const v of victims) {
         rmQuiet(join(this.dir, v.image));
-        this.store.delete(v.id);
+        await this.store.delete(v.id);
         freed += v.bytes;
         if (overItems <= 0 && freed >= overBytes) break;
       }
     }
   }
 
-  list(q: ListQuery = {}): ReviewItem[] {
+  list(q: ListQuery = {}): Promise<ReviewItem[]> {
     return this.store.list(q);
   }
 
   /** The item, or a 404 that says so. */
-  get(id: string): ReviewItem {
-    const item = /^[0-9a-f]{16}$/.test(id) ? this.store.get(id) : undefined;
+  async get(id: string): Promise<ReviewItem> {
+    const item = /^[0-9a-f]{16}$/.test(id) ? await this.store.get(id) : undefined;
     if (!item) throw new InputError(`No review item ${JSON.stringify(id.slice(0, 40))}: it was never queued, or it was evicted.`, 404);
     return item;
   }
@@ -272,8 +272,8 @@ export class ReviewQueue {
    * Records a reviewer's decision. 404 for an unknown item, 422 for a class the model does not
    * have (the message lists them), 409 when someone decided since `version`.
    */
-  decide(id: string, decision: Decision): ReviewItem {
-    const item = this.get(id);
+  async decide(id: string, decision: Decision): Promise<ReviewItem> {
+    const item = await this.get(id);
     let change: { status: Status; label: string | null };
     if (decision.action === "accept") change = { status: "accepted", label: item.prediction };
     else if (decision.action === "discard") change = { status: "discarded", label: null };
@@ -286,10 +286,10 @@ export class ReviewQueue {
       }
       change = { status: decision.label === item.prediction ? "accepted" : "relabeled", label: decision.label };
     }
-    const result = this.store.decide(id, decision.version, change);
+    const result = await this.store.decide(id, decision.version, change);
     if (result === undefined) throw new InputError(`No review item "${id}": it was evicted.`, 404);
     if (result === "stale") {
-      const now = this.store.get(id);
+      const now = await this.store.get(id);
       throw new InputError(
         `Review item ${id} changed since you saw it (version ${decision.version}, now ${now?.version}: ${now?.status}${now?.label ? ` as "${now.label}"` : ""}). Reload it and decide again.`,
         409,

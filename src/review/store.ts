@@ -1,6 +1,7 @@
 /**
  * The review queue's rows, in the monitor's SQLite file (`monitor.sqlite3`, through
- * node-sqlite3-wasm, with the monitor's lock-retry): one table, `review_items`. The pictures are
+ * node-sqlite3-wasm, shared with the other revision during a rollout: src/sqlite/shared-database.ts,
+ * so every method returns a promise): one table, `review_items`. The pictures are
  * files beside the database (`review/<id>.<ext>`); a row names its file and its size, so the
  * queue's bounds are a sum over the table.
  *
@@ -8,10 +9,7 @@
  * still has it (`UPDATE … WHERE id = ? AND version = ?`), so of two reviewers deciding on the
  * same item one wins and the other learns it was stale.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import sqlite from "node-sqlite3-wasm";
-import { withRetry } from "../monitor/store.ts";
+import { SharedDatabase } from "../sqlite/shared-database.ts";
 
 /** Why an item entered the queue. */
 export type Reason = "flag" | "low_confidence" | "out_of_domain" | "sample";
@@ -109,36 +107,32 @@ function where(q: ListQuery): { sql: string; args: (string | number)[] } {
 
 /**
  * @example
- * const store = ReviewStore.open(".gradio/monitor.sqlite3");
- * store.insert(item);
- * store.decide(item.id, 1, { status: "relabeled", label: "Bag" }) // → the item at version 2, or "stale"
+ * const store = await ReviewStore.open(".gradio/monitor.sqlite3");
+ * await store.insert(item);
+ * await store.decide(item.id, 1, { status: "relabeled", label: "Bag" }) // → the item at version 2, or "stale"
  */
 export class ReviewStore {
-  private constructor(
-    private readonly db: InstanceType<typeof sqlite.Database>,
-    readonly file: string,
-  ) {}
+  private constructor(private readonly shared: SharedDatabase) {}
+
+  get file(): string {
+    return this.shared.file;
+  }
 
   /** Opens the table in `file` (the monitor's database), creating both when needed. */
-  static open(file: string): ReviewStore {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new sqlite.Database(file);
+  static async open(file: string, log?: (line: string) => void): Promise<ReviewStore> {
+    const shared = SharedDatabase.open(file, { log });
     try {
-      withRetry(file, () => db.exec(SCHEMA));
+      await shared.run((db) => db.exec(SCHEMA));
     } catch (err) {
-      db.close();
+      shared.close();
       throw err;
     }
-    return new ReviewStore(db, file);
+    return new ReviewStore(shared);
   }
 
-  private run<T>(work: () => T): T {
-    return withRetry(this.file, work);
-  }
-
-  insert(item: ReviewItem): void {
-    this.run(() =>
-      this.db.run(
+  async insert(item: ReviewItem): Promise<void> {
+    await this.shared.run((db) =>
+      db.run(
         "INSERT INTO review_items (id, created_at, revision, reasons, prediction, confidence, confidences, ood_score, image, bytes, status, label, reviewed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
           item.id,
@@ -160,44 +154,44 @@ export class ReviewStore {
     );
   }
 
-  get(id: string): ReviewItem | undefined {
-    const row = this.run(() => this.db.get("SELECT * FROM review_items WHERE id = ?", [id])) as Row | null;
+  async get(id: string): Promise<ReviewItem | undefined> {
+    const row = (await this.shared.run((db) => db.get("SELECT * FROM review_items WHERE id = ?", [id]))) as Row | null;
     return row ? parse(row) : undefined;
   }
 
   /** Newest first. */
-  list(q: ListQuery = {}): ReviewItem[] {
+  async list(q: ListQuery = {}): Promise<ReviewItem[]> {
     const { sql, args } = where(q);
-    const rows = this.run(() =>
-      this.db.all(`SELECT * FROM review_items ${sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, [
+    const rows = (await this.shared.run((db) =>
+      db.all(`SELECT * FROM review_items ${sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, [
         ...args,
         q.limit ?? 100,
         q.offset ?? 0,
       ]),
-    ) as Row[];
+    )) as Row[];
     return rows.map(parse);
   }
 
   /** How many items match `q` (limit and offset ignored). */
-  count(q: ListQuery = {}): number {
+  async count(q: ListQuery = {}): Promise<number> {
     const { sql, args } = where(q);
-    const row = this.run(() => this.db.get(`SELECT count(*) AS n FROM review_items ${sql}`, args)) as { n: number };
+    const row = (await this.shared.run((db) => db.get(`SELECT count(*) AS n FROM review_items ${sql}`, args))) as { n: number };
     return Number(row.n);
   }
 
   /** Items per status, per reason and per (predicted or reviewed) class. */
-  counts(): {
+  async counts(): Promise<{
     status: Record<string, number>;
     reason: Record<string, number>;
     label: Record<string, number>;
     total: number;
     bytes: number;
-  } {
-    const rows = this.run(() =>
-      this.db.all(
+  }> {
+    const rows = (await this.shared.run((db) =>
+      db.all(
         "SELECT status, reasons, coalesce(label, prediction) AS label, count(*) AS n, sum(bytes) AS b FROM review_items GROUP BY status, reasons, coalesce(label, prediction)",
       ),
-    ) as Row[];
+    )) as Row[];
     const out = {
       status: {} as Record<string, number>,
       reason: {} as Record<string, number>,
@@ -217,8 +211,8 @@ export class ReviewStore {
   }
 
   /** Rows and image bytes held. */
-  usage(): { items: number; bytes: number } {
-    const row = this.run(() => this.db.get("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM review_items")) as {
+  async usage(): Promise<{ items: number; bytes: number }> {
+    const row = (await this.shared.run((db) => db.get("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM review_items"))) as {
       n: number;
       b: number;
     };
@@ -229,18 +223,18 @@ export class ReviewStore {
    * The next items to evict, oldest first: pending ones, then discarded rows (their pictures are
    * already gone); reviewed items are never evicted.
    */
-  evictable(limit: number): ReviewItem[] {
-    const rows = this.run(() =>
-      this.db.all(
+  async evictable(limit: number): Promise<ReviewItem[]> {
+    const rows = (await this.shared.run((db) =>
+      db.all(
         "SELECT * FROM review_items WHERE status IN ('pending', 'discarded') ORDER BY status = 'discarded' DESC, created_at, rowid LIMIT ?",
         [limit],
       ),
-    ) as Row[];
+    )) as Row[];
     return rows.map(parse);
   }
 
-  delete(id: string): void {
-    this.run(() => this.db.run("DELETE FROM review_items WHERE id = ?", [id]));
+  async delete(id: string): Promise<void> {
+    await this.shared.run((db) => db.run("DELETE FROM review_items WHERE id = ?", [id]));
   }
 
   /**
@@ -252,13 +246,13 @@ export class ReviewStore {
     version: number,
     change: { status: Status; label: string | null },
     now = new Date(),
-  ): ReviewItem | "stale" | undefined {
-    return this.run(() => {
-      const { changes } = this.db.run(
+  ): Promise<ReviewItem | "stale" | undefined> {
+    return this.shared.run((db) => {
+      const { changes } = db.run(
         "UPDATE review_items SET status = ?, label = ?, reviewed_at = ?, version = version + 1, bytes = CASE WHEN ? = 'discarded' THEN 0 ELSE bytes END WHERE id = ? AND version = ?",
         [change.status, change.label, now.toISOString(), change.status, id, version],
       );
-      const row = this.db.get("SELECT * FROM review_items WHERE id = ?", [id]) as Row | null;
+      const row = db.get("SELECT * FROM review_items WHERE id = ?", [id]) as Row | null;
       if (!row) return undefined;
       const item = parse(row);
       return changes === 1 ? item : "stale";
@@ -266,14 +260,14 @@ export class ReviewStore {
   }
 
   /** Every reviewed (accepted or relabeled) item, oldest decision first. */
-  reviewed(): ReviewItem[] {
-    const rows = this.run(() =>
-      this.db.all("SELECT * FROM review_items WHERE status IN ('accepted', 'relabeled') ORDER BY reviewed_at, rowid"),
-    ) as Row[];
+  async reviewed(): Promise<ReviewItem[]> {
+    const rows = (await this.shared.run((db) =>
+      db.all("SELECT * FROM review_items WHERE status IN ('accepted', 'relabeled') ORDER BY reviewed_at, rowid"),
+    )) as Row[];
     return rows.map(parse);
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    this.shared.close();
   }
 }

@@ -18,18 +18,18 @@ const temp = mkdtempSync(join(tmpdir(), "monitor-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe("the store", () => {
-  test("counts per minute and revision, latency percentiles, and totals that survive a restart", () => {
+  test("counts per minute and revision, latency percentiles, and totals that survive a restart", async () => {
     const file = join(temp, "counts.sqlite3");
     const t0 = Date.parse("2026-12-01T10:00:30Z");
-    let monitor = Monitor.open({ file, labels: ["a", "b"], revision: "r1" });
+    let monitor = await Monitor.open({ file, labels: ["a", "b"], revision: "r1" });
     for (let i = 0; i < 100; i++)
       monitor.record({ durationMs: i < 98 ? 3 : 400, prediction: { label: i % 4 ? "a" : "b", confidence: 0.9, outOfDomain: i === 0 } }, t0);
     monitor.record({ durationMs: 5, error: true }, t0 + 60_000);
-    monitor.close();
-    monitor = Monitor.open({ file, labels: ["a", "b"], revision: "r2" });
+    await monitor.close();
+    monitor = await Monitor.open({ file, labels: ["a", "b"], revision: "r2" });
     monitor.record({ durationMs: 2, prediction: { label: "b", confidence: 0.5, outOfDomain: false } }, t0 + 61_000);
-    const report = monitor.snapshot({ minutes: 10, bucket: "minute" }, t0 + 120_000);
-    monitor.close();
+    const report = await monitor.snapshot({ minutes: 10, bucket: "minute" }, t0 + 120_000);
+    await monitor.close();
     expect(report.totals).toEqual({ requests: 102, errors: 1, out_of_domain: 1 });
     expect(report.buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([
       ["2026-12-01T10:00:00.000Z", "r1", 100],
@@ -47,22 +47,24 @@ describe("the store", () => {
       ["r1", 101, 1],
       ["r2", 1, 0],
     ]);
-    const hourly = Monitor.open({ file, labels: ["a", "b"] });
-    expect(hourly.snapshot({ minutes: 120, bucket: "hour" }, t0 + 120_000).buckets.map((b) => [b.start, b.revision, b.requests])).toEqual([
+    const hourly = await Monitor.open({ file, labels: ["a", "b"] });
+    expect(
+      (await hourly.snapshot({ minutes: 120, bucket: "hour" }, t0 + 120_000)).buckets.map((b) => [b.start, b.revision, b.requests]),
+    ).toEqual([
       ["2026-12-01T10:00:00.000Z", "r1", 101],
       ["2026-12-01T10:00:00.000Z", "r2", 1],
     ]);
-    hourly.close();
+    await hourly.close();
   });
 
-  test("a corrupt store is moved aside with a log line and a fresh one starts; no crash", () => {
+  test("a corrupt store is moved aside with a log line and a fresh one starts; no crash", async () => {
     const file = join(temp, "corrupt.sqlite3");
     writeFileSync(file, "this is not a database ".repeat(100));
     const lines: string[] = [];
-    const monitor = Monitor.open({ file, labels: ["a"], log: (l) => lines.push(l) });
+    const monitor = await Monitor.open({ file, labels: ["a"], log: (l) => lines.push(l) });
     monitor.record({ durationMs: 1, prediction: { label: "a", confidence: 1, outOfDomain: false } });
-    expect(monitor.snapshot({ minutes: 5, bucket: "minute" }).totals.requests).toBe(1);
-    monitor.close();
+    expect((await monitor.snapshot({ minutes: 5, bucket: "minute" })).totals.requests).toBe(1);
+    await monitor.close();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       /^Monitor: .*corrupt\.sqlite3 could not be read \(.*\); moved it to .*corrupt\.sqlite3\.corrupt-.* and started a new one\.$/,

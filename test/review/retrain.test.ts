@@ -46,7 +46,7 @@ describe.skipIf(!!why)("flag → relabel → export → retrain", () => {
     const truth = gunzipSync(readFileSync(join(FASHION, "t10k-labels-idx1-ubyte.gz"))).subarray(8);
     const old = await loadClassifier(join(root, "model.onnx"));
     const labels = old.info.labels;
-    const queue = ReviewQueue.open({ file: join(temp, "data", "monitor.sqlite3"), labels, minFreeBytes: 0 });
+    const queue = await ReviewQueue.open({ file: join(temp, "data", "monitor.sqlite3"), labels, minFreeBytes: 0 });
     const iface = new Interface({
       fn: (img: ImageFile) => old.classify(img),
       inputs: new Image({ label: "image" }),

@@ -53,7 +53,7 @@ describe("what enters the queue", () => {
   });
 
   test("offer() keeps what the policy picks, with its picture beside the database", async () => {
-    const queue = open({ policy: live });
+    const queue = await open({ policy: live });
     expect(
       await queue.offer(
         pred("Bag", 0.99),
@@ -79,14 +79,14 @@ describe("what enters the queue", () => {
 
 describe("bounds", () => {
   test("over REVIEW_MAX_ITEMS the oldest unreviewed items go first; reviewed ones stay", async () => {
-    const queue = open({ maxItems: 5 });
+    const queue = await open({ maxItems: 5 });
     const items = [];
     for (let i = 0; i < 5; i++)
       items.push((await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i))))!);
-    queue.decide(items[0]!.id, { action: "accept", version: 1 }); // the oldest, but reviewed
+    await queue.decide(items[0]!.id, { action: "accept", version: 1 }); // the oldest, but reviewed
     for (let i = 5; i < 8; i++)
       await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(Date.UTC(2026, 0, 1, 0, i)));
-    const left = queue.list({ limit: 100 }).map((i) => i.created_at.slice(14, 16));
+    const left = (await queue.list({ limit: 100 })).map((i) => i.created_at.slice(14, 16));
     expect(left.sort()).toEqual(["00", "04", "05", "06", "07"]);
     expect(readdirSync(queue.dir).length).toBe(5); // evicted pictures are gone too
     queue.close();
@@ -94,12 +94,12 @@ describe("bounds", () => {
 
   test("over REVIEW_MAX_BYTES likewise; a queue of reviewed items only refuses new ones without failing", async () => {
     const lines: string[] = [];
-    const queue = open({ maxBytes: png.length * 3, log: (l) => lines.push(l) });
+    const queue = await open({ maxBytes: png.length * 3, log: (l) => lines.push(l) });
     const a = (await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(1000)))!;
     for (let i = 2; i <= 4; i++) await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"], new Date(i * 1000));
-    expect(queue.store.usage()).toEqual({ items: 3, bytes: png.length * 3 });
-    expect(queue.list().some((i) => i.id === a.id)).toBe(false);
-    for (const item of queue.list()) queue.decide(item.id, { action: "label", label: "Coat", version: item.version });
+    expect(await queue.store.usage()).toEqual({ items: 3, bytes: png.length * 3 });
+    expect((await queue.list()).some((i) => i.id === a.id)).toBe(false);
+    for (const item of await queue.list()) await queue.decide(item.id, { action: "label", label: "Coat", version: item.version });
     expect(await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"])).toBeUndefined();
     expect(lines.join("\n")).toContain("the queue is full of reviewed items");
     queue.close();
@@ -107,7 +107,7 @@ describe("bounds", () => {
 
   test("a nearly full disk: nothing is added, the Space goes on", async () => {
     const lines: string[] = [];
-    const queue = open({ minFreeBytes: Number.MAX_SAFE_INTEGER, log: (l) => lines.push(l) });
+    const queue = await open({ minFreeBytes: Number.MAX_SAFE_INTEGER, log: (l) => lines.push(l) });
     expect(await queue.add({ bytes: png, format: "png" }, pred("Bag", 0.9), ["flag"])).toBeUndefined();
     expect(lines[0]).toMatch(/not keeping an input, the disk under .* has \d+ MB free/);
     queue.close();
@@ -130,7 +130,7 @@ describe("over HTTP, with the real model", () => {
   beforeAll(async () => {
     process.env.MONITOR_TOKEN = "owner-token";
     model = await loadClassifier(join(root, "model.onnx"));
-    queue = open();
+    queue = await open();
     const iface = new Interface({
       fn: (img: ImageFile) => model.classify(img),
       inputs: new Image({ label: "image" }),
@@ -260,15 +260,15 @@ describe("over HTTP, with the real model", () => {
 
 describe("export", () => {
   test("folder per label, PNGs, a manifest; the .tar.gz holds the same; nothing reviewed is a clear message", async () => {
-    const queue = open();
+    const queue = await open();
     await expect(exportDataset(queue, join(temp, "empty"))).rejects.toThrow("Nothing reviewed yet: 0 item(s) wait on /review.");
     const jpeg = await (await import("sharp")).default(png).jpeg().toBuffer();
     const a = (await queue.add({ bytes: png, format: "png" }, pred("Shirt", 0.41), ["low_confidence"]))!;
     const b = (await queue.add({ bytes: jpeg, format: "jpeg" }, pred("Bag", 0.97, true), ["out_of_domain"]))!;
     const c = (await queue.add({ bytes: png, format: "png" }, pred("Coat", 0.8), ["flag"]))!;
-    queue.decide(a.id, { action: "label", label: "T-shirt/top", version: 1 });
-    queue.decide(b.id, { action: "accept", version: 1 });
-    queue.decide(c.id, { action: "discard", version: 1 });
+    await queue.decide(a.id, { action: "label", label: "T-shirt/top", version: 1 });
+    await queue.decide(b.id, { action: "accept", version: 1 });
+    await queue.decide(c.id, { action: "discard", version: 1 });
     const out = join(temp, "dataset");
     const result = await exportDataset(queue, out);
     expect(result).toMatchObject({ count: 2, labels: { "T-shirt/top": 1, Bag: 1 }, skipped: [] });
@@ -308,7 +308,7 @@ describe("export", () => {
   });
 
   test("npm run review -- export DIR", async () => {
-    const queue = open();
+    const queue = await open();
     const file = queue.store.file;
     const item = (await queue.add({ bytes: png, format: "png" }, pred("Shirt", 0.41), ["flag"]))!;
     queue.close();
@@ -320,8 +320,8 @@ describe("export", () => {
     const empty = await cli(["export", join(temp, "cli-out"), "--file", file]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain("Nothing reviewed yet: 1 item(s) wait on /review.");
-    const again = ReviewQueue.open({ file, labels: LABELS });
-    again.decide(item.id, { action: "label", label: "Coat", version: 1 });
+    const again = await ReviewQueue.open({ file, labels: LABELS });
+    await again.decide(item.id, { action: "label", label: "Coat", version: 1 });
     again.close();
     const ok = await cli(["export", join(temp, "cli-out"), "--file", file]);
     expect(ok.stdout).toContain("Exported 1 reviewed picture(s)");

@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)("the owner's /review and the public /report", () =
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     model = await loadClassifier(join(root, "model.onnx"));
-    queue = ReviewQueue.open({ file: join(temp, "monitor.sqlite3"), labels: model.info.labels, minFreeBytes: 0 });
+    queue = await ReviewQueue.open({ file: join(temp, "monitor.sqlite3"), labels: model.info.labels, minFreeBytes: 0 });
     // Inverted garments as the model saw them (from the test set, else the committed examples).
     let pictures: Buffer[];
     try {
@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)("the owner's /review and the public /report", () =
     await p.keyboard.press("ArrowLeft");
     await p.keyboard.press("ArrowRight");
     expect(await p.evaluate(() => document.activeElement?.getAttribute("data-id"))).toBe(await cards.nth(3).getAttribute("data-id"));
-    expect(queue.store.counts().status).toMatchObject({ discarded: 1, accepted: 1, relabeled: 1, pending: 5 });
+    expect((await queue.store.counts()).status).toMatchObject({ discarded: 1, accepted: 1, relabeled: 1, pending: 5 });
     expect(errors).toEqual([]);
   });
 
@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)("the owner's /review and the public /report", () =
       .toBe("Someone else decided this item first: it is shown as it is now.");
     await expect.poll(() => stale.locator(".status").textContent()).toBe("relabeled: Sneaker");
     await b.p.screenshot({ path: join(artifacts, "review-409.png") });
-    expect(queue.get(id!)).toMatchObject({ status: "relabeled", label: "Sneaker", version: 2 });
+    expect(await queue.get(id!)).toMatchObject({ status: "relabeled", label: "Sneaker", version: 2 });
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 

@@ -85,7 +85,7 @@ export interface OwnerArea {
  *
  * @example
  * const monitorArea = { name: "The monitor", realm: "monitor" };
- * app.get("/gradio_api/monitor", ownerOnly(monitorArea), (c) => c.json(monitor.snapshot(query)));
+ * app.get("/gradio_api/monitor", ownerOnly(monitorArea), async (c) => c.json(await monitor.snapshot(query)));
  */
 export function ownerOnly(area: OwnerArea): MiddlewareHandler {
   return createMiddleware(async (c, next) => {

@@ -49,11 +49,11 @@ export function monitorRoutes<E extends Env>(
 ): void {
   const area = { name: "The monitor", realm: "monitor" };
 
-  app.get(`${API_PREFIX}/monitor`, ownerOnly(area), (c) => c.json(monitor.snapshot(snapshotQuery(new URL(c.req.url)))));
+  app.get(`${API_PREFIX}/monitor`, ownerOnly(area), async (c) => c.json(await monitor.snapshot(snapshotQuery(new URL(c.req.url)))));
 
-  app.get("/monitor", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), (c) => {
+  app.get("/monitor", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), async (c) => {
     c.header("cache-control", "no-store");
-    return c.html(renderMonitorPage(monitor.snapshot(snapshotQuery(new URL(c.req.url))), { title, root: root(c) }));
+    return c.html(renderMonitorPage(await monitor.snapshot(snapshotQuery(new URL(c.req.url))), { title, root: root(c) }));
   });
 
   app.post("/monitor/login", async (c) => {

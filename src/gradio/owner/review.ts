@@ -67,24 +67,24 @@ export function reviewRoutes<E extends Env>(
   // Owner only, and never cross-site.
   const area = { name: "The review queue", realm: "review", crossSite: "The review queue answers its own pages only." };
   const guard = ownerOnly(area);
-  const view = (params: URLSearchParams) => {
+  const view = async (params: URLSearchParams) => {
     const query = listQuery(params, queue.labels);
     return {
-      items: queue.list({ limit: 200, ...query }),
-      counts: queue.store.counts(),
+      items: await queue.list({ limit: 200, ...query }),
+      counts: await queue.store.counts(),
       classes: queue.labels,
       query,
-      matching: queue.store.count(query),
+      matching: await queue.store.count(query),
     };
   };
 
-  app.get("/review", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), (c) => {
+  app.get("/review", ownerOnly({ ...area, signIn: (c) => renderMonitorLogin({ root: root(c) }) }), async (c) => {
     c.header("cache-control", "no-store");
-    return c.html(renderReviewPage(view(new URL(c.req.url).searchParams), { title, root: root(c) }));
+    return c.html(renderReviewPage(await view(new URL(c.req.url).searchParams), { title, root: root(c) }));
   });
 
-  app.get(`${API_PREFIX}/review`, guard, (c) => {
-    const { items, counts, classes, matching } = view(new URL(c.req.url).searchParams);
+  app.get(`${API_PREFIX}/review`, guard, async (c) => {
+    const { items, counts, classes, matching } = await view(new URL(c.req.url).searchParams);
     return c.json({ items, counts, classes, matching });
   });
 
@@ -99,12 +99,12 @@ export function reviewRoutes<E extends Env>(
     return c.body(Readable.toWeb(stream) as ReadableStream);
   });
 
-  app.get(`${API_PREFIX}/review/:id`, guard, (c) => {
-    return c.json(queue.get(c.req.param("id")));
+  app.get(`${API_PREFIX}/review/:id`, guard, async (c) => {
+    return c.json(await queue.get(c.req.param("id")));
   });
 
   app.get(`${API_PREFIX}/review/:id/image`, guard, async (c) => {
-    const item = queue.get(c.req.param("id"));
+    const item = await queue.get(c.req.param("id"));
     let bytes: Buffer;
     try {
       bytes = await readFile(queue.imagePath(item));
@@ -128,7 +128,7 @@ export function reviewRoutes<E extends Env>(
     } catch (err) {
       throw new InputError(`Malformed JSON body: ${(err as Error).message}.`, 400);
     }
-    return c.json(queue.decide(c.req.param("id"), decisionOf(body)));
+    return c.json(await queue.decide(c.req.param("id"), decisionOf(body)));
   });
 }
 

@@ -349,7 +349,8 @@ describe.skipIf(!gitLfsPresent("Space host without CAP_SYS_NICE") || !canDropSys
       const token = new Accounts(dataDir).createToken("alice");
       // The host as root but without CAP_SYS_NICE: it can lower a priority, not raise it back. (A
       // sandboxed app's weight is its cgroup's, which needs no CAP_SYS_NICE: this is dev mode's.)
-      const host = await hostProcess(dataDir, { SPACE_RUNTIME: "process" }, DROP_SYS_NICE);
+      // A short drain: the test waits for the shadow's process to be gone (SPACE_DRAIN, 5 s by default).
+      const host = await hostProcess(dataDir, { SPACE_RUNTIME: "process", SPACE_DRAIN: "0.3" }, DROP_SYS_NICE);
       try {
         const tools = await gitUser(temp);
         const dir = await tinySpaceRepo(tools.git, temp, "clf");
