@@ -4,7 +4,6 @@
  * the same scores into the same confidences.
  */
 import { withOod } from "../ood.ts";
-import type { Confidences } from "./index.ts";
 import type { ModelInfo } from "./model-info.ts";
 import { scoreFromQuantiles, thresholdOf, uncalibratedScore } from "./ood-score.ts";
 
@@ -55,12 +54,12 @@ export function softmaxRows(scores: Float32Array, classes: number): void {
 }
 
 /**
- * One image's probabilities (in label order) and out-of-domain score → its {@link Confidences}.
+ * One image's probabilities (in label order) and out-of-domain score → its confidences (`{label: probability}`, with `oodOf()` set).
  *
  * @example
  * confidencesOf(info, probs.subarray(0, 10), 0.31) // → { "T-shirt/top": 0.01, … } with oodOf() = { score: 0.31, threshold: 0.95, out_of_domain: false }
  */
-export function confidencesOf(info: ModelInfo, probabilities: ArrayLike<number>, score: number): Confidences {
+export function confidencesOf(info: ModelInfo, probabilities: ArrayLike<number>, score: number): Record<string, number> {
   const threshold = thresholdOf(info.ood);
   return withOod(Object.fromEntries(info.labels.map((label, j) => [label, probabilities[j]!])), {
     score,
