@@ -3,7 +3,7 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
-import type { ErrorPayload, FileData, ServerMessage } from "../src/gradio/protocol.ts";
+import type { AppConfig, ErrorPayload, FileData, ServerMessage } from "../src/gradio/protocol.ts";
 
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
@@ -33,6 +33,38 @@ export function setApiPrefix(prefix: string): void {
   API = `${ROOT}${prefix}`;
 }
 
+/**
+ * Whoever answers the page when it is not the Space's server over HTTP: in a static Space
+ * (`npm run build:static`, src/browser/), the app itself, running in this page. Its calls fail
+ * with an `Error` whose message the page shows.
+ *
+ * @example
+ * useTransport(Promise.resolve({ config: async () => config, upload: async (blob, name) => fileData, predict: async (data) => outputs }));
+ */
+export interface Transport {
+  config(): Promise<AppConfig>;
+  upload(file: Blob, name: string): Promise<FileData>;
+  predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]>;
+}
+
+let local: Promise<Transport> | undefined;
+
+/**
+ * Answers the page's calls with `transport` instead of HTTP; set before the page asks for its config.
+ *
+ * @example
+ * useTransport(launched); // a Promise<Transport> the app resolves once its model is loaded
+ */
+export function useTransport(transport: Promise<Transport>): void {
+  local = transport;
+}
+
+/** The app's config: from the transport when there is one, else `GET /config`. */
+export async function loadConfig(): Promise<AppConfig> {
+  if (local) return (await local).config();
+  return (await fetch(`${ROOT}/config`)).json();
+}
+
 /** The response's JSON; a non-2xx answer becomes a CallError with the server's message. Callers state the shape they expect. */
 async function json(response: Response): Promise<unknown> {
   const body: unknown = await response.json().catch(() => ({}));
@@ -60,6 +92,7 @@ export async function post(path: string, body: unknown): Promise<unknown> {
 
 /** Uploads one file; returns FileData for it. */
 export async function upload(file: Blob, name: string): Promise<FileData> {
+  if (local) return (await local).upload(file, name);
   const form = new FormData();
   form.append("files", file, name);
   let response: Response;
@@ -77,6 +110,10 @@ export async function upload(file: Blob, name: string): Promise<FileData> {
  * Resolves with the outputs' wire values; rejects with the server's message.
  */
 export async function predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]> {
+  if (local) {
+    const transport = await local;
+    return transport.predict(data, onStatus).catch((err: Error) => Promise.reject(new CallError(err.message)));
+  }
   const session = Math.random().toString(36).slice(2);
   const { event_id } = (await post("/queue/join", { data, fn_index: 0, session_hash: session })) as { event_id: string };
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@
 import "./style.css";
 import { renderApiView } from "./api-view.ts";
 import type { AppConfig, ComponentConfig, FileData, LabelData } from "../src/gradio/protocol.ts";
-import { API, CallError, post, predict, ROOT, setApiPrefix, upload } from "./client.ts";
+import { API, CallError, loadConfig, post, predict, ROOT, setApiPrefix, upload } from "./client.ts";
 import { h } from "./dom.ts";
 import { imageInput, type Picked } from "./image-input.ts";
 import { labelOutput } from "./label-output.ts";
@@ -147,7 +147,7 @@ function connectionWatch(appId: number, onBack: () => void) {
 }
 
 async function main() {
-  const config: AppConfig = await (await fetch(`${ROOT}/config`)).json();
+  const config: AppConfig = await loadConfig();
   setApiPrefix(config.api_prefix);
   document.title = config.title;
   app.removeAttribute("aria-busy");

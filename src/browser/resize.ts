@@ -147,8 +147,7 @@ export function fitTo(img: Raster, [height, width]: [number, number], fit: Fit):
       const sx = x + left,
         sy = y + top;
       if (sx < 0 || sy < 0 || sx >= rw || sy >= rh) continue; // padding stays black
-      for (let b = 0; b < img.bands; b++)
-        out[(y * width + x) * img.bands + b] = resized.data[(sy * rw + sx) * img.bands + b]!;
+      for (let b = 0; b < img.bands; b++) out[(y * width + x) * img.bands + b] = resized.data[(sy * rw + sx) * img.bands + b]!;
     }
   return { data: out, width, height, bands: img.bands };
 }
