@@ -91,12 +91,13 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
   const root = resolve(options.root ?? process.cwd());
   const out = resolve(options.out ?? join(root, "dist", "static"));
   const title = options.title ?? root.split("/").filter(Boolean).pop() ?? "Space";
-  const named: Named = { folders: new Map(), files: new Set() };
+  const named: Named = { folders: new Map(), files: new Set(), errors: [] };
   const browser = join(framework, "src", "browser");
   const entry = [join(browser, "root.ts"), join(browser, "page.ts"), join(framework, "ui", "main.ts"), join(root, options.app ?? "app.ts")]
     .map((f) => `import ${JSON.stringify(f)};`)
     .join("\n");
   const common = { bundle: true, minify: true, write: false, logLevel: "silent", target: "es2022" } as const;
+  const errors = named.errors;
   const bundled = await build({
     ...common,
     stdin: { contents: entry, resolveDir: root, sourcefile: "static-space-entry.js", loader: "js" },
@@ -107,10 +108,17 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
     define: { "process.env": "{}" },
     conditions: ["browser"],
     inject: [join(browser, "shims", "buffer.ts")],
-    plugins: [staticSpace(root, named)],
+    plugins: [staticSpace(root, framework, named)],
   }).catch((err: { errors?: Message[] }) => {
-    throw err.errors ? new StaticBuildError(err.errors) : err;
+    if (!err.errors) throw err;
+    errors.push(...err.errors);
+    return undefined;
   });
+  if (errors.length || !bundled) {
+    const at = (m: Message) => [m.location?.file ?? "", m.location?.line ?? 0, m.location?.column ?? 0] as const;
+    errors.sort((a, b) => at(a)[0].localeCompare(at(b)[0]) || at(a)[1] - at(b)[1] || at(a)[2] - at(b)[2]);
+    throw new StaticBuildError(errors);
+  }
 
   const require = createRequire(import.meta.url);
   const copies: [string, string][] = [[join(dirname(require.resolve("onnxruntime-web/wasm")), ORT_WASM), `ort/${ORT_WASM}`]];

@@ -5,7 +5,7 @@
  * at build time is answered from the build; and anything else Node-only that the page would
  * reach is an error naming its file and line, with what to do instead.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import type { Message, Plugin } from "esbuild";
@@ -14,13 +14,15 @@ import type { Message, Plugin } from "esbuild";
  * What the app named at build time, for the build to copy: folders it lists, files it loads.
  *
  * @example
- * const named: Named = { folders: new Map([["examples", ["bag.png"]]]), files: new Set(["model.onnx"]) };
+ * const named: Named = { folders: new Map([["examples", ["bag.png"]]]), files: new Set(["model.onnx"]), errors: [] };
  */
 export interface Named {
   /** Folder (relative to the project) → its file names, as `readdirSync` would give them. */
   folders: Map<string, string[]>;
   /** Files (relative to the project) the app loads: `loadClassifier("model.onnx")`. */
   files: Set<string>;
+  /** What the scan of the app's code found that a browser cannot run (esbuild's own errors come apart). */
+  errors: Message[];
 }
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -47,18 +49,27 @@ function locate(file: string, text: string, index: number): Message["location"] 
 /** `text` with its comments blanked (same length, same lines), so they are not scanned as code. */
 const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, " "));
 
-const message = (text: string, location: Message["location"]): Partial<Message> => ({ text, location });
+const message = (text: string, location: Message["location"]): Message => ({
+  id: "",
+  pluginName: "static-space",
+  text,
+  location,
+  notes: [],
+  detail: undefined,
+});
 
 /**
- * The plugin. `root` is the project (where app.ts is); `named` is filled as the app's files load.
+ * The plugin. `root` is the project (where app.ts is), `framework` the folder holding this
+ * framework's src/ (the same, unless the project links to it); `named` is filled as the app's
+ * files load.
  *
  * @example
- * await build({ entryPoints: ["app.ts"], bundle: true, plugins: [staticSpace(process.cwd(), named)] });
+ * await build({ entryPoints: ["app.ts"], bundle: true, plugins: [staticSpace(process.cwd(), process.cwd(), named)] });
  */
-export function staticSpace(root: string, named: Named): Plugin {
-  const src = join(root, "src") + sep;
-  const serverEntry = join(root, "src", "index.ts");
-  const browser = join(root, "src", "browser");
+export function staticSpace(root: string, framework: string, named: Named): Plugin {
+  const src = join(realpathSync(framework), "src") + sep;
+  const serverEntries = new Set([join(root, "src", "index.ts"), join(src, "index.ts")]);
+  const browser = join(src, "browser");
   const isApp = (path: string) => !path.startsWith(src) && !path.includes(`${sep}node_modules${sep}`);
   const shims: Record<string, string> = { fs: join(browser, "shims", "fs.ts"), path: join(browser, "shims", "path.ts") };
 
@@ -66,7 +77,7 @@ export function staticSpace(root: string, named: Named): Plugin {
     name: "static-space",
     setup(build) {
       build.onResolve({ filter: /index\.ts$/ }, (args) =>
-        resolve(args.resolveDir, args.path) === serverEntry ? { path: join(browser, "index.ts") } : undefined,
+        serverEntries.has(resolve(args.resolveDir, args.path)) ? { path: join(browser, "index.ts") } : undefined,
       );
 
       build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
@@ -99,7 +110,7 @@ export function readdirSync(dir) {
         const text = readFileSync(args.path, "utf8");
         const code = withoutComments(text);
         const file = relative(root, args.path);
-        const errors: Partial<Message>[] = [];
+        const errors = named.errors;
         for (const m of code.matchAll(/\breaddirSync\s*\(\s*(?:(["'`])([^"'`$]+)\1\s*\))?/g)) {
           if (!m[2]) {
             errors.push(
@@ -131,7 +142,7 @@ export function readdirSync(dir) {
         for (const m of code.matchAll(/\b(process\.(?:argv|cwd|exit|env)|Buffer\.|__dirname|__filename|require\s*\()/g)) {
           errors.push(message(`${m[1]!.replace(/[.(\s]+$/, "")} exists only in Node. ${HELP}`, locate(file, text, m.index)));
         }
-        if (errors.length) return { errors };
+        // Kept aside rather than returned, so esbuild goes on to report the file's imports of Node built-ins too.
         return { contents: text, loader: args.path.endsWith("ts") ? "ts" : "js" };
       });
     },
