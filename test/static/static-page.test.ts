@@ -126,7 +126,9 @@ describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static f
       page,
       images.map((i) => dataUrl(i.bytes)),
     );
-    got.forEach((g, i) => expectSame(g, expected[i]!, images[i]!.name));
+    got.forEach((g, i) => {
+      expectSame(g, expected[i]!, images[i]!.name);
+    });
     // The page's own controls: an example, clicked, shows the server's label for it.
     const example = images.findIndex((i) => i.name === "examples/sneaker.png");
     await page.getByRole("button", { name: /sneaker\.png/ }).click();
@@ -147,7 +149,9 @@ describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static f
       page,
       some.map((i) => dataUrl(images[i]!.bytes)),
     );
-    got.forEach((g, k) => expectSame(g, expected[some[k]!]!, images[some[k]!]!.name));
+    got.forEach((g, k) => {
+      expectSame(g, expected[some[k]!]!, images[some[k]!]!.name);
+    });
     const example = images.findIndex((i) => i.name === "examples/bag.png");
     await page.getByRole("button", { name: /bag\.png/ }).click();
     await expect.poll(() => page.locator(".top").first().textContent()).toContain(expected[example]!.label);
