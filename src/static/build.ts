@@ -101,6 +101,7 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
   const bundled = await build({
     ...common,
     stdin: { contents: entry, resolveDir: root, sourcefile: "static-space-entry.js", loader: "js" },
+    absWorkingDir: root, // messages name files relative to the project
     format: "esm",
     outdir: "out",
     entryNames: "app",
@@ -136,7 +137,7 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
     writeFileSync(join(out, path), bytes);
     written.set(path, bytes);
   };
-  for (const file of bundled.outputFiles) write(relative(join(process.cwd(), "out"), file.path), file.contents);
+  for (const file of bundled.outputFiles) write(relative(join(root, "out"), file.path), file.contents);
   write("index.html", page(title));
   write("theme.js", `${themeScript()};\n`);
   for (const [from, to] of copies) write(to, readFileSync(from));
