@@ -5,11 +5,12 @@
  * the page is ui/ unchanged but for its transport, and a service worker keeps it all for offline use.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Message } from "esbuild";
+import { parse, stringify } from "yaml";
 import { escapeHtml } from "../html.ts";
 import { themeScript } from "../../ui/theme.ts";
 import { type Named, staticSpace } from "./node-only.ts";
@@ -30,7 +31,7 @@ export interface StaticOptions {
   app?: string;
   /** Where the site goes (default `<root>/dist/static`); emptied first. */
   out?: string;
-  /** The Space card's title (default: the project folder's name). */
+  /** The Space card's title (default: the project's README.md card's, else its folder's name). */
   title?: string;
 }
 
@@ -69,16 +70,24 @@ const page = (title: string) => `<!doctype html>
 </html>
 `;
 
-const card = (title: string) => `---
-title: ${JSON.stringify(title)}
-sdk: static
-app_file: index.html
----
+/** The project's own Space card (README.md's front matter), if it has one. */
+function projectCard(root: string): Record<string, unknown> {
+  const readme = existsSync(join(root, "README.md")) ? readFileSync(join(root, "README.md"), "utf8") : "";
+  const match = readme.match(/^---\r?\n([\s\S]*?)\r?\n---\s*(\r?\n|$)/);
+  try {
+    const data: unknown = match ? parse(match[1]!) : undefined;
+    return data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
-# ${title}
-
-A static Space: the app runs in your browser with onnxruntime-web. Built by \`npm run build:static\`.
-`;
+/** The static Space's card: the project's (title, emoji, colours, description…) with `sdk: static`, no port. */
+function card(title: string, project: Record<string, unknown>): string {
+  const { app_port: _port, sdk: _sdk, rollout: _rollout, ...kept } = project;
+  const front = stringify({ ...kept, title, sdk: "static", app_file: "index.html" });
+  return `---\n${front}---\n\n# ${title}\n\nA static Space: the app runs in your browser with onnxruntime-web. Built by \`npm run build:static\`.\n`;
+}
 
 /**
  * Builds the static site.
@@ -90,7 +99,9 @@ A static Space: the app runs in your browser with onnxruntime-web. Built by \`np
 export async function buildStatic(options: StaticOptions = {}): Promise<StaticBuild> {
   const root = resolve(options.root ?? process.cwd());
   const out = resolve(options.out ?? join(root, "dist", "static"));
-  const title = options.title ?? root.split("/").filter(Boolean).pop() ?? "Space";
+  const project = projectCard(root);
+  const title =
+    options.title ?? (typeof project.title === "string" ? project.title : undefined) ?? root.split("/").filter(Boolean).pop() ?? "Space";
   const named: Named = { folders: new Map(), files: new Set(), errors: [] };
   const browser = join(framework, "src", "browser");
   const entry = [join(browser, "root.ts"), join(browser, "page.ts"), join(framework, "ui", "main.ts"), join(root, options.app ?? "app.ts")]
@@ -156,7 +167,7 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
     },
   });
   write("sw.js", worker.outputFiles[0]!.contents);
-  write("README.md", card(title));
+  write("README.md", card(title, project));
 
   const list = [...written].map(([path, body]) => ({ path, bytes: body.byteLength })).sort((a, b) => a.path.localeCompare(b.path));
   return { out, files: list, bytes: list.reduce((n, f) => n + f.bytes, 0) };

@@ -69,7 +69,7 @@ await new Interface({ fn: (i) => model.classify(i), inputs: new Image(), outputs
   const js = readFileSync(join(out, "app.js"), "utf8");
   expect(/pictures"?:\["a\.png"\]/.test(js), "the listing of pictures/ in app.js").toBe(true);
   expect(/from\s*["']node:|import\(\s*["']node:/.test(js), "an import of node: in app.js").toBe(false);
-  expect(readFileSync(join(out, "README.md"), "utf8")).toMatch(/^---\ntitle: "Pictures"\nsdk: static\n/);
+  expect(readFileSync(join(out, "README.md"), "utf8")).toMatch(/^---\ntitle: Pictures\nsdk: static\napp_file: index.html\n---\n/);
 });
 
 /** sharp's pixels for `fit`, as the server's decode.ts asks for them, and the browser's from the same RGBA. */
