@@ -10,6 +10,7 @@ import { type ImageFile, readImageHeader } from "../image-file.ts";
 import { type ModelInfo, parseModelInfo, readMetadataProps } from "../classifier/model-info.ts";
 import { confidencesOf, scoreRows, writeTensor } from "../classifier/tensor.ts";
 import { bandsOf, fitTo } from "./resize.ts";
+import { whyOnServer } from "./where.ts";
 
 /** What the page shows while the model downloads: bytes so far, and the total when the server said it. */
 export interface ModelProgress {
@@ -90,6 +91,8 @@ async function decode(bytes: Uint8Array, header: ImageFile["header"]): Promise<{
  * await model.classify(new Uint8Array(await (await fetch("examples/bag.png")).arrayBuffer())); // → { Bag: 0.99, … }
  */
 export async function loadClassifier(path: string): Promise<BrowserClassifier> {
+  const elsewhere = whyOnServer();
+  if (elsewhere) throw new Error(`The app runs on its server: ${elsewhere}.`); // not a model this browser would not run
   // The .wasm only: its JavaScript loader is in this bundle (onnxruntime-web's "bundle" build).
   ort.env.wasm.wasmPaths = { wasm: new URL(ORT_WASM, document.baseURI).href };
   // Threads need a cross-origin isolated page (SharedArrayBuffer), which a plain static host is not.

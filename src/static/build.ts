@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { build, type Message } from "esbuild";
 import { parse, stringify } from "yaml";
 import { escapeHtml } from "../html.ts";
@@ -33,6 +34,12 @@ export interface StaticOptions {
   out?: string;
   /** The Space card's title (default: the project's README.md card's, else its folder's name). */
   title?: string;
+  /**
+   * A running Space's URL (`npm start`, or the host's app origin) that answers instead, through
+   * @gradio/client, when a visitor's browser cannot run the model (no WebAssembly, too little
+   * memory, the model fails to load). It must answer CORS for the page's origin, as Spaces do.
+   */
+  server?: string;
 }
 
 /** What was built: every file with its size, and the total. */
@@ -109,6 +116,9 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
     .join("\n");
   const common = { bundle: true, minify: true, write: false, logLevel: "silent", target: "es2022" } as const;
   const errors = named.errors;
+  if (options.server !== undefined && !/^https?:\/\/[^/]/i.test(options.server))
+    throw new StaticBuildError([{ text: `--server must be an http(s) URL, got ${JSON.stringify(options.server)}.` } as Message]);
+  const server = options.server?.replace(/\/+$/, "") ?? null;
   const bundled = await build({
     ...common,
     stdin: { contents: entry, resolveDir: root, sourcefile: "static-space-entry.js", loader: "js" },
@@ -117,7 +127,10 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
     outdir: "out",
     entryNames: "app",
     // Only the framework reads the environment (GRADIO_FLAGGING_MODE); a page has none.
-    define: { "process.env": "{}" },
+    define: { "process.env": "{}", __STATIC_SERVER__: JSON.stringify(server) },
+    // @gradio/client, for the server fallback, is its own chunk, fetched only when used.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     conditions: ["browser"],
     inject: [join(browser, "shims", "buffer.ts")],
     plugins: [staticSpace(root, framework, named)],
@@ -173,10 +186,11 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
   return { out, files: list, bytes: list.reduce((n, f) => n + f.bytes, 0) };
 }
 
-// `npm run build:static` (tsx src/static/build.ts)
+// `npm run build:static [-- --server URL] [--title T] [--out DIR]` (tsx src/static/build.ts)
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const result = await buildStatic({ title: process.env.SPACE_TITLE });
+    const { values } = parseArgs({ options: { server: { type: "string" }, title: { type: "string" }, out: { type: "string" } } });
+    const result = await buildStatic({ title: values.title ?? process.env.SPACE_TITLE, server: values.server, out: values.out });
     for (const f of result.files)
       console.log(`${relative(process.cwd(), join(result.out, f.path)).padEnd(44)} ${(f.bytes / 1024).toFixed(1).padStart(8)} KB`);
     console.log(`${relative(process.cwd(), result.out)}/: ${result.files.length} files, ${(result.bytes / 1e6).toFixed(2)} MB`);

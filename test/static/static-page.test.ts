@@ -3,7 +3,8 @@
  * Space's server) under a Content-Security-Policy that allows only the site itself and WASM
  * compilation: every fixture and example classified in the page as the server classifies it
  * (labels, confidences and out-of-domain score within 1e-3), the page's own controls working, and
- * the same after a reload with the network cut.
+ * the same after a reload with the network cut. A build that names a server falls back to it, and
+ * says so, in a browser without WebAssembly.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -81,6 +82,7 @@ function expectSame(browser: LabelData, server: LabelData, name: string) {
 describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static file server", () => {
   let dir: string;
   let site: FolderServer;
+  let fallbackSite: FolderServer;
   let server: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
   let context: BrowserContext;
@@ -98,6 +100,8 @@ describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static f
     ]);
     [server, browser] = [started, launched];
     site = await serveFolder(built.out, { csp: STATIC_CSP });
+    const withServer = await buildStatic({ root, out: join(dir, "with-server"), server: server.url });
+    fallbackSite = await serveFolder(withServer.out);
     expected = [];
     for (const { bytes } of images) {
       const res = await fetch(`${server.url}/api/predict`, { method: "POST", body: JSON.stringify({ data: [dataUrl(bytes)] }) });
@@ -115,6 +119,7 @@ describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static f
   afterAll(async () => {
     await browser?.close();
     await site?.close();
+    await fallbackSite?.close();
     server?.child.kill("SIGKILL");
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -156,5 +161,34 @@ describe.skipIf(!hasChromium)("a static Space in Chromium, from a plain static f
     await page.getByRole("button", { name: /bag\.png/ }).click();
     await expect.poll(() => page.locator(".top").first().textContent()).toContain(expected[example]!.label);
     await context.setOffline(false);
+  }, 120_000);
+
+  test("a build that names a server: in a browser without WebAssembly the server answers, and the page says so", async () => {
+    const noWasm = await browser.newContext();
+    const withWasm = await browser.newContext();
+    try {
+      await noWasm.addInitScript(() => {
+        delete (window as { WebAssembly?: unknown }).WebAssembly;
+      });
+      const page = await noWasm.newPage();
+      await open(page, `${fallbackSite.url}/`);
+      const said = await page.getByTestId("answered-by").textContent();
+      expect(said).toContain(`Answered by the server at ${server.url}: this browser can't run the model here (it has no WebAssembly).`);
+      const some = [3, images.length - 2];
+      const got = await classifyInPage(
+        page,
+        some.map((i) => dataUrl(images[i]!.bytes)),
+      );
+      got.forEach((g, k) => {
+        expectSame(g, expected[some[k]!]!, images[some[k]!]!.name);
+      });
+      // With WebAssembly, the same build answers here.
+      const local = await withWasm.newPage();
+      await open(local, `${fallbackSite.url}/`);
+      expect(await local.getByTestId("answered-by").textContent()).toMatch(/^Answered in this browser/);
+    } finally {
+      await noWasm.close();
+      await withWasm.close();
+    }
   }, 120_000);
 });
