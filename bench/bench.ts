@@ -352,6 +352,15 @@ async function webUi() {
 }
 log("== web UI…");
 await webUi();
+log("== static Space (npm run build:static) in Chromium…");
+{
+  const { url, child } = await startServer("model.onnx");
+  try {
+    rows.push(...(await (await import("./static-bench.ts")).staticFigures(log, url, fashionPng)));
+  } finally {
+    await stop(child);
+  }
+}
 rows.push(...(await hostFigures(log)));
 rows.push(...(await (await import("./sandbox-bench.ts")).sandboxFigures(log)));
 rows.push(...(await (await import("./replicas-bench.ts")).replicaFigures(log)));

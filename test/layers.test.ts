@@ -147,6 +147,14 @@ describe("dependency rules between the parts", () => {
     expect(graph.circular()).toEqual([]);
   });
 
+  test("nothing on the server's side imports the browser's (src/browser/) or the static build (src/static/)", () => {
+    const server = filesUnder("src")
+      .filter((f) => !f.startsWith("src/browser/") && !f.startsWith("src/static/"))
+      .flatMap(importsOf)
+      .filter((i) => i.to.startsWith("src/browser/") || i.to.startsWith("src/static/"));
+    expect(show(server)).toEqual([]);
+  });
+
   test("ui/ takes only types from src/ (its bundle must not carry server code)", () => {
     const values = filesUnder("ui")
       .flatMap(importsOf)

@@ -3,7 +3,7 @@
  * @gradio/client speaks, in a few hundred bytes instead of its hundreds of kilobytes.
  */
 
-import type { ErrorPayload, FileData, ProgressUnit, ServerMessage } from "../src/gradio/protocol.ts";
+import type { AppConfig, ErrorPayload, FileData, ProgressUnit, ServerMessage } from "../src/gradio/protocol.ts";
 
 /** Progress of one call, as the status overlay shows it. */
 export type Status = { stage: "queued"; position: number; size: number; eta: number | null } | { stage: "processing"; eta: number | null };
@@ -35,6 +35,38 @@ export function setApiPrefix(prefix: string): void {
   API = `${ROOT}${prefix}`;
 }
 
+/**
+ * Whoever answers the page when it is not the Space's server over HTTP: in a static Space
+ * (`npm run build:static`, src/browser/), the app itself, running in this page. Its calls fail
+ * with an `Error` whose message the page shows. It answers the Interface's one endpoint.
+ *
+ * @example
+ * useTransport(Promise.resolve({ config: async () => config, upload: async (blob, name) => fileData, predict: async (data) => outputs }));
+ */
+export interface Transport {
+  config(): Promise<AppConfig>;
+  upload(file: Blob, name: string): Promise<FileData>;
+  predict(data: unknown[], onStatus: (s: Status) => void): Promise<unknown[]>;
+}
+
+let local: Promise<Transport> | undefined;
+
+/**
+ * Answers the page's calls with `transport` instead of HTTP; set before the page asks for its config.
+ *
+ * @example
+ * useTransport(launched); // a Promise<Transport> the app resolves once its model is loaded
+ */
+export function useTransport(transport: Promise<Transport>): void {
+  local = transport;
+}
+
+/** The app's config: from the transport when there is one, else `GET /config`. */
+export async function loadConfig(): Promise<AppConfig> {
+  if (local) return (await local).config();
+  return (await fetch(`${ROOT}/config`)).json();
+}
+
 /** The response's JSON; a non-2xx answer becomes a CallError with the server's message. Callers state the shape they expect. */
 async function json(response: Response): Promise<unknown> {
   const body: unknown = await response.json().catch(() => ({}));
@@ -62,6 +94,7 @@ export async function post(path: string, body: unknown): Promise<unknown> {
 
 /** Uploads one file; returns FileData for it. */
 export async function upload(file: Blob, name: string): Promise<FileData> {
+  if (local) return (await local).upload(file, name);
   const form = new FormData();
   form.append("files", file, name);
   let response: Response;
@@ -223,6 +256,10 @@ export const session = new Session();
  * @example
  * const [label] = await predict([imageFileData], showStatus);
  */
-export function predict(data: unknown[], onStatus: (s: Status) => void, handlers: CallHandlers = {}): Promise<unknown[]> {
+export async function predict(data: unknown[], onStatus: (s: Status) => void, handlers: CallHandlers = {}): Promise<unknown[]> {
+  if (local) {
+    const transport = await local;
+    return transport.predict(data, onStatus).catch((err: Error) => Promise.reject(new CallError(err.message)));
+  }
   return session.submit(0, data, {}, { ...handlers, status: onStatus });
 }

@@ -24,6 +24,9 @@ export function labelOutput(label: string, trainedOn?: string) {
       const rows = (value.confidences ?? []).map(({ label: name, confidence }, i) => {
         const pct = Math.round(confidence * 100); // gradio: 0.855 → 86 %
         const id = `meter-${i}-${String(name).replace(/[^\w-]/g, "-")}`;
+        // Set through the CSSOM, not a style attribute, which a Content-Security-Policy without 'unsafe-inline' blocks (a static Space's host may send one).
+        const fill = h("div", { class: "fill" });
+        fill.style.width = `${(confidence * 100).toFixed(1)}%`;
         return h(
           "li",
           { class: i === 0 ? "top" : undefined },
@@ -31,7 +34,7 @@ export function labelOutput(label: string, trainedOn?: string) {
           h(
             "div",
             { class: "bar", role: "meter", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100, "aria-labelledby": id },
-            h("div", { class: "fill", style: `width:${(confidence * 100).toFixed(1)}%` }),
+            fill,
           ),
         );
       });

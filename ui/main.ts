@@ -7,7 +7,7 @@ import "./style.css";
 import type { AppConfig } from "../src/gradio/protocol.ts";
 import { renderApiView } from "./api-view.ts";
 import { renderBlocks } from "./blocks-page.ts";
-import { ROOT, setApiPrefix } from "./client.ts";
+import { loadConfig, setApiPrefix } from "./client.ts";
 import { h } from "./dom.ts";
 import { footer } from "./footer.ts";
 import { renderInterface } from "./interface-page.ts";
@@ -15,7 +15,7 @@ import { renderInterface } from "./interface-page.ts";
 const app = document.getElementById("app")!;
 
 async function main() {
-  const config: AppConfig = await (await fetch(`${ROOT}/config`)).json();
+  const config: AppConfig = await loadConfig();
   setApiPrefix(config.api_prefix);
   document.title = config.title;
   app.removeAttribute("aria-busy");

@@ -72,7 +72,8 @@ function locked<T>(repo: string, work: () => Promise<T>): Promise<T> {
  * @returns the new commit and the one it replaced (undefined for a first commit).
  * @throws {HostError} 404 for a missing branch or a deletion of nothing, 409 when the branch
  *   moved during the commit, 412 when `parentCommit` is not the branch's head, 422 for an LFS
- *   object never uploaded, a file inside a file, or a main without README.md and package.json.
+ *   object never uploaded, a file inside a file, or a main without README.md and package.json
+ *   (index.html for `sdk: static`).
  * @example
  * const { sha } = await commitFiles(paths.repo, paths.lfs, {
  *   branch: "main", summary: "New title", user: "alice", emailDomain: "localhost",
@@ -150,7 +151,9 @@ export function commitFiles(repo: string, lfsDir: string, request: CommitRequest
       }
       // The rule the pre-receive hook applies to pushes holds for API commits too.
       if (branch === "main") {
-        const refused = notASpace((path) => files.has(path));
+        const readme = files.get("README.md");
+        const card = readme ? (await git(repo, ["cat-file", "blob", readme.sha])).toString() : undefined;
+        const refused = notASpace((path) => files.has(path), card);
         if (refused) throw new HostError(422, `Refused: ${refused}`);
       }
       const index = { GIT_INDEX_FILE: join(work, "index") };

@@ -4,7 +4,8 @@
  *
  * - `pre-receive`: refuses, before any ref moves (so nothing half-pushed is kept), a push to any
  *   ref but main (other branches, tags, deleting main), and a push to main whose tree is not a
- *   Space (no README.md card or no package.json) or holds a symbolic link out of the repository.
+ *   Space (no README.md card, or no package.json — no index.html for `sdk: static`) or holds a
+ *   symbolic link out of the repository.
  * - `post-receive`: hands the pushed refs to the host, which builds and starts the Space, and
  *   copies the host's streamed log to stdout — which git shows the pusher as `remote:` lines.
  *
@@ -35,8 +36,11 @@ if (hook === "pre-receive") {
     );
     const repo = process.env.GIT_DIR ?? ".";
     const top = (await git(repo, ["ls-tree", "--name-only", "-z", main], { env: quarantine })).toString().split("\0");
+    const readme = top.includes("README.md")
+      ? (await git(repo, ["cat-file", "blob", `${main}:README.md`], { env: quarantine }).catch(() => Buffer.alloc(0))).toString()
+      : undefined;
     const refused =
-      notASpace((path) => top.includes(path)) ??
+      notASpace((path) => top.includes(path), readme) ??
       (await symlinksIn(repo, main, quarantine)).map(({ path, target }) => linkOutside(path, target)).find(Boolean);
     if (refused) {
       console.log(`Space host: refused: ${refused}`);

@@ -6,6 +6,7 @@
  * symbolic link may point (the pre-receive hook, the build's export).
  */
 import { posix } from "node:path";
+import { parseCard } from "../build/card.ts";
 import { HostError } from "../errors.ts";
 
 /**
@@ -44,19 +45,27 @@ export function refusedRefs(updates: string): string | undefined {
 
 /** What a Space needs at the top of main: README.md holds the card, package.json the start script. */
 const SPACE_FILES = ["README.md", "package.json"];
+/** What a static Space (`sdk: static`) needs instead: no start script, a page. */
+const STATIC_FILES = ["README.md", "index.html"];
 
 /**
- * Why a tree for main is not a Space, or undefined when it is.
+ * Why a tree for main is not a Space, or undefined when it is. `readme` is its README.md, whose
+ * card says whether it is a static Space (`sdk: static`: served as files, so index.html, not
+ * package.json).
  *
  * @example
  * notASpace((path) => path === "README.md")
  * // → "a Space needs package.json at the top of main (README.md holds the card, package.json the start script)."
+ * notASpace((path) => path === "README.md", "---\nsdk: static\n---\n")
+ * // → "a static Space (sdk: static) needs index.html at the top of main (README.md holds the card, index.html is its page)."
  */
-export function notASpace(has: (path: string) => boolean): string | undefined {
-  const missing = SPACE_FILES.filter((path) => !has(path));
-  return missing.length
-    ? `a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`
-    : undefined;
+export function notASpace(has: (path: string) => boolean, readme?: string): string | undefined {
+  const files = readme !== undefined && parseCard(readme).sdk === "static" ? STATIC_FILES : SPACE_FILES;
+  const missing = files.filter((path) => !has(path));
+  if (!missing.length) return undefined;
+  return files === STATIC_FILES
+    ? `a static Space (sdk: static) needs ${missing.join(" and ")} at the top of main (README.md holds the card, index.html is its page).`
+    : `a Space needs ${missing.join(" and ")} at the top of main (README.md holds the card, package.json the start script).`;
 }
 
 const POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/;

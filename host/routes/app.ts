@@ -10,8 +10,10 @@
  *   every answer is sandboxed (`Content-Security-Policy: sandbox`, an opaque origin).
  *
  * Either way the app is woken if asleep (a browser is told so, an API client is held until it
- * answers), then proxied (`apps/proxy.ts`).
+ * answers), then proxied (`apps/proxy.ts`) — or, for a static Space (`sdk: static`), its
+ * revision's files served (`apps/static-files.ts`).
  */
+import { join } from "node:path";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { setCookie } from "hono/cookie";
 import type { SpaceRecord } from "../accounts/accounts.ts";
@@ -19,8 +21,10 @@ import { canWrite, readable, type HostEnv } from "../accounts/auth.ts";
 import { COOKIE_PASS_MS, makePass, PASS_COOKIE, PASS_PARAM, type PassHolder, passHolder } from "../apps/app-pass.ts";
 import { appOrigin, subdomainIn } from "../apps/origin.ts";
 import { proxyToApp, type AppForm } from "../apps/proxy.ts";
+import { serveStaticFile } from "../apps/static-files.ts";
 import { HostError, jsonError, pageError, wantsPage } from "../errors.ts";
 import { wakingPage } from "../pages/layout.ts";
+import { spacePaths } from "../paths.ts";
 import { publicBase } from "../public-url.ts";
 import type { HostDeps } from "./deps.ts";
 
@@ -65,6 +69,9 @@ async function serve(c: Context<HostEnv>, deps: HostDeps, space: SpaceRecord, pa
     await Promise.race([waking, new Promise((r) => setTimeout(r, deps.wakeHoldMs))]);
   }
   deps.spaces.touch(space, rt);
+  // A static Space (sdk: static) is its files, served here; any other is its app, proxied.
+  if (rt.card?.sdk === "static" && rt.serving && rt.sha)
+    return serveStaticFile(c, join(spacePaths(deps.dataDir, space.owner, space.name).builds, rt.sha), rt.sha, path, form);
   return proxyToApp(c, rt, form, path);
 }
 

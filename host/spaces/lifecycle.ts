@@ -213,7 +213,8 @@ export class Lifecycle {
       }
       // A rollout (the owner's setting, else the card's) starts the revision next to the serving
       // one; otherwise it replaces it at once, as on Hugging Face.
-      const policy = rt.child && rt.sha && rt.sha !== sha ? this.rollouts.policyFor(space, card, log) : undefined;
+      // A static Space has no process to compare: a new revision of one serves at once.
+      const policy = card.sdk !== "static" && rt.child && rt.sha && rt.sha !== sha ? this.rollouts.policyFor(space, card, log) : undefined;
       if (rt.candidate)
         await this.rollouts.rollback(space, rt, "host", `superseded by the push of ${sha.slice(0, 12)}`).catch(recordedInRuntime);
       try {
@@ -337,7 +338,7 @@ export class Lifecycle {
       await next
         .serialize(async () => {
           // A clean-up that listed the builds before the move may have taken this one.
-          if (!existsSync(join(to.builds, next.sha!, "node_modules")))
+          if (!existsSync(join(to.builds, next.sha!, next.card?.sdk === "static" ? "index.html" : "node_modules")))
             await buildRevision(this.buildContext(moved), next.sha!, (s) => next.buildLog.push(s)).catch((err: Error) => {
               next.errorMessage = err.message;
               next.enter("BUILD_ERROR");
@@ -367,7 +368,7 @@ export class Lifecycle {
 
   /** Stops an idle Space's app; the next request wakes it. */
   private async sleep(space: SpaceRecord, rt: SpaceRuntime): Promise<void> {
-    if (rt.stage !== "RUNNING") return;
+    if (rt.stage !== "RUNNING" || rt.card?.sdk === "static") return; // files cost nothing idle
     if (rt.rollout?.active) return this.touch(space, rt); // not while two revisions are compared
     await this.takeDown(space, rt, "SLEEPING", "Space host: no requests for a while; sleeping until the next one.");
   }
@@ -397,6 +398,11 @@ export class Lifecycle {
    */
   private async start(space: SpaceRecord, rt: SpaceRuntime, sha: string, log: (s: string) => void): Promise<void> {
     if (this.closed) throw new HostError(503, "the host is shutting down");
+    if (rt.card?.sdk === "static") {
+      this.serveFiles(rt, sha);
+      log(`Serving revision ${sha.slice(0, 12)} as files (sdk: static)\n`);
+      return;
+    }
     const wasServing = rt.serving;
     rt.enter(wasServing ? "RUNNING_APP_STARTING" : "APP_STARTING");
     let app: RunningApp;
@@ -457,6 +463,22 @@ export class Lifecycle {
     if (rt.sha && rt.sha !== sha) rt.previousSha = rt.sha;
     rt.child = child;
     rt.address = address;
+    rt.sha = sha;
+    rt.errorMessage = undefined;
+    rt.enter("RUNNING");
+    if (previous) this.drain(rt, { child: previous, address: previousAddress });
+  }
+
+  /**
+   * A static Space's revision serves from its build folder (`routes/app.ts`): no process. An app
+   * it replaces (the Space was not static before) drains as in {@link swapIn}.
+   */
+  private serveFiles(rt: SpaceRuntime, sha: string): void {
+    const previous = rt.child;
+    const previousAddress = rt.address;
+    if (rt.sha && rt.sha !== sha) rt.previousSha = rt.sha;
+    rt.child = undefined;
+    rt.address = undefined;
     rt.sha = sha;
     rt.errorMessage = undefined;
     rt.enter("RUNNING");
@@ -540,7 +562,8 @@ export class Lifecycle {
     const reaped = await this.supervisor.reapLeftovers(log);
     if (reaped) log(`Space host: stopped ${reaped} app(s) a previous host left running.`);
     const rebuilt = async (space: SpaceRecord, rt: SpaceRuntime, sha: string) => {
-      if (!existsSync(join(this.paths(space).builds, sha, "node_modules"))) {
+      // An installed build has its node_modules; a static one, its page.
+      if (!existsSync(join(this.paths(space).builds, sha, rt.card?.sdk === "static" ? "index.html" : "node_modules"))) {
         rt.runLog.push(`Space host: rebuilding ${sha.slice(0, 12)}, whose build folder is gone.`);
         await buildRevision(this.buildContext(space), sha, (s) => rt.buildLog.push(s));
       }

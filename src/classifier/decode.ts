@@ -10,15 +10,10 @@ import sharp from "sharp";
 import { InputError } from "../errors.ts";
 import type { ImageHeader } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
+import { type Pixels, writeTensor } from "./tensor.ts";
 
 /** Which library decodes: sharp (libvips, fast, default) or jimp (pure JavaScript; WebP and AVIF through wasm). */
 export type DecodeBackend = "sharp" | "jimp";
-
-/** Raw interleaved pixels, `channels` values per pixel, already resized to the model's size. */
-interface Pixels {
-  data: Uint8Array;
-  channels: number;
-}
 
 async function decodeWithSharp(bytes: Uint8Array, info: ModelInfo, maxPixels: number): Promise<Pixels> {
   const [height, width] = info.size;
@@ -201,15 +196,5 @@ export async function imageToTensor(
       `Could not decode the ${header.format.toUpperCase()} image (${header.width}×${header.height}, ${bytes.length} bytes): ${reason}. The file may be truncated or damaged.`,
     );
   }
-  const [h, w] = info.size;
-  const plane = h * w;
-  const { data, channels: have } = pixels;
-  for (let c = 0; c < info.channels; c++) {
-    const mean = info.mean[c]!,
-      scale = 1 / (255 * info.std[c]!),
-      shift = mean / info.std[c]!;
-    // A grayscale decode feeding an RGB model repeats its one channel; RGB feeding gray cannot happen (sharp/jimp convert).
-    const src = have === 1 ? 0 : c;
-    for (let i = 0; i < plane; i++) out[c * plane + i] = data[i * have + src]! * scale - shift;
-  }
+  writeTensor(pixels, info, out);
 }

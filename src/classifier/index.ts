@@ -12,8 +12,7 @@ import type { DecodeBackend } from "./decode.ts";
 import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { DEFAULT_MAX_PIXELS, type ImageFile } from "../image-file.ts";
 import type { ModelInfo } from "./model-info.ts";
-import { withOod } from "../ood.ts";
-import { thresholdOf } from "./ood-score.ts";
+import { confidencesOf } from "./tensor.ts";
 
 /**
  * Options of {@link loadClassifier}; each has an environment variable for deployments.
@@ -174,17 +173,9 @@ export async function loadClassifier(path: string, options: ClassifierOptions = 
       slot.worker.postMessage(request, [buffer]);
     });
     const k = info.labels.length;
-    const threshold = thresholdOf(info.ood);
-    return reply.errors.map((error, i) => {
-      if (error) return deserializeError(error);
-      const probs = reply.probabilities.subarray(i * k, (i + 1) * k);
-      const score = reply.ood[i]!;
-      return withOod(Object.fromEntries(info.labels.map((label, j) => [label, probs[j]!])), {
-        score,
-        threshold,
-        out_of_domain: score > threshold,
-      });
-    });
+    return reply.errors.map((error, i) =>
+      error ? deserializeError(error) : confidencesOf(info, reply.probabilities.subarray(i * k, (i + 1) * k), reply.ood[i]!),
+    );
   };
 
   const add = createBatcher({

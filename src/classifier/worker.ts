@@ -9,22 +9,12 @@ import { readImageHeader } from "../image-file.ts";
 import { imageToTensor } from "./decode.ts";
 import type { BatchRequest, WorkerConfig, WorkerMessage } from "./messages.ts";
 import { parseModelInfo, readMetadataProps } from "./model-info.ts";
-import { scoreFromQuantiles, uncalibratedScore } from "./ood-score.ts";
 import { createSession, describeSession, runSession } from "./onnx.ts";
+import { scoreRows } from "./tensor.ts";
 
 const port = parentPort!;
 const config = workerData as WorkerConfig;
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-
-function softmaxRows(scores: Float32Array, classes: number): void {
-  for (let row = 0; row < scores.length; row += classes) {
-    let max = -Infinity;
-    for (let i = row; i < row + classes; i++) max = Math.max(max, scores[i]!);
-    let sum = 0;
-    for (let i = row; i < row + classes; i++) sum += scores[i] = Math.exp(scores[i]! - max);
-    for (let i = row; i < row + classes; i++) scores[i]! /= sum;
-  }
-}
 
 try {
   const model = await readFile(config.modelPath);
@@ -71,14 +61,9 @@ try {
         const { scores, extra } = await runSession(session, input, [good.length, info.channels, h, w], oodOutput);
         if (scores.length !== good.length * k)
           throw new Error(`The model returned ${scores.length} scores for ${good.length} images of ${k} classes.`);
-        // Scored before the softmax: the uncalibrated score needs the logits themselves.
+        const scored = scoreRows(info, scores, extra);
         good.forEach((src, dst) => {
-          ood[src] = extra
-            ? scoreFromQuantiles(extra[dst]!, info.ood!.quantiles)
-            : uncalibratedScore(scores.subarray(dst * k, (dst + 1) * k), info.output);
-        });
-        if (info.output === "logits") softmaxRows(scores, k);
-        good.forEach((src, dst) => {
+          ood[src] = scored[dst]!;
           probabilities.set(scores.subarray(dst * k, (dst + 1) * k), src * k);
         });
       }
