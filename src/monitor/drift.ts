@@ -175,9 +175,7 @@ export class DriftDetector {
       if (n === this.window) this.oodTail.set(ood, tail);
     }
     const classesDetail = () => {
-      const mostOff = classCounts
-        .map((k, i) => [i, k / n - ref.classes[i]!] as const)
-        .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]!;
+      const mostOff = classCounts.map((k, i) => [i, k / n - ref.classes[i]!] as const).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]!;
       return `${this.labels[mostOff[0]]}: ${pct(classCounts[mostOff[0]]! / n)} of the last ${n} predictions vs ${pct(ref.classes[mostOff[0]]!)} in the reference`;
     };
     const confidenceDetail = () => {
