@@ -136,6 +136,11 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): PngPixels | und
   const data = new Uint8Array(width * height * channels);
   const wide = depth === 16 ? new Uint16Array(width * height * channels) : undefined;
   const scale = depth < 8 && colour === 0 ? 255 / ((1 << depth) - 1) : 1;
+  if (depth === 8 && colour !== 3 && !interlace) {
+    // The common case: the unfiltered rows are the samples.
+    unfilter(raw, height, width * samples, bpp, data);
+    return { width, height, channels, data };
+  }
   let offset = 0;
   for (const p of passes) {
     if (!p.w || !p.h) continue;

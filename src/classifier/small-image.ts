@@ -81,6 +81,7 @@ function plainWebp(bytes: Uint8Array): boolean {
 
 /** Interleaved samples → one channel, or the first three. */
 function pick(data: Uint8Array | Uint8ClampedArray, have: number, keep: 1 | 3): Uint8Array {
+  if (have === keep && data instanceof Uint8Array) return data;
   const pixels = data.length / have;
   const out = new Uint8Array(pixels * keep);
   for (let i = 0; i < pixels; i++) for (let k = 0; k < keep; k++) out[i * keep + k] = data[i * have + k]!;
