@@ -412,7 +412,7 @@ export async function speedFigures(): Promise<Row[]> {
               [on, c1On, c32On],
               [off, c1Off, c32Off],
             ] as const)) {
-          c32.push(wrk(`${space.url}/api/predict`, fashionBody, 32, Math.max(2, SECONDS / 2)).rps);
+          c32.push(wrk(`${space.url}/api/predict`, fashionBody, 32, Math.max(2, Math.round(SECONDS / 2))).rps);
           c1.push(wrk(`${space.url}/api/predict`, fashionBody, 1, 2).p50);
         }
       }
