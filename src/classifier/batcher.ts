@@ -8,6 +8,13 @@
 export interface BatcherOptions<I, O> {
   /** Largest batch handed to `run`. */
   maxBatchSize: number;
+  /**
+   * Largest total `weigh(item)` of a batch (a batch always takes at least one item): the
+   * classifier weighs images by their bytes, so 32 twelve-megapixel JPEGs are not copied into
+   * one 115 MB buffer on the event loop. Default: no limit.
+   */
+  maxBatchWeight?: number;
+  weigh?: (item: I) => number;
   /** How long a lone job may wait for company while a runner is idle. */
   maxWaitMs: number;
   /** How many batches may run at once (one per worker). */
@@ -32,7 +39,14 @@ interface Job<I, O> {
  * const add = createBatcher({ maxBatchSize: 16, maxWaitMs: 2, concurrency: 1, run: async (xs) => xs.map((x) => x * 2) });
  * await Promise.all([add(1), add(2)]); // one call to run([1, 2]) → [2, 4]
  */
-export function createBatcher<I, O>({ maxBatchSize, maxWaitMs, concurrency, run }: BatcherOptions<I, O>): (item: I) => Promise<O> {
+export function createBatcher<I, O>({
+  maxBatchSize,
+  maxWaitMs,
+  concurrency,
+  run,
+  maxBatchWeight = Infinity,
+  weigh = () => 0,
+}: BatcherOptions<I, O>): (item: I) => Promise<O> {
   if (!(maxBatchSize >= 1) || !(concurrency >= 1) || !(maxWaitMs >= 0)) {
     throw new Error(`Batcher needs maxBatchSize ≥ 1, concurrency ≥ 1, maxWaitMs ≥ 0; got ${maxBatchSize}, ${concurrency}, ${maxWaitMs}.`);
   }
@@ -48,7 +62,12 @@ export function createBatcher<I, O>({ maxBatchSize, maxWaitMs, concurrency, run 
     }
     timer = undefined;
     while (running < concurrency && waiting.length > 0) {
-      const batch = waiting.splice(0, maxBatchSize);
+      let take = 0;
+      for (let weight = 0; take < Math.min(maxBatchSize, waiting.length); take++) {
+        weight += weigh(waiting[take]!.item);
+        if (take > 0 && weight > maxBatchWeight) break;
+      }
+      const batch = waiting.splice(0, take);
       running++;
       void execute(batch).finally(() => {
         running--;

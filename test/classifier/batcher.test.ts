@@ -26,6 +26,15 @@ describe("createBatcher", () => {
     expect(await Promise.all([a, b])).toEqual([1, 2]);
   });
 
+  test("a batch stops at its weight (an item heavier than the cap still goes, alone)", async () => {
+    const run = vi.fn(async (xs: number[]) => xs);
+    const add = createBatcher({ maxBatchSize: 8, maxWaitMs: 5, concurrency: 1, run, maxBatchWeight: 10, weigh: (x) => x });
+    const results = Promise.all([add(4), add(5), add(3), add(12), add(1)].map((p) => p));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await results).toEqual([4, 5, 3, 12, 1]);
+    expect(run.mock.calls.map(([xs]) => xs)).toEqual([[4, 5], [3], [12], [1]]);
+  });
+
   test("jobs that arrive while every runner is busy go out together when one frees", async () => {
     let release!: () => void;
     const batches: number[][] = [];
