@@ -148,7 +148,12 @@ export async function buildStatic(options: StaticOptions = {}): Promise<StaticBu
   const require = createRequire(import.meta.url);
   const copies: [string, string][] = [[join(dirname(require.resolve("onnxruntime-web/wasm")), ORT_WASM), `ort/${ORT_WASM}`]];
   for (const file of named.files) copies.push([resolve(root, file), file]);
-  for (const [folder, names] of named.folders) for (const name of names) copies.push([resolve(root, folder, name), `${folder}/${name}`]);
+  // A listed folder's sub-folders are listed (as readdirSync lists them) but not copied: the app
+  // filters its names (app.ts keeps pictures), and examples/gradio/ holds code, not pictures.
+  for (const [folder, names] of named.folders)
+    for (const name of names)
+      if (!statSync(resolve(root, folder, name), { throwIfNoEntry: false })?.isDirectory())
+        copies.push([resolve(root, folder, name), `${folder}/${name}`]);
   for (const [from] of copies)
     if (!statSync(from, { throwIfNoEntry: false })?.isFile())
       throw new StaticBuildError([{ text: `The app names ${relative(root, from)}, which is not a file.` } as Message]);

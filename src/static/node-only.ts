@@ -71,7 +71,12 @@ export function staticSpace(root: string, framework: string, named: Named): Plug
   const serverEntries = new Set([join(root, "src", "index.ts"), join(src, "index.ts")]);
   const browser = join(src, "browser");
   const isApp = (path: string) => !path.startsWith(src) && !path.includes(`${sep}node_modules${sep}`);
-  const shims: Record<string, string> = { fs: join(browser, "shims", "fs.ts"), path: join(browser, "shims", "path.ts") };
+  const shims: Record<string, string> = {
+    fs: join(browser, "shims", "fs.ts"),
+    path: join(browser, "shims", "path.ts"),
+    async_hooks: join(browser, "shims", "async_hooks.ts"),
+    "fs/promises": join(browser, "shims", "fs-promises.ts"),
+  };
 
   return {
     name: "static-space",

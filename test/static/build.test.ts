@@ -94,7 +94,7 @@ const wave = (width: number, height: number, bands: 1 | 3) => {
 };
 
 test("the browser resizes as sharp does: within one level on the examples and on downscales by powers of two", async () => {
-  for (const name of readdirSync(join(root, "examples"))) {
+  for (const name of readdirSync(join(root, "examples")).filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f))) {
     expect(await bothWays(readFileSync(join(root, "examples", name)), 1, "crop", [28, 28]), name).toBeLessThanOrEqual(1);
   }
   for (const bands of [1, 3] as const)

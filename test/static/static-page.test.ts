@@ -28,7 +28,9 @@ interface LabelData {
 
 const images = [
   ...fashionImages().map((f, i) => ({ name: `fashion-mnist/${i}`, bytes: f.bytes })),
-  ...readdirSync(join(root, "examples")).map((f) => ({ name: `examples/${f}`, bytes: readFileSync(join(root, "examples", f)) })),
+  ...readdirSync(join(root, "examples"))
+    .filter((f) => /\.(png|jpe?g|webp|gif)$/i.test(f))
+    .map((f) => ({ name: `examples/${f}`, bytes: readFileSync(join(root, "examples", f)) })),
 ];
 
 /** The root app.ts as `npm start` runs it, on a free port. */
