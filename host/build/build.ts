@@ -1,7 +1,8 @@
 /**
  * Turning a pushed revision into a folder that `npm start` can run: export the tree (LFS
  * pointers replaced by their objects), read the Space card, install dependencies in the Space's
- * sandbox once per owner and package-lock.json (`export.ts`, `card.ts`, `install.ts`) — except
+ * sandbox once per owner and package-lock.json, bundle a `tsx app.ts` start with esbuild there
+ * (`export.ts`, `card.ts`, `install.ts`, `bundle.ts`) — except
  * for a static Space (`sdk: static`), whose folder is served as it is. `gc.ts` removes what no
  * Space uses any more.
  */
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { readCard, type SpaceCard } from "./card.ts";
 import type { BuildContext } from "./context.ts";
 import { exportRevision } from "./export.ts";
+import { bundle } from "./bundle.ts";
 import { install } from "./install.ts";
 
 export type { BuildContext } from "./context.ts";
@@ -30,6 +32,9 @@ export async function buildRevision(ctx: BuildContext, sha: string, log: (s: str
   log(`Space card: ${card.title ?? "(no title)"} ${card.emoji ?? ""} sdk=${card.sdk ?? "?"} app_port=${card.app_port}\n`);
   // A static Space is served as files: nothing to install, nothing to start.
   if (card.sdk === "static") log("Static Space: served as files, no install.\n");
-  else await install(ctx, dir, log);
+  else {
+    await install(ctx, dir, log);
+    await bundle(ctx, dir, log);
+  }
   return { dir, card };
 }

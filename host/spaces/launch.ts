@@ -1,13 +1,13 @@
 /**
  * Starting one revision's app: a clean environment (the Space's own variables and Hugging Face's
- * built-ins, never the host's), `npm start` in its build under the supervisor — in its sandbox
+ * built-ins, never the host's), `node` on the bundle its build made (else `npm start`) under the supervisor — in its sandbox
  * (its uid, its disk, its cgroup, its socket) or, in dev mode, as a process on a free port — and
  * the wait until it answers /config. Routing to it, and what its exit later means, are the
  * lifecycle's.
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { chown, mkdir, realpath, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import { basename, join } from "node:path";
@@ -17,6 +17,7 @@ import { limitsFor, type Limits } from "../apps/limits.ts";
 import { plugEgress } from "../apps/egress.ts";
 import { appCommand, bwrapArgs, INSIDE, pinSocket, type Sandboxing } from "../apps/sandbox.ts";
 import type { SandboxLaunch, Supervisor } from "../apps/supervisor.ts";
+import { BUNDLE_ENTRY } from "../build/bundle.ts";
 import { HostError } from "../errors.ts";
 import type { SpacePaths } from "../paths.ts";
 import type { SpaceRuntime } from "./runtime.ts";
@@ -101,20 +102,22 @@ function appEnv({ space, rt, paths, sha, sandboxing }: Launch, port: number): No
 export async function launchApp(launch: Launch): Promise<RunningApp> {
   const { supervisor, rt, paths, sha, log, sandboxing } = launch;
   const cwd = join(paths.builds, sha);
+  // The build's bundle when it made one (`build/bundle.ts`): no TypeScript compiled at each start.
+  const command = existsSync(join(cwd, BUNDLE_ENTRY)) ? ["node", BUNDLE_ENTRY] : ["npm", "start"];
   let address: AppAddress;
   let child: ChildProcess;
   let pin = () => Promise.resolve(true);
   if (sandboxing.kind === "sandbox") {
     const limits = limitsFor(launch.space.limits, sandboxing.limits);
-    const sandbox = await prepareSandbox(launch, limits);
+    const sandbox = await prepareSandbox(launch, limits, command);
     // Where the host reaches it: the socket it makes, once pinned where the app can't redirect it,
     // through a link whose path is short enough for connect(2) whatever the Space's names.
     const pinned = `${sandbox.socketDir}.sock`;
     address = join(sandboxing.links!, `${basename(sandbox.socketDir)}.sock`);
     await symlink(pinned, address);
     pin = () => pinSocket(join(sandbox.socketDir, "app.sock"), pinned);
-    log(`Starting: npm start in its sandbox (${describe(limits)})\n`);
-    child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
+    log(`Starting: ${command.join(" ")} in its sandbox (${describe(limits)})\n`);
+    child = supervisor.spawn(command[0]!, command.slice(1), { cwd, env: appEnv(launch, SANDBOX_PORT) }, { space: rt.id, sha }, sandbox);
     // SPACE_EGRESS=on: the app waits until slirp4netns is plugged into its network; if it cannot be, it does not start.
     if (sandbox.egress)
       plugEgress(child, sandbox.cgroup).catch((err: Error) => {
@@ -128,10 +131,10 @@ export async function launchApp(launch: Launch): Promise<RunningApp> {
   } else {
     const port = await freePort();
     address = tcpAddress(port);
-    log(`Starting: npm start (PORT=${port})\n`);
+    log(`Starting: ${command.join(" ")} (PORT=${port})\n`);
     mkdirSync(paths.data, { recursive: true });
     mkdirSync(paths.uploads, { recursive: true });
-    child = supervisor.spawn("npm", ["start"], { cwd, env: appEnv(launch, port) }, { space: rt.id, sha });
+    child = supervisor.spawn(command[0]!, command.slice(1), { cwd, env: appEnv(launch, port) }, { space: rt.id, sha });
   }
   let starting = true;
   const output = (d: Buffer) => {
@@ -171,7 +174,7 @@ const describe = (l: Limits) => `${l.memoryMb} MB memory, ${l.cpus} CPUs, ${l.pi
  * Everything a sandboxed app needs before it starts: its disk mounted (or its folder made) and
  * owned by its uid, a socket folder of its own, its cgroup with its limits, and bwrap's view.
  */
-async function prepareSandbox(launch: Launch, limits: Limits): Promise<SandboxLaunch & { socketDir: string }> {
+async function prepareSandbox(launch: Launch, limits: Limits, command: string[]): Promise<SandboxLaunch & { socketDir: string }> {
   const { sandboxing, paths, sha, uid, rt } = launch;
   if (sandboxing.disks) await sandboxing.disks.attach(paths.image, paths.disk, limits.diskMb, uid);
   else await mkdir(paths.disk, { recursive: true });
@@ -189,7 +192,7 @@ async function prepareSandbox(launch: Launch, limits: Limits): Promise<SandboxLa
   const { staged, args } = bwrapArgs(
     { app, modules, data: paths.data, uploads: paths.uploads, socketDir, etc: sandboxing.etc!, egress: sandboxing.egress },
     limits.diskMb,
-    appCommand(["npm", "start"]),
+    appCommand(command),
   );
   return { uid, cgroup, staged, bwrap: args, socketDir, egress: sandboxing.egress };
 }

@@ -104,6 +104,9 @@ describe.skipIf(!gitLfsPresent("Space host git tests"))("git push and clone thro
     expect(pushed.stderr).toMatch(/remote: Building revision [0-9a-f]{12}/);
     expect(pushed.stderr).toMatch(/remote: Space card: Fashion-MNIST Classifier 👟 sdk=docker app_port=7860/);
     expect(pushed.stderr).toContain(`remote: Your Space is live: ${base}/spaces/alice/fashion`);
+    // Bundled once at build (in its sandbox), the app starts with node: no TypeScript compiled at start.
+    expect(pushed.stderr).toMatch(/remote: Bundled app\.ts and src\/classifier\/worker\.ts with esbuild in \d+ ms/);
+    expect(pushed.stderr).toMatch(/remote: Starting: node \.space\/app\/app\.mjs/);
     const origin = `http://alice-fashion.spaces.localhost:${new URL(base).port}`;
     expect(pushed.stderr).toContain(`remote: Its app, on its own origin: ${origin}/`);
     // The official client, on the app's own origin and on the host's path form.
