@@ -249,12 +249,16 @@ async function inputs(fashionPng: Buffer) {
 
 /**
  * Start-up, `npm start` (npm → sh → tsx, which compiles the TypeScript in the process and in the
- * classifier's worker) against `node` on an esbuild bundle made once (bench/bundle.ts): spawn →
+ * classifier's worker) against `node` on the esbuild bundle a Space host's build makes once
+ * (host/build/bundle.ts, here in dev mode, and what the host then starts): spawn →
  * /config answered, and the memory of all the Space's processes once idle.
  */
 async function startup(): Promise<Row[]> {
   const { memoryMb, processTree } = await import("./proc-tree.ts");
-  await (await import("./bundle.ts")).bundleApp(".space/app");
+  const { bundle } = await import("../host/build/bundle.ts");
+  const cacheDir = mkdtempSync(join(temp, "bundle-cache-"));
+  const made = await bundle({ repo: "", lfs: "", builds: "", cacheDir, owner: "bench", name: "speed" }, process.cwd(), log);
+  if (!made) throw new Error("the host's bundle step failed on app.ts (see above)");
   const variants: { name: string; command?: string[]; env: Record<string, string> }[] = [
     { name: "npm start", command: undefined, env: {} },
     { name: "node .space/app/app.mjs (bundle)", command: ["node", ".space/app/app.mjs"], env: { BENCH_PROBE_SCRIPT: "app.mjs" } },
@@ -279,12 +283,12 @@ async function startup(): Promise<Row[]> {
   }
   const [npm, bundle] = figures as [(typeof figures)[0], (typeof figures)[0]];
   out.push(
-    ["Space start-up: npm start → /config answered, median of 3", ms(npm.t), `${check(npm.t <= 1000)} ≤ 1000 ms`],
+    ["Space start-up: npm start → /config answered, median of 3", ms(npm.t), "what the host ran before issue 22"],
     ["  idle, 2 s after /config: all its processes", `${npm.rss.toFixed(0)} MB RSS`, `${npm.pss.toFixed(0)} MB PSS (${npm.comms})`],
     [
-      "Space start-up: node on an esbuild bundle of app.ts (bench/bundle.ts) → /config",
+      "Space start-up: node on the host build's esbuild bundle (host/build/bundle.ts) → /config",
       ms(bundle.t),
-      `${(npm.t - bundle.t).toFixed(0)} ms less than npm start`,
+      `${check(bundle.t <= 1000)} ≤ 1000 ms; ${(npm.t - bundle.t).toFixed(0)} ms less than npm start`,
     ],
     [
       "  idle, 2 s after /config: all its processes",

@@ -65,7 +65,7 @@ const positive = (value: string | undefined, fallback: number) => {
 };
 
 const WORKER_ENTRY = new URL("./worker.ts", import.meta.url).href;
-/** Beside an esbuild bundle of the app (bench/bundle.ts), the worker's own bundle. */
+/** Beside an esbuild bundle of the app (a Space host's build makes one: host/build/bundle.ts), the worker's own bundle. */
 export const BUNDLED_WORKER = "classifier-worker.mjs";
 
 function startWorker(config: WorkerConfig): Worker {
