@@ -1,6 +1,6 @@
 /** `POST /gradio_api/upload`: files stored under the upload folder, named as gradio names them. */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -112,6 +112,9 @@ export function sanitizeFilename(name: string): string {
   return clean === "" || clean === "." || clean === ".." ? `tmp${randomBytes(5).toString("hex")}` : clean;
 }
 
+/** Uploads up to this size are written without the thread pool (see {@link saveUploads}). */
+const SYNC_WRITE_MAX_BYTES = 256 * 1024;
+
 /**
  * Stores each file as `<uploadDir>/<sha256 of its bytes>/<sanitised name>` and returns the
  * absolute paths, in order: what the client then sends back as FileData `path`.
@@ -134,9 +137,17 @@ export async function saveUploads(files: (File | Upload)[], uploadDir: string): 
         return path;
       }
       const partial = `${path}.${randomBytes(6).toString("hex")}.partial`;
-      await mkdir(dir, { recursive: true });
-      await writeFile(partial, bytes);
-      await rename(partial, path);
+      // A small file is written synchronously: ~80 µs of the event loop, against ~250 µs of CPU
+      // for the same mkdir + write + rename as promises (each a thread-pool round trip; issue 22).
+      if (bytes.byteLength <= SYNC_WRITE_MAX_BYTES) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(partial, bytes);
+        renameSync(partial, path);
+      } else {
+        await mkdir(dir, { recursive: true });
+        await writeFile(partial, bytes);
+        await rename(partial, path);
+      }
       remember(path, bytes);
       return path;
     }),
