@@ -255,9 +255,9 @@ async function inputs(fashionPng: Buffer) {
  */
 async function startup(): Promise<Row[]> {
   const { memoryMb, processTree } = await import("./proc-tree.ts");
-  const { bundle } = await import("../host/build/bundle.ts");
+  const { bundle: makeBundle } = await import("../host/build/bundle.ts");
   const cacheDir = mkdtempSync(join(temp, "bundle-cache-"));
-  const made = await bundle({ repo: "", lfs: "", builds: "", cacheDir, owner: "bench", name: "speed" }, process.cwd(), log);
+  const made = await makeBundle({ repo: "", lfs: "", builds: "", cacheDir, owner: "bench", name: "speed" }, process.cwd(), log);
   if (!made) throw new Error("the host's bundle step failed on app.ts (see above)");
   const variants: { name: string; command?: string[]; env: Record<string, string> }[] = [
     { name: "npm start", command: undefined, env: {} },
