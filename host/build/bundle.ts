@@ -7,7 +7,7 @@
  *
  * esbuild reads the tenant's files, so in the sandbox (the default) it runs as the Space's uid, in
  * a sandbox with its limits and no network, seeing its build and node_modules read-only and
- * writing to a folder of its own; what it leaves is then checked (plain files) and copied into
+ * writing to a folder of its own (on its disk, when it has one); what it leaves is then checked (plain files) and copied into
  * the build, owned by root. In dev mode (SPACE_RUNTIME=process) it runs on the host, as npm ci does.
  *
  * A Space whose start is something else, or whose bundle fails, starts with `npm start`: the build
@@ -157,8 +157,11 @@ export async function bundle(ctx: BuildContext, dir: string, log: (s: string) =>
   const entries: [string, string][] = [["app", chosen.entry]];
   if (await exists(join(dir, FRAMEWORK_WORKER.source))) entries.push([FRAMEWORK_WORKER.name, FRAMEWORK_WORKER.source]);
   const started = performance.now();
+  // esbuild's writes go on the Space's own disk when it has one, as npm ci's do: its disk limit holds for them.
+  const disk = ctx.sandbox?.disk;
+  if (disk) await disk.disks.attach(disk.image, disk.dir, ctx.sandbox!.limits.diskMb, ctx.sandbox!.uid);
   await mkdir(ctx.cacheDir, { recursive: true });
-  const out = await mkdtemp(join(ctx.cacheDir, "bundle-"));
+  const out = await mkdtemp(disk ? join(disk.dir, ".bundle-") : join(ctx.cacheDir, "bundle-"));
   try {
     if (ctx.sandbox) await esbuildSandboxed(ctx, ctx.sandbox, dir, entries, out, log);
     else await esbuildOnHost(dir, entries, out, log);
