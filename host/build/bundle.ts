@@ -145,12 +145,17 @@ const exists = (path: string) =>
 export async function bundle(ctx: BuildContext, dir: string, log: (s: string) => void): Promise<boolean> {
   const target = join(dir, BUNDLE_DIR);
   await rm(join(dir, ".space"), { recursive: true, force: true }); // never a bundle the tenant committed
-  const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8").catch(() => "{}")) as { scripts?: Record<string, string> };
-  const chosen = bundleEntry(pkg);
   const skip = (why: string) => {
     log(`Not bundled (${why}): the app starts with npm start.\n`);
     return false;
   };
+  let pkg: { scripts?: Record<string, string> };
+  try {
+    pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+  } catch (err) {
+    return skip(`its package.json cannot be read: ${(err as Error).message}`);
+  }
+  const chosen = bundleEntry(pkg);
   if ("why" in chosen) return skip(chosen.why);
   if (!(await exists(join(dir, chosen.entry)))) return skip(`${chosen.entry} is not a file`);
   if (!(await exists(join(dir, "node_modules", "esbuild", "bin", "esbuild")))) return skip("esbuild is not among its dependencies");
@@ -159,9 +164,14 @@ export async function bundle(ctx: BuildContext, dir: string, log: (s: string) =>
   const started = performance.now();
   // esbuild's writes go on the Space's own disk when it has one, as npm ci's do: its disk limit holds for them.
   const disk = ctx.sandbox?.disk;
-  if (disk) await disk.disks.attach(disk.image, disk.dir, ctx.sandbox!.limits.diskMb, ctx.sandbox!.uid);
-  await mkdir(ctx.cacheDir, { recursive: true });
-  const out = await mkdtemp(disk ? join(disk.dir, ".bundle-") : join(ctx.cacheDir, "bundle-"));
+  let out: string;
+  try {
+    if (disk) await disk.disks.attach(disk.image, disk.dir, ctx.sandbox!.limits.diskMb, ctx.sandbox!.uid);
+    await mkdir(ctx.cacheDir, { recursive: true });
+    out = await mkdtemp(disk ? join(disk.dir, ".bundle-") : join(ctx.cacheDir, "bundle-"));
+  } catch (err) {
+    return skip(`no room to bundle in: ${(err as Error).message}`);
+  }
   try {
     if (ctx.sandbox) await esbuildSandboxed(ctx, ctx.sandbox, dir, entries, out, log);
     else await esbuildOnHost(dir, entries, out, log);

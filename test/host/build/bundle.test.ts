@@ -60,5 +60,11 @@ describe("a build's bundle", () => {
     expect(await bundle(ctx("broken"), broken, (s) => log.push(s))).toBe(false);
     expect(log.join("")).toMatch(/Could not resolve "\.\/missing\.ts"[\s\S]*Not bundled \(bundling failed: esbuild exited with code 1\)/);
     expect(existsSync(join(broken, ".space"))).toBe(false); // not even the one the tenant committed
+
+    const unreadable = build("unreadable", "tsx app.ts", { "app.ts": "" });
+    writeFileSync(join(unreadable, "package.json"), "{");
+    log.length = 0;
+    expect(await bundle(ctx("unreadable"), unreadable, (s) => log.push(s))).toBe(false);
+    expect(log.join("")).toMatch(/Not bundled \(its package\.json cannot be read: .*JSON/);
   });
 });
