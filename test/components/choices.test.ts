@@ -1,15 +1,7 @@
 /** Radio, CheckboxGroup and Dropdown against gradio's radio.py, checkboxgroup.py and dropdown.py. */
 import { describe, expect, test } from "vitest";
-import { CheckboxGroup, Dropdown, type InputError, Radio } from "../../src/index.ts";
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (err) {
-    return err as InputError;
-  }
-  throw new Error("expected a refusal");
-}
+import { CheckboxGroup, Dropdown, Radio } from "../../src/index.ts";
+import { refusal } from "./refusal.ts";
 
 describe("choices as Gradio keeps them", () => {
   test("plain values and [display, value] pairs become [display, value] pairs in /config", () => {

@@ -1,15 +1,7 @@
 /** Dataframe against gradio's dataframe.py: DataframeData in and out, rows or records instead of pandas. */
 import { describe, expect, test } from "vitest";
-import { Dataframe, type InputError } from "../../src/index.ts";
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (err) {
-    return err as InputError;
-  }
-  throw new Error("expected a refusal");
-}
+import { Dataframe } from "../../src/index.ts";
+import { refusal } from "./refusal.ts";
 
 describe("Dataframe", () => {
   const table = {

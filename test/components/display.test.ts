@@ -1,15 +1,7 @@
 /** Markdown, HTML, JSON, Label (as an input-less output) and State against gradio's markdown.py, html.py, json_component.py, label.py, state.py. */
 import { describe, expect, test } from "vitest";
-import { HTML, type InputError, JSONComponent, Label, Markdown, State } from "../../src/index.ts";
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (err) {
-    return err as InputError;
-  }
-  throw new Error("expected a refusal");
-}
+import { HTML, JSONComponent, Label, Markdown, State } from "../../src/index.ts";
+import { refusal } from "./refusal.ts";
 
 describe("Markdown", () => {
   test("the wire value is the text, unindented as inspect.cleandoc; the page's HTML is rendered and sanitised", () => {

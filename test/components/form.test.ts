@@ -1,16 +1,8 @@
 /** Textbox, Number, Slider, Checkbox and Button against gradio's components (textbox.py, number.py, slider.py, checkbox.py, button.py). */
 import { describe, expect, test } from "vitest";
-import { Button, Checkbox, type InputError, Number as NumberInput, Slider, Textbox } from "../../src/index.ts";
+import { Button, Checkbox, Number as NumberInput, Slider, Textbox } from "../../src/index.ts";
 import { roundTo } from "../../src/components/number.ts";
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (err) {
-    return err as InputError;
-  }
-  throw new Error("expected a refusal");
-}
+import { refusal } from "./refusal.ts";
 
 describe("Textbox", () => {
   test("options become Gradio's props; password and email are one line", () => {
