@@ -97,3 +97,26 @@ export class Interface extends Definition {
     return launch(this, options);
   }
 }
+
+// Components (issue 23): the Blocks components, their options and the contexts file components need.
+export { BaseComponent, type BaseOptions } from "./components/base.ts";
+export { Button, type ButtonOptions } from "./components/button.ts";
+export { Checkbox } from "./components/checkbox.ts";
+export { CheckboxGroup, type CheckboxGroupOptions } from "./components/checkbox-group.ts";
+export type { Choice, ChoiceValue } from "./components/choices.ts";
+export { Dataframe, type DataframeData, type DataframeOptions, type DataframeValue, type Datatype } from "./components/dataframe.ts";
+export { Dropdown, type DropdownOptions } from "./components/dropdown.ts";
+export { File, type FileOptions } from "./components/file.ts";
+export type { PathContext, PostprocessContext } from "./components/file-context.ts";
+export type { FileData } from "./components/file-data.ts";
+export { HTML, type HTMLOptions } from "./components/html.ts";
+export type { ImageOutput } from "./components/image.ts";
+// `JSON` and `Number` let `import * as gr` read as Python (`gr.JSON`, `gr.Number`); import them by these names only
+// through such a namespace, since a bare `import { JSON }` would hide the global JSON in that module.
+export { JSONComponent, JSONComponent as JSON, type JSONOptions } from "./components/json.ts";
+export { Markdown, type MarkdownOptions } from "./components/markdown.ts";
+export { NumberInput as Number, type NumberOptions } from "./components/number.ts";
+export { Radio, type RadioOptions } from "./components/radio.ts";
+export { Slider, type SliderOptions } from "./components/slider.ts";
+export { State } from "./components/state.ts";
+export type { TextboxOptions } from "./components/textbox.ts";

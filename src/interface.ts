@@ -162,8 +162,12 @@ export class Interface extends Blocks {
     this.register(submit);
     this.children.push(...this.inputs, submit, ...this.outputs);
     this.listen(submit, "click", [{ fn: this.fn, inputs: this.inputs, outputs: this.outputs, apiName: this.apiName }]);
-    // The API names its parameters by label (else type) as the Interface always has; fn's own names are not used.
-    const names = this.inputs.map((c, i) => c.label ?? (this.inputs.length === 1 ? c.type : `${c.type}_${i}`));
+    // The API names a parameter by its input's label, as the Interface always has; else by fn's own
+    // parameter name (as Gradio does), else by type.
+    const own = this.dependencies[0]!.parameters;
+    const names = this.inputs.map(
+      (c, i) => c.label ?? (own[i]!.name.startsWith("param_") ? (this.inputs.length === 1 ? c.type : `${c.type}_${i}`) : own[i]!.name),
+    );
     (this.dependencies[0] as { parameters: { name: string; hasDefault: boolean }[] }).parameters = names.map((name) => ({
       name,
       hasDefault: false,

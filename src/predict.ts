@@ -4,9 +4,10 @@
  * (one-shot REST, the queue, the curl API) calls `runDependency`, so all of them validate and
  * fail the same way. A generator `fn` (issue 24) will yield here, between fn and postprocess.
  */
-import type { Blocks, Dependency } from "./blocks/blocks.ts";
+import { initialValue, isState, skipsApi, type Blocks, type Dependency } from "./blocks/blocks.ts";
 import { createProgress } from "./blocks/feedback.ts";
 import type { Component, PreprocessContext } from "./components/component.ts";
+import type { PathContext, PostprocessContext } from "./components/file-context.ts";
 import { describeValue, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
 
@@ -27,7 +28,7 @@ export interface PredictResult {
  * @example
  * const ctx: RunContext = { ...files, state: new Map() };
  */
-export interface RunContext extends PreprocessContext {
+export interface RunContext extends PreprocessContext, Partial<Pick<PathContext, "resolvePath">>, Partial<PostprocessContext> {
   state?: Map<number, unknown>;
 }
 
@@ -54,7 +55,7 @@ export function findDependency(blocks: Blocks, by: { fnIndex?: unknown; apiName?
 }
 
 /** The inputs a caller sends: all but State, which the session holds. */
-const apiInputs = (dep: Dependency) => dep.inputs.filter((c) => !c.stateful);
+const apiInputs = (dep: Dependency) => dep.inputs.filter((c) => !skipsApi(c));
 
 /**
  * Checks that `data` holds one value per input, so a queue can refuse a wrong shape at join
@@ -87,7 +88,7 @@ export function checkInputs(dep: Dependency, data: unknown): asserts data is unk
  * parameterNames(demo.dependencies[0]) // → ["name"]
  */
 export function parameterNames(dep: Dependency): string[] {
-  return dep.inputs.flatMap((c, i) => (c.stateful ? [] : [dep.parameters[i]!.name]));
+  return dep.inputs.flatMap((c, i) => (skipsApi(c) ? [] : [dep.parameters[i]!.name]));
 }
 
 /**
@@ -115,10 +116,13 @@ export function inputsFromNamed(dep: Dependency, body: unknown): unknown[] {
 
 /** A session's first value of a State: a copy of its initial value, so sessions never share one. */
 function initialState(c: Component): unknown {
+  const initial = (c as { initial?: () => unknown }).initial;
+  if (initial) return initial.call(c);
+  const value = initialValue(c);
   try {
-    return structuredClone(c.value);
+    return structuredClone(value ?? null);
   } catch {
-    return c.value; // functions, class instances: shared, as Gradio's deepcopy would fail too
+    return value; // functions, class instances: shared, as Gradio's deepcopy would fail too
   }
 }
 
@@ -144,10 +148,10 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
   const state = ctx.state ?? new Map<number, unknown>();
   // The page sends null for a State; the API leaves it out.
   let next = 0;
-  const values = dep.inputs.map((c) => (c.stateful && data.length !== dep.inputs.length ? null : data[next++]));
+  const values = dep.inputs.map((c) => (skipsApi(c) && data.length !== dep.inputs.length ? null : data[next++]));
   const args = await Promise.all(
     dep.inputs.map(async (c, i) => {
-      if (c.stateful) {
+      if (isState(c)) {
         const id = blocks.idOf(c);
         if (!state.has(id)) state.set(id, initialState(c));
         return state.get(id);
@@ -170,21 +174,25 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
     );
   }
   const changedState: number[] = [];
-  const output = dep.outputs.map((c, i) => {
-    const value = outputs[i];
-    if (c.stateful) {
-      const id = blocks.idOf(c);
-      if (!isUpdate(value)) state.set(id, value);
-      else if ("value" in value) state.set(id, value.value);
-      changedState.push(id);
-      return null;
-    }
-    if (isUpdate(value)) {
-      const { __type__, value: v, ...props } = value;
-      return "value" in value ? { ...props, value: c.postprocess(v), __type__ } : { ...props, __type__ };
-    }
-    return c.postprocess(value);
-  });
+  // Outputs that write files (Image, File) get the server's saveFile; the others ignore the argument.
+  const post = (c: Component, v: unknown) => (c.postprocess as (v: unknown, ctx: RunContext) => unknown)(v, ctx);
+  const output = await Promise.all(
+    dep.outputs.map(async (c, i) => {
+      const value = outputs[i];
+      if (isState(c)) {
+        const id = blocks.idOf(c);
+        if (!isUpdate(value)) state.set(id, value);
+        else if ("value" in value) state.set(id, value.value);
+        changedState.push(id);
+        return null;
+      }
+      if (isUpdate(value)) {
+        const { __type__, value: v, ...props } = value;
+        return "value" in value ? { ...props, value: await post(c, v), __type__ } : { ...props, __type__ };
+      }
+      return post(c, value);
+    }),
+  );
   return { data: output, duration: (performance.now() - started) / 1000, changedState };
 }
 

@@ -75,6 +75,20 @@ type Body<T> = (demo: T) => unknown;
 
 const API_NAME = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * A State: its value stays on the server per session, the page sends null for it, the API leaves it out.
+ *
+ * @example
+ * isState(new State({ value: 0 })) // → true
+ */
+export const isState = (c: Component): boolean => c.type === "state";
+
+/** A component Gradio leaves out of the API's parameters and returns (`skip_api`: State, Button). */
+export const skipsApi = (c: Component): boolean => isState(c) || (c as { skipApi?: boolean }).skipApi === true;
+
+/** The initial value a component was given (`value` option), if any. */
+export const initialValue = (c: Component): unknown => (c as { value?: unknown }).value;
+
 /** Gradio's `append_unique_suffix`: `name`, else `name_1`, `name_2`… */
 function unique(name: string, taken: Set<string>): string {
   if (!taken.has(name)) return name;
@@ -202,8 +216,10 @@ export class Blocks implements Container, Root {
       }
     } else if (fn) {
       // Gradio strips the punctuation from Python's __name__: a lambda is "<lambda>" → "lambda",
-      // and an anonymous JavaScript function is what a Python lambda is.
-      apiName = fn.name.replace(/[^A-Za-z0-9_-]/g, "") || "lambda";
+      // and an anonymous JavaScript function is what a Python lambda is — including an arrow
+      // written in `{ fn: (x) => … }`, which JavaScript names after the property.
+      const name = fn.name.replace(/[^A-Za-z0-9_-]/g, "");
+      apiName = name === "" || name === "fn" ? "lambda" : name;
     } else {
       apiName = "unnamed";
       visibility = "private";

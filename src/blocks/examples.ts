@@ -37,7 +37,7 @@ export type FileUrl = (path: string) => string;
  */
 export class Dataset extends Component<number> {
   readonly type = "dataset";
-  override readonly events = ["click", "select"] as const;
+  static readonly events = ["click", "select"] as const;
   readonly components: Component[];
   /** One row per sample, one value per component, as given. */
   readonly samples: unknown[][];
@@ -68,8 +68,8 @@ export class Dataset extends Component<number> {
     return {
       components: this.components.map((c) => c.type),
       component_props: this.components.map((c) => {
-        const { value: _, ...props } = c.configProps();
-        return props;
+        const { value: _, ...props } = c.props();
+        return { ...props, name: c.type };
       }),
       headers: this.headers,
       type: "values",

@@ -1,7 +1,7 @@
 /** The Label output: a top class and its confidences (gradio components/label.py). */
 import type { DriftReference } from "../classifier/model-info.ts";
 import { oodOf, type OodScore } from "../ood.ts";
-import { Component, type ComponentOptions } from "./component.ts";
+import { BaseComponent, type BaseOptions } from "./base.ts";
 
 /**
  * Label component value (gradio LabelData), as it travels on the wire.
@@ -22,7 +22,7 @@ export interface LabelData {
  * @example
  * new Label({ label: "prediction", numTopClasses: 3 })
  */
-export interface LabelOptions extends ComponentOptions {
+export interface LabelOptions extends BaseOptions<unknown> {
   /** Show only the N most confident classes (default: all). */
   numTopClasses?: number;
   /**
@@ -31,6 +31,10 @@ export interface LabelOptions extends ComponentOptions {
    * named by the page's out-of-domain warning.
    */
   model?: LabelModel;
+  /** The bars' colour (CSS). */
+  color?: string;
+  /** Show the top class as a heading (default true). */
+  showHeading?: boolean;
 }
 
 /** What a Label uses of a model's metadata (a classifier's `info` has it all). */
@@ -57,8 +61,11 @@ const isOodScore = (v: unknown): v is OodScore =>
  * new Label({ numTopClasses: 3 }).postprocess({ cat: 0.2, dog: 0.8 })
  * // → { label: "dog", confidences: [{ label: "dog", confidence: 0.8 }, { label: "cat", confidence: 0.2 }] }
  */
-export class Label extends Component<LabelData> {
+export class Label extends BaseComponent<LabelData, unknown> {
+  static override readonly events = ["change", "select"] as const;
   readonly type = "label";
+  readonly color: string | undefined;
+  readonly showHeading: boolean;
   readonly numTopClasses: number | undefined;
   readonly model: LabelModel | undefined;
 
@@ -70,6 +77,8 @@ export class Label extends Component<LabelData> {
     }
     this.numTopClasses = n;
     this.model = options.model;
+    this.color = options.color;
+    this.showHeading = options.showHeading ?? true;
   }
 
   postprocess(value: unknown): LabelData | Record<string, never> {
@@ -104,6 +113,9 @@ export class Label extends Component<LabelData> {
   }
 
   preprocess(payload: unknown): LabelData {
+    if (payload !== null && payload !== undefined && (typeof payload !== "object" || Array.isArray(payload))) {
+      throw this.invalid("{label, confidences}", payload);
+    }
     return (payload ?? {}) as LabelData;
   }
 
@@ -159,10 +171,10 @@ export class Label extends Component<LabelData> {
     };
   }
 
-  props(): Record<string, unknown> {
+  protected override ownProps(): Record<string, unknown> {
     return {
-      value: {},
-      show_heading: true,
+      show_heading: this.showHeading,
+      color: this.color,
       ...(this.numTopClasses ? { num_top_classes: this.numTopClasses } : {}),
       ...(this.model?.domain ? { trained_on: this.model.domain } : {}),
     };

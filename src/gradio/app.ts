@@ -4,22 +4,23 @@
  * and `errorResponse` below is the one place where errors become HTTP statuses.
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { randomInt } from "node:crypto";
+import { basename, join, resolve } from "node:path";
+import { randomBytes, randomInt } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import { exampleRows, publicRoot, toApiInfo, toConfig } from "./config.ts";
+import { exampleRows, publicRoot, toApiInfo, toConfig, withFileUrls } from "./config.ts";
 import { CsvLogger } from "./flagging.ts";
 import { buildUi, renderPage } from "./page.ts";
 import { AppError, BusyError, describeValue, errorPayload, InputError } from "../errors.ts";
 import { fileContext, resolveAllowedPath, serveFile } from "./files.ts";
 import type { Interface } from "../interface.ts";
-import type { Blocks } from "../blocks/blocks.ts";
+import { isState, type Blocks } from "../blocks/blocks.ts";
 import { runWithMessages, type EventMessage } from "../blocks/feedback.ts";
-import { checkInputs, findDependency, inputsFromNamed, runDependency } from "../predict.ts";
+import { checkInputs, findDependency, inputsFromNamed, runDependency, type RunContext } from "../predict.ts";
 import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
 import { DurationStats } from "./duration-stats.ts";
 import type { QueueOptions } from "./queue.ts";
@@ -136,15 +137,27 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   const stats = new DurationStats();
   // The session's State is loaded before a call and saved after it (only for a call with a
   // session: a curl call is its own session, so its State starts fresh and is not kept).
-  const stateful = blocks.dependencies.map((d) => [...d.inputs, ...d.outputs].some((c) => c.stateful));
+  const stateful = blocks.dependencies.map((d) => [...d.inputs, ...d.outputs].some(isState));
   const noMessages = () => {};
-  const run = async (fnIndex: number, data: unknown, session?: string, emit: (m: EventMessage) => void = noMessages) => {
+  // Files an output writes (Image, File) go to a folder of their own under the upload folder, which /file= serves.
+  const outputs: RunContext = {
+    ...files,
+    resolvePath: (path) => resolveAllowedPath(path, roots),
+    saveFile: async (bytes, name) => {
+      const dir = join(uploadDir, "outputs", randomBytes(16).toString("hex"));
+      await mkdir(dir, { recursive: true });
+      const path = join(dir, basename(name));
+      await writeFile(path, bytes);
+      return path;
+    },
+  };
+  const run = async (fnIndex: number, data: unknown, session?: string, emit: (m: EventMessage) => void = noMessages, publicUrl = "") => {
     const keep = stateful[fnIndex] && session !== undefined;
     const state = keep ? await backend.sessionState.load(session) : new Map<number, unknown>();
-    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...files, state }));
+    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state }));
     if (keep) await backend.sessionState.save(session, state);
     stats.record(result.duration);
-    return result;
+    return { ...result, data: withFileUrls(result.data, publicUrl) };
   };
   // Live traffic goes to the monitor; the examples computed at start do not.
   const monitor = options.monitor;
@@ -153,10 +166,10 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   const predict =
     !monitor && !feed
       ? run
-      : async (fnIndex: number, data: unknown, session?: string, emit?: (m: EventMessage) => void) => {
+      : async (fnIndex: number, data: unknown, session?: string, emit?: (m: EventMessage) => void, publicUrl?: string) => {
           const started = performance.now();
           try {
-            const result = await run(fnIndex, data, session, emit);
+            const result = await run(fnIndex, data, session, emit, publicUrl);
             if (fnIndex === 0) feed?.live(data, result.data);
             const at = labelAt[fnIndex] ?? -1;
             monitor?.record({
@@ -175,7 +188,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     return flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
   };
   const context: BackendContext = {
-    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit),
+    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit, job.root),
     stats,
     describeError: (err) => errorPayload(err, blocks.showError),
     queue: {
@@ -276,7 +289,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     // fn_index, when present, overrides the name (gradio route_utils).
     const dep = findDependency(blocks, { fnIndex: body.fn_index, apiName: c.req.param("api_name") });
     const session = typeof body.session_hash === "string" && body.session_hash !== "" ? body.session_hash : undefined;
-    const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), session);
+    const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), session, undefined, root(c));
     return c.json(predictResponse(data, duration, stats.average, changedState));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
@@ -308,7 +321,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     // The client always names the dependency by fn_index; without one, the first (an Interface's predict).
     const dep = findDependency(blocks, { fnIndex: body.fn_index ?? 0 });
     checkInputs(dep, body.data);
-    return c.json({ event_id: await queue.join(body.data, body.session_hash, dep.id) });
+    return c.json({ event_id: await queue.join(body.data, body.session_hash, dep.id, root(c)) });
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";
@@ -347,7 +360,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const body = await readJson(c);
     const data = version === 1 ? dataOf(body).data : inputsFromNamed(dep, body);
     checkInputs(dep, data);
-    return c.json({ event_id: await queue.join(data, undefined, dep.id) }); // the only key: gradio's bash snippet cuts it out with awk
+    return c.json({ event_id: await queue.join(data, undefined, dep.id, root(c)) }); // the only key: gradio's bash snippet cuts it out with awk
   };
   const callStream = (c: Context<Env>) => {
     const eventId = c.req.param("event_id") ?? "";

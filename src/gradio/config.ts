@@ -2,12 +2,12 @@
  * What `GET /config` and `GET /gradio_api/info` say about a Blocks (or an Interface), in the
  * shapes Gradio 6 builds (blocks.py get_config_file, get_api_info). @gradio/client 2.7 reads both.
  */
-import type { Blocks, Dependency } from "../blocks/blocks.ts";
+import { initialValue, isState, skipsApi, type Blocks, type Dependency } from "../blocks/blocks.ts";
 import { Dataset } from "../blocks/examples.ts";
 import { Layout } from "../blocks/layouts.ts";
 import { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown } from "../markdown.ts";
 import {
   API_PREFIX,
   type ApiInfo,
@@ -25,18 +25,42 @@ export const GRADIO_VERSION = "6.25.0";
 export const fileUrlFor = (root: string) => (path: string) =>
   `${root}${API_PREFIX}/file=${path.split("/").map(encodeURIComponent).join("/")}`;
 
+/**
+ * `value` with every FileData that has a `path` but no `url` given the URL the server serves it
+ * at (Gradio adds it as it sends a value), so clients can download outputs.
+ *
+ * @example
+ * withFileUrls([{ path: "/tmp/g/ab/out.webp", meta: { _type: "gradio.FileData" } }], "http://h") // → [{ …, url: "http://h/gradio_api/file=/tmp/g/ab/out.webp" }]
+ */
+export function withFileUrls<T>(value: T, root: string): T {
+  const url = fileUrlFor(root);
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v !== "object" || v === null) return v;
+    const o = v as Record<string, unknown>;
+    if ((o.meta as { _type?: unknown } | undefined)?._type === "gradio.FileData" && typeof o.path === "string" && !o.url) {
+      return { ...o, url: /^https?:\/\//.test(o.path) ? o.path : url(o.path) };
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+  };
+  return walk(value) as T;
+}
+
 /** One block of `components` in /config: a component with its API schema, or a layout. */
 function blockConfig(blocks: Blocks, block: object, id: number, root: string): ComponentConfig {
   const type = (block as { type: string }).type;
   if (block instanceof Component) {
-    const props = block.configProps();
+    // An Interface keeps the props today's page reads; a Blocks sends the component's own (Gradio's).
+    const defaults =
+      blocks.mode === "interface" ? { show_label: true, container: true, visible: true, elem_classes: [], min_width: 160 } : {};
+    const props: Record<string, unknown> = { ...defaults, ...block.props(), name: block.type };
     const label = block.label ?? blocks.defaultLabel(block);
     if (label !== undefined) props.label = label;
     if (block instanceof Dataset) {
       props.samples = block.samplesFor(fileUrlFor(root));
       props.component_ids = block.components.map((c) => blocks.idOf(c));
     }
-    if (block.stateful) return { id, type, props: { ...props, value: null }, skip_api: true, key: null };
+    if (isState(block)) return { id, type, props: { ...props, value: null }, skip_api: true, key: null };
     const info = block.apiInfo();
     return { id, type, props, skip_api: false, key: null, api_info: info, api_info_as_input: info, api_info_as_output: info };
   }
@@ -164,10 +188,11 @@ export function toApiInfo(blocks: Blocks, all = false): ApiInfo {
   for (const d of blocks.dependencies) {
     if (!d.fn || d.apiVisibility === "private" || (d.apiVisibility === "undocumented" && !all)) continue;
     const parameters: ApiParameter[] = d.inputs.flatMap((c, i) => {
-      if (c.stateful) return [];
+      if (skipsApi(c)) return [];
       const name = d.parameters[i]!.name;
       // A component with an initial value makes the parameter optional, with that value (gradio get_api_info).
-      const initial = c.value === undefined || c.value === null ? undefined : c.configProps().value;
+      const given = initialValue(c);
+      const initial = given === undefined || given === null ? undefined : (c.props().value ?? undefined);
       const hasDefault = initial !== undefined || d.parameters[i]!.hasDefault;
       return [
         {
@@ -182,7 +207,7 @@ export function toApiInfo(blocks: Blocks, all = false): ApiInfo {
         },
       ];
     });
-    const outputs = d.outputs.filter((c) => !c.stateful);
+    const outputs = d.outputs.filter((c) => !skipsApi(c));
     const returns: ApiParameter[] = outputs.map((c, i) => ({
       label:
         c.label ??

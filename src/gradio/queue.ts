@@ -22,6 +22,8 @@ export interface JobInfo {
   fnIndex: number;
   sessionHash: string | undefined;
   eventId: string;
+  /** The app's public URL as the joining request saw it (output files' URLs are built on it). */
+  root: string;
   emit(message: EventMessage): void;
 }
 
@@ -62,6 +64,7 @@ interface Job {
   fnIndex: number;
   /** Joined with a session hash (not a curl call, whose session is the event). */
   hasSession: boolean;
+  root: string;
   cancelled: boolean;
 }
 
@@ -104,7 +107,7 @@ export class Queue {
    *
    * @throws {BusyError} when `maxSize` jobs are already waiting.
    */
-  join(data: unknown[], sessionHash?: string | null, fnIndex = 0): string {
+  join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = ""): string {
     if (this.waiting.length >= this.maxSize) {
       throw new BusyError(`Queue is full. Max size is ${this.maxSize} and size is ${this.waiting.length}.`);
     }
@@ -120,7 +123,7 @@ export class Queue {
     if (!session.listener) session.buffer = session.buffer.filter((m) => m.msg !== "close_stream");
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
-    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, cancelled: false });
+    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, root, cancelled: false });
     this.emit(session, this.estimation(eventId, this.waiting.length - 1));
     this.pump();
     return eventId;
@@ -214,6 +217,7 @@ export class Queue {
         fnIndex: job.fnIndex,
         sessionHash: job.hasSession ? session.hash : undefined,
         eventId,
+        root: job.root,
         emit,
       });
       message = {

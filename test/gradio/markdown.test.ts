@@ -1,6 +1,6 @@
-/** The description and article renderer (src/gradio/markdown.ts): Markdown done right, and nothing that runs. */
+/** The description and article renderer (src/markdown.ts): Markdown done right, and nothing that runs. */
 import { describe, expect, test } from "vitest";
-import { renderMarkdown } from "../../src/gradio/markdown.ts";
+import { renderMarkdown } from "../../src/markdown.ts";
 
 describe("renderMarkdown", () => {
   test("code spans keep their stars: `a*b*c` is code, not emphasis", () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Context, Env, Hono } from "hono";
 import { InputError } from "../../errors.ts";
 import { renderReportPage, type ModelReport } from "../../report/page.ts";
-import { renderMarkdown } from "../markdown.ts";
+import { renderMarkdown } from "../../markdown.ts";
 
 /** Options of {@link reportRoutes}. */
 export interface ReportOptions {

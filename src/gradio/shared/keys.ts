@@ -3,7 +3,7 @@
  *
  * | key | type | what | lifetime |
  * |---|---|---|---|
- * | `jobs` | Stream, group `workers` | one entry per queued call: event id, session, inputs, fn_index, whether a session was given | deleted when answered |
+ * | `jobs` | Stream, group `workers` | one entry per queued call: event id, session, inputs, fn_index, whether a session was given, the public URL | deleted when answered |
  * | `sess:<session>` | Stream | the session's messages (estimation … close_stream), read by whichever replica holds its SSE | session TTL (10 min), renewed on each message |
  * | `pending:<session>` | Set | events joined and not answered | session TTL |
  * | `cursor:<session>` | String | last message delivered to the session's stream | session TTL |

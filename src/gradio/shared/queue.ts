@@ -98,7 +98,7 @@ export class SharedQueue implements QueueLike {
     return this.waitingCache;
   }
 
-  async join(data: unknown[], sessionHash?: string | null, fnIndex = 0): Promise<string> {
+  async join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = ""): Promise<string> {
     const eventId = randomUUID().replaceAll("-", "");
     const hash = sessionHash || eventId;
     const k = this.keys;
@@ -119,6 +119,7 @@ export class SharedQueue implements QueueLike {
         k.group,
         fnIndex,
         sessionHash ? 1 : 0,
+        root,
       )) as number;
     } catch (err) {
       throw unavailable(err);
@@ -368,6 +369,7 @@ export class SharedQueue implements QueueLike {
         fnIndex,
         sessionHash: job.h === "1" ? hash : undefined,
         eventId,
+        root: job.r ?? "",
         emit,
       });
       message = {

@@ -4,7 +4,7 @@
  */
 const CLOSE = '{"msg":"close_stream","event_id":null}';
 
-/** KEYS jobs sess pending ev; ARGV max eventId hash data ttlMs avgSeconds concurrency group fnIndex hasSession → rank, or -1 - size when full. */
+/** KEYS jobs sess pending ev; ARGV max eventId hash data ttlMs avgSeconds concurrency group fnIndex hasSession root → rank, or -1 - size when full. */
 export const JOIN = `
 local ok, pel = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[8])
 if not ok then
@@ -15,7 +15,7 @@ local waiting = redis.call('XLEN', KEYS[1]) - tonumber(pel[1])
 if waiting < 0 then waiting = 0 end
 if waiting >= tonumber(ARGV[1]) then return -1 - waiting end
 local ttl = tonumber(ARGV[5])
-redis.call('XADD', KEYS[1], '*', 'e', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'f', ARGV[9], 'h', ARGV[10])
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'f', ARGV[9], 'h', ARGV[10], 'r', ARGV[11])
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('SET', KEYS[4], ARGV[3], 'PX', ttl)
