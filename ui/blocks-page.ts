@@ -101,6 +101,9 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
     running.add(dep.id);
     const mode = dep.show_progress ?? "full";
     const shown = mode === "hidden" ? [] : dep.outputs.map((id) => trackerOf(id, mode)).filter((t) => t !== undefined);
+    const busy = (on: boolean) => {
+      for (const id of dep.outputs) widgets.get(id)?.setBusy?.(on);
+    };
     let ok = false;
     try {
       const data = await Promise.all(dep.inputs.map((id) => widgets.get(id)?.read() ?? null));
@@ -111,6 +114,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
         const generator = (dep.types as { generator?: boolean } | undefined)?.generator === true;
         const stop = generator && !cancelledByApp.has(dep.id) ? () => void cancellers.get(dep.id)?.() : undefined;
         for (const t of shown) t.start(stop);
+        busy(true);
         const values = await session.submit(
           dep.id,
           data,
@@ -144,6 +148,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       if (e.connectionLost) watch.lost();
     } finally {
       for (const t of shown) t.stop();
+      busy(false);
       running.delete(dep.id);
       cancellers.delete(dep.id);
     }

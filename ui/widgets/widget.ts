@@ -37,6 +37,8 @@ export interface Widget {
   setInteractive?(on: boolean): void;
   /** Changes the label. */
   setLabel?(label: string): void;
+  /** An event whose outputs include this one starts (true) or ends (false). */
+  setBusy?(on: boolean): void;
 }
 
 /** A Gradio update object (`gr.update(...)`, `{__type__: "update", …}`). */
