@@ -6,6 +6,9 @@
 import { Client } from "@gradio/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as gr from "../../src/index.ts";
+import { openShared } from "../../src/gradio/shared/index.ts";
+import type { SharedBackend } from "../../src/gradio/shared/backend.ts";
+import { Cluster, has } from "../cluster.ts";
 
 const finallyRan: Record<string, number> = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -234,5 +237,53 @@ describe("a generator fn", () => {
     const until = Date.now() + 1000;
     while (!finallyRan.c3 && Date.now() < until) await sleep(10);
     expect(finallyRan.c3! - closedAt).toBeLessThan(1000);
+  });
+});
+
+// Two replicas of the demo in this process sharing one Redis (shared/): whichever runs a job,
+// its yields reach the client through the session's Redis Stream, and a cancel sent to one
+// replica stops the generator running on the other.
+describe.skipIf(!has("redis-server") && !process.env.CI)("a generator behind the shared (Redis) queue", () => {
+  const cluster = new Cluster();
+  const replicas: gr.Server[] = [];
+  const shared: SharedBackend[] = [];
+  let remote: Client;
+  beforeAll(async () => {
+    const redis = await cluster.startRedis();
+    for (let i = 0; i < 2; i++) {
+      const backend = await openShared(redis.url, { prefix: "gen:", log: () => {} });
+      shared.push(backend);
+      replicas.push(await gr.launch(demo, { port: 0, host: "127.0.0.1", quiet: true, monitorFile: false, shared: backend }));
+    }
+    remote = await Client.connect(replicas[0]!.url, { events: ["data", "status"] });
+  });
+  afterAll(async () => {
+    remote?.close();
+    await Promise.all(replicas.map((r) => r.close()));
+    await Promise.all(shared.map((s) => s.close()));
+    await cluster.stop();
+  });
+
+  test("every yield arrives in order, then the result", async () => {
+    for (let run = 0; run < 3; run++) {
+      const values: unknown[] = [];
+      for await (const event of remote.submit("/spell", ["redis"])) if (event.type === "data") values.push(event.data);
+      expect(values).toEqual([["r"], ["re"], ["red"], ["redi"], ["redis"], ["redis"]]);
+    }
+  });
+
+  test("job.cancel() stops the generator within 1 s, wherever it runs", async () => {
+    const job = remote.submit("/forever", ["r1"]);
+    let cancelledAt = 0;
+    for await (const event of job) {
+      if (event.type === "data") {
+        cancelledAt = Date.now();
+        await job.cancel();
+        break;
+      }
+    }
+    const until = Date.now() + 1500;
+    while (!finallyRan.r1 && Date.now() < until) await sleep(10);
+    expect(finallyRan.r1! - cancelledAt).toBeLessThan(1000);
   });
 });
