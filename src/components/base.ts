@@ -96,11 +96,6 @@ export abstract class BaseComponent<Value = unknown, Initial = unknown> extends 
     this.key = options.key;
   }
 
-  /** The events this component has (its class's `events`). */
-  get eventNames(): readonly string[] {
-    return (this.constructor as typeof BaseComponent).events;
-  }
-
   /** The component's own props (beyond the shared ones), in Gradio's snake_case. */
   protected ownProps(): Record<string, unknown> {
     return {};
