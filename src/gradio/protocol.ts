@@ -200,5 +200,4 @@ export type ServerMessage =
   | (GeneratingMessage & { event_id: string })
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
-  | { msg: "close_stream"; event_id: null }
-  | { msg: "process_generating"; event_id: string; output: CompletedOutput | Record<string, never>; success: boolean };
+  | { msg: "close_stream"; event_id: null };
