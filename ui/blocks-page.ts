@@ -185,6 +185,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       },
       emit: (event, data) => fire(c.id, event, data),
       error: (message) => toast(message),
+      listens: (event) => deps.some((d) => d.targets.some(([target, name]) => target === c.id && name === event)),
       fill: (ids, values) =>
         ids.forEach((id, i) => {
           setValue(id, values[i]);

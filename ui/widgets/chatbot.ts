@@ -4,7 +4,7 @@
  * video and files from FileData. A reply that streams grows in place: only the messages whose
  * content changed are redrawn, and the list follows the bottom unless the user scrolled up.
  * Under the last reply: Retry and Undo when the app listens to them (`_retryable`, `_undoable`,
- * as Gradio sets them); Clear empties the chat (`clear`). Before the first message, the
+ * as Gradio sets them, or a dependency on the event); Clear empties the chat (`clear`). Before the first message, the
  * `examples` are buttons (`example_select` with `{index, value}`); `placeholder` is shown as
  * Markdown.
  */
@@ -49,7 +49,9 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
   let messages: ChatMessage[] = [];
   /** What each drawn bubble shows, to redraw only what changed. */
   let drawn: string[] = [];
-  let interactive = ctx.interactive;
+  // Gradio sets `_retryable`/`_undoable` when the app listens to retry/undo: either says so.
+  const retryable = p._retryable === true || ctx.listens?.("retry") === true;
+  const undoable = p._undoable === true || ctx.listens?.("undo") === true;
   /** An event writing to the chat is running: no Retry or Undo until it ends (Gradio hides them too). */
   let busy = false;
 
@@ -113,9 +115,9 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
     }
     placeholder.hidden = !placeholder.textContent;
     const last = messages.at(-1);
-    const settled = interactive && !busy && last?.role === "assistant";
-    retry.hidden = !(p._retryable === true && settled);
-    undo.hidden = !(p._undoable === true && settled);
+    const settled = !busy && last?.role === "assistant";
+    retry.hidden = !(retryable && settled);
+    undo.hidden = !(undoable && settled);
     clear.hidden = empty;
     actions.hidden = retry.hidden && undo.hidden && clear.hidden;
     if (nearBottom && p.autoscroll !== false) log.scrollTop = log.scrollHeight;
@@ -145,10 +147,6 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
     peek: () => value,
     set,
     setLabel,
-    setInteractive(on) {
-      interactive = on;
-      render();
-    },
     setBusy(on) {
       busy = on;
       render();
