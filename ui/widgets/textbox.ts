@@ -32,7 +32,9 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
   stopButton.addEventListener("click", () => ctx.emit("stop"));
   /** Gradio's `submit_btn` / `stop_btn`: false hides, true shows the icon (named for screen readers), a string is the text. */
   const showButton = (button: HTMLButtonElement, prop: unknown, icon: string, name: string) => {
-    button.hidden = prop === false || prop === null || prop === undefined || prop === "";
+    // A button nothing listens to would do nothing: it stays hidden.
+    const event = button === stopButton ? "stop" : "submit";
+    button.hidden = prop === false || prop === null || prop === undefined || prop === "" || ctx.listens?.(event) === false;
     button.textContent = typeof prop === "string" ? prop : icon;
     if (typeof prop === "string") button.removeAttribute("aria-label");
     else button.setAttribute("aria-label", name);
