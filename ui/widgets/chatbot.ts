@@ -43,6 +43,13 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
   const undo = h("button", { type: "button", class: "secondary small" }, "Undo");
   const clear = h("button", { type: "button", class: "secondary small" }, "Clear");
   const actions = h("div", { class: "chat-actions" }, retry, undo, clear);
+  // Gradio's pending bubble: the message is sent, the reply has not begun.
+  const pending = h(
+    "div",
+    { class: "chat-message chat-bot chat-pending", "data-testid": "pending" },
+    h("span", { class: "visually-hidden" }, "Waiting for the reply"),
+    h("span", { class: "dots", "aria-hidden": "true" }, h("span", {}), h("span", {}), h("span", {})),
+  );
   const { element, setLabel } = block(c, "chatbot", [log, actions]);
 
   let value: unknown = [];
@@ -97,17 +104,20 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const keys = messages.map((m) => JSON.stringify(m));
     // Keep the bubbles whose message is unchanged: a streaming reply only redraws itself.
-    const bubbles = [...log.querySelectorAll<HTMLElement>(":scope > .chat-message")];
+    const bubbles = [...log.querySelectorAll<HTMLElement>(":scope > .chat-message:not(.chat-pending)")];
     keys.forEach((key, i) => {
       if (drawn[i] === key && bubbles[i]) return;
       const fresh = bubble(messages[i]!, i);
       if (bubbles[i]) bubbles[i]!.replaceWith(fresh);
+      else if (pending.isConnected) pending.before(fresh);
       else log.append(fresh);
       bubbles[i] = fresh;
     });
     for (const extra of bubbles.slice(keys.length)) extra.remove();
     drawn = keys;
     const empty = !messages.length;
+    if (busy && messages.at(-1)?.role === "user") log.append(pending);
+    else pending.remove();
     if (empty) log.append(placeholder, examples);
     else {
       placeholder.remove();
