@@ -88,7 +88,7 @@ describe("image_mod", () => {
     const client = await connect("imageMod");
     const input = fashionImages()[0]!.bytes;
     const { width } = await sharp(input).metadata();
-    const { data } = await client.predict("/predict", [handle_file(new Blob([input], { type: "image/png" }))]);
+    const { data } = await client.predict("/predict", [handle_file(new Blob([new Uint8Array(input)], { type: "image/png" }))]);
     const out = await sharp(await bytesOf((data as { url: string }[])[0]!)).metadata();
     expect(out.format).toBe("png");
     expect(out.width).toBe(Math.ceil(width! * Math.SQRT2));
