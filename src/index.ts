@@ -151,3 +151,7 @@ export {
   type MessageInput,
   type ExampleMessage,
 } from "./components/chatbot.ts";
+export { Gallery, type GalleryOptions, type GalleryImage, type GalleryItem } from "./components/gallery.ts";
+export { Audio, type AudioOptions, type AudioOutput } from "./components/audio.ts";
+export { Video, type VideoOptions, type VideoData } from "./components/video.ts";
+export { encodeWav, type Samples } from "./components/wav.ts";

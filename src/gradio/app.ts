@@ -425,7 +425,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const path = decodeURIComponent(match[1]!);
     // Behind a balancer, the upload may have gone to another replica: its bytes come from Redis.
     const local = (await backend.materialize({ path })).path;
-    return serveFile(local, roots, c.req.method === "HEAD");
+    return serveFile(local, roots, c.req.method === "HEAD", c.req.header("range"));
   });
 
   return Object.assign(app, { precomputeExamples });
