@@ -1,10 +1,12 @@
 /**
  * Issue 24's ports in Chromium (examples/gradio/<demo>/app.ts), as a user meets them: a chat
- * reply that streams in place, Retry/Undo/Clear, Stop in the middle of a stream; axe clean in
- * light and dark, and a screenshot per port in test/artifacts/stream-<demo>.png. One Chromium
- * and one server per demo, all started at once.
+ * reply that streams in place, Retry/Undo/Clear, Stop in the middle of a stream; a generator's
+ * pictures shown one by one, and stopped; an image rotated; a gallery browsed from the
+ * keyboard; a tone that plays. Axe clean in light and dark, and a screenshot per port in
+ * test/artifacts/stream-<demo>.png. One Chromium and one server per demo, all started at once.
+ * (No port has a Video yet, nor an Audio input: those widgets wait for one.)
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -12,7 +14,10 @@ import type { Blocks, Server } from "../../src/index.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 
-const DEMOS = ["chatinterface_streaming_echo"] as const;
+const DEMOS = ["chatinterface_streaming_echo", "fake_diffusion", "image_mod", "fake_gan", "generate_tone"] as const;
+// fake_diffusion sleeps this long a step (Gradio's demo: 1 s); read when its module loads.
+const STEP_MS = 250;
+process.env.FAKE_DIFFUSION_STEP_MS = String(STEP_MS);
 type Demo = (typeof DEMOS)[number];
 const artifacts = join(root, "test/artifacts");
 
@@ -33,6 +38,35 @@ async function open(demo: Demo, viewport = { width: 900, height: 700 }): Promise
   await page.locator("main").waitFor();
   return page;
 }
+
+/** Records, in the page, every `src` the images matching `selector` take, in order. */
+async function recordSources(page: Page, selector: string) {
+  await page.evaluate((selector) => {
+    const w = window as unknown as { sources: string[] };
+    w.sources = [];
+    const note = () => {
+      for (const img of document.querySelectorAll<HTMLImageElement>(selector))
+        if (img.getAttribute("src") && !w.sources.includes(img.src)) w.sources.push(img.src);
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["src"], childList: true });
+  }, selector);
+  return { seen: () => page.evaluate(() => (window as unknown as { sources: string[] }).sources) };
+}
+
+/** The colour of the pixel at (x, y) of a loaded `<img>`. */
+const pixel = (page: Page, selector: string, x: number, y: number) =>
+  page.locator(selector).evaluate(
+    async (img: HTMLImageElement, [x, y]) => {
+      await img.decode();
+      const canvas = document.createElement("canvas");
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext("2d")!;
+      ctx.drawImage(img, 0, 0);
+      return [...ctx.getImageData(x!, y!, 1, 1).data];
+    },
+    [x, y],
+  );
 
 /** axe on the page in light and dark: nothing serious or critical. */
 async function expectAxeClean(page: Page, demo: Demo) {
@@ -93,10 +127,9 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     const replies = await recordReplies(page);
     await box.fill("hello");
     await box.press("Enter");
-    await expect.poll(() => messages(page), { message: "the user's message, then the whole reply" }).toEqual([
-      "You: hello",
-      "Assistant: You typed: hello",
-    ]);
+    await expect
+      .poll(() => messages(page), { message: "the user's message, then the whole reply" })
+      .toEqual(["You: hello", "Assistant: You typed: hello"]);
     expect(await replies.seen(), "every step of the reply, in order, in one bubble").toEqual([
       "You typed: h",
       "You typed: he",
@@ -104,30 +137,32 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
       "You typed: hell",
       "You typed: hello",
     ]);
-    await expect.poll(() => box.getAttribute("readonly"), { message: "the textbox is usable again" }).toBe(null);
+    await expect.poll(() => box.getAttribute("readonly"), { timeout: 5_000, message: "the textbox is usable again" }).toBe(null);
     expect(await box.inputValue(), "and empty").toBe("");
 
     // Retry answers the last message again: the same two messages, the reply streamed anew.
     const again = await recordReplies(page);
     await page.getByRole("button", { name: "Retry" }).click();
-    await expect.poll(() => again.seen().then((s) => s.at(-1))).toBe("You typed: hello");
+    await expect.poll(() => again.seen().then((s) => s.at(-1)), { timeout: 5_000 }).toBe("You typed: hello");
     expect((await again.seen()).length, "the retried reply streamed too").toBeGreaterThan(1);
     expect(await messages(page)).toEqual(["You: hello", "Assistant: You typed: hello"]);
 
     // Undo removes the exchange and puts the message back in the textbox.
     await page.getByRole("button", { name: "Undo" }).click();
-    await expect.poll(() => messages(page)).toEqual([]);
+    await expect.poll(() => messages(page), { timeout: 5_000 }).toEqual([]);
     expect(await box.inputValue(), "Undo puts the message back").toBe("hello");
 
     // Sent again from the keyboard, then cleared: the server's history empties too, so the next
     // exchange starts a new conversation.
     await box.press("Enter");
-    await expect.poll(() => messages(page)).toEqual(["You: hello", "Assistant: You typed: hello"]);
+    await expect.poll(() => messages(page), { timeout: 5_000 }).toEqual(["You: hello", "Assistant: You typed: hello"]);
     await page.getByRole("button", { name: "Clear" }).click();
     expect(await messages(page)).toEqual([]);
     await box.fill("hi");
     await box.press("Enter");
-    await expect.poll(() => messages(page), { message: "only the new exchange" }).toEqual(["You: hi", "Assistant: You typed: hi"]);
+    await expect
+      .poll(() => messages(page), { timeout: 5_000, message: "only the new exchange" })
+      .toEqual(["You: hi", "Assistant: You typed: hi"]);
     await expectAxeClean(page, "chatinterface_streaming_echo");
     await shoot(page, "chatinterface_streaming_echo");
   });
@@ -139,9 +174,9 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await box.fill(long);
     await box.press("Enter");
     const reply = page.locator("[data-testid=assistant-message]").last();
-    await expect.poll(() => reply.textContent(), { message: "the reply has begun" }).toContain("You typed: a me");
+    await expect.poll(() => reply.textContent(), { timeout: 5_000, message: "the reply has begun" }).toContain("You typed: a me");
     await page.getByRole("button", { name: "Stop" }).click();
-    await expect.poll(() => box.getAttribute("readonly"), { message: "the textbox is usable again after Stop" }).toBe(null);
+    await expect.poll(() => box.getAttribute("readonly"), { timeout: 5_000, message: "the textbox is usable again after Stop" }).toBe(null);
     const stopped = await reply.textContent();
     await page.waitForTimeout(300); // six more characters' worth, had the stream gone on
     expect(await reply.textContent(), "nothing more arrives after Stop").toBe(stopped);
@@ -153,5 +188,128 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await expect
       .poll(() => page.locator("[data-testid=assistant-message]").last().textContent(), { message: "the queue moved on" })
       .toBe("Assistant: You typed: next");
+  });
+
+  test("fake_diffusion: each step's picture shows as it is made, in order, then the last; Stop cancels a long run", async () => {
+    const page = await open("fake_diffusion");
+    const sources = await recordSources(page, ".outputs img.preview");
+    const slider = page.getByRole("spinbutton").first();
+    await slider.fill("3");
+    const started = Date.now();
+    await page.getByRole("button", { name: "Submit" }).click();
+    await expect
+      .poll(() => sources.seen().then((s) => s.length), { message: "three steps and the final picture", timeout: 10_000 })
+      .toBe(4);
+    const elapsed = Date.now() - started;
+    expect(elapsed, "the steps came as they were made, not all at the end").toBeGreaterThanOrEqual(3 * STEP_MS);
+    // The last picture is solid orange (255, 124, 0); the steps are noise.
+    const final = await pixel(page, ".outputs img.preview", 10, 10);
+    expect(final.slice(0, 3), "the final picture").toEqual([255, 124, 0]);
+    await expect.poll(() => page.getByRole("button", { name: "Submit" }).isVisible(), { timeout: 5_000 }).toBe(true);
+    await expectAxeClean(page, "fake_diffusion");
+    await shoot(page, "fake_diffusion");
+
+    // Ten steps, stopped after the first: Submit comes back, no more pictures arrive.
+    await slider.fill("10");
+    const before = (await sources.seen()).length;
+    await page.getByRole("button", { name: "Submit" }).click();
+    await expect.poll(() => sources.seen().then((s) => s.length), { message: "the first step", timeout: 5_000 }).toBe(before + 1);
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect
+      .poll(() => page.getByRole("button", { name: "Submit" }).isVisible(), { message: "Submit is back", timeout: 5_000 })
+      .toBe(true);
+    await page.waitForTimeout(2 * STEP_MS);
+    expect((await sources.seen()).length, "nothing more after Stop").toBeLessThanOrEqual(before + 2);
+    expect(await page.getByRole("button", { name: "Stop" }).isVisible()).toBe(false);
+  });
+
+  test("image_mod: a picture in, the picture turned 45° out", async () => {
+    const page = await open("image_mod");
+    await page.locator("input[type=file]").setInputFiles(join(root, "examples/bag.png"));
+    await page.locator(".inputs img.preview, section[aria-label=Inputs] img.preview").first().waitFor();
+    await page.getByRole("button", { name: "Submit" }).click();
+    const out = page.locator("section[aria-label=Outputs] img.preview");
+    await out.waitFor();
+    const [inW, inH] = [
+      readFileSync(join(root, "examples/bag.png")).readUInt32BE(16),
+      readFileSync(join(root, "examples/bag.png")).readUInt32BE(20),
+    ];
+    const size = await out.evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    // Turned 45°, a w×h picture needs (w+h)/√2 on each side.
+    const side = Math.round((inW + inH) / Math.SQRT2);
+    expect(Math.abs(size[0]! - side), `width ${size[0]} ≈ ${side}`).toBeLessThanOrEqual(2);
+    expect(Math.abs(size[1]! - side), `height ${size[1]} ≈ ${side}`).toBeLessThanOrEqual(2);
+    await expectAxeClean(page, "image_mod");
+    await shoot(page, "image_mod");
+  });
+
+  test("fake_gan: the Gallery shows its captioned pictures; the preview opens, moves and closes from the keyboard", async () => {
+    const page = await open("fake_gan");
+    await page.getByRole("button", { name: "Generate images" }).click();
+    const items = page.locator(".gallery-item");
+    await expect.poll(() => items.count(), { timeout: 5_000 }).toBe(3);
+    expect(await page.locator(".gallery-item-caption").allTextContents()).toEqual(["label 0", "label 1", "label 2"]);
+    const sizes = await page.locator(".gallery-item img").evaluateAll((imgs: HTMLImageElement[]) =>
+      Promise.all(
+        imgs.map(async (i) => {
+          await i.decode();
+          return [i.naturalWidth, i.naturalHeight];
+        }),
+      ),
+    );
+    expect(sizes, "every picture loaded").toEqual([
+      [256, 256],
+      [256, 256],
+      [256, 256],
+    ]);
+
+    const first = page.getByRole("button", { name: "label 0 (1 of 3)" });
+    await first.focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "arrows move between pictures").toBe(
+      "label 1 (2 of 3)",
+    );
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    expect(await dialog.locator(".gallery-caption").textContent()).toBe("label 1");
+    await page.keyboard.press("ArrowRight");
+    expect(await dialog.locator(".gallery-caption").textContent(), "→ shows the next").toBe("label 2");
+    expect(await dialog.locator(".gallery-counter").textContent()).toBe("3 / 3");
+    await expectAxeClean(page, "fake_gan");
+    await shoot(page, "fake_gan");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => dialog.count(), { timeout: 5_000, message: "Escape closes the preview" }).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "focus is back on the thumbnail").toBe(
+      "label 2 (3 of 3)",
+    );
+  });
+
+  test("generate_tone: the tone comes back as audio that plays (HAVE_ENOUGH_DATA)", async () => {
+    const page = await open("generate_tone");
+    await page.getByRole("combobox").first().selectOption({ label: "A" });
+    await page.getByRole("spinbutton").first().fill("4");
+    await page.getByRole("textbox", { name: "Duration in seconds" }).fill("1");
+    await page.getByRole("button", { name: "Submit" }).click();
+    const audio = page.locator("section[aria-label=Outputs] audio");
+    await expect.poll(() => audio.getAttribute("src"), { timeout: 5_000, message: "the output has the tone" }).toMatch(/file=/);
+    // The click on Submit is the user's gesture: the page may play it.
+    const played = await audio.evaluate(async (a: HTMLAudioElement) => {
+      await a.play();
+      const deadline = Date.now() + 5000;
+      while (a.readyState < HTMLMediaElement.HAVE_ENOUGH_DATA && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const state = { readyState: a.readyState, duration: a.duration };
+      await new Promise((r) => setTimeout(r, 100));
+      a.pause();
+      return { ...state, currentTime: a.currentTime };
+    });
+    expect(played.readyState, "HAVE_ENOUGH_DATA").toBe(4);
+    expect(played.duration, "one second of sound").toBeCloseTo(1, 1);
+    expect(played.currentTime, "it played").toBeGreaterThan(0);
+    await expectAxeClean(page, "generate_tone");
+    await shoot(page, "generate_tone");
   });
 });

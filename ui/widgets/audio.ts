@@ -21,7 +21,7 @@ export function audio(c: ComponentConfig, ctx: WidgetContext): Widget {
   const p = c.props;
   const sources = Array.isArray(p.sources) ? (p.sources as string[]) : ["upload", "microphone"];
   const canRecord = typeof MediaRecorder !== "undefined" && !!navigator.mediaDevices?.getUserMedia;
-  const player = h("audio", { controls: true, preload: "metadata", "aria-label": labelText(c), hidden: true });
+  const player = h("audio", { controls: true, preload: ctx.interactive ? "metadata" : "auto", "aria-label": labelText(c), hidden: true });
   if (p.loop === true) player.loop = true;
   const empty = h("p", { class: "placeholder" }, "No audio");
   const picker = h("input", { type: "file", id: fieldId(c, "-upload"), accept: "audio/*", class: "visually-hidden" });

@@ -46,8 +46,8 @@ export function gallery(c: ComponentConfig, ctx: WidgetContext): Widget {
   const big = h("img", { class: "gallery-big", alt: "" });
   const bigVideo = h("video", { class: "gallery-big", controls: true });
   const caption = h("p", { class: "gallery-caption", id: fieldId(c, "-caption") });
-  const prev = h("button", { type: "button", class: "secondary small", "aria-label": "Previous image" }, "‹ Previous");
-  const next = h("button", { type: "button", class: "secondary small", "aria-label": "Next image" }, "Next ›");
+  const prev = h("button", { type: "button", class: "secondary small" }, "‹ Previous");
+  const next = h("button", { type: "button", class: "secondary small" }, "Next ›");
   const close = h("button", { type: "button", class: "secondary small" }, "Close");
   const counter = h("span", { class: "gallery-counter" });
   const dialog = h(
