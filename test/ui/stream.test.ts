@@ -4,12 +4,14 @@
  * pictures shown one by one, and stopped; an image rotated; a gallery browsed from the
  * keyboard; a tone that plays. Axe clean in light and dark, and a screenshot per port in
  * test/artifacts/stream-<demo>.png. One Chromium and one server per demo, all started at once.
- * (No port has a Video yet, nor an Audio input: those widgets wait for one.)
+ * No port has an Audio input: a two-line Blocks here (the server's real Audio) takes Chromium's
+ * fake microphone through the Record button. No port has a Video yet.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import * as gr from "../../src/index.ts";
 import type { Blocks, Server } from "../../src/index.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
@@ -23,6 +25,18 @@ const artifacts = join(root, "test/artifacts");
 
 let browser: Browser;
 const servers = {} as Record<Demo, Server>;
+/** Audio in → the same audio out, and its size in bytes: the microphone's round trip. */
+let echo: Server;
+const voice = new gr.Blocks(() => {
+  const input = new gr.Audio({ label: "Voice", sources: ["microphone"] });
+  const output = new gr.Audio({ label: "Heard" });
+  const size = new gr.Textbox({ label: "Bytes" });
+  new gr.Button("Send").click({
+    fn: (path: string | null) => [path, path ? String(statSync(path).size) : ""],
+    inputs: input,
+    outputs: [output, size],
+  });
+});
 let contexts: BrowserContext[] = [];
 let pageErrors: string[] = [];
 
@@ -107,7 +121,8 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
       const { demo } = (await import(`../../examples/gradio/${name}/app.ts`)) as { demo: Blocks };
       servers[name] = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false });
     });
-    [browser] = await Promise.all([launchBrowser(), ...launched]);
+    const started = voice.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (echo = s));
+    [browser] = await Promise.all([launchBrowser(), started, ...launched]);
   });
   afterEach(async () => {
     await Promise.all(contexts.map((c) => c.close()));
@@ -118,7 +133,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(Object.values(servers).map((s) => s.close()));
+    await Promise.all([...Object.values(servers), echo].filter(Boolean).map((s) => s.close()));
   });
 
   test("chatinterface_streaming_echo: Enter sends, the reply grows in place; Retry, Undo and Clear", async () => {
@@ -283,9 +298,13 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await shoot(page, "fake_gan");
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.count(), { timeout: 5_000, message: "Escape closes the preview" }).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "focus is back on the thumbnail").toBe(
-      "label 2 (3 of 3)",
-    );
+    // The close event comes a task after the dialog closes: focus moves then.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")), {
+        timeout: 5_000,
+        message: "focus is back on the thumbnail",
+      })
+      .toBe("label 2 (3 of 3)");
   });
 
   test("generate_tone: the tone comes back as audio that plays (HAVE_ENOUGH_DATA)", async () => {
@@ -311,5 +330,38 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     expect(played.currentTime, "it played").toBeGreaterThan(0);
     await expectAxeClean(page, "generate_tone");
     await shoot(page, "generate_tone");
+  });
+
+  test("Audio from the microphone: Record and Stop (Chromium's fake microphone), sent as WAV, heard back", async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, permissions: ["microphone"] });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(`voice: ${err.message}`));
+    await page.goto(echo.url);
+    await page.locator("main").waitFor();
+    const record = page.getByRole("button", { name: "Record" });
+    await record.click();
+    await expect.poll(() => record.getAttribute("aria-pressed"), { timeout: 5_000 }).toBe("true");
+    await page.waitForTimeout(600);
+    await page.getByRole("button", { name: "Stop recording" }).click();
+    await page.locator(".widget-audio audio:not([hidden])").first().waitFor();
+    await page.getByRole("button", { name: "Send" }).click();
+    const bytes = page.getByRole("textbox", { name: "Bytes" });
+    await expect.poll(() => bytes.inputValue(), { timeout: 5_000, message: "the server got the take" }).not.toBe("");
+    // 0.6 s of 16-bit PCM is tens of kilobytes; a WAV header starts the file the server kept.
+    expect(Number(await bytes.inputValue()), "about 0.6 s of PCM").toBeGreaterThan(20_000);
+    const heard = page.locator(".widget-audio").nth(1).locator("audio");
+    const head = await heard.evaluate(async (a: HTMLAudioElement) => {
+      const bytes = new Uint8Array(await (await fetch(a.src)).arrayBuffer());
+      return String.fromCharCode(...bytes.slice(0, 4), ...bytes.slice(8, 12));
+    });
+    expect(head, "the page sent WAV, as Gradio's recorder does").toBe("RIFFWAVE");
+    const state = await heard.evaluate(async (a: HTMLAudioElement) => {
+      const deadline = Date.now() + 5000;
+      while (a.readyState < HTMLMediaElement.HAVE_ENOUGH_DATA && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return { readyState: a.readyState, duration: a.duration };
+    });
+    expect(state.readyState).toBe(4);
+    expect(state.duration, "as long as the take").toBeGreaterThan(0.3);
   });
 });
