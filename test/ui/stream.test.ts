@@ -4,8 +4,9 @@
  * pictures shown one by one, and stopped; an image rotated; a gallery browsed from the
  * keyboard; a tone that plays. Axe clean in light and dark, and a screenshot per port in
  * test/artifacts/stream-<demo>.png. One Chromium and one server per demo, all started at once.
- * No port has an Audio input: a two-line Blocks here (the server's real Audio) takes Chromium's
- * fake microphone through the Record button. No port has a Video yet.
+ * No port has an Audio input or a Video: small Blocks here (the server's real components) take
+ * Chromium's fake microphone through the Record button, and a WebM Chromium records from a canvas
+ * through the Video upload.
  */
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +37,13 @@ const voice = new gr.Blocks(() => {
     inputs: input,
     outputs: [output, size],
   });
+});
+/** Video in → the same video out. */
+let film: Server;
+const reel = new gr.Blocks(() => {
+  const input = new gr.Video({ label: "Clip" });
+  const output = new gr.Video({ label: "Played back" });
+  new gr.Button("Send").click({ fn: (path: string | null) => path, inputs: input, outputs: output });
 });
 let contexts: BrowserContext[] = [];
 let pageErrors: string[] = [];
@@ -83,7 +91,7 @@ const pixel = (page: Page, selector: string, x: number, y: number) =>
   );
 
 /** axe on the page in light and dark: nothing serious or critical. */
-async function expectAxeClean(page: Page, demo: Demo) {
+async function expectAxeClean(page: Page, demo: string) {
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     const found = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -122,7 +130,8 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
       servers[name] = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false });
     });
     const started = voice.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (echo = s));
-    [browser] = await Promise.all([launchBrowser(), started, ...launched]);
+    const started2 = reel.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (film = s));
+    [browser] = await Promise.all([launchBrowser(), started, started2, ...launched]);
   });
   afterEach(async () => {
     await Promise.all(contexts.map((c) => c.close()));
@@ -133,7 +142,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([...Object.values(servers), echo].filter(Boolean).map((s) => s.close()));
+    await Promise.all([...Object.values(servers), echo, film].filter(Boolean).map((s) => s.close()));
   });
 
   test("chatinterface_streaming_echo: Enter sends, the reply grows in place; Retry, Undo and Clear", async () => {
@@ -363,5 +372,51 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     });
     expect(state.readyState).toBe(4);
     expect(state.duration, "as long as the take").toBeGreaterThan(0.3);
+    await expectAxeClean(page, "microphone");
+  });
+
+  test("Video: a clip uploaded, sent, and played back (HAVE_ENOUGH_DATA)", async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(`video: ${err.message}`));
+    await page.goto(film.url);
+    await page.locator("main").waitFor();
+    // Half a second of a moving square, recorded by Chromium itself as WebM, picked in the file input.
+    await page.evaluate(async () => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 48 });
+      const ctx = canvas.getContext("2d")!;
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/webm" });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const done = new Promise((r) => (recorder.onstop = r));
+      recorder.start();
+      for (let i = 0; i < 12; i++) {
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, 64, 48);
+        ctx.fillStyle = "#c2410c";
+        ctx.fillRect(i * 4, 10, 16, 16);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      recorder.stop();
+      await done;
+      const input = document.querySelector<HTMLInputElement>(".widget-video input[type=file]")!;
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(parts, "clip.webm", { type: "video/webm" }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event("change"));
+    });
+    await page.getByRole("button", { name: "Send" }).click();
+    const out = page.locator(".widget-video").nth(1).locator("video");
+    await expect.poll(() => out.getAttribute("src"), { timeout: 5_000, message: "the clip came back" }).toMatch(/file=/);
+    const state = await out.evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      await v.play();
+      const deadline = Date.now() + 5000;
+      while (v.readyState < HTMLMediaElement.HAVE_ENOUGH_DATA && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return { readyState: v.readyState, width: v.videoWidth };
+    });
+    expect(state).toEqual({ readyState: 4, width: 64 });
+    await expectAxeClean(page, "video");
   });
 });
