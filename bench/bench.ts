@@ -151,13 +151,14 @@ async function bigJpeg(backend: "sharp" | "jimp") {
 }
 
 if (process.argv.includes("--only")) {
-  // `npm run bench -- --only speed`: issue 15's rows alone (bench/speed.ts).
+  // `npm run bench -- --only speed`: issue 15's rows alone (bench/speed.ts); `--only streaming`: issue 24's.
   const only = process.argv[process.argv.indexOf("--only") + 1];
-  if (only !== "speed") throw new Error(`--only takes "speed", got ${only}`);
-  rows.push(...(await (await import("./speed.ts")).speedFigures()));
+  if (only !== "speed" && only !== "streaming") throw new Error(`--only takes "speed" or "streaming", got ${only}`);
+  if (only === "speed") rows.push(...(await (await import("./speed.ts")).speedFigures()));
+  else rows.push(...(await (await import("./streaming-bench.ts")).streamingFigures(log)));
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
   console.log(
-    `\nnpm run bench -- --only speed — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+    `\nnpm run bench -- --only ${only} — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
   );
   console.log(`${"figure".padEnd(w[0]!)}  ${"value".padStart(w[1]!)}  target`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`);
@@ -364,6 +365,7 @@ log("== static Space (npm run build:static) in Chromium…");
 rows.push(...(await hostFigures(log)));
 rows.push(...(await (await import("./sandbox-bench.ts")).sandboxFigures(log)));
 rows.push(...(await (await import("./replicas-bench.ts")).replicaFigures(log)));
+rows.push(...(await (await import("./streaming-bench.ts")).streamingFigures(log)));
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(`\nnpm run bench — ${availableParallelism()} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);

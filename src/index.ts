@@ -8,6 +8,7 @@
  */
 import { Blocks as BlocksDefinition } from "./blocks/blocks.ts";
 import { Interface as Definition } from "./interface.ts";
+import { ChatInterface as ChatDefinition } from "./chat-interface.ts";
 import { launch, type LaunchOptions, type Server } from "./gradio/launch.ts";
 
 export type { InterfaceOptions, ComponentLike } from "./interface.ts";
@@ -120,3 +121,37 @@ export { Radio, type RadioOptions } from "./components/radio.ts";
 export { Slider, type SliderOptions } from "./components/slider.ts";
 export { State } from "./components/state.ts";
 export type { TextboxOptions } from "./components/textbox.ts";
+
+/**
+ * A chat app around one function, as gradio's `gr.ChatInterface` (`./chat-interface.ts`), with
+ * `launch()`: its endpoint is `/chat`, as Gradio names it.
+ *
+ * @example
+ * await new ChatInterface({ fn: (message: string) => `You said: ${message}` }).launch();
+ */
+export class ChatInterface extends ChatDefinition {
+  /**
+   * Serves the chat (web UI and API) on `PORT` (default 7860); see {@link launch}.
+   *
+   * @example
+   * await new ChatInterface({ fn: (m: string) => m }).launch({ port: 0 });
+   */
+  launch(options?: LaunchOptions): Promise<Server> {
+    return launch(this, options);
+  }
+}
+export type { ChatInterfaceOptions } from "./chat-interface.ts";
+
+// Streaming, chat and media (issue 24).
+export {
+  Chatbot,
+  type ChatbotOptions,
+  type ChatMessage,
+  type ContentPart,
+  type MessageInput,
+  type ExampleMessage,
+} from "./components/chatbot.ts";
+export { Gallery, type GalleryOptions, type GalleryImage, type GalleryItem } from "./components/gallery.ts";
+export { Audio, type AudioOptions, type AudioOutput } from "./components/audio.ts";
+export { Video, type VideoOptions, type VideoData } from "./components/video.ts";
+export { encodeWav, type Samples } from "./components/wav.ts";

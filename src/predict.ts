@@ -2,7 +2,9 @@
  * The one execution core: one dependency (event listener) of a Blocks, run as preprocess → fn
  * → postprocess, with the session's State read before and written after. Every transport
  * (one-shot REST, the queue, the curl API) calls `runDependency`, so all of them validate and
- * fail the same way. A generator `fn` (issue 24) will yield here, between fn and postprocess.
+ * fail the same way. A generator `fn` (an `async function*`/`function*`, or one that returns an
+ * (async) iterable) yields here: each value is postprocessed and handed to `ctx.onGenerate`, and
+ * the last one is the call's result, as Gradio's process_generating/process_completed do.
  */
 import { initialValue, isState, skipsApi, type Blocks, type Dependency } from "./blocks/blocks.ts";
 import { createProgress } from "./blocks/feedback.ts";
@@ -30,7 +32,43 @@ export interface PredictResult {
  */
 export interface RunContext extends PreprocessContext, Partial<Pick<PathContext, "resolvePath">>, Partial<PostprocessContext> {
   state?: Map<number, unknown>;
+  /** A generator `fn`'s every yield, postprocessed (the queue sends each as `process_generating`). */
+  onGenerate?: (result: PredictResult) => void;
+  /** Aborted when the caller cancels or goes away: a generator is stopped (its `finally` runs). */
+  signal?: AbortSignal;
 }
+
+/** What a generator `fn` returned: an async generator, a sync generator, or any async iterable. */
+type Yielding = AsyncIterator<unknown> | Iterator<unknown>;
+
+/**
+ * The iterator to drain when `fn` returned a generator or an async iterable; undefined for a
+ * plain value (an array or a string is a value, not a stream: it has no `next`).
+ */
+function iteratorOf(result: unknown): Yielding | undefined {
+  if (typeof result !== "object" || result === null) return undefined;
+  const r = result as Partial<AsyncIterable<unknown> & Iterator<unknown>>;
+  if (typeof r[Symbol.asyncIterator] === "function") return r[Symbol.asyncIterator]!();
+  if (typeof r.next === "function" && typeof (r as Partial<Iterable<unknown>>)[Symbol.iterator] === "function")
+    return r as Iterator<unknown>;
+  return undefined;
+}
+
+/**
+ * True when `fn` is written as a generator (gradio's `types.generator` in /config, which shows
+ * the page's Stop button). A plain function that returns an async iterable streams too, but
+ * cannot be told apart before it runs.
+ *
+ * @example
+ * isGeneratorFunction(async function* () { yield 1; }) // → true
+ */
+export function isGeneratorFunction(fn: unknown): boolean {
+  const name = (fn as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name === "AsyncGeneratorFunction" || name === "GeneratorFunction";
+}
+
+/** The next macrotask: lets sockets flush and a cancel arrive between two yields of a generator that never awaits. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const nameOf = (c: Component) => c.label ?? c.type;
@@ -167,10 +205,44 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
   );
   if (dep.progress) args.push(createProgress());
   const result = await dep.fn(...args);
+  const iterator = iteratorOf(result);
+  if (!iterator) return { ...(await outputsOf(blocks, dep, result, ctx, state)), duration: (performance.now() - started) / 1000 };
+  // A generator: every yield goes out as it comes; the last one is the result (gradio
+  // handle_streaming_diffs with final=True). Nothing yielded: one null per output.
+  let last: Omit<PredictResult, "duration"> = { data: dep.outputs.map(() => null), changedState: [] };
+  const signal = ctx.signal;
+  const aborted = signal && new Promise<"aborted">((resolve) => signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
+  try {
+    for (;;) {
+      if (signal?.aborted) break;
+      const step = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
+      if (step === "aborted" || step.done) break;
+      last = await outputsOf(blocks, dep, step.value, ctx, state);
+      ctx.onGenerate?.({ ...last, duration: (performance.now() - started) / 1000 });
+      await nextTurn();
+    }
+  } finally {
+    // Cancelled (or failed in postprocess): stop the generator so its `finally` runs. An async
+    // generator still awaiting inside takes the return once that await settles; the caller is
+    // not kept waiting for it.
+    // (On a generator that already finished, return() does nothing.)
+    void Promise.resolve(iterator.return?.()).catch(() => {});
+  }
+  return { ...last, duration: (performance.now() - started) / 1000 };
+}
+
+/** One value of `fn` (a return or a yield) → one wire value per output, with the State outputs stored. */
+async function outputsOf(
+  blocks: Blocks,
+  dep: Dependency,
+  result: unknown,
+  ctx: RunContext,
+  state: Map<number, unknown>,
+): Promise<Omit<PredictResult, "duration">> {
   const outputs = dep.outputs.length === 1 ? [result] : dep.outputs.length === 0 ? [] : result;
   if (!Array.isArray(outputs) || outputs.length !== dep.outputs.length) {
     throw new Error(
-      `${dep.fn.name || "fn"} should return ${plural(dep.outputs.length, "value")} (one per output), returned ${Array.isArray(outputs) ? outputs.length : typeof outputs}.`,
+      `${dep.fn?.name || "fn"} should return ${plural(dep.outputs.length, "value")} (one per output), returned ${Array.isArray(outputs) ? outputs.length : typeof outputs}.`,
     );
   }
   const changedState: number[] = [];
@@ -193,7 +265,7 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
       return post(c, value);
     }),
   );
-  return { data: output, duration: (performance.now() - started) / 1000, changedState };
+  return { data: output, changedState };
 }
 
 /**

@@ -4,7 +4,9 @@
  * component runs the dependencies that target it: their inputs are read (files uploaded), the
  * call joins the queue in this page's session (fn_index = the dependency's id), the outputs
  * show a status overlay while it runs, its result sets them (values or update objects, which
- * fire `change`), and the dependencies that follow it (`.then()`) run after.
+ * fire `change`), and the dependencies that follow it (`.then()`) run after. A generator's
+ * yields set the outputs as they come; its overlay has a Stop button unless the app wires its
+ * own (a dependency whose `cancels` lists it, as ChatInterface's stop does).
  */
 import type { AppConfig, ComponentConfig, DependencyConfig } from "../src/gradio/protocol.ts";
 import { type CallError, session } from "./client.ts";
@@ -42,6 +44,10 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
   /** Dependencies running now, and the trigger an `always_last` one runs again with. */
   const running = new Set<number>();
   const again = new Map<number, [number | null, unknown]>();
+  /** How to cancel each running dependency's event (Gradio's submissions). */
+  const cancellers = new Map<number, () => Promise<void>>();
+  /** Dependencies some other dependency cancels: the app has its own Stop for them. */
+  const cancelledByApp = new Set(deps.flatMap((d) => (Array.isArray(d.cancels) ? (d.cancels as number[]) : [])));
   const watch = connectionWatch(config.app_id, () => {});
 
   // Gradio's determine_interactivity: the prop if set; else an input is, and so is a component
@@ -86,6 +92,8 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
   };
 
   async function run(dep: DependencyConfig, triggerId: number | null, eventData: unknown): Promise<void> {
+    // Gradio's dispatch: first cancel what this dependency cancels (a Stop button's `cancels`).
+    if (Array.isArray(dep.cancels)) await Promise.all((dep.cancels as number[]).map((id) => cancellers.get(id)?.()));
     if (running.has(dep.id)) {
       if (dep.trigger_mode === "always_last") again.set(dep.id, [triggerId, eventData]);
       if (dep.trigger_mode !== "multiple") return;
@@ -93,6 +101,9 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
     running.add(dep.id);
     const mode = dep.show_progress ?? "full";
     const shown = mode === "hidden" ? [] : dep.outputs.map((id) => trackerOf(id, mode)).filter((t) => t !== undefined);
+    const busy = (on: boolean) => {
+      for (const id of dep.outputs) widgets.get(id)?.setBusy?.(on);
+    };
     let ok = false;
     try {
       const data = await Promise.all(dep.inputs.map((id) => widgets.get(id)?.read() ?? null));
@@ -100,8 +111,11 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       if (dep.backend_fn === false)
         result = data; // no function: Gradio passes the inputs through
       else {
-        for (const t of shown) t.start();
-        result = await session.submit(
+        const generator = (dep.types as { generator?: boolean } | undefined)?.generator === true;
+        const stop = generator && !cancelledByApp.has(dep.id) ? () => void cancellers.get(dep.id)?.() : undefined;
+        for (const t of shown) t.start(stop);
+        busy(true);
+        const values = await session.submit(
           dep.id,
           data,
           { triggerId, eventData },
@@ -114,15 +128,18 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
             },
             log: showLog,
             generating: (values) => {
+              for (const t of shown) t.generating();
               dep.outputs.forEach((id, i) => {
                 setValue(id, values[i]);
               });
             },
+            joined: (cancel) => cancellers.set(dep.id, cancel),
           },
         );
+        result = values ?? []; // null: cancelled before the first yield, nothing to show
       }
       dep.outputs.forEach((id, i) => {
-        setValue(id, result[i]);
+        if (i < result.length) setValue(id, result[i]);
       });
       ok = true;
     } catch (err) {
@@ -131,7 +148,9 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       if (e.connectionLost) watch.lost();
     } finally {
       for (const t of shown) t.stop();
+      busy(false);
       running.delete(dep.id);
+      cancellers.delete(dep.id);
     }
     for (const next of deps)
       if (next.trigger_after === dep.id && (!next.trigger_only_on_success || ok) && (!next.trigger_only_on_failure || !ok))
@@ -166,6 +185,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       },
       emit: (event, data) => fire(c.id, event, data),
       error: (message) => toast(message),
+      listens: (event) => deps.some((d) => d.targets.some(([target, name]) => target === c.id && name === event)),
       fill: (ids, values) =>
         ids.forEach((id, i) => {
           setValue(id, values[i]);

@@ -116,6 +116,8 @@ export interface CallHandlers {
   log?(message: LogMessage): void;
   /** A generator's intermediate outputs (each `yield`), already merged with earlier ones. */
   generating?(data: unknown[]): void;
+  /** The event joined the queue: `cancel` stops it (Gradio's Stop button, a dependency's `cancels`). */
+  joined?(cancel: () => Promise<void>): void;
 }
 
 /** A `log` message from the stream. */
@@ -138,18 +140,28 @@ export class Session {
   private readonly listeners = new Map<string, { listener: Listener; lost: () => void }>();
   /** Messages for an event whose join has not answered yet. */
   private readonly early = new Map<string, ServerMessage[]>();
+  /** Events this page cancelled: their late messages are dropped. */
+  private readonly cancelled = new Set<string>();
 
-  /** Joins the queue for endpoint `fnIndex` and resolves with the outputs' wire values; rejects with the server's message. */
+  /**
+   * Joins the queue for endpoint `fnIndex` and resolves with the outputs' wire values (null when
+   * the event was cancelled before it yielded anything); rejects with the server's message.
+   */
   async submit(
     fnIndex: number,
     data: unknown[],
     { triggerId = null, eventData = null }: { triggerId?: number | null; eventData?: unknown } = {},
     handlers: CallHandlers = {},
-  ): Promise<unknown[]> {
+  ): Promise<unknown[] | null> {
     const body = { data, fn_index: fnIndex, session_hash: this.hash, trigger_id: triggerId, event_data: eventData };
     const { event_id } = (await post("/queue/join", body)) as { event_id: string };
     return new Promise((resolve, reject) => {
+      /** The outputs as the generator's yields built them so far (each process_generating is a diff against the last). */
       let generated: unknown[] | undefined;
+      const finish = (values: unknown[] | null) => {
+        this.listeners.delete(event_id);
+        resolve(values);
+      };
       const listener: Listener = (m) => {
         if (m.msg === "estimation") handlers.status?.({ stage: "queued", position: m.rank + 1, size: m.queue_size, eta: m.rank_eta });
         else if (m.msg === "process_starts") handlers.status?.({ stage: "processing", eta: m.eta });
@@ -157,15 +169,17 @@ export class Session {
         else if (m.msg === "log") handlers.log?.(m);
         else if (m.msg === "process_generating") {
           const out = (m.output as { data?: unknown[] }).data ?? [];
-          generated = generated ? out.map((diff, i) => applyDiff(generated![i], diff)) : out;
+          // As @gradio/client's apply_diff_stream: the first yield is whole, later ones are diffs.
+          generated = generated ? out.map((diff, i) => applyDiff(generated![i] ?? null, diff)) : out;
           handlers.generating?.(generated);
         } else if (m.msg === "process_completed") {
-          this.listeners.delete(event_id);
           if (m.success) {
-            const out = (m.output as { data: unknown[] }).data;
-            // After a generator, process_completed repeats the last outputs as diffs against them.
-            resolve(generated ? out.map((diff, i) => applyDiff(generated![i], diff)) : out);
-          } else
+            // Whole values (as @gradio/client reads them); a cancelled event completes with no data:
+            // the outputs keep what the generator last yielded.
+            const out = (m.output as { data?: unknown[] }).data;
+            finish(out ?? generated ?? null);
+          } else {
+            this.listeners.delete(event_id);
             reject(
               new CallError(
                 (m.output as ErrorPayload).error ?? "Something went wrong in the Space (its log has the details).",
@@ -173,6 +187,7 @@ export class Session {
                 m.output as ErrorPayload,
               ),
             );
+          }
         } else if (m.msg === "unexpected_error") {
           this.listeners.delete(event_id);
           reject(new CallError(m.message));
@@ -182,6 +197,14 @@ export class Session {
       this.listeners.set(event_id, { listener, lost });
       for (const m of this.early.get(event_id) ?? []) listener(m);
       this.early.delete(event_id);
+      handlers.joined?.(async () => {
+        if (!this.listeners.has(event_id)) return;
+        // Gradio's page: POST /cancel {event_id, session_hash, fn_index}; the server ends the event
+        // with an empty process_completed. Should that not come, the page stops waiting anyway.
+        this.cancelled.add(event_id);
+        await post("/cancel", { event_id, session_hash: this.hash, fn_index: fnIndex }).catch(() => {});
+        if (this.listeners.has(event_id)) finish(generated ?? null);
+      });
       this.open();
     });
   }
@@ -201,7 +224,9 @@ export class Session {
       if (!m.event_id) return; // heartbeat
       const listener = this.listeners.get(m.event_id)?.listener;
       if (listener) listener(m);
-      else this.early.set(m.event_id, [...(this.early.get(m.event_id) ?? []), m]);
+      else if (this.cancelled.has(m.event_id)) {
+        if (m.msg === "process_completed") this.cancelled.delete(m.event_id);
+      } else this.early.set(m.event_id, [...(this.early.get(m.event_id) ?? []), m]);
     };
     source.onerror = () => {
       this.close(); // EventSource would reconnect for ever; the page recovers its own way
@@ -219,16 +244,17 @@ export class Session {
 
 /**
  * Applies one output's diff from a generator's `process_generating` (gradio utils.diff: a list of
- * `[action, path, value]`), as @gradio/client's apply_diff; a value that is not a diff replaces.
+ * `[action, path, value]`), as @gradio/client's apply_diff does, on a copy (widgets may hold the
+ * previous value). A value that is not a diff replaces the previous one.
  */
-function applyDiff(previous: unknown, diff: unknown): unknown {
+export function applyDiff(previous: unknown, diff: unknown): unknown {
   const isDiff =
     Array.isArray(diff) && diff.every((d) => Array.isArray(d) && d.length === 3 && ["replace", "append", "add", "delete"].includes(d[0]));
-  if (!isDiff || (diff as unknown[]).length === 0) return isDiff ? previous : diff;
+  if (!isDiff) return diff;
   let result = structuredClone(previous);
   for (const [action, path, value] of diff as [string, (string | number)[], unknown][]) {
     if (path.length === 0) {
-      result = action === "append" ? `${result as string}${value as string}` : action === "delete" ? undefined : value;
+      result = action === "append" ? `${result as string}${value as string}` : value;
       continue;
     }
     let parent = result as Record<string | number, unknown>;
@@ -239,10 +265,8 @@ function applyDiff(previous: unknown, diff: unknown): unknown {
     else if (action === "add") {
       if (Array.isArray(parent)) parent.splice(Number(key), 0, value);
       else parent[key] = value;
-    } else if (action === "delete") {
-      if (Array.isArray(parent)) parent.splice(Number(key), 1);
-      else delete parent[key];
-    }
+    } else if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete parent[key];
   }
   return result;
 }
@@ -256,7 +280,7 @@ export const session = new Session();
  * @example
  * const [label] = await predict([imageFileData], showStatus);
  */
-export async function predict(data: unknown[], onStatus: (s: Status) => void, handlers: CallHandlers = {}): Promise<unknown[]> {
+export async function predict(data: unknown[], onStatus: (s: Status) => void, handlers: CallHandlers = {}): Promise<unknown[] | null> {
   if (local) {
     const transport = await local;
     return transport.predict(data, onStatus).catch((err: Error) => Promise.reject(new CallError(err.message)));

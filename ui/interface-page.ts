@@ -1,7 +1,8 @@
 /**
  * The Interface page (`mode: "interface"`): title and description, the inputs with Clear and
  * Submit, the outputs with Flag, examples, article, footer — Gradio's Interface layout. Inputs
- * and outputs are the same widgets the Blocks page uses.
+ * and outputs are the same widgets the Blocks page uses. A generator's yields show as they come,
+ * and while it runs a Stop button stands in for Submit, as in Gradio's Interface.
  */
 import type { AppConfig, ComponentConfig, FileData } from "../src/gradio/protocol.ts";
 import { CallError, post, predict } from "./client.ts";
@@ -30,6 +31,9 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
   let running = false;
 
   const submit = h("button", { class: "primary", type: "button" }, "Submit");
+  const stop = h("button", { class: "stop", type: "button", hidden: true }, "Stop");
+  const generator = (dep.types as { generator?: boolean } | undefined)?.generator === true;
+  let cancel: (() => Promise<void>) | undefined;
   const clear = h("button", { class: "secondary", type: "button" }, "Clear");
   const flag = h("button", { class: "secondary", type: "button", disabled: true }, "Flag");
   const watch = connectionWatch(config.app_id, () => (submit.disabled = false));
@@ -63,10 +67,24 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
     if (running) return;
     running = true;
     submit.disabled = true;
+    if (generator) {
+      submit.hidden = true;
+      stop.hidden = false;
+      stop.disabled = false;
+    }
     status.start();
     try {
       const sent = data ?? (await read());
-      const result = await predict(sent, status.update, { progress: status.progress, log: showLog });
+      const result =
+        (await predict(sent, status.update, {
+          progress: status.progress,
+          log: showLog,
+          generating: (values) => {
+            status.generating();
+            showAll(values);
+          },
+          joined: (c) => (cancel = c),
+        })) ?? outputs.map((o) => o.peek());
       showAll(result);
       lastRun = { data: sent, outputs: result };
       flag.disabled = false;
@@ -78,9 +96,16 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
     } finally {
       status.stop();
       running = false;
+      cancel = undefined;
       submit.disabled = false;
+      submit.hidden = false;
+      stop.hidden = true;
     }
   }
+  stop.addEventListener("click", () => {
+    stop.disabled = true;
+    void cancel?.();
+  });
   submit.addEventListener("click", () => void run());
   clear.addEventListener("click", () => {
     for (const input of inputs) input.set(null);
@@ -145,7 +170,7 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
           "section",
           { class: "column", "aria-label": "Inputs" },
           ...inputs.map((i) => i.element),
-          h("div", { class: "buttons" }, clear, submit),
+          h("div", { class: "buttons" }, clear, submit, stop),
         ),
         h(
           "section",

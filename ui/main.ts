@@ -1,6 +1,7 @@
 /**
  * The page, built from /config: the Interface layout (`mode: "interface"`) or the Blocks'
- * layout and events (`mode: "blocks"`), or the API view (`?view=api`). It talks to the server
+ * layout and events (`mode: "blocks"`, and "chat_interface": a ChatInterface is Blocks), or the
+ * API view (`?view=api`). It talks to the server
  * through the Gradio protocol only (client.ts), as any other client does.
  */
 import "./style.css";
@@ -25,8 +26,8 @@ async function main() {
     await renderApiView(view, config);
     return;
   }
-  if (config.mode === "blocks") renderBlocks(app, config);
-  else renderInterface(app, config);
+  if (config.mode === "interface" || config.mode === undefined) renderInterface(app, config);
+  else renderBlocks(app, config);
 }
 
 main().catch((err) => {

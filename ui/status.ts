@@ -1,7 +1,9 @@
 /**
  * The status overlay over an output: queue position or "processing", elapsed time, ETA bar,
  * and `gr.Progress` bars when the function reports them. `show_progress` "full" covers the
- * output; "minimal" shows only the text, in a corner.
+ * output; "minimal" shows only the text, in a corner. Once a generator yields, the overlay
+ * moves to the corner so its values show as they arrive (Gradio's "generating" status), and a
+ * Stop button (when the page gives one) cancels the event.
  */
 import type { ProgressUnit } from "../src/gradio/protocol.ts";
 import type { Status } from "./client.ts";
@@ -12,6 +14,12 @@ const fraction = (u: ProgressUnit) => u.progress ?? (u.index !== null && u.lengt
 
 export function statusOverlay(mode: "full" | "minimal" = "full") {
   const text = h("span", { class: "status-text" });
+  const stopButton = h("button", { type: "button", class: "stop small", hidden: true }, "Stop");
+  let onStop: (() => void) | undefined;
+  stopButton.addEventListener("click", () => {
+    stopButton.disabled = true;
+    onStop?.();
+  });
   const fill = h("div", { class: "eta-fill" });
   const bars = h("div", { class: "progress-bars" });
   const element = h(
@@ -22,6 +30,9 @@ export function statusOverlay(mode: "full" | "minimal" = "full") {
     mode === "full" ? h("div", { class: "eta" }, fill) : null,
     bars,
   );
+  // The button is outside the live region: only the status text is announced.
+  const wrapper = h("div", { class: `status-box status-${mode}`, hidden: true }, element, stopButton);
+  element.hidden = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let started = 0;
   let last: Status | undefined;
@@ -33,12 +44,17 @@ export function statusOverlay(mode: "full" | "minimal" = "full") {
     fill.style.width = eta ? `${Math.min(100, (elapsed / eta) * 100)}%` : "0%";
   };
   return {
-    element,
-    start() {
+    element: wrapper,
+    /** Shows the overlay; `stop` (a generator's event) adds the Stop button that cancels it. */
+    start(stop?: () => void) {
       started = performance.now();
       last = undefined;
+      onStop = stop;
+      stopButton.hidden = !stop;
+      stopButton.disabled = false;
       bars.replaceChildren();
-      element.hidden = false;
+      wrapper.classList.remove("generating");
+      wrapper.hidden = false;
       render();
       timer = setInterval(render, 100);
     },
@@ -74,9 +90,14 @@ export function statusOverlay(mode: "full" | "minimal" = "full") {
         }),
       );
     },
+    /** A generator yielded: the overlay steps aside so the value shows. */
+    generating() {
+      wrapper.classList.add("generating");
+    },
     stop() {
       clearInterval(timer);
-      element.hidden = true;
+      wrapper.hidden = true;
+      onStop = undefined;
     },
   };
 }

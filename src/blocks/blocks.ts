@@ -130,8 +130,8 @@ export class Blocks implements Container, Root {
   readonly allowedPaths: string[];
   readonly fillHeight: boolean;
   readonly fillWidth: boolean;
-  /** "blocks", or "interface" for an Interface (whose /config keeps the page's original shape). */
-  readonly mode: "blocks" | "interface" = "blocks";
+  /** "blocks", "interface" for an Interface (whose /config keeps the page's original shape), "chat_interface" for a ChatInterface. */
+  readonly mode: "blocks" | "interface" | "chat_interface" = "blocks";
   readonly #ids = new Map<object, number>();
   readonly #blocks: object[] = [];
 

@@ -20,8 +20,9 @@ import { fileContext, resolveAllowedPath, serveFile } from "./files.ts";
 import type { Interface } from "../interface.ts";
 import { isState, type Blocks } from "../blocks/blocks.ts";
 import { runWithMessages, type EventMessage } from "../blocks/feedback.ts";
-import { checkInputs, findDependency, inputsFromNamed, runDependency, type RunContext } from "../predict.ts";
-import { API_PREFIX, predictResponse, type JoinBody, type ServerMessage } from "./protocol.ts";
+import { checkInputs, findDependency, inputsFromNamed, runDependency, type PredictResult, type RunContext } from "../predict.ts";
+import { API_PREFIX, generatingMessage, predictResponse, type GeneratingMessage, type JoinBody, type ServerMessage } from "./protocol.ts";
+import { diff } from "./diff.ts";
 import { DurationStats } from "./duration-stats.ts";
 import type { QueueOptions } from "./queue.ts";
 import { dataFrame, eventFrame, sseResponse } from "./sse.ts";
@@ -151,10 +152,22 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
       return path;
     },
   };
-  const run = async (fnIndex: number, data: unknown, session?: string, emit: (m: EventMessage) => void = noMessages, publicUrl = "") => {
+  const run = async (
+    fnIndex: number,
+    data: unknown,
+    session?: string,
+    emit: (m: EventMessage | GeneratingMessage) => void = noMessages,
+    publicUrl = "",
+    signal?: AbortSignal,
+  ) => {
     const keep = stateful[fnIndex] && session !== undefined;
     const state = keep ? await backend.sessionState.load(session) : new Map<number, unknown>();
-    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state }));
+    // A generator's yields go out as they come (only the queue listens: a one-shot call gets the last).
+    const onGenerate =
+      emit === noMessages
+        ? undefined
+        : (r: PredictResult) => emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.average, r.changedState));
+    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state, onGenerate, signal }));
     if (keep) await backend.sessionState.save(session, state);
     stats.record(result.duration);
     return { ...result, data: withFileUrls(result.data, publicUrl) };
@@ -166,10 +179,17 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   const predict =
     !monitor && !feed
       ? run
-      : async (fnIndex: number, data: unknown, session?: string, emit?: (m: EventMessage) => void, publicUrl?: string) => {
+      : async (
+          fnIndex: number,
+          data: unknown,
+          session?: string,
+          emit?: (m: EventMessage | GeneratingMessage) => void,
+          publicUrl?: string,
+          signal?: AbortSignal,
+        ) => {
           const started = performance.now();
           try {
-            const result = await run(fnIndex, data, session, emit, publicUrl);
+            const result = await run(fnIndex, data, session, emit, publicUrl, signal);
             if (fnIndex === 0) feed?.live(data, result.data);
             const at = labelAt[fnIndex] ?? -1;
             monitor?.record({
@@ -188,7 +208,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     return flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
   };
   const context: BackendContext = {
-    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit, job.root),
+    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit, job.root, job.signal),
     stats,
     describeError: (err) => errorPayload(err, blocks.showError),
     queue: {
@@ -325,9 +345,16 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";
+    // Each generator's last yield, to send the next as Gradio's diff of it (sse_v3: the client applies them).
+    const sent = new Map<string, unknown[]>();
     return sseResponse(
       (stream) => {
         const send = (m: ServerMessage) => {
+          if (m.msg === "process_generating") {
+            const before = sent.get(m.event_id);
+            sent.set(m.event_id, m.output.data);
+            if (before) m = { ...m, output: { ...m.output, data: m.output.data.map((v, i) => diff(before[i] ?? null, v)) } };
+          } else if (m.msg === "process_completed") sent.delete(m.event_id);
           stream.write(dataFrame(m));
           if (m.msg === "close_stream") stream.close();
         };
@@ -354,7 +381,8 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   // Only requested when config.connect_heartbeat is true (it is not); kept for clients that do.
   app.get(`${API_PREFIX}/heartbeat/:session_hash`, () => sseResponse(() => {}, dataFrame({ msg: "heartbeat", event_id: null })));
 
-  // The curl flow: POST returns {event_id}; GET streams `event: complete|error` and ends.
+  // The curl flow: POST returns {event_id}; GET streams `event: generating` for each yield of a
+  // generator (full values: gradio's simple_format), then `event: complete|error`, and ends.
   const callJoin = (version: 1 | 2) => async (c: Context<Env>) => {
     const dep = findDependency(blocks, { apiName: c.req.param("api_name") });
     const body = await readJson(c);
@@ -371,7 +399,8 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
           stream.close();
         };
         const detach = queue.listen(eventId, (m) => {
-          if (m.msg === "process_completed") {
+          if (m.msg === "process_generating") stream.write(eventFrame("generating", m.output.data));
+          else if (m.msg === "process_completed") {
             stream.write(m.success ? eventFrame("complete", (m.output as { data: unknown[] }).data) : eventFrame("error", m.output));
             stream.close();
           } else if (m.msg === "close_stream") gone(); // nothing pending and no result left: read before
@@ -396,7 +425,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const path = decodeURIComponent(match[1]!);
     // Behind a balancer, the upload may have gone to another replica: its bytes come from Redis.
     const local = (await backend.materialize({ path })).path;
-    return serveFile(local, roots, c.req.method === "HEAD");
+    return serveFile(local, roots, c.req.method === "HEAD", c.req.header("range"));
   });
 
   return Object.assign(app, { precomputeExamples });

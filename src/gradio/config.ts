@@ -8,6 +8,7 @@ import { Layout } from "../blocks/layouts.ts";
 import { Component } from "../components/component.ts";
 import type { Interface } from "../interface.ts";
 import { renderMarkdown } from "../markdown.ts";
+import { isGeneratorFunction } from "../predict.ts";
 import {
   API_PREFIX,
   type ApiInfo,
@@ -85,7 +86,7 @@ function dependencyConfig(blocks: Blocks, d: Dependency): DependencyConfig {
     batch: false,
     max_batch_size: 4,
     cancels: [],
-    types: { generator: false, cancel: false },
+    types: { generator: isGeneratorFunction(d.fn), cancel: false },
     collects_event_data: false,
     trigger_after: d.triggerAfter,
     trigger_only_on_success: d.triggerOnlyOnSuccess,

@@ -3,7 +3,10 @@
  * the folders the server itself fills (uploads, examples, outputs): `..`, absolute paths
  * elsewhere and symlinks that lead out are refused.
  */
+import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import parseRange from "range-parser";
 import { extname, sep } from "node:path";
 import type { PreprocessContext } from "../components/component.ts";
 import { InputError } from "../errors.ts";
@@ -90,18 +93,30 @@ const INLINE_TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
   ".json": "application/json",
   ".csv": "text/plain; charset=utf-8",
+  // Sound and video play in the page's <audio>/<video>, which ask for byte ranges.
+  ".wav": "audio/wav",
+  ".mp3": "audio/mpeg",
+  ".ogg": "audio/ogg",
+  ".flac": "audio/flac",
+  ".m4a": "audio/mp4",
+  ".mp4": "video/mp4",
+  ".webm": "video/webm",
 };
 
 /**
  * The response to `GET /gradio_api/file=<path>` (and HEAD): an allowed regular file, shown
- * inline only when its type is on the safe list, else sent as a download.
+ * inline only when its type is on the safe list, else sent as a download. A `Range` header
+ * (`bytes=0-1023`, what <audio> and <video> send to seek) gets 206 with that slice and
+ * `Content-Range`; a range outside the file gets 416; several ranges get the whole file (200),
+ * which HTTP allows.
  *
  * @throws {InputError} 403 for anything outside the roots, missing, or not a regular file (one
  * answer for all, so the route reveals nothing about the disk).
  * @example
  * await serveFile("/app/examples/bag.png", [resolve("examples")], false) // → 200, image/png, inline
+ * await serveFile("/tmp/g/outputs/ab/a.wav", roots, false, "bytes=0-99") // → 206, content-range: bytes 0-99/88244
  */
-export async function serveFile(path: string, roots: readonly string[], headOnly: boolean): Promise<Response> {
+export async function serveFile(path: string, roots: readonly string[], headOnly: boolean, range?: string): Promise<Response> {
   const refused = () => new InputError(`File not allowed: ${path}.`, 403);
   // `/file=/app/x.png` and `/file/app/x.png` both name /app/x.png.
   const real = await resolveAllowedPath(path.startsWith("/") ? path : `/${path}`, roots).catch(() => {
@@ -110,10 +125,25 @@ export async function serveFile(path: string, roots: readonly string[], headOnly
   const info = await stat(real);
   if (!info.isFile()) throw refused();
   const type = INLINE_TYPES[extname(real).toLowerCase()];
-  const headers = {
+  const headers: Record<string, string> = {
     "content-type": type ?? "application/octet-stream",
     "content-disposition": type ? "inline" : "attachment",
-    "content-length": String(info.size),
+    "accept-ranges": "bytes",
   };
-  return new Response(headOnly ? null : new Uint8Array(await readFile(real)), { headers });
+  const ranges = range ? parseRange(info.size, range, { combine: true }) : -2;
+  if (ranges === -1) {
+    // Unsatisfiable: starts past the end (or the file is empty).
+    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${info.size}` } });
+  }
+  // -2 (malformed or no Range) and several ranges: the whole file.
+  const slice = Array.isArray(ranges) && ranges.type === "bytes" && ranges.length === 1 ? ranges[0]! : undefined;
+  const start = slice?.start ?? 0;
+  const end = slice?.end ?? info.size - 1;
+  headers["content-length"] = String(info.size === 0 ? 0 : end - start + 1);
+  if (slice) headers["content-range"] = `bytes ${start}-${end}/${info.size}`;
+  const status = slice ? 206 : 200;
+  if (headOnly || info.size === 0) return new Response(null, { status, headers });
+  // Streamed, so a seek into a large video reads only its slice.
+  const body = Readable.toWeb(createReadStream(real, { start, end })) as ReadableStream<Uint8Array>;
+  return new Response(body, { status, headers });
 }

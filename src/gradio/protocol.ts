@@ -152,6 +152,35 @@ export interface JoinBody {
 /** The `output` of a successful `process_completed` is the one-shot response; it must not contain an `error` key. */
 export type CompletedOutput = PredictResponse;
 
+/** The `output` of a `process_generating`: the one-shot response with `is_generating: true`. */
+export type GeneratingOutput = Omit<PredictResponse, "is_generating"> & { is_generating: true };
+
+/**
+ * One yield of a generator (gradio server_messages.ProcessGeneratingMessage). The queue carries
+ * each output's full value; `queue/data` sends the first yield whole and each later one as
+ * Gradio's diff of the previous (`[["append", [], " more"]]`, @gradio/client apply_diff), while
+ * the curl stream sends full values (gradio's `simple_format`).
+ */
+export interface GeneratingMessage {
+  msg: "process_generating";
+  output: GeneratingOutput;
+  success: true;
+  time_limit: null;
+}
+
+/** Builds a {@link GeneratingMessage} (without its event id). */
+export const generatingMessage = (
+  data: unknown[],
+  duration: number,
+  averageDuration: number,
+  changedState: number[] = [],
+): GeneratingMessage => ({
+  msg: "process_generating",
+  output: { ...predictResponse(data, duration, averageDuration, changedState), is_generating: true },
+  success: true,
+  time_limit: null,
+});
+
 /**
  * Messages on the `queue/data` SSE stream (mirrors gradio server_messages.py). Each one is one
  * `data: <json>` frame; `event_id` is null when a message concerns the whole session.
@@ -168,7 +197,7 @@ export type ServerMessage =
     }
   | (LogMessage & { event_id: string })
   | (ProgressMessage & { event_id: string })
+  | (GeneratingMessage & { event_id: string })
   | { msg: "heartbeat"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false }
-  | { msg: "close_stream"; event_id: null }
-  | { msg: "process_generating"; event_id: string; output: CompletedOutput | Record<string, never>; success: boolean };
+  | { msg: "close_stream"; event_id: null };

@@ -9,7 +9,7 @@ import { BusyError } from "../errors.ts";
 import type { DurationStats } from "./duration-stats.ts";
 import type { EventMessage } from "../blocks/messages.ts";
 import type { PredictResult } from "../predict.ts";
-import { predictResponse, type ErrorPayload, type ServerMessage } from "./protocol.ts";
+import { predictResponse, type ErrorPayload, type GeneratingMessage, type ServerMessage } from "./protocol.ts";
 
 /**
  * What a job's run is told besides its inputs: which dependency, for which session (undefined
@@ -24,7 +24,10 @@ export interface JobInfo {
   eventId: string;
   /** The app's public URL as the joining request saw it (output files' URLs are built on it). */
   root: string;
-  emit(message: EventMessage): void;
+  /** Log, progress and (a generator's yields) process_generating messages, in order. */
+  emit(message: EventMessage | GeneratingMessage): void;
+  /** Aborted when the event is cancelled or its client goes away: a generator stops there. */
+  signal: AbortSignal;
 }
 
 /** A dependency's own concurrency limit (gradio `concurrency_limit`), shared by its `concurrency_id`. */
@@ -66,6 +69,8 @@ interface Job {
   hasSession: boolean;
   root: string;
   cancelled: boolean;
+  /** Aborted with `cancelled`: stops a running generator. */
+  abort: AbortController;
 }
 
 /**
@@ -123,7 +128,7 @@ export class Queue {
     if (!session.listener) session.buffer = session.buffer.filter((m) => m.msg !== "close_stream");
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
-    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, root, cancelled: false });
+    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, root, cancelled: false, abort: new AbortController() });
     this.emit(session, this.estimation(eventId, this.waiting.length - 1));
     this.pump();
     return eventId;
@@ -152,13 +157,17 @@ export class Queue {
     };
   }
 
-  /** Cancels a waiting event; a running one finishes, but its result is dropped. Gradio replies the same way. */
+  /**
+   * Cancels an event: a waiting one leaves the queue; a running generator is stopped (its
+   * `finally` runs); any other running function finishes, but its result is dropped. Gradio
+   * replies the same way.
+   */
   cancel(eventId: string): void {
     const session = this.eventSessions.get(eventId);
     if (!session?.pending.has(eventId)) return;
     const index = this.waiting.findIndex((j) => j.eventId === eventId);
     if (index >= 0) this.waiting.splice(index, 1);
-    for (const job of this.running) if (job.eventId === eventId) job.cancelled = true;
+    for (const job of this.running) if (job.eventId === eventId) this.stop(job);
     // gradio pushes an empty success so the client's stream can finish.
     this.complete(session, eventId, { msg: "process_completed", event_id: eventId, output: {}, success: true, title: null });
     this.sendRanks();
@@ -209,7 +218,7 @@ export class Queue {
     const { eventId, session } = job;
     this.emit(session, { msg: "process_starts", event_id: eventId, eta: this.stats.average || null });
     let message: ServerMessage;
-    const emit = (m: EventMessage) => {
+    const emit = (m: EventMessage | GeneratingMessage) => {
       if (!job.cancelled) this.emit(session, { ...m, event_id: eventId });
     };
     try {
@@ -219,6 +228,7 @@ export class Queue {
         eventId,
         root: job.root,
         emit,
+        signal: job.abort.signal,
       });
       message = {
         msg: "process_completed",
@@ -251,9 +261,14 @@ export class Queue {
     else session.buffer.push(message);
   }
 
+  private stop(job: Job): void {
+    job.cancelled = true;
+    job.abort.abort();
+  }
+
   private dropSession(session: Session): void {
     for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.session === session) this.waiting.splice(i, 1);
-    for (const job of this.running) if (job.session === session) job.cancelled = true;
+    for (const job of this.running) if (job.session === session) this.stop(job);
     this.forget(session);
     this.sendRanks();
   }

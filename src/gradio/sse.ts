@@ -8,7 +8,7 @@ import type { ServerMessage } from "./protocol.ts";
 export const dataFrame = (message: ServerMessage): string => `data: ${JSON.stringify(message)}\n\n`;
 
 /** One curl-flow frame (`event: complete` … `data: […]`). */
-export const eventFrame = (event: "complete" | "error" | "heartbeat", data: unknown): string =>
+export const eventFrame = (event: "generating" | "complete" | "error" | "heartbeat", data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** What a stream's owner can do with it. */

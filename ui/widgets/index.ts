@@ -4,13 +4,16 @@
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
 import { h } from "../dom.ts";
+import { audio } from "./audio.ts";
 import { button } from "./button.ts";
+import { chatbot } from "./chatbot.ts";
 import { checkbox } from "./checkbox.ts";
 import { checkboxGroup, radio } from "./choices.ts";
 import { dataframe } from "./dataframe.ts";
 import { dataset } from "./dataset.ts";
 import { dropdown } from "./dropdown.ts";
 import { file } from "./file.ts";
+import { gallery } from "./gallery.ts";
 import { image } from "./image.ts";
 import { json } from "./json.ts";
 import { label } from "./label.ts";
@@ -19,6 +22,7 @@ import { number } from "./number.ts";
 import { slider } from "./slider.ts";
 import { state } from "./state.ts";
 import { textbox } from "./textbox.ts";
+import { video } from "./video.ts";
 import { block, type Widget, type WidgetContext } from "./widget.ts";
 
 export type { Widget, WidgetContext } from "./widget.ts";
@@ -42,6 +46,10 @@ const WIDGETS: Record<string, (c: ComponentConfig, ctx: WidgetContext) => Widget
   label,
   state,
   dataset,
+  chatbot,
+  gallery,
+  audio,
+  video,
 };
 
 /** True when the page has a widget for `type`. */

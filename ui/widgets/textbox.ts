@@ -1,6 +1,8 @@
 /**
  * Textbox (gradio js/textbox): one line (`<input>`, Enter submits) or `lines` rows (`<textarea>`);
  * `type` password or email; `placeholder`; `max_length`. Not interactive: read-only, still selectable.
+ * `submit_btn` / `stop_btn` (true for an icon, a string for text) put buttons beside the field that
+ * fire `submit` and `stop`; an update may swap them, as ChatInterface does while a reply streams.
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
 import { h } from "../dom.ts";
@@ -14,6 +16,7 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
   const id = fieldId(c);
   const attrs = {
     id,
+    class: "textbox-field",
     placeholder: typeof p.placeholder === "string" ? p.placeholder : undefined,
     maxlength: numberProp(p.max_length, null) ?? undefined,
     "aria-describedby": typeof p.info === "string" && p.info ? fieldId(c, "-info") : undefined,
@@ -23,9 +26,27 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
     type !== "text" || (lines === 1 && maxLines <= 1)
       ? h("input", { ...attrs, type })
       : h("textarea", { ...attrs, rows: lines, "data-max-lines": maxLines });
-  const { element, setLabel } = block(c, "textbox", [field], { labelFor: id });
+  const submitButton = h("button", { type: "button", class: "primary small textbox-button" });
+  const stopButton = h("button", { type: "button", class: "stop small textbox-button" });
+  submitButton.addEventListener("click", () => ctx.emit("submit"));
+  stopButton.addEventListener("click", () => ctx.emit("stop"));
+  /** Gradio's `submit_btn` / `stop_btn`: false hides, true shows the icon (named for screen readers), a string is the text. */
+  const showButton = (button: HTMLButtonElement, prop: unknown, icon: string, name: string) => {
+    // A button nothing listens to would do nothing: it stays hidden.
+    const event = button === stopButton ? "stop" : "submit";
+    button.hidden = prop === false || prop === null || prop === undefined || prop === "" || ctx.listens?.(event) === false;
+    button.textContent = typeof prop === "string" ? prop : icon;
+    if (typeof prop === "string") button.removeAttribute("aria-label");
+    else button.setAttribute("aria-label", name);
+  };
+  showButton(submitButton, p.submit_btn, "➤", "Submit");
+  showButton(stopButton, p.stop_btn, "■", "Stop");
+  const { element, setLabel } = block(c, "textbox", [h("div", { class: "textbox-row" }, field, submitButton, stopButton)], {
+    labelFor: id,
+  });
   const setInteractive = (on: boolean) => {
     field.readOnly = !on;
+    submitButton.disabled = !on;
   };
   setInteractive(ctx.interactive);
   const set = (value: unknown) => {
@@ -36,7 +57,14 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
   field.addEventListener("keydown", (e) => {
     const event = e as KeyboardEvent;
     // Gradio submits on Enter in a one-line box; a multi-line box takes the Enter as a newline.
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && lines === 1 && field instanceof HTMLInputElement) {
+    if (
+      event.key === "Enter" &&
+      !event.shiftKey &&
+      !event.isComposing &&
+      lines === 1 &&
+      field instanceof HTMLInputElement &&
+      !field.readOnly
+    ) {
       event.preventDefault();
       ctx.emit("submit");
     }
@@ -55,6 +83,8 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
     setLabel,
     update(u) {
       if (typeof u.placeholder === "string") field.placeholder = u.placeholder;
+      if ("submit_btn" in u) showButton(submitButton, u.submit_btn, "➤", "Submit");
+      if ("stop_btn" in u) showButton(stopButton, u.stop_btn, "■", "Stop");
     },
   };
 }

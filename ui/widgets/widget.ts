@@ -19,6 +19,8 @@ export interface WidgetContext {
   error(message: string): void;
   /** Sets other components' values (a Dataset's sample filling the components it lists). */
   fill?(ids: number[], values: unknown[]): void;
+  /** Whether the app listens to this event of the component (Gradio shows a Chatbot's Retry only then). */
+  listens?(event: string): boolean;
 }
 
 /** One component in the page. */
@@ -37,6 +39,8 @@ export interface Widget {
   setInteractive?(on: boolean): void;
   /** Changes the label. */
   setLabel?(label: string): void;
+  /** An event whose outputs include this one starts (true) or ends (false). */
+  setBusy?(on: boolean): void;
 }
 
 /** A Gradio update object (`gr.update(...)`, `{__type__: "update", …}`). */

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { BusyError } from "../../errors.ts";
 import type { EventMessage } from "../../blocks/messages.ts";
-import { predictResponse, type ServerMessage } from "../protocol.ts";
+import { predictResponse, type GeneratingMessage, type ServerMessage } from "../protocol.ts";
 import type { BackendContext, QueueLike } from "../backend.ts";
 import type { ConcurrencyLimit } from "../queue.ts";
 import type { Keys } from "./keys.ts";
@@ -355,9 +355,21 @@ export class SharedQueue implements QueueLike {
       return;
     }
     const fnIndex = Number(job.f ?? 0);
-    // Log and progress messages go to the session's Stream as they come, in order on this connection.
-    const emit = (m: EventMessage) =>
+    // Log, progress and a generator's messages go to the session's Stream as they come, in order on this connection.
+    const abort = new AbortController();
+    let checked = Date.now();
+    const emit = (m: EventMessage | GeneratingMessage) => {
       void this.cmd.xadd(this.keys.sess(hash), "MAXLEN", "~", 1000, "*", "m", JSON.stringify({ ...m, event_id: eventId })).catch(() => {});
+      // A cancel (or the client leaving) answers the event on whichever replica got it: a
+      // generator here learns of it from the answer, looked up at most every 250 ms as it yields.
+      if (m.msg === "process_generating" && Date.now() - checked >= 250) {
+        checked = Date.now();
+        void this.cmd
+          .exists(this.keys.done(eventId))
+          .then((n) => n > 0 && abort.abort())
+          .catch(() => {});
+      }
+    };
     const release = await this.acquire(this.options.limitOf(fnIndex));
     try {
       const data = await this.materialize(JSON.parse(job.d ?? "[]") as unknown[]);
@@ -371,6 +383,7 @@ export class SharedQueue implements QueueLike {
         eventId,
         root: job.r ?? "",
         emit,
+        signal: abort.signal,
       });
       message = {
         msg: "process_completed",

@@ -1,0 +1,173 @@
+/**
+ * Chatbot (gradio js/chatbot): the conversation as a log (`role="log"`, announced politely), one
+ * bubble per message (user on the right, assistant on the left), Markdown text, images, audio,
+ * video and files from FileData. A reply that streams grows in place: only the messages whose
+ * content changed are redrawn, and the list follows the bottom unless the user scrolled up.
+ * Under the last reply: Retry and Undo when the app listens to them (`_retryable`, `_undoable`,
+ * as Gradio sets them, or a dependency on the event); Clear empties the chat (`clear`). Before the first message, the
+ * `examples` are buttons (`example_select` with `{index, value}`); `placeholder` is shown as
+ * Markdown.
+ */
+import type { ComponentConfig } from "../../src/gradio/protocol.ts";
+import { h } from "../dom.ts";
+import { renderMarkdownLite } from "../markdown-lite.ts";
+import { type ChatMessage, messageBody, normalize, textOf } from "./chat-message.ts";
+import { fileUrl, isFileData } from "./file-url.ts";
+import { block, fieldId, type Widget, type WidgetContext } from "./widget.ts";
+
+/** One entry of the Chatbot's `examples` prop (gradio ExampleMessage). */
+interface Example {
+  text?: string;
+  display_text?: string;
+  files?: unknown[];
+  icon?: unknown;
+}
+
+const ROLE_NAMES: Record<string, string> = { user: "You", assistant: "Assistant", system: "System" };
+
+export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
+  const p = c.props;
+  const log = h("div", {
+    class: "chat-log",
+    role: "log",
+    "aria-live": "polite",
+    "aria-labelledby": fieldId(c, "-label"),
+    tabindex: 0, // scrollable: reachable from the keyboard
+  });
+  if (typeof p.height === "number") log.style.height = `${p.height}px`;
+  else if (typeof p.height === "string") log.style.height = p.height;
+  const placeholder = h("div", { class: "chat-placeholder prose" });
+  if (typeof p.placeholder === "string" && p.placeholder) placeholder.innerHTML = renderMarkdownLite(p.placeholder);
+  const examples = h("div", { class: "chat-examples" });
+  const retry = h("button", { type: "button", class: "secondary small" }, "Retry");
+  const undo = h("button", { type: "button", class: "secondary small" }, "Undo");
+  const clear = h("button", { type: "button", class: "secondary small" }, "Clear");
+  const actions = h("div", { class: "chat-actions" }, retry, undo, clear);
+  // Gradio's pending bubble: the message is sent, the reply has not begun.
+  const pending = h(
+    "div",
+    { class: "chat-message chat-bot chat-pending", "data-testid": "pending" },
+    h("span", { class: "visually-hidden" }, "Waiting for the reply"),
+    h("span", { class: "dots", "aria-hidden": "true" }, h("span", {}), h("span", {}), h("span", {})),
+  );
+  const { element, setLabel } = block(c, "chatbot", [log, actions]);
+
+  let value: unknown = [];
+  let messages: ChatMessage[] = [];
+  /** What each drawn bubble shows, to redraw only what changed. */
+  let drawn: string[] = [];
+  // Gradio sets `_retryable`/`_undoable` when the app listens to retry/undo: either says so.
+  const retryable = p._retryable === true || ctx.listens?.("retry") === true;
+  const undoable = p._undoable === true || ctx.listens?.("undo") === true;
+  /** An event writing to the chat is running: no Retry or Undo until it ends (Gradio hides them too). */
+  let busy = false;
+
+  const lastUser = () => messages.findLastIndex((m) => m.role === "user");
+  const undoRetryData = () => {
+    const i = lastUser();
+    return { index: i, value: i >= 0 ? textOf(messages[i]!) : null };
+  };
+
+  const bubble = (m: ChatMessage, i: number) =>
+    h(
+      "div",
+      { class: `chat-message chat-${m.role === "user" ? "user" : "bot"}`, "data-index": i, "data-testid": `${m.role}-message` },
+      h("span", { class: "visually-hidden" }, `${ROLE_NAMES[m.role] ?? m.role}: `),
+      messageBody(m),
+      m.options?.length
+        ? h(
+            "div",
+            { class: "chat-options" },
+            ...m.options.map((o) => {
+              const b = h("button", { type: "button", class: "secondary small" }, o.label ?? o.value);
+              b.addEventListener("click", () => ctx.emit("option_select", { index: i, value: o.value }));
+              return b;
+            }),
+          )
+        : null,
+    );
+
+  function renderExamples() {
+    const list = Array.isArray(p.examples) ? (p.examples as Example[]) : [];
+    examples.replaceChildren(
+      ...list.map((example, i) => {
+        const icon = isFileData(example.icon) && example.icon.path ? h("img", { src: fileUrl(example.icon), alt: "" }) : null;
+        const b = h("button", { type: "button", class: "chat-example" }, icon, example.display_text ?? example.text ?? `Example ${i + 1}`);
+        b.addEventListener("click", () => ctx.emit("example_select", { index: i, value: example }));
+        return b;
+      }),
+    );
+    examples.hidden = !list.length;
+  }
+
+  function render() {
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    const keys = messages.map((m) => JSON.stringify(m));
+    // Keep the bubbles whose message is unchanged: a streaming reply only redraws itself.
+    const bubbles = [...log.querySelectorAll<HTMLElement>(":scope > .chat-message:not(.chat-pending)")];
+    keys.forEach((key, i) => {
+      if (drawn[i] === key && bubbles[i]) return;
+      const fresh = bubble(messages[i]!, i);
+      if (bubbles[i]) bubbles[i]!.replaceWith(fresh);
+      else if (pending.isConnected) pending.before(fresh);
+      else log.append(fresh);
+      bubbles[i] = fresh;
+    });
+    for (const extra of bubbles.slice(keys.length)) extra.remove();
+    drawn = keys;
+    const empty = !messages.length;
+    if (busy && messages.at(-1)?.role === "user") log.append(pending);
+    else pending.remove();
+    if (empty) log.append(placeholder, examples);
+    else {
+      placeholder.remove();
+      examples.remove();
+    }
+    placeholder.hidden = !placeholder.textContent;
+    const last = messages.at(-1);
+    const settled = !busy && last?.role === "assistant";
+    retry.hidden = !(retryable && settled);
+    undo.hidden = !(undoable && settled);
+    clear.hidden = empty;
+    actions.hidden = retry.hidden && undo.hidden && clear.hidden;
+    if (nearBottom && p.autoscroll !== false) log.scrollTop = log.scrollHeight;
+  }
+
+  const set = (v: unknown) => {
+    value = v ?? [];
+    messages = normalize(value).filter((m) => m.role === "user" || m.role === "assistant" || m.role === "system");
+    render();
+  };
+
+  retry.addEventListener("click", () => ctx.emit("retry", undoRetryData()));
+  undo.addEventListener("click", () => ctx.emit("undo", undoRetryData()));
+  // Gradio's trash button: the chat empties here, then `clear` (and `change`) go to the server.
+  clear.addEventListener("click", () => {
+    set([]);
+    ctx.emit("change");
+    ctx.emit("clear");
+    log.focus();
+  });
+
+  renderExamples();
+  set(p.value);
+  return {
+    element,
+    read: () => value,
+    peek: () => value,
+    set,
+    setLabel,
+    setBusy(on) {
+      busy = on;
+      render();
+    },
+    update(u) {
+      if ("examples" in u) {
+        p.examples = u.examples;
+        renderExamples();
+      }
+      if (typeof u.placeholder === "string") placeholder.innerHTML = renderMarkdownLite(u.placeholder);
+      render();
+    },
+  };
+}
