@@ -174,10 +174,10 @@ export class Session {
           handlers.generating?.(generated);
         } else if (m.msg === "process_completed") {
           if (m.success) {
-            // Whole values (as @gradio/client reads them); a cancelled event completes with no data:
-            // the outputs keep what the generator last yielded.
+            // Whole values (as @gradio/client reads them); a cancelled event completes with an empty
+            // list: the outputs keep what the generator last yielded.
             const out = (m.output as { data?: unknown[] }).data;
-            finish(out ?? generated ?? null);
+            finish(out?.length ? out : (generated ?? null));
           } else {
             this.listeners.delete(event_id);
             reject(

@@ -182,6 +182,23 @@ export const generatingMessage = (
 });
 
 /**
+ * What a cancelled event completes with. @gradio/client reads `output.data` of every successful
+ * `process_completed` (an empty `output` throws inside it and reaches the caller as "An
+ * Unexpected Error Occurred!"), so it gets an empty list: no new values; the page keeps what the
+ * generator last yielded.
+ *
+ * @example
+ * queue.emit(cancelledMessage("3f2c…")) // → { msg: "process_completed", output: { data: [], is_generating: false, … }, success: true, … }
+ */
+export const cancelledMessage = (eventId: string): ServerMessage => ({
+  msg: "process_completed",
+  event_id: eventId,
+  output: predictResponse([], 0, 0),
+  success: true,
+  title: null,
+});
+
+/**
  * Messages on the `queue/data` SSE stream (mirrors gradio server_messages.py). Each one is one
  * `data: <json>` frame; `event_id` is null when a message concerns the whole session.
  */
@@ -191,7 +208,7 @@ export type ServerMessage =
   | {
       msg: "process_completed";
       event_id: string;
-      output: CompletedOutput | ErrorPayload | Record<string, never>;
+      output: CompletedOutput | ErrorPayload;
       success: boolean;
       title: string | null;
     }

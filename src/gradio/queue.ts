@@ -9,7 +9,7 @@ import { BusyError } from "../errors.ts";
 import type { DurationStats } from "./duration-stats.ts";
 import type { EventMessage } from "../blocks/messages.ts";
 import type { PredictResult } from "../predict.ts";
-import { predictResponse, type ErrorPayload, type GeneratingMessage, type ServerMessage } from "./protocol.ts";
+import { cancelledMessage, predictResponse, type ErrorPayload, type GeneratingMessage, type ServerMessage } from "./protocol.ts";
 
 /**
  * What a job's run is told besides its inputs: which dependency, for which session (undefined
@@ -168,8 +168,8 @@ export class Queue {
     const index = this.waiting.findIndex((j) => j.eventId === eventId);
     if (index >= 0) this.waiting.splice(index, 1);
     for (const job of this.running) if (job.eventId === eventId) this.stop(job);
-    // gradio pushes an empty success so the client's stream can finish.
-    this.complete(session, eventId, { msg: "process_completed", event_id: eventId, output: {}, success: true, title: null });
+    // A success with no values, so the client's stream finishes (gradio pushes one too).
+    this.complete(session, eventId, cancelledMessage(eventId));
     this.sendRanks();
   }
 

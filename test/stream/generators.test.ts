@@ -193,18 +193,22 @@ describe("a generator fn", () => {
   test("job.cancel() mid-stream runs the generator's finally within 1 s, and the queue moves on", async () => {
     const job = client.submit("/forever", ["c1"]);
     const seen: unknown[] = [];
+    const stages: string[] = [];
     let cancelledAt = 0;
+    // Read on after the cancel: the job ends as a success with no new values, never an error.
     for await (const event of job) {
-      if (event.type === "data") {
+      if (event.type === "status") stages.push(event.stage);
+      if (event.type === "data" && !cancelledAt) {
         seen.push(event.data);
         if (seen.length === 2) {
           cancelledAt = Date.now();
           await job.cancel();
-          break;
         }
       }
     }
     expect(seen).toEqual([["c1 0"], ["c1 1"]]);
+    expect(stages).not.toContain("error");
+    expect(stages.at(-1)).toBe("complete");
     const deadline = Date.now() + 1000;
     while (!finallyRan.c1 && Date.now() < deadline) await sleep(10);
     expect(finallyRan.c1).toBeDefined();
@@ -274,14 +278,16 @@ describe.skipIf(!has("redis-server") && !process.env.CI)("a generator behind the
 
   test("job.cancel() stops the generator within 1 s, wherever it runs", async () => {
     const job = remote.submit("/forever", ["r1"]);
+    const stages: string[] = [];
     let cancelledAt = 0;
     for await (const event of job) {
-      if (event.type === "data") {
+      if (event.type === "status") stages.push(event.stage);
+      if (event.type === "data" && !cancelledAt) {
         cancelledAt = Date.now();
         await job.cancel();
-        break;
       }
     }
+    expect(stages).not.toContain("error");
     const until = Date.now() + 1500;
     while (!finallyRan.r1 && Date.now() < until) await sleep(10);
     expect(finallyRan.r1! - cancelledAt).toBeLessThan(1000);

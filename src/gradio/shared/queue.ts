@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { BusyError } from "../../errors.ts";
 import type { EventMessage } from "../../blocks/messages.ts";
-import { predictResponse, type GeneratingMessage, type ServerMessage } from "../protocol.ts";
+import { cancelledMessage, predictResponse, type GeneratingMessage, type ServerMessage } from "../protocol.ts";
 import type { BackendContext, QueueLike } from "../backend.ts";
 import type { ConcurrencyLimit } from "../queue.ts";
 import type { Keys } from "./keys.ts";
@@ -149,7 +149,7 @@ export class SharedQueue implements QueueLike {
     void (async () => {
       const hash = await this.cmd.get(this.keys.event(eventId));
       if (!hash) return;
-      const message: ServerMessage = { msg: "process_completed", event_id: eventId, output: {}, success: true, title: null };
+      const message = cancelledMessage(eventId);
       await this.answer(eventId, hash, message, "");
     })().catch(() => {});
   }
