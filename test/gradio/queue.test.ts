@@ -117,7 +117,7 @@ describe("Queue", () => {
     finish();
   });
 
-  test("cancel ends a waiting event with gradio's empty success", () => {
+  test("cancel ends a waiting event with a success carrying no values", () => {
     const { queue } = controlled({ concurrency: 1 });
     queue.join(["a"], "s1");
     const id = queue.join(["b"], "s2");
@@ -125,7 +125,7 @@ describe("Queue", () => {
     queue.listen("s2", (m) => got.push(m));
     queue.cancel(id);
     expect(got.slice(-2)).toEqual([
-      { msg: "process_completed", event_id: id, output: {}, success: true, title: null },
+      { msg: "process_completed", event_id: id, output: expect.objectContaining({ data: [], is_generating: false }), success: true, title: null },
       { msg: "close_stream", event_id: null },
     ]);
   });
