@@ -375,18 +375,18 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await expectAxeClean(page, "microphone");
   });
 
-  test("Video: a clip uploaded, sent, and played back (HAVE_ENOUGH_DATA)", async () => {
+  test("Video: an MP4 clip uploaded, sent, served back as video/mp4 and played (HAVE_ENOUGH_DATA)", async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
     contexts.push(context);
     const page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(`video: ${err.message}`));
     await page.goto(film.url);
     await page.locator("main").waitFor();
-    // Half a second of a moving square, recorded by Chromium itself as WebM, picked in the file input.
+    // Half a second of a moving square, recorded by Chromium itself as H.264 in MP4, picked in the file input.
     await page.evaluate(async () => {
       const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 48 });
       const ctx = canvas.getContext("2d")!;
-      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/webm" });
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/mp4;codecs=avc1.42E01E" });
       const parts: Blob[] = [];
       recorder.ondataavailable = (e) => parts.push(e.data);
       const done = new Promise((r) => (recorder.onstop = r));
@@ -402,13 +402,19 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
       await done;
       const input = document.querySelector<HTMLInputElement>(".widget-video input[type=file]")!;
       const transfer = new DataTransfer();
-      transfer.items.add(new File(parts, "clip.webm", { type: "video/webm" }));
+      transfer.items.add(new File(parts, "clip.mp4", { type: "video/mp4" }));
       input.files = transfer.files;
       input.dispatchEvent(new Event("change"));
     });
     await page.getByRole("button", { name: "Send" }).click();
     const out = page.locator(".widget-video").nth(1).locator("video");
     await expect.poll(() => out.getAttribute("src"), { timeout: 5_000, message: "the clip came back" }).toMatch(/file=/);
+    const served = await out.evaluate(async (v: HTMLVideoElement) => {
+      const res = await fetch(v.src, { headers: { Range: "bytes=0-11" } });
+      const head = new Uint8Array(await res.arrayBuffer());
+      return { status: res.status, type: res.headers.get("content-type"), box: String.fromCharCode(...head.slice(4, 8)) };
+    });
+    expect(served, "an MP4 (ftyp box first), answered as a range").toEqual({ status: 206, type: "video/mp4", box: "ftyp" });
     const state = await out.evaluate(async (v: HTMLVideoElement) => {
       v.muted = true;
       await v.play();
