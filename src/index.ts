@@ -154,4 +154,4 @@ export {
 export { Gallery, type GalleryOptions, type GalleryImage, type GalleryItem } from "./components/gallery.ts";
 export { Audio, type AudioOptions, type AudioOutput } from "./components/audio.ts";
 export { Video, type VideoOptions, type VideoData } from "./components/video.ts";
-export { encodeWav, type Samples } from "./components/wav.ts";
+export { encodeWav, joinWav, parseWav, type Samples, type Wav, type WavFormat, writeWav } from "./components/wav.ts";

@@ -4,7 +4,8 @@
  * (one-shot REST, the queue, the curl API) calls `runDependency`, so all of them validate and
  * fail the same way. A generator `fn` (an `async function*`/`function*`, or one that returns an
  * (async) iterable) yields here: each value is postprocessed and handed to `ctx.onGenerate`, and
- * the last one is the call's result, as Gradio's process_generating/process_completed do.
+ * the last one is the call's result, as Gradio's process_generating/process_completed do; an
+ * output that streams (Audio with `streaming: true`) gets all its yields combined instead.
  */
 import { initialValue, isState, skipsApi, type Blocks, type Dependency } from "./blocks/blocks.ts";
 import { createProgress } from "./blocks/feedback.ts";
@@ -210,6 +211,8 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
   // A generator: every yield goes out as it comes; the last one is the result (gradio
   // handle_streaming_diffs with final=True). Nothing yielded: one null per output.
   let last: Omit<PredictResult, "duration"> = { data: dep.outputs.map(() => null), changedState: [] };
+  // Outputs that stream (Audio with streaming: true) keep every yield: their final value is all of them combined.
+  const streamed = dep.outputs.map((c) => (c.combineStream ? ([] as unknown[]) : undefined));
   const signal = ctx.signal;
   const aborted = signal && new Promise<"aborted">((resolve) => signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
   try {
@@ -218,6 +221,10 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
       const step = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
       if (step === "aborted" || step.done) break;
       last = await outputsOf(blocks, dep, step.value, ctx, state);
+      streamed.forEach((chunks, i) => {
+        const value = isUpdate(last.data[i]) ? last.data[i].value : last.data[i];
+        if (chunks && value !== null && value !== undefined) chunks.push(value);
+      });
       ctx.onGenerate?.({ ...last, duration: (performance.now() - started) / 1000 });
       await nextTurn();
     }
@@ -228,7 +235,23 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
     // (On a generator that already finished, return() does nothing.)
     void Promise.resolve(iterator.return?.()).catch(() => {});
   }
+  // A cancelled call sends no final value, so there is nothing to combine.
+  if (!signal?.aborted) last = { ...last, data: await combined(dep, last.data, streamed, ctx) };
   return { ...last, duration: (performance.now() - started) / 1000 };
+}
+
+/** The final wire values of a generator's call: a streaming output's chunks combined (in place of an update's value), the others as last yielded. */
+function combined(dep: Dependency, data: unknown[], streamed: (unknown[] | undefined)[], ctx: RunContext): Promise<unknown[]> {
+  return Promise.all(
+    data.map(async (value, i) => {
+      const chunks = streamed[i];
+      const combine = dep.outputs[i]!.combineStream;
+      if (!chunks?.length || !combine) return value;
+      // The chunks were postprocessed into files, so the server's saveFile is there.
+      const whole = await combine(chunks, ctx as RunContext & PostprocessContext);
+      return isUpdate(value) ? { ...value, value: whole } : whole;
+    }),
+  );
 }
 
 /** One value of `fn` (a return or a yield) → one wire value per output, with the State outputs stored. */

@@ -55,7 +55,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
   const interactiveOf = (c: ComponentConfig) =>
     typeof c.props.interactive === "boolean" ? c.props.interactive : inputIds.has(c.id) || (!outputIds.has(c.id) && empty(c.props.value));
 
-  function setValue(id: number, value: unknown): void {
+  function setValue(id: number, value: unknown, how?: { yielded?: boolean }): void {
     const widget = widgets.get(id);
     if (!widget) {
       if (isUpdate(value)) layouts.get(id)?.update(value);
@@ -67,8 +67,8 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
       if (typeof value.label === "string") widget.setLabel?.(value.label);
       if (typeof value.interactive === "boolean") widget.setInteractive?.(value.interactive);
       widget.update?.(value);
-      if ("value" in value) widget.set(value.value);
-    } else widget.set(value);
+      if ("value" in value) widget.set(value.value, how);
+    } else widget.set(value, how);
     if (JSON.stringify(widget.peek()) !== before) fire(id, "change");
   }
 
@@ -130,7 +130,7 @@ export function renderBlocks(app: HTMLElement, config: AppConfig): void {
             generating: (values) => {
               for (const t of shown) t.generating();
               dep.outputs.forEach((id, i) => {
-                setValue(id, values[i]);
+                setValue(id, values[i], { yielded: true });
               });
             },
             joined: (cancel) => cancellers.set(dep.id, cancel),

@@ -16,11 +16,11 @@ import { createWidget, isUpdate, type Widget } from "./widgets/index.ts";
 
 type ImageWidget = Widget & { load?(src: string, name: string): Promise<void> };
 
-/** Applies a wire value or an update's value. */
-const show = (w: Widget, value: unknown) => {
+/** Applies a wire value or an update's value (`yielded`: a generator's intermediate value). */
+const show = (w: Widget, value: unknown, how?: { yielded?: boolean }) => {
   if (isUpdate(value)) {
-    if ("value" in value) w.set(value.value);
-  } else w.set(value);
+    if ("value" in value) w.set(value.value, how);
+  } else w.set(value, how);
 };
 
 export function renderInterface(app: HTMLElement, config: AppConfig): void {
@@ -58,9 +58,9 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
         return value;
       }),
     );
-  const showAll = (values: unknown[] | null) => {
+  const showAll = (values: unknown[] | null, how?: { yielded?: boolean }) => {
     outputs.forEach((o, i) => {
-      show(o, values?.[i] ?? null);
+      show(o, values?.[i] ?? null, how);
     });
   };
   async function run(data?: unknown[]) {
@@ -81,7 +81,7 @@ export function renderInterface(app: HTMLElement, config: AppConfig): void {
           log: showLog,
           generating: (values) => {
             status.generating();
-            showAll(values);
+            showAll(values, { yielded: true });
           },
           joined: (c) => (cancel = c),
         })) ?? outputs.map((o) => o.peek());

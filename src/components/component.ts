@@ -6,6 +6,7 @@
  * methods (`click`, `change`, …) add event listeners to that Blocks.
  */
 import { buildingRoot, place, type Root } from "../blocks/context.ts";
+import type { PathContext, PostprocessContext } from "./file-context.ts";
 
 /**
  * What preprocessing may ask of the server.
@@ -154,6 +155,17 @@ export abstract class Component<Value = unknown> {
 
   /** What `fn` returned → wire value. */
   abstract postprocess(value: unknown): unknown;
+
+  /**
+   * Only on an output that streams (Audio with `streaming: true`): a generator's yields for this
+   * output, as wire values in order (nulls left out) → the call's final value, as Gradio's
+   * `combine_stream` makes the whole sound from its chunks. Run once the generator has ended
+   * (not when it was cancelled: a cancelled call has no final value).
+   */
+  combineStream?: (
+    yields: unknown[],
+    ctx: PreprocessContext & PostprocessContext & Partial<Pick<PathContext, "resolvePath">>,
+  ) => Promise<unknown>;
 
   /** JSON schema of the wire value (gradio `api_info`). */
   abstract apiInfo(): Record<string, unknown>;

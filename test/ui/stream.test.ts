@@ -17,7 +17,9 @@ import type { Blocks, Server } from "../../src/index.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 
-const DEMOS = ["chatinterface_streaming_echo", "fake_diffusion", "image_mod", "fake_gan", "generate_tone"] as const;
+const DEMOS = ["chatinterface_streaming_echo", "fake_diffusion", "image_mod", "fake_gan", "generate_tone", "stream_audio_out"] as const;
+// stream_audio_out pauses this long between chunks (Gradio's demo: 0.5 s).
+process.env.STREAM_AUDIO_OUT_PAUSE_MS = "50";
 // fake_diffusion sleeps this long a step (Gradio's demo: 1 s); read when its module loads.
 const STEP_MS = 250;
 process.env.FAKE_DIFFUSION_STEP_MS = String(STEP_MS);
@@ -339,6 +341,63 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     expect(played.currentTime, "it played").toBeGreaterThan(0);
     await expectAxeClean(page, "generate_tone");
     await shoot(page, "generate_tone");
+  });
+
+  test("stream_audio_out: the chunks play one after another, then the whole sound waits in the player, paused", async () => {
+    const page = await open("stream_audio_out");
+    // 2.2 s of a 440 Hz tone at 16 kHz: the demo streams it as chunks of 1 s, 1 s and 0.2 s.
+    const wav = gr.encodeWav(
+      16000,
+      Float32Array.from({ length: 35200 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / 16000)),
+    );
+    await page
+      .locator("section[aria-label=Inputs] input[type=file]")
+      .setInputFiles({ name: "tone.wav", mimeType: "audio/wav", buffer: Buffer.from(wav) });
+    const out = page.locator("section[aria-label=Outputs] audio");
+    // Every source the output starts playing, in order (a `play` listener: nothing is missed between polls).
+    await out.evaluate((a: HTMLAudioElement) => {
+      const w = window as unknown as { played: string[] };
+      w.played = [];
+      a.addEventListener("play", () => w.played.push(a.currentSrc));
+    });
+    await page.getByRole("button", { name: "Submit" }).click();
+    const played = () => page.evaluate(() => (window as unknown as { played: string[] }).played);
+    await expect.poll(() => played().then((p) => p.length), { timeout: 10_000, message: "three chunks played" }).toBe(3);
+    // Once the last chunk ends the whole file replaces it, paused at the start, ready to play.
+    const state = () =>
+      out.evaluate((a: HTMLAudioElement) => ({
+        src: a.currentSrc,
+        paused: a.paused,
+        readyState: a.readyState,
+        duration: a.duration,
+        time: a.currentTime,
+      }));
+    const wholeLoaded = async () => {
+      const [p, s] = await Promise.all([played(), state()]);
+      return s.readyState === 4 && !p.includes(s.src);
+    };
+    await expect.poll(wholeLoaded, { timeout: 10_000, message: "the whole sound is loaded, not a chunk" }).toBe(true);
+    const whole = await state();
+    expect(whole.paused, "not replayed").toBe(true);
+    expect(whole.time).toBe(0);
+    expect(whole.readyState, "HAVE_ENOUGH_DATA").toBe(4);
+    expect(whole.duration, "all 2.2 s").toBeCloseTo(2.2, 1);
+    const chunks = await played();
+    expect(new Set(chunks).size, "three files").toBe(3);
+    const seconds = await page.evaluate(
+      (urls) =>
+        Promise.all(
+          urls.map(async (u) => {
+            const bytes = new Uint8Array(await (await fetch(u)).arrayBuffer());
+            return (bytes.length - 44) / 2 / 16000;
+          }),
+        ),
+      chunks,
+    );
+    expect(seconds, "in order").toEqual([1, 1, 0.2]);
+    expect(await played(), "nothing played again after the end").toHaveLength(3);
+    await expectAxeClean(page, "stream_audio_out");
+    await shoot(page, "stream_audio_out");
   });
 
   test("Audio from the microphone: Record and Stop (Chromium's fake microphone), sent as WAV, heard back", async () => {

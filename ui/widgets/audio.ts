@@ -1,7 +1,8 @@
 /**
  * Audio (gradio js/audio). Out: an `<audio controls>` of the FileData (`autoplay` as the prop
  * says); with `streaming` each value a generator yields is a chunk, and the chunks play one after
- * another. In: the `sources` Gradio offers: "upload" (a file picker, `audio/*`) and "microphone"
+ * another; the call's final value (the whole sound, joined by the server) waits for the last
+ * chunk to end, then sits in the player paused, to be played again from the start. In: the `sources` Gradio offers: "upload" (a file picker, `audio/*`) and "microphone"
  * (Record / Stop with MediaRecorder, where the browser has it; the take is sent as WAV, as
  * Gradio's recorder does); the result plays in the same `<audio>` and is uploaded once when an
  * event needs it. Events: `upload`, `start_recording`, `stop_recording`, `clear`, `play`,
@@ -44,6 +45,10 @@ export function audio(c: ComponentConfig, ctx: WidgetContext): Widget {
   let local: Local | null = null;
   /** Streamed chunks waiting for the one playing to end. */
   const chunks: string[] = [];
+  /** The last chunk's URL while a stream plays (a cancelled call's final value is that chunk again). */
+  let lastChunk: string | null = null;
+  /** The whole sound, shown once the chunks have played. */
+  let whole: string | null = null;
   let recorder: MediaRecorder | null = null;
 
   const show = (src: string | null) => {
@@ -64,16 +69,34 @@ export function audio(c: ComponentConfig, ctx: WidgetContext): Widget {
     void player.play().catch(() => {}); // the browser may want a gesture first: the controls are there
   };
 
-  const set = (value: unknown) => {
+  /** The stream has played out: the whole sound replaces the last chunk, paused at the start. */
+  const showWhole = () => {
+    if (whole) show(whole);
+    whole = lastChunk = null;
+  };
+
+  const set = (value: unknown, how?: { yielded?: boolean }) => {
     clearLocal();
     remote = isFileData(value) ? value : null;
     if (p.streaming === true && remote && !ctx.interactive) {
-      // A generator's chunk: queue it behind the one playing.
-      chunks.push(fileUrl(remote));
-      if (player.paused || player.ended || player.hidden) playNext();
-      return;
+      const src = fileUrl(remote);
+      if (how?.yielded) {
+        // A generator's chunk: queue it behind the one playing.
+        whole = null;
+        lastChunk = src;
+        chunks.push(src);
+        if (player.paused || player.ended || player.hidden) playNext();
+        return;
+      }
+      if (lastChunk !== null) {
+        // The final value after chunks: no replay and no interruption, it waits for them to end.
+        if (src !== lastChunk) whole = src;
+        if (!chunks.length && (player.paused || player.ended)) showWhole();
+        return;
+      }
     }
     chunks.length = 0;
+    whole = lastChunk = null;
     show(remote ? fileUrl(remote) : null);
     if (remote && p.autoplay === true) void player.play().catch(() => {});
   };
@@ -137,7 +160,10 @@ export function audio(c: ComponentConfig, ctx: WidgetContext): Widget {
   });
   player.addEventListener("ended", () => {
     if (chunks.length) playNext();
-    else ctx.emit("stop");
+    else {
+      if (whole) showWhole();
+      ctx.emit("stop");
+    }
   });
 
   const setInteractive = (on: boolean) => {

@@ -31,8 +31,11 @@ export interface Widget {
   read(): unknown | Promise<unknown>;
   /** The value as shown now, for change detection (no upload). */
   peek(): unknown;
-  /** Shows a wire value (null clears). */
-  set(value: unknown): void;
+  /**
+   * Shows a wire value (null clears). `yielded` marks a generator's intermediate value (a
+   * `process_generating`), as opposed to a call's final one; only a streaming Audio tells them apart.
+   */
+  set(value: unknown, how?: { yielded?: boolean }): void;
   /** Applies the props of an update other than value, visible, label and interactive (e.g. `choices`). */
   update?(props: Record<string, unknown>): void;
   /** Makes it editable or not. */
