@@ -287,77 +287,74 @@ export class ChatInterface extends Blocks {
         showProgress: options.showProgress ?? "minimal",
         ...(limit === undefined ? {} : { concurrencyLimit: limit }),
       } as const;
+      // Enter: the textbox empties and locks, the message shows at once, then the reply streams in.
+      textbox
+        .submit({
+          fn: (message: string) => [update({ value: "", interactive: false, placeholder: "" }), message],
+          inputs: [textbox],
+          outputs: [textbox, savedInput],
+          apiName: false,
+          queue: false,
+        })
+        .then({
+          fn: (message: string, history: ChatMessage[]) => withUser(message, history),
+          inputs: [savedInput, chatbot],
+          outputs: [chatbot],
+          apiName: false,
+          queue: false,
+        })
+        .then(submitKwargs)
+        .then(sync)
+        .then({ fn: () => update({ value: null, interactive: true }), inputs: [], outputs: [textbox], apiName: false });
 
-      {
-        // Enter: the textbox empties and locks, the message shows at once, then the reply streams in.
-        textbox
-          .submit({
-            fn: (message: string) => [update({ value: "", interactive: false, placeholder: "" }), message],
-            inputs: [textbox],
-            outputs: [textbox, savedInput],
-            apiName: false,
-            queue: false,
-          })
-          .then({
-            fn: (message: string, history: ChatMessage[]) => withUser(message, history),
-            inputs: [savedInput, chatbot],
-            outputs: [chatbot],
-            apiName: false,
-            queue: false,
-          })
-          .then(submitKwargs)
-          .then(sync)
-          .then({ fn: () => update({ value: null, interactive: true }), inputs: [], outputs: [textbox], apiName: false });
+      // The endpoint clients call: the message (and additional inputs) in, the reply out; the
+      // history is the session's State, so successive calls continue the conversation.
+      fakeApiBtn.click({
+        fn: submitFn,
+        inputs: [textbox, chatbotState, ...additionalInputs],
+        outputs: [apiResponse, chatbotState, ...additionalOutputs],
+        apiName: options.apiName ?? "chat",
+        ...(options.apiDescription ? { apiDescription: options.apiDescription } : {}),
+        ...(limit === undefined ? {} : { concurrencyLimit: limit }),
+      });
 
-        // The endpoint clients call: the message (and additional inputs) in, the reply out; the
-        // history is the session's State, so successive calls continue the conversation.
-        fakeApiBtn.click({
-          fn: submitFn,
-          inputs: [textbox, chatbotState, ...additionalInputs],
-          outputs: [apiResponse, chatbotState, ...additionalOutputs],
-          apiName: options.apiName ?? "chat",
-          ...(options.apiDescription ? { apiDescription: options.apiDescription } : {}),
-          ...(limit === undefined ? {} : { concurrencyLimit: limit }),
-        });
+      // Retry: drop the last exchange, show its message again, answer it again.
+      chatbot
+        .on("retry", {
+          fn: (history: ChatMessage[]) => popLastUserMessage(history),
+          inputs: [chatbotState],
+          outputs: [chatbotState, savedInput],
+          apiName: false,
+          queue: false,
+        })
+        .then({
+          fn: (message: string, history: ChatMessage[]) => withUser(message, history),
+          inputs: [savedInput, chatbotState],
+          outputs: [chatbot],
+          apiName: false,
+          queue: false,
+        })
+        .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
+        .then(submitKwargs)
+        .then(sync)
+        .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
 
-        // Retry: drop the last exchange, show its message again, answer it again.
-        chatbot
-          .on("retry", {
-            fn: (history: ChatMessage[]) => popLastUserMessage(history),
-            inputs: [chatbotState],
-            outputs: [chatbotState, savedInput],
-            apiName: false,
-            queue: false,
-          })
-          .then({
-            fn: (message: string, history: ChatMessage[]) => withUser(message, history),
-            inputs: [savedInput, chatbotState],
-            outputs: [chatbot],
-            apiName: false,
-            queue: false,
-          })
-          .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
-          .then(submitKwargs)
-          .then(sync)
-          .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
+      // Undo: drop the last exchange and put its message back in the textbox.
+      chatbot
+        .on("undo", {
+          fn: (history: ChatMessage[]) => popLastUserMessage(history),
+          inputs: [chatbot],
+          outputs: [chatbot, textbox],
+          apiName: false,
+          queue: false,
+        })
+        .then(sync);
 
-        // Undo: drop the last exchange and put its message back in the textbox.
-        chatbot
-          .on("undo", {
-            fn: (history: ChatMessage[]) => popLastUserMessage(history),
-            inputs: [chatbot],
-            outputs: [chatbot, textbox],
-            apiName: false,
-            queue: false,
-          })
-          .then(sync);
+      // Clear (the Chatbot's trash button): the session's history empties too.
+      chatbot.on("clear", sync);
 
-        // Clear (the Chatbot's trash button): the session's history empties too.
-        chatbot.on("clear", sync);
-
-        // Set from another event (`chat.chatbotValue`), the Chatbot and the history follow.
-        chatbotValue.change({ fn: (x: unknown) => x, inputs: [chatbotValue], outputs: [chatbot], apiName: false }).then(sync);
-      }
+      // Set from another event (`chat.chatbotValue`), the Chatbot and the history follow.
+      chatbotValue.change({ fn: (x: unknown) => x, inputs: [chatbotValue], outputs: [chatbot], apiName: false }).then(sync);
       return submitFn as (...args: never[]) => unknown;
     };
 

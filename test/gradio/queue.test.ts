@@ -125,7 +125,13 @@ describe("Queue", () => {
     queue.listen("s2", (m) => got.push(m));
     queue.cancel(id);
     expect(got.slice(-2)).toEqual([
-      { msg: "process_completed", event_id: id, output: expect.objectContaining({ data: [], is_generating: false }), success: true, title: null },
+      {
+        msg: "process_completed",
+        event_id: id,
+        output: expect.objectContaining({ data: [], is_generating: false }),
+        success: true,
+        title: null,
+      },
       { msg: "close_stream", event_id: null },
     ]);
   });
