@@ -6,7 +6,6 @@
  * methods (`click`, `change`, …) add event listeners to that Blocks.
  */
 import { buildingRoot, place, type Root } from "../blocks/context.ts";
-import type { PathContext, PostprocessContext } from "./file-context.ts";
 
 /**
  * What preprocessing may ask of the server.
@@ -164,7 +163,8 @@ export abstract class Component<Value = unknown> {
    */
   combineStream?: (
     yields: unknown[],
-    ctx: PreprocessContext & PostprocessContext & Partial<Pick<PathContext, "resolvePath">>,
+    // file-context.ts's PostprocessContext and PathContext, written out: that file imports this one.
+    ctx: PreprocessContext & { saveFile(bytes: Uint8Array, name: string): Promise<string>; resolvePath?(path: string): Promise<string> },
   ) => Promise<unknown>;
 
   /** JSON schema of the wire value (gradio `api_info`). */
