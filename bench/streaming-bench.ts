@@ -13,10 +13,10 @@ import { Client } from "@gradio/client";
 
 type Row = [string, string, string];
 
-/** Starts bench/stream-serve.ts (`which`: "chat" or "ticks"); resolves with its URL and a way to read its event-loop delay. */
+/** Starts bench/stream-serve.ts (`which`: "chat" or "ticks"); resolves with its URL and ways to read its event-loop delay and its memory. */
 export async function startStreamServer(which: "chat" | "ticks", env: Record<string, string> = {}) {
   const child: ChildProcess = fork(new URL("./stream-serve.ts", import.meta.url).pathname, [which], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", "--expose-gc"],
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -29,12 +29,17 @@ export async function startStreamServer(which: "chat" | "ticks", env: Record<str
       child.once("message", (m) => resolve(m as { p50: number; p99: number; max: number }));
       child.send("loop");
     });
+  const memory = () =>
+    new Promise<{ heapMB: number; rssMB: number; active: number }>((resolve) => {
+      child.once("message", (m) => resolve(m as { heapMB: number; rssMB: number; active: number }));
+      child.send("memory");
+    });
   const stop = () =>
     new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
     });
-  return { url, loop, stop };
+  return { url, loop, memory, stop };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
