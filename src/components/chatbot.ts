@@ -9,6 +9,7 @@ import { BaseComponent, type BaseOptions } from "./base.ts";
 import type { PreprocessContext } from "./component.ts";
 import { allowedPath, type PathContext, type PostprocessContext } from "./file-context.ts";
 import type { FileData } from "./file-data.ts";
+import { FILE_DATA_SCHEMA } from "./media-input.ts";
 import { outputFile } from "./output-file.ts";
 
 /** One part of a message's content on the wire (gradio TextMessage / FileMessage). */
@@ -231,20 +232,7 @@ export class Chatbot extends BaseComponent<ChatMessage[], MessageInput[] | null>
     const file = { $ref: "#/$defs/FileData" };
     return {
       $defs: {
-        FileData: {
-          properties: {
-            path: { title: "Path", type: "string" },
-            url: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Url" },
-            size: { anyOf: [{ type: "integer" }, { type: "null" }], default: null, title: "Size" },
-            orig_name: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Orig Name" },
-            mime_type: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Mime Type" },
-            is_stream: { default: false, title: "Is Stream", type: "boolean" },
-            meta: { additionalProperties: true, default: FILE_META, title: "Meta", type: "object" },
-          },
-          required: ["path"],
-          title: "FileData",
-          type: "object",
-        },
+        FileData: FILE_DATA_SCHEMA,
         TextMessage: {
           properties: { text: { title: "Text", type: "string" }, type: { const: "text", default: "text", title: "Type", type: "string" } },
           required: ["text"],

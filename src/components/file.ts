@@ -7,6 +7,7 @@ import { BaseComponent, type BaseOptions } from "./base.ts";
 import type { FlagContext, PreprocessContext } from "./component.ts";
 import { allowedPath, needSaving, type PostprocessContext } from "./file-context.ts";
 import type { FileData } from "./file-data.ts";
+import { FILE_DATA_SCHEMA } from "./media-input.ts";
 
 /**
  * Options of {@link File}.
@@ -25,21 +26,6 @@ export interface FileOptions extends BaseOptions<string | string[] | null> {
   /** Let the user reorder the files of a multiple upload. */
   allowReordering?: boolean;
 }
-
-const FILE_DATA_SCHEMA = {
-  properties: {
-    path: { title: "Path", type: "string" },
-    url: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Url" },
-    size: { anyOf: [{ type: "integer" }, { type: "null" }], default: null, title: "Size" },
-    orig_name: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Orig Name" },
-    mime_type: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Mime Type" },
-    is_stream: { default: false, title: "Is Stream", type: "boolean" },
-    meta: { additionalProperties: true, default: { _type: "gradio.FileData" }, title: "Meta", type: "object" },
-  },
-  required: ["path"],
-  title: "FileData",
-  type: "object",
-};
 
 const EXAMPLE_URL = "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf";
 
