@@ -166,10 +166,10 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const onGenerate =
       emit === noMessages
         ? undefined
-        : (r: PredictResult) => emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.average, r.changedState));
+        : (r: PredictResult) => emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.averageOf(fnIndex), r.changedState));
     const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state, onGenerate, signal }));
     if (keep) await backend.sessionState.save(session, state);
-    stats.record(result.duration);
+    stats.record(result.duration, fnIndex);
     return { ...result, data: withFileUrls(result.data, publicUrl) };
   };
   // Live traffic goes to the monitor; the examples computed at start do not.
@@ -310,7 +310,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const dep = findDependency(blocks, { fnIndex: body.fn_index, apiName: c.req.param("api_name") });
     const session = typeof body.session_hash === "string" && body.session_hash !== "" ? body.session_hash : undefined;
     const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), session, undefined, root(c));
-    return c.json(predictResponse(data, duration, stats.average, changedState));
+    return c.json(predictResponse(data, duration, stats.averageOf(dep.id), changedState));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
     app.post(path, payloadErrors, jsonLimit, oneShot);

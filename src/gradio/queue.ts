@@ -129,7 +129,8 @@ export class Queue {
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
     this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, root, cancelled: false, abort: new AbortController() });
-    this.emit(session, this.estimation(eventId, this.waiting.length - 1));
+    const ahead = this.waiting.slice(0, -1).reduce((sum, j) => sum + this.stats.averageOf(j.fnIndex), 0);
+    this.emit(session, this.estimation(this.waiting.at(-1)!, this.waiting.length - 1, ahead));
     this.pump();
     return eventId;
   }
@@ -183,15 +184,22 @@ export class Queue {
     clearInterval(this.sweeper);
   }
 
-  private estimation(eventId: string, rank: number): ServerMessage {
-    const average = this.stats.average;
-    const eta = average > 0 ? average * (Math.floor(rank / this.concurrency) + 1) : null;
-    return { msg: "estimation", event_id: eventId, rank, queue_size: this.waiting.length, rank_eta: eta };
+  /**
+   * The `estimation` of the job at `rank`: `ahead` is the sum of the average durations of the jobs
+   * before it; spread over the workers, plus its own endpoint's average (Gradio sums
+   * process_time_per_fn the same way).
+   */
+  private estimation(job: Job, rank: number, ahead: number): ServerMessage {
+    const own = this.stats.averageOf(job.fnIndex);
+    const eta = own > 0 ? ahead / this.concurrency + own : null;
+    return { msg: "estimation", event_id: job.eventId, rank, queue_size: this.waiting.length, rank_eta: eta };
   }
 
   private sendRanks(): void {
+    let ahead = 0;
     this.waiting.forEach((job, rank) => {
-      this.emit(job.session, this.estimation(job.eventId, rank));
+      this.emit(job.session, this.estimation(job, rank, ahead));
+      ahead += this.stats.averageOf(job.fnIndex);
     });
   }
 
@@ -216,7 +224,7 @@ export class Queue {
 
   private async execute(job: Job): Promise<void> {
     const { eventId, session } = job;
-    this.emit(session, { msg: "process_starts", event_id: eventId, eta: this.stats.average || null });
+    this.emit(session, { msg: "process_starts", event_id: eventId, eta: this.stats.averageOf(job.fnIndex) || null });
     let message: ServerMessage;
     const emit = (m: EventMessage | GeneratingMessage) => {
       if (!job.cancelled) this.emit(session, { ...m, event_id: eventId });
@@ -233,7 +241,7 @@ export class Queue {
       message = {
         msg: "process_completed",
         event_id: eventId,
-        output: predictResponse(data, duration, this.stats.average, changedState),
+        output: predictResponse(data, duration, this.stats.averageOf(job.fnIndex), changedState),
         success: true,
         title: null,
       };

@@ -56,6 +56,19 @@ const demo = new gr.Blocks(() => {
     apiName: "forever",
     concurrencyLimit: 1,
   });
+  // One at a time, a fifth of a second each: what a queue's ETA is made of.
+  btn.click({
+    fn: async function* paced(t: string) {
+      for (let i = 0; i < 5; i++) {
+        await sleep(40);
+        yield `${t} ${i}`;
+      }
+    },
+    inputs: text,
+    outputs: out,
+    apiName: "paced",
+    concurrencyLimit: 1,
+  });
   // Returns an async iterable without being a generator function.
   btn.click({
     fn: (t: string) => ({
@@ -188,6 +201,34 @@ describe("a generator fn", () => {
       if (event.type === "status" && event.progress_data) progress.push(...event.progress_data);
     }
     expect(progress).toContainEqual(expect.objectContaining({ progress: 0.5, desc: "Half" }));
+  });
+
+  test("a generator waiting behind another is told its place and an ETA from the streams' durations", async () => {
+    for await (const _ of client.submit("/paced", ["warm"])); // one whole stream: the average duration
+    const second = await Client.connect(server.url, { events: ["data", "status"] });
+    try {
+      const first = client.submit("/paced", ["a"]);
+      const waiting: { position?: number; eta?: number | null }[] = [];
+      let values = 0;
+      await Promise.all([
+        (async () => {
+          for await (const _ of first);
+        })(),
+        (async () => {
+          for await (const e of second.submit("/paced", ["b"])) {
+            if (e.type === "status" && e.stage === "pending" && e.position !== undefined) waiting.push({ position: e.position, eta: e.eta });
+            if (e.type === "data") values++;
+          }
+        })(),
+      ]);
+      expect(waiting[0]?.position).toBe(0);
+      // About one stream's length (5 yields × 40 ms) to wait: the whole stream counts, not its first yield.
+      expect(waiting[0]?.eta).toBeGreaterThan(0.15);
+      expect(waiting[0]?.eta).toBeLessThan(2);
+      expect(values).toBe(6); // five yields, then the last again on completion
+    } finally {
+      second.close();
+    }
   });
 
   test("job.cancel() mid-stream runs the generator's finally within 1 s, and the queue moves on", async () => {

@@ -114,7 +114,7 @@ export class SharedQueue implements QueueLike {
         hash,
         JSON.stringify(data),
         this.options.sessionTtlMs,
-        this.ctx.stats.average,
+        this.ctx.stats.averageOf(fnIndex),
         this.options.concurrency,
         k.group,
         fnIndex,
@@ -340,11 +340,12 @@ export class SharedQueue implements QueueLike {
       await this.cmd.xack(this.keys.jobs, this.keys.group, entryId).catch(() => {});
       return;
     }
+    const fnIndex = Number(job.f ?? 0);
     const started = await this.retry(() =>
       this.cmd.sharedStart(
         this.keys.done(eventId),
         this.keys.sess(hash),
-        JSON.stringify({ msg: "process_starts", event_id: eventId, eta: this.ctx.stats.average || null }),
+        JSON.stringify({ msg: "process_starts", event_id: eventId, eta: this.ctx.stats.averageOf(fnIndex) || null }),
         this.options.sessionTtlMs,
       ),
     );
@@ -354,7 +355,6 @@ export class SharedQueue implements QueueLike {
       await this.answer(eventId, hash, null, entryId); // already answered: just ack
       return;
     }
-    const fnIndex = Number(job.f ?? 0);
     // Log, progress and a generator's messages go to the session's Stream as they come, in order on this connection.
     const abort = new AbortController();
     let checked = Date.now();
@@ -388,7 +388,7 @@ export class SharedQueue implements QueueLike {
       message = {
         msg: "process_completed",
         event_id: eventId,
-        output: predictResponse(out, duration, this.ctx.stats.average, changedState),
+        output: predictResponse(out, duration, this.ctx.stats.averageOf(fnIndex), changedState),
         success: true,
         title: null,
       };
