@@ -137,9 +137,7 @@ function popLastUserMessage(history: ChatMessage[] | null, multimodal: boolean):
     .map(textOf)
     .join("\n");
   if (!multimodal) return [h.slice(0, i + 1), text];
-  const files = last.flatMap((m) =>
-    m.content.flatMap((p) => (p.type === "file" && typeof p.file.path === "string" ? [p.file.path] : [])),
-  );
+  const files = last.flatMap((m) => m.content.flatMap((p) => (p.type === "file" && typeof p.file.path === "string" ? [p.file.path] : [])));
   return [h.slice(0, i + 1), { text, files }];
 }
 
@@ -295,10 +293,7 @@ export class ChatInterface extends Blocks {
       const extraOut = additionalOutputs.length;
       const split = (response: unknown): [unknown, unknown[]] =>
         extraOut > 0 && Array.isArray(response) ? [response[0], response.slice(1)] : [response, []];
-      const withUser = (message: unknown, history: ChatMessage[] | null) => [
-        ...structuredClone(history ?? []),
-        ...userMessages(message),
-      ];
+      const withUser = (message: unknown, history: ChatMessage[] | null) => [...structuredClone(history ?? []), ...userMessages(message)];
       // The reply as it grows, with the history after it: what both the page's event and /chat yield.
       async function* replies(message: unknown, history: ChatMessage[] | null, args: unknown[]) {
         const before = withUser(message, history);

@@ -166,7 +166,8 @@ export class MultimodalTextbox extends BaseComponent<MultimodalValue | null, Mul
       throw new Error(`${this.displayName} output must be a string or {text, files}; fn returned ${describeValue(value)}.`);
     }
     const text = value.text ?? "";
-    if (typeof text !== "string") throw new Error(`${this.displayName} output's "text" must be a string; fn returned ${describeValue(text)}.`);
+    if (typeof text !== "string")
+      throw new Error(`${this.displayName} output's "text" must be a string; fn returned ${describeValue(text)}.`);
     const files = value.files ?? [];
     if (!Array.isArray(files)) throw new Error(`${this.displayName} output's "files" must be a list; fn returned ${describeValue(files)}.`);
     if (files.length === 0) return { text, files: [] };

@@ -51,7 +51,9 @@ describe("MultimodalTextbox as an input", () => {
     const box = new MultimodalTextbox({ label: "Message" });
     expect(refusal(() => box.preprocess(42, ctx))).toMatchObject({
       status: 422,
-      message: expect.stringMatching(/^MultimodalTextbox "Message": expected \{text: string, files: \[FileData…\]\}.*got a number \(42\)\.$/),
+      message: expect.stringMatching(
+        /^MultimodalTextbox "Message": expected \{text: string, files: \[FileData…\]\}.*got a number \(42\)\.$/,
+      ),
     });
     expect(refusal(() => box.preprocess({ text: "hi", files: "a.png" }, ctx)).message).toMatch(
       /^MultimodalTextbox "Message": "files" should be a list of FileData, got the string "a\.png"\.$/,

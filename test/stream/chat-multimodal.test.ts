@@ -93,8 +93,9 @@ describe("a multimodal ChatInterface through the pristine client", () => {
       expect((await res.json()).error, path).toMatch(/MultimodalTextbox "Message".*file 1: /);
     }
     const client = await connect(server);
-    await expect(client.predict("/chat", { message: { text: "x", files: [{ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }] } }))
-      .rejects.toMatchObject({ message: expect.stringMatching(/MultimodalTextbox "Message" file 1/) });
+    await expect(
+      client.predict("/chat", { message: { text: "x", files: [{ path: "/etc/passwd", meta: { _type: "gradio.FileData" } }] } }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/MultimodalTextbox "Message" file 1/) });
     expect((await client.predict("/chat", { message: { text: "still here", files: [] } })).data).toEqual(["still here: 0 file(s)"]);
   });
 
@@ -115,14 +116,19 @@ describe("a multimodal ChatInterface through the pristine client", () => {
 
   test("curl: upload, then POST /call/chat with the FileData, then the stream gives the reply", async () => {
     const form = new FormData();
-    form.append("files", new Blob([png], { type: "image/png" }), "dot.png");
+    form.append("files", new Blob([new Uint8Array(png)], { type: "image/png" }), "dot.png");
     const [path] = (await (await fetch(`${server.url}/gradio_api/upload`, { method: "POST", body: form })).json()) as string[];
     const base = `${server.url}/gradio_api/call/chat`;
     const body = { data: [{ text: "curl", files: [{ path, orig_name: "dot.png", meta: { _type: "gradio.FileData" } }] }] };
     const { event_id } = (await (await fetch(base, { method: "POST", body: JSON.stringify(body) })).json()) as { event_id: string };
     const stream = await (await fetch(`${base}/${event_id}`)).text();
     expect(stream).toContain("event: complete");
-    const data = JSON.parse(stream.split("\n").find((l) => l.startsWith("data: "))!.slice(6)) as unknown[];
+    const data = JSON.parse(
+      stream
+        .split("\n")
+        .find((l) => l.startsWith("data: "))!
+        .slice(6),
+    ) as unknown[];
     expect(data[0]).toBe("curl: 1 file(s)");
     expect(seen.at(-1)!.bytes[0]!.equals(png)).toBe(true);
   });
