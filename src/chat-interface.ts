@@ -5,6 +5,8 @@
  * per session, and the endpoint `/chat` (message and additional inputs in, the reply out) — so
  * client code written for a Gradio chat Space works unchanged.
  */
+import { basename, dirname, resolve } from "node:path";
+import mime from "mime";
 import { Blocks, isState } from "./blocks/blocks.ts";
 import { fnParams } from "./blocks/fn-params.ts";
 import { place } from "./blocks/context.ts";
@@ -17,8 +19,10 @@ import type { Component } from "./components/component.ts";
 import { JSONComponent } from "./components/json.ts";
 import { Markdown } from "./components/markdown.ts";
 import { State } from "./components/state.ts";
+import { MultimodalTextbox, type MultimodalValue } from "./components/multimodal-textbox.ts";
 import { Textbox } from "./components/textbox.ts";
 import type { EventOptions, ShowProgress } from "./components/component.ts";
+import type { FileData } from "./components/file-data.ts";
 
 /**
  * Options of {@link ChatInterface} (Gradio's keywords, camelCase).
@@ -28,24 +32,33 @@ import type { EventOptions, ShowProgress } from "./components/component.ts";
  */
 export interface ChatInterfaceOptions {
   /**
-   * `fn(message, history, ...additionalInputs)`: `message` is the text sent; `history` the
-   * conversation so far (Gradio 6 messages: `{role, content: [{type: "text", text}, …]}`).
+   * `fn(message, history, ...additionalInputs)`: `message` is the text sent (with `multimodal`,
+   * `{text, files}`: the text and the attached files' server paths); `history` the conversation
+   * so far (Gradio 6 messages: `{role, content: [{type: "text", text}, …]}`).
    * Return (or yield, growing) the reply: a string, a message `{role, content}`, or a list of them.
    */
   // biome-ignore lint/suspicious/noExplicitAny: the developer types fn's parameters (`(message: string, history: ChatMessage[]) => …`).
-  fn: (message: string, history: ChatMessage[], ...args: any[]) => unknown;
+  fn: (message: any, history: ChatMessage[], ...args: any[]) => unknown;
+  /**
+   * Files may be attached to a message (Gradio's `multimodal=True`): the textbox is a
+   * {@link MultimodalTextbox} and `fn` gets `{text, files}`. Implied by a MultimodalTextbox `textbox`.
+   */
+  multimodal?: boolean;
   /** A Chatbot to use instead of the default one. */
   chatbot?: Chatbot;
-  /** A Textbox to use instead of the default one. */
-  textbox?: Textbox;
+  /** A Textbox (a MultimodalTextbox with `multimodal`) to use instead of the default one. */
+  textbox?: Textbox | MultimodalTextbox;
   /** More inputs passed to `fn` after the history, shown in an accordion under the chat. */
   additionalInputs?: Component | Component[];
   /** The accordion's label (default "Additional Inputs"). */
   additionalInputsAccordion?: string;
   /** Components `fn` also returns values for (after the reply), placed elsewhere in the page. */
   additionalOutputs?: Component | Component[];
-  /** Messages to start from: strings, or rows `[message, ...additionalInputs]` when there are additional inputs. */
-  examples?: (string | unknown[])[];
+  /**
+   * Messages to start from: strings (with `multimodal`, also `{text, files}` with file paths), or
+   * rows `[message, ...additionalInputs]` when there are additional inputs.
+   */
+  examples?: (string | { text?: string; files?: string[] } | unknown[])[];
   /** Shown instead of the examples' text. */
   exampleLabels?: string[];
   title?: string;
@@ -110,15 +123,40 @@ function parts(content: unknown): ContentPart[] {
 
 /**
  * Gradio's `_pop_last_user_message`: the history without its last exchange (the trailing
- * assistant messages and the user messages before them), and that user message's text.
+ * assistant messages and the user messages before them), and that user message: its text, or
+ * with `multimodal` `{text, files}` (the files' paths), as the textbox takes it back.
  */
-function popLastUserMessage(history: ChatMessage[] | null): [ChatMessage[], string] {
+function popLastUserMessage(history: ChatMessage[] | null, multimodal: boolean): [ChatMessage[], string | MultimodalValue] {
   const h = history ?? [];
   let i = h.length - 1;
   while (i >= 0 && h[i]!.role === "assistant") i--;
   while (i >= 0 && h[i]!.role === "user") i--;
   const last = h.slice(i + 1).filter((m) => m.role === "user");
-  return [h.slice(0, i + 1), last.map(textOf).join("\n")];
+  const text = last
+    .filter((m) => m.content.some((p) => p.type === "text"))
+    .map(textOf)
+    .join("\n");
+  if (!multimodal) return [h.slice(0, i + 1), text];
+  const files = last.flatMap((m) => m.content.flatMap((p) => (p.type === "file" && typeof p.file.path === "string" ? [p.file.path] : [])));
+  return [h.slice(0, i + 1), { text, files }];
+}
+
+/**
+ * The user's turn as history messages. A multimodal message becomes one message per file, then
+ * one for its text, as Gradio's `_message_as_message_dict` does (an empty text after files is
+ * left out, so a picture sent alone has no empty bubble after it).
+ */
+function userMessages(message: unknown): ChatMessage[] {
+  if (typeof message !== "object" || message === null || !("files" in message || "text" in message)) return asMessages(message, "user");
+  const { text, files } = message as { text?: unknown; files?: unknown };
+  const fileMessages: ChatMessage[] = (Array.isArray(files) ? files : []).map((f) => {
+    const path = typeof f === "string" ? f : String((f as FileData).path);
+    const name = (typeof f === "object" && (f as FileData).orig_name) || basename(path);
+    const file: FileData = { path, orig_name: name, mime_type: mime.getType(name), meta: { _type: "gradio.FileData" } };
+    return { role: "user", content: [{ type: "file", file, alt_text: null }], metadata: null, options: null };
+  });
+  const withText = typeof text === "string" && (text !== "" || fileMessages.length === 0);
+  return [...fileMessages, ...(withText ? asMessages(text, "user") : [])];
 }
 
 /** The `/chat` response, sent as `fn` gave it (Gradio sets `postprocess=False` on this endpoint): a JSON that is not parsed. */
@@ -155,7 +193,9 @@ export class ChatInterface extends Blocks {
   override readonly mode = "chat_interface";
   readonly fn: ChatInterfaceOptions["fn"];
   readonly chatbot: Chatbot;
-  readonly textbox: Textbox;
+  readonly textbox: Textbox | MultimodalTextbox;
+  /** Files may be attached to a message: `fn` gets `{text, files}`. */
+  readonly multimodal: boolean;
   readonly additionalInputs: Component[];
   readonly additionalOutputs: Component[];
 
@@ -170,15 +210,29 @@ export class ChatInterface extends Blocks {
     if (additionalInputs.length > 0 && examples.some((row) => !Array.isArray(row))) {
       throw new Error("With additionalInputs, each example must be a list: [message, ...one value per additional input].");
     }
+    const multimodal = options.multimodal ?? options.textbox instanceof MultimodalTextbox;
+    if (multimodal && options.textbox && !(options.textbox instanceof MultimodalTextbox)) {
+      throw new Error("A multimodal ChatInterface needs a MultimodalTextbox as its textbox.");
+    }
+    // Example files are served from their folders (as Examples' files are).
+    const exampleDirs = new Set<string>();
     const exampleMessages: ExampleMessage[] = examples.map((row, i) => {
-      const text = Array.isArray(row) ? row[0] : row;
-      const m: ExampleMessage = { text: typeof text === "string" ? text : String(text ?? "") };
+      const first = Array.isArray(row) ? row[0] : row;
+      const given = typeof first === "object" && first !== null ? (first as { text?: unknown; files?: unknown }) : { text: first };
+      const m: ExampleMessage = { text: typeof given.text === "string" ? given.text : String(given.text ?? "") };
+      if (multimodal && Array.isArray(given.files) && given.files.length > 0) {
+        m.files = given.files.map((f) => {
+          const path = resolve(String(f));
+          exampleDirs.add(dirname(path));
+          return { path, orig_name: basename(path), mime_type: mime.getType(path), meta: { _type: "gradio.FileData" } };
+        });
+      }
       if (options.exampleLabels?.[i] !== undefined) m.display_text = options.exampleLabels[i];
       return m;
     });
 
     let chatbot!: Chatbot;
-    let textbox!: Textbox;
+    let textbox!: Textbox | MultimodalTextbox;
     let savedInput!: State;
     let nullComponent!: State;
     let chatbotState!: State;
@@ -205,17 +259,16 @@ export class ChatInterface extends Blocks {
         new Group(() => {
           new Row(() => {
             if (options.textbox) place(options.textbox);
-            textbox =
-              options.textbox ??
-              new Textbox({
-                showLabel: false,
-                label: "Message",
-                placeholder: "Type a message...",
-                scale: 7,
-                autofocus: options.autofocus ?? true,
-                submitBtn: options.submitBtn ?? true,
-                stopBtn: options.stopBtn ?? true,
-              });
+            const boxOptions = {
+              showLabel: false,
+              label: "Message",
+              placeholder: "Type a message...",
+              scale: 7,
+              autofocus: options.autofocus ?? true,
+              submitBtn: options.submitBtn ?? true,
+              stopBtn: options.stopBtn ?? true,
+            };
+            textbox = options.textbox ?? (multimodal ? new MultimodalTextbox(boxOptions) : new Textbox(boxOptions));
           });
         });
         fakeApiBtn = new Button({ value: "Fake API", visible: false });
@@ -240,12 +293,9 @@ export class ChatInterface extends Blocks {
       const extraOut = additionalOutputs.length;
       const split = (response: unknown): [unknown, unknown[]] =>
         extraOut > 0 && Array.isArray(response) ? [response[0], response.slice(1)] : [response, []];
-      const withUser = (message: string, history: ChatMessage[] | null) => [
-        ...structuredClone(history ?? []),
-        ...asMessages(message, "user"),
-      ];
+      const withUser = (message: unknown, history: ChatMessage[] | null) => [...structuredClone(history ?? []), ...userMessages(message)];
       // The reply as it grows, with the history after it: what both the page's event and /chat yield.
-      async function* replies(message: string, history: ChatMessage[] | null, args: unknown[]) {
+      async function* replies(message: unknown, history: ChatMessage[] | null, args: unknown[]) {
         const before = withUser(message, history);
         const result = fn(message, structuredClone(history ?? []), ...args);
         if (isAsyncIterable(result) || isIterator(result)) {
@@ -263,10 +313,10 @@ export class ChatInterface extends Blocks {
       }
       // A generator fn streams (the page shows a Stop button); any other fn answers once.
       const submitFn = generator
-        ? async function* _submit_fn(message: string, history: ChatMessage[] | null, ...args: unknown[]) {
+        ? async function* _submit_fn(message: unknown, history: ChatMessage[] | null, ...args: unknown[]) {
             yield* replies(message, history, args);
           }
-        : async function _submit_fn(message: string, history: ChatMessage[] | null, ...args: unknown[]) {
+        : async function _submit_fn(message: unknown, history: ChatMessage[] | null, ...args: unknown[]) {
             let last: unknown[] = [];
             for await (const r of replies(message, history, args)) last = r;
             return last;
@@ -290,14 +340,14 @@ export class ChatInterface extends Blocks {
       // Enter: the textbox empties and locks, the message shows at once, then the reply streams in.
       textbox
         .submit({
-          fn: (message: string) => [update({ value: "", interactive: false, placeholder: "" }), message],
+          fn: (message: unknown) => [update({ value: "", interactive: false, placeholder: "" }), message],
           inputs: [textbox],
           outputs: [textbox, savedInput],
           apiName: false,
           queue: false,
         })
         .then({
-          fn: (message: string, history: ChatMessage[]) => withUser(message, history),
+          fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
           inputs: [savedInput, chatbot],
           outputs: [chatbot],
           apiName: false,
@@ -321,14 +371,14 @@ export class ChatInterface extends Blocks {
       // Retry: drop the last exchange, show its message again, answer it again.
       chatbot
         .on("retry", {
-          fn: (history: ChatMessage[]) => popLastUserMessage(history),
+          fn: (history: ChatMessage[]) => popLastUserMessage(history, multimodal),
           inputs: [chatbotState],
           outputs: [chatbotState, savedInput],
           apiName: false,
           queue: false,
         })
         .then({
-          fn: (message: string, history: ChatMessage[]) => withUser(message, history),
+          fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
           inputs: [savedInput, chatbotState],
           outputs: [chatbot],
           apiName: false,
@@ -342,7 +392,7 @@ export class ChatInterface extends Blocks {
       // Undo: drop the last exchange and put its message back in the textbox.
       chatbot
         .on("undo", {
-          fn: (history: ChatMessage[]) => popLastUserMessage(history),
+          fn: (history: ChatMessage[]) => popLastUserMessage(history, multimodal),
           inputs: [chatbot],
           outputs: [chatbot, textbox],
           apiName: false,
@@ -373,6 +423,8 @@ export class ChatInterface extends Blocks {
     this.additionalOutputs = additionalOutputs;
     this.chatbot = chatbot;
     this.textbox = textbox;
+    this.multimodal = multimodal;
+    this.allowedPaths.push(...exampleDirs);
 
     // The endpoint's parameters are fn's own names (Gradio wraps fn with functools.wraps); the
     // history (a State) is left out of the API, as Gradio's is.

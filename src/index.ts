@@ -154,4 +154,10 @@ export {
 export { Gallery, type GalleryOptions, type GalleryImage, type GalleryItem } from "./components/gallery.ts";
 export { Audio, type AudioOptions, type AudioOutput } from "./components/audio.ts";
 export { Video, type VideoOptions, type VideoData } from "./components/video.ts";
+export {
+  MultimodalTextbox,
+  type MultimodalTextboxOptions,
+  type MultimodalValue,
+  type MultimodalInput,
+} from "./components/multimodal-textbox.ts";
 export { encodeWav, joinWav, parseWav, type Samples, type Wav, type WavFormat, writeWav } from "./components/wav.ts";

@@ -11,13 +11,22 @@
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import * as gr from "../../src/index.ts";
 import type { Blocks, Server } from "../../src/index.ts";
 import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
 import { root } from "../helpers.ts";
 
-const DEMOS = ["chatinterface_streaming_echo", "fake_diffusion", "image_mod", "fake_gan", "generate_tone", "stream_audio_out"] as const;
+const DEMOS = [
+  "chatinterface_streaming_echo",
+  "chatinterface_multimodal",
+  "fake_diffusion",
+  "image_mod",
+  "fake_gan",
+  "generate_tone",
+  "stream_audio_out",
+] as const;
 // stream_audio_out pauses this long between chunks (Gradio's demo: 0.5 s).
 process.env.STREAM_AUDIO_OUT_PAUSE_MS = "50";
 // fake_diffusion sleeps this long a step (Gradio's demo: 1 s); read when its module loads.
@@ -214,6 +223,45 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await expect
       .poll(() => page.locator("[data-testid=assistant-message]").last().textContent(), { message: "the queue moved on" })
       .toBe("Assistant: You typed: next");
+  });
+
+  test("chatinterface_multimodal: a picture attached through Attach files, removable, then sent with text: the bubble shows it", async () => {
+    const page = await open("chatinterface_multimodal");
+    const png = await sharp({ create: { width: 48, height: 32, channels: 3, background: "teal" } })
+      .png()
+      .toBuffer();
+    const attach = page.getByLabel("Attach files");
+    const chips = page.locator(".attachments .attachment");
+    // Attached, then removed before sending: nothing goes with the message.
+    await attach.setInputFiles({ name: "first.png", mimeType: "image/png", buffer: png });
+    await expect.poll(() => chips.allTextContents()).toEqual(["first.png×"]);
+    await page.getByRole("button", { name: "Remove first.png" }).click();
+    expect(await chips.count(), "the chip is removed").toBe(0);
+
+    await attach.setInputFiles({ name: "teal.png", mimeType: "image/png", buffer: png });
+    await expect.poll(() => chips.locator("img.attachment-thumb").count(), { message: "a thumbnail of the picture" }).toBe(1);
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("a teal picture");
+    await box.press("Enter");
+    await expect
+      .poll(() => messages(page), { message: "the picture, the text, then the echo" })
+      .toEqual(["You: ", "You: a teal picture", "Assistant: a teal picture"]);
+    const shown = page.locator("[data-testid=user-message] img.chat-image");
+    const size = await shown.evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    expect(size, "the user's bubble shows the picture sent").toEqual([48, 32]);
+    expect(await chips.count(), "the box is empty once sent").toBe(0);
+    await expect.poll(() => box.getAttribute("readonly"), { timeout: 5_000, message: "the box is usable again" }).toBe(null);
+    expect(await box.inputValue()).toBe("");
+    await expectAxeClean(page, "chatinterface_multimodal");
+    await shoot(page, "chatinterface_multimodal");
+    // Undo gives the message back to the box: its text, and the picture as a chip again.
+    await page.getByRole("button", { name: "Undo" }).click();
+    await expect.poll(() => messages(page), { timeout: 5_000 }).toEqual([]);
+    expect(await box.inputValue()).toBe("a teal picture");
+    await expect.poll(() => chips.allTextContents(), { message: "the picture is attached again" }).toEqual(["teal.png×"]);
   });
 
   test("fake_diffusion: each step's picture shows as it is made, in order, then the last; Stop cancels a long run", async () => {

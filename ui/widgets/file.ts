@@ -6,14 +6,9 @@
 import type { ComponentConfig, FileData } from "../../src/gradio/protocol.ts";
 import { upload } from "../client.ts";
 import { h } from "../dom.ts";
+import { accept } from "./file-types.ts";
 import { fileUrl, isFileData } from "./file-url.ts";
 import { block, fieldId, type Widget, type WidgetContext } from "./widget.ts";
-
-/** Gradio's `file_types` (".pdf", "image", "text", …) as an `accept` attribute. */
-function accept(types: unknown): string | undefined {
-  if (!Array.isArray(types) || !types.length) return undefined;
-  return types.map((t) => (String(t).startsWith(".") || String(t).includes("/") ? String(t) : `${t}/*`)).join(",");
-}
 
 /** A file the user picked (not uploaded yet) or one the server sent. */
 type Entry = { local: File; sent?: FileData } | { remote: FileData };

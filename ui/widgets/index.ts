@@ -18,6 +18,7 @@ import { image } from "./image.ts";
 import { json } from "./json.ts";
 import { label } from "./label.ts";
 import { html, markdown } from "./markup.ts";
+import { multimodalTextbox } from "./multimodal-textbox.ts";
 import { number } from "./number.ts";
 import { slider } from "./slider.ts";
 import { state } from "./state.ts";
@@ -33,6 +34,7 @@ const WIDGETS: Record<string, (c: ComponentConfig, ctx: WidgetContext) => Widget
   markdown,
   html,
   textbox,
+  multimodaltextbox: multimodalTextbox,
   number,
   slider,
   checkbox,
