@@ -166,7 +166,8 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     const onGenerate =
       emit === noMessages
         ? undefined
-        : (r: PredictResult) => emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.averageOf(fnIndex), r.changedState));
+        : (r: PredictResult) =>
+            emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.averageOf(fnIndex), r.changedState));
     const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state, onGenerate, signal }));
     if (keep) await backend.sessionState.save(session, state);
     stats.record(result.duration, fnIndex);

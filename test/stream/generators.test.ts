@@ -216,7 +216,8 @@ describe("a generator fn", () => {
         })(),
         (async () => {
           for await (const e of second.submit("/paced", ["b"])) {
-            if (e.type === "status" && e.stage === "pending" && e.position !== undefined) waiting.push({ position: e.position, eta: e.eta });
+            if (e.type === "status" && e.stage === "pending" && e.position !== undefined)
+              waiting.push({ position: e.position, eta: e.eta });
             if (e.type === "data") values++;
           }
         })(),
