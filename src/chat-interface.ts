@@ -16,13 +16,15 @@ import { update } from "./blocks/update.ts";
 import { Button } from "./components/button.ts";
 import { Chatbot, type ChatMessage, type ContentPart, type ExampleMessage } from "./components/chatbot.ts";
 import type { Component } from "./components/component.ts";
+import { HTML } from "./components/html.ts";
 import { JSONComponent } from "./components/json.ts";
 import { Markdown } from "./components/markdown.ts";
 import { State } from "./components/state.ts";
 import { MultimodalTextbox, type MultimodalValue } from "./components/multimodal-textbox.ts";
 import { Textbox } from "./components/textbox.ts";
-import type { EventOptions, ShowProgress } from "./components/component.ts";
+import type { EventData, EventOptions, ShowProgress } from "./components/component.ts";
 import type { FileData } from "./components/file-data.ts";
+import { InputError } from "./errors.ts";
 
 /**
  * Options of {@link ChatInterface} (Gradio's keywords, camelCase).
@@ -244,7 +246,8 @@ export class ChatInterface extends Blocks {
       savedInput = new State();
       nullComponent = new State();
       new Column(() => {
-        if (options.title) new Markdown(`<h1 style='text-align: center; margin-bottom: 1rem'>${options.title}</h1>`);
+        // Gradio's title markup; an HTML block (sanitised on the server) because the page's Markdown escapes raw HTML.
+        if (options.title) new HTML({ value: `<h1 style='text-align: center; margin-bottom: 1rem'>${options.title}</h1>` });
         if (options.description) new Markdown(options.description);
         if (options.chatbot) place(options.chatbot);
         chatbot =
@@ -399,6 +402,30 @@ export class ChatInterface extends Blocks {
           queue: false,
         })
         .then(sync);
+
+      // An example clicked in the empty Chatbot: sent as if typed (Gradio's example_clicked). The
+      // event names the example by index; its message is the server's own, never the page's
+      // copy, so the page cannot slip a path of its choosing to fn.
+      chatbot
+        .on("example_select", {
+          fn: (history: ChatMessage[] | null, evt: EventData) => {
+            const example = typeof evt.index === "number" ? exampleMessages[evt.index] : undefined;
+            if (!example) throw new InputError(`No example ${JSON.stringify(evt.index ?? null)}: there are ${exampleMessages.length}.`);
+            const message = multimodal
+              ? { text: example.text, files: (example.files ?? []).map((f) => (f as FileData).path) }
+              : example.text;
+            return [withUser(message, history), message];
+          },
+          inputs: [chatbot],
+          outputs: [chatbot, savedInput],
+          apiName: false,
+          queue: false,
+          eventData: true,
+        })
+        .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
+        .then(submitKwargs)
+        .then(sync)
+        .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
 
       // Clear (the Chatbot's trash button): the session's history empties too.
       chatbot.on("clear", sync);

@@ -21,6 +21,7 @@ export {
   type EventArgs,
   type EventListener,
   type ProgressTracker,
+  type EventData,
   type ShowProgress,
 } from "./components/component.ts";
 export type { BlocksOptions, Dependency, ApiVisibility } from "./blocks/blocks.ts";

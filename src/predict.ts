@@ -9,7 +9,7 @@
  */
 import { initialValue, isState, skipsApi, type Blocks, type Dependency } from "./blocks/blocks.ts";
 import { createProgress } from "./blocks/feedback.ts";
-import type { Component, PreprocessContext } from "./components/component.ts";
+import type { Component, EventData, PreprocessContext } from "./components/component.ts";
 import type { PathContext, PostprocessContext } from "./components/file-context.ts";
 import { describeValue, InputError } from "./errors.ts";
 import type { Interface } from "./interface.ts";
@@ -37,6 +37,8 @@ export interface RunContext extends PreprocessContext, Partial<Pick<PathContext,
   onGenerate?: (result: PredictResult) => void;
   /** Aborted when the caller cancels or goes away: a generator is stopped (its `finally` runs). */
   signal?: AbortSignal;
+  /** The event's data as the caller sent it (`event_data`), for a dependency with `eventData`. */
+  eventData?: unknown;
 }
 
 /** What a generator `fn` returned: an async generator, a sync generator, or any async iterable. */
@@ -169,6 +171,10 @@ function initialState(c: Component): unknown {
 export const isUpdate = (v: unknown): v is { __type__: "update"; value?: unknown } =>
   typeof v === "object" && v !== null && (v as { __type__?: unknown }).__type__ === "update";
 
+/** The event's data for `fn`: a copy of the object the caller sent, `{}` when it sent none (or no object). */
+const eventDataOf = (data: unknown): EventData =>
+  typeof data === "object" && data !== null && !Array.isArray(data) ? structuredClone(data as EventData) : {};
+
 /**
  * Runs one dependency of `blocks` on one request's `data` (one wire value per input; State
  * inputs null or left out): preprocess each input, call `fn`, postprocess each output. State
@@ -204,6 +210,7 @@ export async function runDependency(blocks: Blocks, fnIndex: number, data: unkno
       }
     }),
   );
+  if (dep.eventData) args.push(eventDataOf(ctx.eventData));
   if (dep.progress) args.push(createProgress());
   const result = await dep.fn(...args);
   const iterator = iteratorOf(result);

@@ -43,6 +43,8 @@ export interface Dependency {
   readonly showProgress: ShowProgress;
   /** `fn` gets a progress tracker after its inputs. */
   readonly progress: boolean;
+  /** `fn` gets the event's data after its inputs (before the progress tracker). */
+  readonly eventData: boolean;
   readonly triggerAfter: number | null;
   readonly triggerOnlyOnSuccess: boolean;
   readonly triggerOnlyOnFailure: boolean;
@@ -198,7 +200,7 @@ export class Blocks implements Container, Root {
       if (!(c instanceof Component)) throw new Error(`Event inputs and outputs must be components; got ${typeof c}.`);
     }
     const params = fn ? fnParams(fn) : [];
-    const needed = params.filter((p) => !p.hasDefault).length - (o.progress ? 1 : 0);
+    const needed = params.filter((p) => !p.hasDefault).length - (o.progress ? 1 : 0) - (o.eventData ? 1 : 0);
     if (fn && needed > inputs.length) {
       throw new Error(
         `${fn.name || "The event function"} takes ${needed} parameters but the event has ${inputs.length} input${inputs.length === 1 ? "" : "s"}: add inputs, or give the extra parameters default values.`,
@@ -245,6 +247,7 @@ export class Blocks implements Container, Root {
       concurrencyId: o.concurrencyId ?? `fn${sameFn?.id ?? id}`,
       showProgress: o.showProgress ?? "full",
       progress: o.progress ?? false,
+      eventData: o.eventData ?? false,
       triggerAfter: after?.id ?? null,
       triggerOnlyOnSuccess: after?.only === "success",
       triggerOnlyOnFailure: after?.only === "failure",

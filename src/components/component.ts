@@ -42,6 +42,21 @@ export interface ComponentOptions {
   label?: string;
 }
 
+/**
+ * What the page (or a client: `client.submit(endpoint, data, eventData)`) says about the event
+ * that ran `fn`: for `select`, Gradio's SelectData (`index`, `value`, `selected`); for a
+ * Chatbot's `example_select`, the example; for `like`, `liked`. An event with none gives `{}`.
+ *
+ * @example
+ * gallery.select({ fn: (evt: EventData) => `You picked picture ${evt.index}`, inputs: [], outputs: out, eventData: true });
+ */
+export interface EventData {
+  index?: number | number[];
+  value?: unknown;
+  selected?: boolean;
+  [key: string]: unknown;
+}
+
 /** Where a Gradio event shows its progress: over the outputs, as a timer only, or not at all. */
 export type ShowProgress = "full" | "minimal" | "hidden";
 
@@ -91,8 +106,13 @@ export interface EventOptions {
   concurrencyId?: string;
   /** How the page shows this event running (default "full"). */
   showProgress?: ShowProgress;
-  /** Pass a {@link ProgressTracker} to `fn` after its inputs. */
+  /** Pass a {@link ProgressTracker} to `fn` after its inputs (and after the event's data). */
   progress?: boolean;
+  /**
+   * Pass the event's data ({@link EventData}: Gradio's `gr.SelectData`, `gr.EventData`…) to `fn`
+   * after its inputs, as Gradio does for a parameter typed `evt: gr.SelectData`.
+   */
+  eventData?: boolean;
   /** What a new trigger does while one runs: "once" (ignored), "multiple", "always_last" (default "once"; "always_last" for change). */
   triggerMode?: "once" | "multiple" | "always_last";
   /** Scroll the page to the outputs when it ends. */

@@ -113,6 +113,19 @@ function dataOf(body: unknown): Omit<JoinBody, "data"> & { data: unknown } {
   return body as { data: unknown };
 }
 
+/** One call of a dependency, besides its inputs: who calls, where its messages go, and the event. */
+interface Call {
+  /** The session hash, for State. */
+  session?: string;
+  /** Log, progress and a generator's yields (only the queue listens). */
+  emit?: (m: EventMessage | GeneratingMessage) => void;
+  /** The app's URL as the caller sees it: output files' URLs are built on it. */
+  publicUrl?: string;
+  signal?: AbortSignal;
+  /** The caller's `event_data`. */
+  eventData?: unknown;
+}
+
 /**
  * Builds the Space's HTTP routes and nothing else: no work starts here. `launch()` serves the
  * app, precomputes the examples and builds the page bundle ahead of the first visit; tests call
@@ -152,14 +165,8 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
       return path;
     },
   };
-  const run = async (
-    fnIndex: number,
-    data: unknown,
-    session?: string,
-    emit: (m: EventMessage | GeneratingMessage) => void = noMessages,
-    publicUrl = "",
-    signal?: AbortSignal,
-  ) => {
+  const run = async (fnIndex: number, data: unknown, call: Call = {}) => {
+    const { session, emit = noMessages, publicUrl = "", signal, eventData } = call;
     const keep = stateful[fnIndex] && session !== undefined;
     const state = keep ? await backend.sessionState.load(session) : new Map<number, unknown>();
     // A generator's yields go out as they come (only the queue listens: a one-shot call gets the last).
@@ -168,7 +175,9 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
         ? undefined
         : (r: PredictResult) =>
             emit(generatingMessage(withFileUrls(r.data, publicUrl), r.duration, stats.averageOf(fnIndex), r.changedState));
-    const result = await runWithMessages(emit, () => runDependency(blocks, fnIndex, data, { ...outputs, state, onGenerate, signal }));
+    const result = await runWithMessages(emit, () =>
+      runDependency(blocks, fnIndex, data, { ...outputs, state, onGenerate, signal, eventData }),
+    );
     if (keep) await backend.sessionState.save(session, state);
     stats.record(result.duration, fnIndex);
     return { ...result, data: withFileUrls(result.data, publicUrl) };
@@ -180,17 +189,10 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
   const predict =
     !monitor && !feed
       ? run
-      : async (
-          fnIndex: number,
-          data: unknown,
-          session?: string,
-          emit?: (m: EventMessage | GeneratingMessage) => void,
-          publicUrl?: string,
-          signal?: AbortSignal,
-        ) => {
+      : async (fnIndex: number, data: unknown, call?: Call) => {
           const started = performance.now();
           try {
-            const result = await run(fnIndex, data, session, emit, publicUrl, signal);
+            const result = await run(fnIndex, data, call);
             if (fnIndex === 0) feed?.live(data, result.data);
             const at = labelAt[fnIndex] ?? -1;
             monitor?.record({
@@ -209,7 +211,14 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     return flagger.flag(inputs, outputs, (path) => resolveAllowedPath(path, roots));
   };
   const context: BackendContext = {
-    run: (data, job) => predict(job.fnIndex, data, job.sessionHash, job.emit, job.root, job.signal),
+    run: (data, job) =>
+      predict(job.fnIndex, data, {
+        session: job.sessionHash,
+        emit: job.emit,
+        publicUrl: job.root,
+        signal: job.signal,
+        eventData: job.eventData,
+      }),
     stats,
     describeError: (err) => errorPayload(err, blocks.showError),
     queue: {
@@ -310,7 +319,11 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     // fn_index, when present, overrides the name (gradio route_utils).
     const dep = findDependency(blocks, { fnIndex: body.fn_index, apiName: c.req.param("api_name") });
     const session = typeof body.session_hash === "string" && body.session_hash !== "" ? body.session_hash : undefined;
-    const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), session, undefined, root(c));
+    const { data, duration, changedState } = await predict(dep.id, await backend.materialize(body.data), {
+      session,
+      publicUrl: root(c),
+      eventData: body.event_data,
+    });
     return c.json(predictResponse(data, duration, stats.averageOf(dep.id), changedState));
   };
   for (const path of ["/api/:api_name", "/run/:api_name", `${API_PREFIX}/api/:api_name`, `${API_PREFIX}/run/:api_name`]) {
@@ -342,7 +355,7 @@ export function createApp(blocks: Blocks, options: AppOptions = {}): SpaceApp {
     // The client always names the dependency by fn_index; without one, the first (an Interface's predict).
     const dep = findDependency(blocks, { fnIndex: body.fn_index ?? 0 });
     checkInputs(dep, body.data);
-    return c.json({ event_id: await queue.join(body.data, body.session_hash, dep.id, root(c)) });
+    return c.json({ event_id: await queue.join(body.data, body.session_hash, dep.id, root(c), body.event_data) });
   });
   app.get(`${API_PREFIX}/queue/data`, (c) => {
     const hash = c.req.query("session_hash") ?? "";

@@ -13,8 +13,8 @@ import type { Upload } from "./uploads.ts";
 
 /** The queue as the routes use it: `Queue` in-process, or the shared one. */
 export interface QueueLike {
-  /** Queues one call of dependency `fnIndex` (default 0); resolves with its event id. @throws BusyError when full (or, shared, when Redis is unreachable). */
-  join(data: unknown[], sessionHash?: string | null, fnIndex?: number, root?: string): string | Promise<string>;
+  /** Queues one call of dependency `fnIndex` (default 0), with the caller's `event_data`; resolves with its event id. @throws BusyError when full (or, shared, when Redis is unreachable). */
+  join(data: unknown[], sessionHash?: string | null, fnIndex?: number, root?: string, eventData?: unknown): string | Promise<string>;
   /**
    * Attaches the one stream of a session. Shared mode always returns the detach function and
    * says "unknown session" in-band (unexpected_error, then close_stream), as the route does.

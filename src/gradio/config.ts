@@ -87,7 +87,7 @@ function dependencyConfig(blocks: Blocks, d: Dependency): DependencyConfig {
     max_batch_size: 4,
     cancels: [],
     types: { generator: isGeneratorFunction(d.fn), cancel: false },
-    collects_event_data: false,
+    collects_event_data: d.eventData,
     trigger_after: d.triggerAfter,
     trigger_only_on_success: d.triggerOnlyOnSuccess,
     trigger_only_on_failure: d.triggerOnlyOnFailure,

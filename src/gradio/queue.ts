@@ -28,6 +28,8 @@ export interface JobInfo {
   emit(message: EventMessage | GeneratingMessage): void;
   /** Aborted when the event is cancelled or its client goes away: a generator stops there. */
   signal: AbortSignal;
+  /** The event's data the caller sent with the join (`event_data`), if any. */
+  eventData?: unknown;
 }
 
 /** A dependency's own concurrency limit (gradio `concurrency_limit`), shared by its `concurrency_id`. */
@@ -71,6 +73,7 @@ interface Job {
   cancelled: boolean;
   /** Aborted with `cancelled`: stops a running generator. */
   abort: AbortController;
+  eventData?: unknown;
 }
 
 /**
@@ -108,11 +111,12 @@ export class Queue {
 
   /**
    * Queues one call and returns its event id. Without a session hash the event is its own
-   * session: the curl flow's GET then listens on the event id. `fnIndex` names the dependency (default 0).
+   * session: the curl flow's GET then listens on the event id. `fnIndex` names the dependency
+   * (default 0); `eventData` is what the caller said of the event (Gradio's `event_data`).
    *
    * @throws {BusyError} when `maxSize` jobs are already waiting.
    */
-  join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = ""): string {
+  join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = "", eventData?: unknown): string {
     if (this.waiting.length >= this.maxSize) {
       throw new BusyError(`Queue is full. Max size is ${this.maxSize} and size is ${this.waiting.length}.`);
     }
@@ -128,7 +132,17 @@ export class Queue {
     if (!session.listener) session.buffer = session.buffer.filter((m) => m.msg !== "close_stream");
     session.pending.add(eventId);
     this.eventSessions.set(eventId, session);
-    this.waiting.push({ eventId, session, data, fnIndex, hasSession: !!sessionHash, root, cancelled: false, abort: new AbortController() });
+    this.waiting.push({
+      eventId,
+      session,
+      data,
+      fnIndex,
+      hasSession: !!sessionHash,
+      root,
+      cancelled: false,
+      abort: new AbortController(),
+      eventData,
+    });
     const ahead = this.waiting.slice(0, -1).reduce((sum, j) => sum + this.stats.averageOf(j.fnIndex), 0);
     this.emit(session, this.estimation(this.waiting.at(-1)!, this.waiting.length - 1, ahead));
     this.pump();
@@ -237,6 +251,7 @@ export class Queue {
         root: job.root,
         emit,
         signal: job.abort.signal,
+        eventData: job.eventData,
       });
       message = {
         msg: "process_completed",

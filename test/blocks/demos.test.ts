@@ -52,7 +52,21 @@ const extras = new gr.Blocks(() => {
   );
 });
 
-const apps = { helloBlocks, calculator, sentenceBuilder, blocksFlipper, scoreTracker, stateCounter, extras };
+// Gradio's SelectData: with eventData, what the event says (index, value, selected) reaches fn after its inputs.
+const picker = new gr.Blocks(() => {
+  const choice = new gr.Radio({ choices: ["a", "b", "c"], label: "Choice" });
+  const out = new gr.Textbox({ label: "Picked" });
+  choice.select({
+    fn: function picked(evt: gr.EventData) {
+      return `${evt.index}:${evt.value}:${evt.selected}`;
+    },
+    inputs: [],
+    outputs: out,
+    eventData: true,
+  });
+});
+
+const apps = { helloBlocks, calculator, sentenceBuilder, blocksFlipper, scoreTracker, stateCounter, extras, picker };
 const servers = {} as Record<keyof typeof apps, gr.Server>;
 const clients: Client[] = [];
 const connect = async (name: keyof typeof apps) => {
@@ -272,5 +286,20 @@ describe("feedback, chaining and visibility", () => {
     expect(Object.keys(info.named_endpoints)).toEqual(["/shout", "/lambda", "/echo", "/echo_1"]);
     const hidden = await fetch(`${servers.extras.url}/gradio_api/call/lambda_1`, { method: "POST", body: JSON.stringify({ data: ["x"] }) });
     expect(hidden.status).toBe(404);
+  });
+});
+
+describe("event data", () => {
+  test("a select handler with eventData gets what the client says of the event; /config says it collects it", async () => {
+    const client = await connect("picker");
+    const picked = async (eventData?: unknown) => {
+      for await (const e of client.submit("/picked", [], eventData)) if (e.type === "data") return (e.data as string[])[0];
+    };
+    expect(await picked({ index: 1, value: "b", selected: true })).toBe("1:b:true");
+    // None sent, or not an object: fn still gets an object, empty.
+    expect(await picked()).toBe("undefined:undefined:undefined");
+    expect(await picked("b")).toBe("undefined:undefined:undefined");
+    const config = await (await fetch(`${servers.picker.url}/config`)).json();
+    expect(config.dependencies[0].collects_event_data).toBe(true);
   });
 });

@@ -69,6 +69,15 @@ const demo = new gr.Blocks(() => {
     apiName: "paced",
     concurrencyLimit: 1,
   });
+  // Gradio's SelectData, carried through whichever queue runs it.
+  text.select({
+    fn: function selected(evt: gr.EventData) {
+      return `picked ${evt.index}`;
+    },
+    inputs: [],
+    outputs: out,
+    eventData: true,
+  });
   // Returns an async iterable without being a generator function.
   btn.click({
     fn: (t: string) => ({
@@ -316,6 +325,12 @@ describe.skipIf(!has("redis-server") && !process.env.CI)("a generator behind the
       for await (const event of remote.submit("/spell", ["redis"])) if (event.type === "data") values.push(event.data);
       expect(values).toEqual([["r"], ["re"], ["red"], ["redi"], ["redis"], ["redis"]]);
     }
+  });
+
+  test("the event's data travels with the job through Redis", async () => {
+    const values: unknown[] = [];
+    for await (const e of remote.submit("/selected", [], { index: 3, value: "x" })) if (e.type === "data") values.push(e.data);
+    expect(values).toEqual([["picked 3"]]);
   });
 
   test("job.cancel() stops the generator within 1 s, wherever it runs", async () => {

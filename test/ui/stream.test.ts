@@ -262,6 +262,13 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     await expect.poll(() => messages(page), { timeout: 5_000 }).toEqual([]);
     expect(await box.inputValue()).toBe("a teal picture");
     await expect.poll(() => chips.allTextContents(), { message: "the picture is attached again" }).toEqual(["teal.png×"]);
+    // The empty chat offers the examples again; one clicked is sent as if typed (example_select).
+    await page.getByRole("button", { name: "hola", exact: true }).click();
+    await expect
+      .poll(() => messages(page), { timeout: 5_000, message: "the example, then its echo" })
+      .toEqual(["You: hola", "Assistant: hola"]);
+    // The title is Gradio's heading markup, shown as a heading (not as its source).
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Echo Bot");
   });
 
   test("fake_diffusion: each step's picture shows as it is made, in order, then the last; Stop cancels a long run", async () => {

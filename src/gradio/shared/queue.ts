@@ -56,6 +56,12 @@ export interface SharedQueueOptions {
   limitOf: (fnIndex: number) => ConcurrencyLimit | undefined;
 }
 
+/** A job's stored inputs: its data list, or `{data, eventData}` when the caller sent event data. */
+function jobInputs(stored = "[]"): { data: unknown[]; eventData?: unknown } {
+  const parsed = JSON.parse(stored) as unknown[] | { data: unknown[]; eventData?: unknown };
+  return Array.isArray(parsed) ? { data: parsed } : parsed;
+}
+
 /**
  * @example
  * const queue = new SharedQueue(backend.connections, keys, ctx, options);
@@ -98,7 +104,7 @@ export class SharedQueue implements QueueLike {
     return this.waitingCache;
   }
 
-  async join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = ""): Promise<string> {
+  async join(data: unknown[], sessionHash?: string | null, fnIndex = 0, root = "", eventData?: unknown): Promise<string> {
     const eventId = randomUUID().replaceAll("-", "");
     const hash = sessionHash || eventId;
     const k = this.keys;
@@ -112,7 +118,8 @@ export class SharedQueue implements QueueLike {
         this.options.maxSize,
         eventId,
         hash,
-        JSON.stringify(data),
+        // The job's inputs; with event data, both (read back by jobInputs).
+        JSON.stringify(eventData === undefined || eventData === null ? data : { data, eventData }),
         this.options.sessionTtlMs,
         this.ctx.stats.averageOf(fnIndex),
         this.options.concurrency,
@@ -372,7 +379,8 @@ export class SharedQueue implements QueueLike {
     };
     const release = await this.acquire(this.options.limitOf(fnIndex));
     try {
-      const data = await this.materialize(JSON.parse(job.d ?? "[]") as unknown[]);
+      const inputs = jobInputs(job.d);
+      const data = await this.materialize(inputs.data);
       const {
         data: out,
         duration,
@@ -384,6 +392,7 @@ export class SharedQueue implements QueueLike {
         root: job.r ?? "",
         emit,
         signal: abort.signal,
+        eventData: inputs.eventData,
       });
       message = {
         msg: "process_completed",
