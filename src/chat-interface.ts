@@ -22,7 +22,7 @@ import { Markdown } from "./components/markdown.ts";
 import { State } from "./components/state.ts";
 import { MultimodalTextbox, type MultimodalValue } from "./components/multimodal-textbox.ts";
 import { Textbox } from "./components/textbox.ts";
-import type { EventData, EventOptions, ShowProgress } from "./components/component.ts";
+import type { EventData, EventListener, EventOptions, ShowProgress } from "./components/component.ts";
 import type { FileData } from "./components/file-data.ts";
 import { InputError } from "./errors.ts";
 
@@ -340,6 +340,13 @@ export class ChatInterface extends Blocks {
         showProgress: options.showProgress ?? "minimal",
         ...(limit === undefined ? {} : { concurrencyLimit: limit }),
       } as const;
+      // After a chain has put the user's message in the chat: lock the box, answer, keep the history, unlock.
+      const answer = (shown: EventListener) =>
+        shown
+          .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
+          .then(submitKwargs)
+          .then(sync)
+          .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
       // Enter: the textbox empties and locks, the message shows at once, then the reply streams in.
       textbox
         .submit({
@@ -372,25 +379,23 @@ export class ChatInterface extends Blocks {
       });
 
       // Retry: drop the last exchange, show its message again, answer it again.
-      chatbot
-        .on("retry", {
-          fn: (history: ChatMessage[]) => popLastUserMessage(history, multimodal),
-          inputs: [chatbotState],
-          outputs: [chatbotState, savedInput],
-          apiName: false,
-          queue: false,
-        })
-        .then({
-          fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
-          inputs: [savedInput, chatbotState],
-          outputs: [chatbot],
-          apiName: false,
-          queue: false,
-        })
-        .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
-        .then(submitKwargs)
-        .then(sync)
-        .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
+      answer(
+        chatbot
+          .on("retry", {
+            fn: (history: ChatMessage[]) => popLastUserMessage(history, multimodal),
+            inputs: [chatbotState],
+            outputs: [chatbotState, savedInput],
+            apiName: false,
+            queue: false,
+          })
+          .then({
+            fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
+            inputs: [savedInput, chatbotState],
+            outputs: [chatbot],
+            apiName: false,
+            queue: false,
+          }),
+      );
 
       // Undo: drop the last exchange and put its message back in the textbox.
       chatbot
@@ -406,8 +411,8 @@ export class ChatInterface extends Blocks {
       // An example clicked in the empty Chatbot: sent as if typed (Gradio's example_clicked). The
       // event names the example by index; its message is the server's own, never the page's
       // copy, so the page cannot slip a path of its choosing to fn.
-      chatbot
-        .on("example_select", {
+      answer(
+        chatbot.on("example_select", {
           fn: (history: ChatMessage[] | null, evt: EventData) => {
             const example = typeof evt.index === "number" ? exampleMessages[evt.index] : undefined;
             if (!example) throw new InputError(`No example ${JSON.stringify(evt.index ?? null)}: there are ${exampleMessages.length}.`);
@@ -421,11 +426,8 @@ export class ChatInterface extends Blocks {
           apiName: false,
           queue: false,
           eventData: true,
-        })
-        .then({ fn: () => update({ interactive: false, placeholder: "" }), inputs: [], outputs: [textbox], apiName: false })
-        .then(submitKwargs)
-        .then(sync)
-        .then({ fn: () => update({ interactive: true }), inputs: [], outputs: [textbox], apiName: false });
+        }),
+      );
 
       // Clear (the Chatbot's trash button): the session's history empties too.
       chatbot.on("clear", sync);
