@@ -107,4 +107,15 @@ export class Markdown extends BaseComponent<string | null, string | null> {
   protected override ownProps(): Record<string, unknown> {
     return { ...this.extra, sanitize_html: this.sanitize, line_breaks: this.lineBreaks };
   }
+
+  /**
+   * Gradio's props, plus `html`: the value rendered here when it holds raw HTML (a `<center>`, an
+   * `<img>`). The page's own renderer escapes raw HTML (it carries no sanitiser), so a Markdown
+   * written into the app shows as Gradio shows it; values set later by events stay Markdown text.
+   */
+  override props(): Record<string, unknown> {
+    const props = super.props();
+    const value = props.value;
+    return typeof value === "string" && /<[a-z!/]/i.test(value) ? { ...props, html: this.toHtml(value) } : props;
+  }
 }

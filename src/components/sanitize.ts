@@ -25,6 +25,8 @@ const OPTIONS: sanitize.IOptions = {
     "figcaption",
     "picture",
     "source",
+    // Deprecated, but Space descriptions use it as DOMPurify (Gradio's page) lets it through.
+    "center",
   ],
   allowedAttributes: {
     "*": ["class", "style", "title", "lang", "dir", "align", "aria-*", "role"],

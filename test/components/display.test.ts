@@ -22,6 +22,14 @@ describe("Markdown", () => {
     expect([md.apiInfo(), md.exampleInput()]).toEqual([{ type: "string" }, "# Hello!"]);
     expect(refusal(() => md.preprocess(3)).message).toBe("Markdown: expected Markdown text, got a number (3).");
   });
+  test("a value with raw HTML also comes rendered and sanitised (props.html), for the page; plain Markdown does not", () => {
+    // As CommonMark (and Gradio) do, Markdown inside an HTML block is not rendered.
+    const written = new Markdown('<center>Hi <img src="https://x.test/a.png" onerror="x()"></center>\n\n**bold**<script>alert(1)</script>');
+    expect(written.props().html).toBe('<center>Hi <img src="https://x.test/a.png" /></center>\n<p><strong>bold</strong></p>\n');
+    expect(written.props().value, "the wire value stays the text").toContain("<script>");
+    expect(new Markdown("# Hi").props()).not.toHaveProperty("html");
+    expect(new Markdown("a < b").props()).not.toHaveProperty("html");
+  });
 });
 
 describe("HTML", () => {

@@ -40,6 +40,8 @@ const servers = {} as Record<Demo, Server>;
 /** Audio in → the same audio out, and its size in bytes: the microphone's round trip. */
 let echo: Server;
 const voice = new gr.Blocks(() => {
+  // Raw HTML in a Markdown, as Space descriptions write it: shown rendered, its script dropped.
+  new gr.Markdown("<center>Say <b>something</b><script>window.ran = true</script></center>");
   const input = new gr.Audio({ label: "Voice", sources: ["microphone"] });
   const output = new gr.Audio({ label: "Heard" });
   const size = new gr.Textbox({ label: "Bytes" });
@@ -462,6 +464,8 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     page.on("pageerror", (err) => pageErrors.push(`voice: ${err.message}`));
     await page.goto(echo.url);
     await page.locator("main").waitFor();
+    expect(await page.locator(".markdown center b").textContent(), "the Markdown's HTML, rendered").toBe("something");
+    expect(await page.evaluate(() => (window as unknown as { ran?: boolean }).ran), "its script never ran").toBeUndefined();
     const record = page.getByRole("button", { name: "Record" });
     await record.click();
     await expect.poll(() => record.getAttribute("aria-pressed"), { timeout: 5_000 }).toBe("true");

@@ -1,7 +1,8 @@
 /**
  * Markdown and HTML (gradio js/markdown, js/html). HTML's value was sanitised on the server, so
  * it is set as it is. Markdown's value is Markdown text (Gradio's wire value): the page renders
- * it with markdown-lite.ts, which escapes any raw HTML. Neither is a form field: no container,
+ * it with markdown-lite.ts, which escapes any raw HTML; a value with raw HTML written into the app
+ * comes rendered and sanitised by the server (`props.html`). Neither is a form field: no container,
  * the label only when `show_label` asks.
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
@@ -19,6 +20,8 @@ function markup(c: ComponentConfig, ctx: WidgetContext, kind: "markdown" | "html
     body.innerHTML = kind === "markdown" ? renderMarkdownLite(value) : value;
   };
   set(c.props.value);
+  // A Markdown written into the app with raw HTML comes rendered (and sanitised) by the server.
+  if (kind === "markdown" && typeof c.props.html === "string") body.innerHTML = c.props.html;
   if (kind === "html") body.addEventListener("click", () => ctx.emit("click"));
   return { element, read: () => value, peek: () => value, set, setLabel };
 }
