@@ -6,7 +6,7 @@
  */
 import { describeValue } from "../errors.ts";
 import { BaseComponent, type BaseOptions } from "./base.ts";
-import type { PreprocessContext } from "./component.ts";
+import type { EventArgs, EventListener, PreprocessContext } from "./component.ts";
 import { allowedPath, type PathContext, type PostprocessContext } from "./file-context.ts";
 import type { FileData } from "./file-data.ts";
 import { FILE_DATA_SCHEMA } from "./media-input.ts";
@@ -226,6 +226,17 @@ export class Chatbot extends BaseComponent<ChatMessage[], MessageInput[] | null>
     } catch {
       return [];
     }
+  }
+
+  /**
+   * A reply liked or disliked (its feedback buttons show only when something listens). With
+   * `eventData: true`, fn gets Gradio's LikeData: `{index, value, liked}` (true for "Like",
+   * false for "Dislike", else the option's text).
+   *
+   * @example chatbot.like({ fn: (evt: EventData) => console.log(evt.liked), inputs: [], outputs: [], eventData: true })
+   */
+  like(...args: EventArgs): EventListener {
+    return this.on("like", ...args);
   }
 
   apiInfo(): Record<string, unknown> {

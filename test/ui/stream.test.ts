@@ -51,6 +51,26 @@ const voice = new gr.Blocks(() => {
     outputs: [output, size],
   });
 });
+/** A Chatbot whose replies can be liked: the vote, with its event data, lands in a Textbox. */
+let ballot: Server;
+const votes = new gr.Blocks(() => {
+  const chat = new gr.Chatbot({
+    label: "Chat",
+    value: [
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello there" },
+    ],
+  });
+  const said = new gr.Textbox({ label: "Vote" });
+  chat.like({
+    fn: function vote(evt: gr.EventData) {
+      return `${evt.liked === true ? "up" : evt.liked === false ? "down" : evt.liked} on ${evt.index}: ${evt.value}`;
+    },
+    inputs: [],
+    outputs: said,
+    eventData: true,
+  });
+});
 /** Video in → the same video out. */
 let film: Server;
 const reel = new gr.Blocks(() => {
@@ -144,7 +164,8 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     });
     const started = voice.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (echo = s));
     const started2 = reel.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (film = s));
-    [browser] = await Promise.all([launchBrowser(), started, started2, ...launched]);
+    const started3 = votes.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (ballot = s));
+    [browser] = await Promise.all([launchBrowser(), started, started2, started3, ...launched]);
   });
   afterEach(async () => {
     await Promise.all(contexts.map((c) => c.close()));
@@ -155,7 +176,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([...Object.values(servers), echo, film].filter(Boolean).map((s) => s.close()));
+    await Promise.all([...Object.values(servers), echo, film, ballot].filter(Boolean).map((s) => s.close()));
   });
 
   test("chatinterface_streaming_echo: Enter sends, the reply grows in place; Retry, Undo and Clear", async () => {
@@ -455,6 +476,25 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     expect(await played(), "nothing played again after the end").toHaveLength(3);
     await expectAxeClean(page, "stream_audio_out");
     await shoot(page, "stream_audio_out");
+  });
+
+  test("Chatbot.like: Like and Dislike under each reply; the vote reaches fn as Gradio's LikeData", async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(`votes: ${err.message}`));
+    await page.goto(ballot.url);
+    await page.locator("main").waitFor();
+    const reply = page.locator("[data-testid=assistant-message]");
+    expect(await page.locator("[data-testid=user-message] .chat-feedback").count(), "no vote on the user's own words").toBe(0);
+    await reply.getByRole("button", { name: "Dislike", exact: true }).click();
+    const vote = page.getByRole("textbox", { name: "Vote" });
+    await expect.poll(() => vote.inputValue(), { timeout: 5_000 }).toBe("down on 1: Hello there");
+    await reply.getByRole("button", { name: "Like", exact: true }).click();
+    await expect.poll(() => vote.inputValue(), { timeout: 5_000 }).toBe("up on 1: Hello there");
+    expect(await reply.getByRole("button", { name: "Like", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    expect(await reply.getByRole("button", { name: "Dislike", exact: true }).getAttribute("aria-pressed")).toBe("false");
+    await expectAxeClean(page, "chatbot like");
   });
 
   test("Audio from the microphone: Record and Stop (Chromium's fake microphone), sent as WAV, heard back", async () => {

@@ -4,7 +4,8 @@
  * video and files from FileData. A reply that streams grows in place: only the messages whose
  * content changed are redrawn, and the list follows the bottom unless the user scrolled up.
  * Under the last reply: Retry and Undo when the app listens to them (`_retryable`, `_undoable`,
- * as Gradio sets them, or a dependency on the event); Clear empties the chat (`clear`). Before the first message, the
+ * as Gradio sets them, or a dependency on the event); Clear empties the chat (`clear`). Under each
+ * reply, the `feedback_options` (Like, Dislike) when the app listens to `like`. Before the first message, the
  * `examples` are buttons (`example_select` with `{index, value}`); `placeholder` is shown as
  * Markdown.
  */
@@ -59,6 +60,8 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
   // Gradio sets `_retryable`/`_undoable` when the app listens to retry/undo: either says so.
   const retryable = p._retryable === true || ctx.listens?.("retry") === true;
   const undoable = p._undoable === true || ctx.listens?.("undo") === true;
+  // Like buttons only when something listens (Gradio's `likeable`).
+  const likeable = p.likeable === true || ctx.listens?.("like") === true;
   /** An event writing to the chat is running: no Retry or Undo until it ends (Gradio hides them too). */
   let busy = false;
 
@@ -85,7 +88,24 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
             }),
           )
         : null,
+      m.role === "assistant" && likeable ? feedback(m, i) : null,
     );
+
+  /** Gradio's feedback buttons under a reply (`feedback_options`, default Like and Dislike): `like` with `{index, value, liked}`. */
+  function feedback(m: ChatMessage, i: number) {
+    const options = Array.isArray(p.feedback_options) ? (p.feedback_options as string[]) : ["Like", "Dislike"];
+    const buttons = options.map((option) => {
+      const b = h("button", { type: "button", class: "secondary small", "aria-pressed": "false" }, option);
+      b.addEventListener("click", () => {
+        for (const other of buttons) other.setAttribute("aria-pressed", String(other === b));
+        // As Gradio's page: Like is true, Dislike false, any other option its own text.
+        const liked = option === "Like" ? true : option === "Dislike" ? false : option;
+        ctx.emit("like", { index: i, value: textOf(m), liked });
+      });
+      return b;
+    });
+    return h("div", { class: "chat-feedback", role: "group", "aria-label": "Feedback on this reply" }, ...buttons);
+  }
 
   function renderExamples() {
     const list = Array.isArray(p.examples) ? (p.examples as Example[]) : [];
