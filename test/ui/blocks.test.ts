@@ -4,69 +4,22 @@
  * screenshot per demo in test/artifacts/blocks-<demo>.png. One Chromium and one server per demo,
  * all started at once.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import type { Blocks, Server } from "../../src/index.ts";
-import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
-import { root } from "../helpers.ts";
+import { describe, expect, test } from "vitest";
+import { hasChromium } from "../browser.ts";
+import { demoPages } from "./demo-pages.ts";
 
 const DEMOS = ["hello_blocks", "calculator", "sentence_builder", "blocks_flipper", "score_tracker", "state_counter"] as const;
-type Demo = (typeof DEMOS)[number];
-const artifacts = join(root, "test/artifacts");
 
-let browser: Browser;
-const servers = {} as Record<Demo, Server>;
-let contexts: BrowserContext[] = [];
-let pageErrors: string[] = [];
-
-/** Opens a demo's page in a fresh context (a new session) and waits for it to render. */
-async function open(demo: Demo, viewport = { width: 1100, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`${demo}: ${err.message}`));
-  await page.goto(servers[demo].url);
-  await page.locator("#app:not([aria-busy])").waitFor();
-  await page.locator("main").waitFor();
-  return page;
-}
-
-/** axe on the page in light and dark: nothing serious or critical. */
-async function expectAxeClean(page: Page, demo: Demo) {
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const found = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(found, `${demo}, ${scheme}: serious or critical axe violations`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-const shoot = (page: Page, demo: Demo) => page.screenshot({ path: join(artifacts, `blocks-${demo}.png`), fullPage: true });
 const toast = (page: Page, text: string) => page.locator(".toasts .toast").filter({ hasText: text }).first();
 
 describe.skipIf(!hasChromium)("Gradio's demos in Chromium", () => {
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    const launched = DEMOS.map(async (name) => {
-      const { demo } = (await import(`../../examples/gradio/${name}/app.ts`)) as { demo: Blocks };
-      servers[name] = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false });
-    });
-    [browser] = await Promise.all([launchBrowser(), ...launched]);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    contexts = [];
-    const errors = pageErrors;
-    pageErrors = [];
-    expect(errors, "uncaught errors in the page").toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(Object.values(servers).map((s) => s.close()));
+  const { open, expectAxeClean, shoot } = demoPages({
+    demos: DEMOS,
+    prefix: "blocks",
+    viewport: { width: 1100, height: 800 },
+    fullPage: true,
   });
 
   test("hello_blocks: type a name, Greet, read the Output Box", async () => {

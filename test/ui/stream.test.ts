@@ -8,15 +8,15 @@
  * Chromium's fake microphone through the Record button, and a WebM Chromium records from a canvas
  * through the Video upload.
  */
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import * as gr from "../../src/index.ts";
-import type { Blocks, Server } from "../../src/index.ts";
-import { axeViolations, hasChromium, launchBrowser } from "../browser.ts";
+import { hasChromium } from "../browser.ts";
 import { root } from "../helpers.ts";
+import { demoPages } from "./demo-pages.ts";
 
 const DEMOS = [
   "chatinterface_streaming_echo",
@@ -32,13 +32,8 @@ process.env.STREAM_AUDIO_OUT_PAUSE_MS = "50";
 // fake_diffusion sleeps this long a step (Gradio's demo: 1 s); read when its module loads.
 const STEP_MS = 250;
 process.env.FAKE_DIFFUSION_STEP_MS = String(STEP_MS);
-type Demo = (typeof DEMOS)[number];
-const artifacts = join(root, "test/artifacts");
 
-let browser: Browser;
-const servers = {} as Record<Demo, Server>;
 /** Audio in → the same audio out, and its size in bytes: the microphone's round trip. */
-let echo: Server;
 const voice = new gr.Blocks(() => {
   // Raw HTML in a Markdown, as Space descriptions write it: shown rendered, its script dropped.
   new gr.Markdown("<center>Say <b>something</b><script>window.ran = true</script></center>");
@@ -52,7 +47,6 @@ const voice = new gr.Blocks(() => {
   });
 });
 /** A Chatbot whose replies can be liked: the vote, with its event data, lands in a Textbox. */
-let ballot: Server;
 const votes = new gr.Blocks(() => {
   const chat = new gr.Chatbot({
     label: "Chat",
@@ -72,28 +66,11 @@ const votes = new gr.Blocks(() => {
   });
 });
 /** Video in → the same video out. */
-let film: Server;
 const reel = new gr.Blocks(() => {
   const input = new gr.Video({ label: "Clip" });
   const output = new gr.Video({ label: "Played back" });
   new gr.Button("Send").click({ fn: (path: string | null) => path, inputs: input, outputs: output });
 });
-let contexts: BrowserContext[] = [];
-let pageErrors: string[] = [];
-
-/** Opens a demo's page in a fresh context (a new session) and waits for it to render. */
-async function open(demo: Demo, viewport = { width: 900, height: 700 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`${demo}: ${err.message}`));
-  await page.goto(servers[demo].url);
-  await page.locator("#app:not([aria-busy])").waitFor();
-  await page.locator("main").waitFor();
-  return page;
-}
-
 /** Records, in the page, every `src` the images matching `selector` take, in order. */
 async function recordSources(page: Page, selector: string) {
   await page.evaluate((selector) => {
@@ -123,18 +100,6 @@ const pixel = (page: Page, selector: string, x: number, y: number) =>
     [x, y],
   );
 
-/** axe on the page in light and dark: nothing serious or critical. */
-async function expectAxeClean(page: Page, demo: string) {
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const found = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(found, `${demo}, ${scheme}: serious or critical axe violations`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-const shoot = (page: Page, demo: Demo) => page.screenshot({ path: join(artifacts, `stream-${demo}.png`) });
-
 /**
  * Records, in the page, every text the last assistant message shows (a MutationObserver: no
  * polling gap can skip a step); `seen()` returns them in order.
@@ -156,27 +121,11 @@ async function recordReplies(page: Page) {
 const messages = (page: Page) => page.locator("[role=log] .chat-message").allTextContents();
 
 describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    const launched = DEMOS.map(async (name) => {
-      const { demo } = (await import(`../../examples/gradio/${name}/app.ts`)) as { demo: Blocks };
-      servers[name] = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false });
-    });
-    const started = voice.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (echo = s));
-    const started2 = reel.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (film = s));
-    const started3 = votes.launch({ port: 0, host: "127.0.0.1", quiet: true, monitorFile: false }).then((s) => (ballot = s));
-    [browser] = await Promise.all([launchBrowser(), started, started2, started3, ...launched]);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    contexts = [];
-    const errors = pageErrors;
-    pageErrors = [];
-    expect(errors, "uncaught errors in the page").toEqual([]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([...Object.values(servers), echo, film, ballot].filter(Boolean).map((s) => s.close()));
+  const { open, newPage, expectAxeClean, shoot } = demoPages({
+    demos: DEMOS,
+    apps: { voice, votes, video: reel },
+    prefix: "stream",
+    viewport: { width: 900, height: 700 },
   });
 
   test("chatinterface_streaming_echo: Enter sends, the reply grows in place; Retry, Undo and Clear", async () => {
@@ -479,12 +428,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
 
   test("Chatbot.like: Like and Dislike under each reply; the vote reaches fn as Gradio's LikeData", async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(`votes: ${err.message}`));
-    await page.goto(ballot.url);
-    await page.locator("main").waitFor();
+    const page = await newPage("votes");
     const reply = page.locator("[data-testid=assistant-message]");
     expect(await page.locator("[data-testid=user-message] .chat-feedback").count(), "no vote on the user's own words").toBe(0);
     await reply.getByRole("button", { name: "Dislike", exact: true }).click();
@@ -498,12 +442,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
 
   test("Audio from the microphone: Record and Stop (Chromium's fake microphone), sent as WAV, heard back", async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, permissions: ["microphone"] });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(`voice: ${err.message}`));
-    await page.goto(echo.url);
-    await page.locator("main").waitFor();
+    const page = await newPage("voice", { permissions: ["microphone"] });
     expect(await page.locator(".markdown center b").textContent(), "the Markdown's HTML, rendered").toBe("something");
     expect(await page.evaluate(() => (window as unknown as { ran?: boolean }).ran), "its script never ran").toBeUndefined();
     const record = page.getByRole("button", { name: "Record" });
@@ -534,12 +473,7 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   });
 
   test("Video: an MP4 clip uploaded, sent, served back as video/mp4 and played (HAVE_ENOUGH_DATA)", async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(`video: ${err.message}`));
-    await page.goto(film.url);
-    await page.locator("main").waitFor();
+    const page = await newPage("video");
     // Half a second of a moving square, recorded by Chromium itself as H.264 in MP4, picked in the file input.
     await page.evaluate(async () => {
       const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 48 });
