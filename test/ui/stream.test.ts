@@ -4,9 +4,9 @@
  * pictures shown one by one, and stopped; an image rotated; a gallery browsed from the
  * keyboard; a tone that plays. Axe clean in light and dark, and a screenshot per port in
  * test/artifacts/stream-<demo>.png. One Chromium and one server per demo, all started at once.
- * No port has an Audio input or a Video: small Blocks here (the server's real components) take
- * Chromium's fake microphone through the Record button, and a WebM Chromium records from a canvas
- * through the Video upload.
+ * No port records from the microphone, has a Video or likes a reply: small Blocks here (the
+ * server's real components) take Chromium's fake microphone through the Record button, an MP4
+ * Chromium records from a canvas through the Video upload, and a vote through Chatbot.like.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
