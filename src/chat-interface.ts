@@ -71,6 +71,8 @@ export interface ChatInterfaceOptions {
   /** The endpoint's name (default "chat"); false hides it. */
   apiName?: string | false;
   apiDescription?: string;
+  /** Let the user edit a message they sent; the conversation then goes on from the edit (Gradio's `editable`). */
+  editable?: boolean;
   /** How the page shows a reply being made (default "minimal"). */
   showProgress?: ShowProgress;
   /** Submit and stop buttons in the textbox (default true: icons). */
@@ -259,6 +261,7 @@ export class ChatInterface extends Blocks {
             autoscroll: options.autoscroll ?? true,
           });
         if (!extraInExamples && exampleMessages.length > 0) chatbot.examples = exampleMessages;
+        if (options.editable) chatbot.editable = "user";
         new Group(() => {
           new Row(() => {
             if (options.textbox) place(options.textbox);
@@ -428,6 +431,40 @@ export class ChatInterface extends Blocks {
           eventData: true,
         }),
       );
+
+      // Edit (with `editable`): the conversation is cut before the edited message, which is then
+      // sent again as edited (Gradio's _edit_message). The history is the session's, so the
+      // index must name one of its user messages.
+      if (options.editable) {
+        answer(
+          chatbot
+            .edit({
+              fn: (history: ChatMessage[] | null, evt: EventData) => {
+                const kept = history ?? [];
+                const at = evt.index;
+                if (typeof at !== "number" || kept[at]?.role !== "user" || typeof evt.value !== "string") {
+                  throw new InputError(
+                    `Edit: ${JSON.stringify(at ?? null)} is not one of this conversation's messages, or the new text is missing.`,
+                  );
+                }
+                const text = evt.value;
+                return [kept.slice(0, at), multimodal ? { text, files: [] } : text];
+              },
+              inputs: [chatbotState],
+              outputs: [chatbotState, savedInput],
+              apiName: false,
+              queue: false,
+              eventData: true,
+            })
+            .then({
+              fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
+              inputs: [savedInput, chatbotState],
+              outputs: [chatbot],
+              apiName: false,
+              queue: false,
+            }),
+        );
+      }
 
       // Clear (the Chatbot's trash button): the session's history empties too.
       chatbot.on("clear", sync);

@@ -74,6 +74,8 @@ export interface ChatbotOptions extends BaseOptions<MessageInput[] | null> {
   layout?: "bubble" | "panel";
   /** Like/dislike buttons' labels (default ["Like", "Dislike"]). */
   feedbackOptions?: string[];
+  /** Whose messages the user may edit in place ("user", "all"; default none): each edit fires `edit`. */
+  editable?: "user" | "all" | null;
   renderMarkdown?: boolean;
   sanitizeHtml?: boolean;
   rtl?: boolean;
@@ -109,11 +111,14 @@ export class Chatbot extends BaseComponent<ChatMessage[], MessageInput[] | null>
   readonly type = "chatbot";
   /** Examples shown in the empty chat (ChatInterface sets them from its own). */
   examples: ExampleMessage[] | undefined;
+  /** Whose messages may be edited (ChatInterface's `editable` sets "user"). */
+  editable: "user" | "all" | null;
   private readonly extra: Record<string, unknown>;
 
   constructor(options: ChatbotOptions = {}) {
     super(options);
     this.examples = options.examples;
+    this.editable = options.editable ?? null;
     this.extra = {
       height: options.height ?? 400,
       min_height: options.minHeight,
@@ -239,6 +244,16 @@ export class Chatbot extends BaseComponent<ChatMessage[], MessageInput[] | null>
     return this.on("like", ...args);
   }
 
+  /**
+   * A message edited in place (with `editable`). With `eventData: true`, fn gets Gradio's
+   * EditData: `{index, value, previous_value}`.
+   *
+   * @example chatbot.edit({ fn: (evt: EventData) => console.log(evt.value), inputs: [], outputs: [], eventData: true })
+   */
+  edit(...args: EventArgs): EventListener {
+    return this.on("edit", ...args);
+  }
+
   apiInfo(): Record<string, unknown> {
     const file = { $ref: "#/$defs/FileData" };
     return {
@@ -294,6 +309,6 @@ export class Chatbot extends BaseComponent<ChatMessage[], MessageInput[] | null>
   }
 
   protected override ownProps(): Record<string, unknown> {
-    return { type: "messages", ...this.extra, examples: this.examples ?? null };
+    return { type: "messages", ...this.extra, examples: this.examples ?? null, editable: this.editable };
   }
 }

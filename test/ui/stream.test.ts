@@ -65,6 +65,11 @@ const votes = new gr.Blocks(() => {
     eventData: true,
   });
 });
+/** A ChatInterface whose user messages can be edited: the reply says what it got and how much history came with it. */
+const editing = new gr.ChatInterface({
+  fn: (message: string, history: gr.ChatMessage[]) => `You said: ${message} (${history.length} before)`,
+  editable: true,
+});
 /** Video in → the same video out. */
 const reel = new gr.Blocks(() => {
   const input = new gr.Video({ label: "Clip" });
@@ -118,12 +123,20 @@ async function recordReplies(page: Page) {
   return { seen: () => page.evaluate(() => (window as unknown as { replies: string[] }).replies) };
 }
 
-const messages = (page: Page) => page.locator("[role=log] .chat-message").allTextContents();
+/** What each bubble says (its buttons, such as Edit, left out). */
+const messages = (page: Page) =>
+  page.locator("[role=log] .chat-message").evaluateAll((bubbles) =>
+    bubbles.map((b) => {
+      const copy = b.cloneNode(true) as HTMLElement;
+      for (const button of copy.querySelectorAll("button")) button.remove();
+      return copy.textContent ?? "";
+    }),
+  );
 
 describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
   const { open, newPage, expectAxeClean, shoot } = demoPages({
     demos: DEMOS,
-    apps: { voice, votes, video: reel },
+    apps: { voice, votes, video: reel, editing },
     prefix: "stream",
     viewport: { width: 900, height: 700 },
   });
@@ -425,6 +438,33 @@ describe.skipIf(!hasChromium)("issue 24's ports in Chromium", () => {
     expect(await played(), "nothing played again after the end").toHaveLength(3);
     await expectAxeClean(page, "stream_audio_out");
     await shoot(page, "stream_audio_out");
+  });
+
+  test("ChatInterface editable: Edit a sent message, Save, and the conversation goes on from the edit", async () => {
+    const page = await newPage("editing");
+    const box = page.getByRole("textbox", { name: "Message" });
+    for (const text of ["first", "second"]) {
+      await box.fill(text);
+      await box.press("Enter");
+      await expect
+        .poll(() => messages(page), { timeout: 5_000 })
+        .toContain(`Assistant: You said: ${text} (${text === "first" ? 0 : 2} before)`);
+    }
+    const first = page.locator("[data-testid=user-message]").first();
+    // Cancel leaves it as it was; Save sends the edit.
+    await first.getByRole("button", { name: "Edit" }).click();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    expect(await messages(page)).toHaveLength(4);
+    await first.getByRole("button", { name: "Edit" }).click();
+    const editor = page.getByRole("textbox", { name: "Edit message" });
+    expect(await editor.inputValue()).toBe("first");
+    await editor.fill("changed");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => messages(page), { timeout: 5_000, message: "cut before the edit, then answered again" })
+      .toEqual(["You: changed", "Assistant: You said: changed (0 before)"]);
+    expect(await page.locator("[data-testid=assistant-message] .chat-edit").count(), "only the user's messages are editable").toBe(0);
+    await expectAxeClean(page, "chat editing");
   });
 
   test("Chatbot.like: Like and Dislike under each reply; the vote reaches fn as Gradio's LikeData", async () => {

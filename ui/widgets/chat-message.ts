@@ -40,7 +40,7 @@ function mediaOf(file: FileData, hint?: string): Media {
 }
 
 /** The parts of one piece of content (a string, a file, a component, or a typed part). */
-function partsOf(content: unknown): Part[] {
+export function partsOf(content: unknown): Part[] {
   if (content === null || content === undefined) return [];
   if (typeof content === "string" || typeof content === "number") return [{ kind: "text", text: String(content) }];
   if (Array.isArray(content)) {

@@ -5,14 +5,15 @@
  * content changed are redrawn, and the list follows the bottom unless the user scrolled up.
  * Under the last reply: Retry and Undo when the app listens to them (`_retryable`, `_undoable`,
  * as Gradio sets them, or a dependency on the event); Clear empties the chat (`clear`). Under each
- * reply, the `feedback_options` (Like, Dislike) when the app listens to `like`. Before the first message, the
+ * reply, the `feedback_options` (Like, Dislike) when the app listens to `like`; with `editable`,
+ * Edit on the user's messages (or all) opens a text box whose Save sends `edit`. Before the first message, the
  * `examples` are buttons (`example_select` with `{index, value}`); `placeholder` is shown as
  * Markdown.
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
 import { h } from "../dom.ts";
 import { renderMarkdownLite } from "../markdown-lite.ts";
-import { type ChatMessage, messageBody, normalize, textOf } from "./chat-message.ts";
+import { type ChatMessage, messageBody, normalize, partsOf, textOf } from "./chat-message.ts";
 import { fileUrl, isFileData } from "./file-url.ts";
 import { block, fieldId, type Widget, type WidgetContext } from "./widget.ts";
 
@@ -89,7 +90,44 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
           )
         : null,
       m.role === "assistant" && likeable ? feedback(m, i) : null,
+      canEdit(m) ? editButton(m, i) : null,
     );
+
+  /** Gradio's `editable`: "user" lets the user edit their own messages, "all" every message; text only. */
+  const canEdit = (m: ChatMessage) =>
+    (p.editable === "all" || (p.editable === "user" && m.role === "user")) && partsOf(m.content).every((part) => part.kind === "text");
+
+  /** Edit turns the bubble into a text box with Save and Cancel; Save sends `edit` with `{index, value, previous_value}`. */
+  function editButton(m: ChatMessage, i: number) {
+    const button = h("button", { type: "button", class: "secondary small chat-edit" }, "Edit");
+    button.addEventListener("click", () => {
+      const bubbleEl = button.closest<HTMLElement>(".chat-message")!;
+      const previous = textOf(m);
+      const box = h("textarea", { class: "chat-editor", "aria-label": "Edit message", rows: 3 }) as HTMLTextAreaElement;
+      box.value = previous;
+      const save = h("button", { type: "button", class: "primary small" }, "Save");
+      const cancel = h("button", { type: "button", class: "secondary small" }, "Cancel");
+      const editor = h("div", { class: "chat-editing" }, box, h("div", { class: "chat-options" }, save, cancel));
+      const shown = [...bubbleEl.children];
+      for (const child of shown) if (!child.classList.contains("visually-hidden")) (child as HTMLElement).hidden = true;
+      bubbleEl.append(editor);
+      box.focus();
+      const close = () => {
+        editor.remove();
+        for (const child of shown) (child as HTMLElement).hidden = false;
+        button.focus();
+      };
+      cancel.addEventListener("click", close);
+      box.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") close();
+      });
+      save.addEventListener("click", () => {
+        close();
+        if (box.value !== previous) ctx.emit("edit", { index: i, value: box.value, previous_value: previous });
+      });
+    });
+    return button;
+  }
 
   /** Gradio's feedback buttons under a reply (`feedback_options`, default Like and Dislike): `like` with `{index, value, liked}`. */
   function feedback(m: ChatMessage, i: number) {
@@ -136,6 +174,8 @@ export function chatbot(c: ComponentConfig, ctx: WidgetContext): Widget {
     for (const extra of bubbles.slice(keys.length)) extra.remove();
     drawn = keys;
     const empty = !messages.length;
+    // No editing while an event writes to the chat (the Edit buttons hide, as Retry and Undo do).
+    log.classList.toggle("busy", busy);
     if (busy && messages.at(-1)?.role === "user") log.append(pending);
     else pending.remove();
     if (empty) log.append(placeholder, examples);
