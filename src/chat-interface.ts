@@ -343,6 +343,14 @@ export class ChatInterface extends Blocks {
         showProgress: options.showProgress ?? "minimal",
         ...(limit === undefined ? {} : { concurrencyLimit: limit }),
       } as const;
+      // The message just sent (savedInput) shown after `history`, before its reply begins.
+      const showSent = (history: Chatbot | State): EventOptions => ({
+        fn: (message: unknown, before: ChatMessage[]) => withUser(message, before),
+        inputs: [savedInput, history],
+        outputs: [chatbot],
+        apiName: false,
+        queue: false,
+      });
       // After a chain has put the user's message in the chat: lock the box, answer, keep the history, unlock.
       const answer = (shown: EventListener) =>
         shown
@@ -359,13 +367,7 @@ export class ChatInterface extends Blocks {
           apiName: false,
           queue: false,
         })
-        .then({
-          fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
-          inputs: [savedInput, chatbot],
-          outputs: [chatbot],
-          apiName: false,
-          queue: false,
-        })
+        .then(showSent(chatbot))
         .then(submitKwargs)
         .then(sync)
         .then({ fn: () => update({ value: null, interactive: true }), inputs: [], outputs: [textbox], apiName: false });
@@ -391,13 +393,7 @@ export class ChatInterface extends Blocks {
             apiName: false,
             queue: false,
           })
-          .then({
-            fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
-            inputs: [savedInput, chatbotState],
-            outputs: [chatbot],
-            apiName: false,
-            queue: false,
-          }),
+          .then(showSent(chatbotState)),
       );
 
       // Undo: drop the last exchange and put its message back in the textbox.
@@ -456,13 +452,7 @@ export class ChatInterface extends Blocks {
               queue: false,
               eventData: true,
             })
-            .then({
-              fn: (message: unknown, history: ChatMessage[]) => withUser(message, history),
-              inputs: [savedInput, chatbotState],
-              outputs: [chatbot],
-              apiName: false,
-              queue: false,
-            }),
+            .then(showSent(chatbotState)),
         );
       }
 
