@@ -10,6 +10,7 @@ import { upload } from "../client.ts";
 import { h } from "../dom.ts";
 import { accept, fileMatches } from "./file-types.ts";
 import { fileUrl, isFileData } from "./file-url.ts";
+import { submitStopButtons } from "./submit-stop.ts";
 import { block, fieldId, labelText, numberProp, type Widget, type WidgetContext } from "./widget.ts";
 
 /** A file the user attached (not uploaded yet, with a preview URL for a picture) or one the server sent. */
@@ -42,19 +43,9 @@ export function multimodalTextbox(c: ComponentConfig, ctx: WidgetContext): Widge
     h("span", { class: "visually-hidden" }, "Attach files"),
   );
   const chips = h("ul", { class: "chips attachments", "aria-label": `${labelText(c)}: attached files` });
-  const submitButton = h("button", { type: "button", class: "primary small textbox-button" });
-  const stopButton = h("button", { type: "button", class: "stop small textbox-button" });
-  submitButton.addEventListener("click", () => ctx.emit("submit"));
-  stopButton.addEventListener("click", () => ctx.emit("stop"));
-  const showButton = (button: HTMLButtonElement, prop: unknown, icon: string, name: string) => {
-    const event = button === stopButton ? "stop" : "submit";
-    button.hidden = prop === false || prop === null || prop === undefined || prop === "" || ctx.listens?.(event) === false;
-    button.textContent = typeof prop === "string" ? prop : icon;
-    if (typeof prop === "string") button.removeAttribute("aria-label");
-    else button.setAttribute("aria-label", name);
-  };
-  showButton(submitButton, p.submit_btn ?? true, "➤", "Submit");
-  showButton(stopButton, p.stop_btn, "■", "Stop");
+  const buttons = submitStopButtons(ctx);
+  const { submit: submitButton, stop: stopButton } = buttons;
+  buttons.show({ submit_btn: p.submit_btn ?? true, stop_btn: p.stop_btn });
   const box = h(
     "div",
     { class: "multimodal-box" },
@@ -204,8 +195,7 @@ export function multimodalTextbox(c: ComponentConfig, ctx: WidgetContext): Widge
     setLabel,
     update(u) {
       if (typeof u.placeholder === "string") field.placeholder = u.placeholder;
-      if ("submit_btn" in u) showButton(submitButton, u.submit_btn, "➤", "Submit");
-      if ("stop_btn" in u) showButton(stopButton, u.stop_btn, "■", "Stop");
+      buttons.show(u);
     },
   };
 }

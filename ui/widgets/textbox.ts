@@ -6,6 +6,7 @@
  */
 import type { ComponentConfig } from "../../src/gradio/protocol.ts";
 import { h } from "../dom.ts";
+import { submitStopButtons } from "./submit-stop.ts";
 import { block, fieldId, numberProp, type Widget, type WidgetContext } from "./widget.ts";
 
 export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
@@ -26,21 +27,9 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
     type !== "text" || (lines === 1 && maxLines <= 1)
       ? h("input", { ...attrs, type })
       : h("textarea", { ...attrs, rows: lines, "data-max-lines": maxLines });
-  const submitButton = h("button", { type: "button", class: "primary small textbox-button" });
-  const stopButton = h("button", { type: "button", class: "stop small textbox-button" });
-  submitButton.addEventListener("click", () => ctx.emit("submit"));
-  stopButton.addEventListener("click", () => ctx.emit("stop"));
-  /** Gradio's `submit_btn` / `stop_btn`: false hides, true shows the icon (named for screen readers), a string is the text. */
-  const showButton = (button: HTMLButtonElement, prop: unknown, icon: string, name: string) => {
-    // A button nothing listens to would do nothing: it stays hidden.
-    const event = button === stopButton ? "stop" : "submit";
-    button.hidden = prop === false || prop === null || prop === undefined || prop === "" || ctx.listens?.(event) === false;
-    button.textContent = typeof prop === "string" ? prop : icon;
-    if (typeof prop === "string") button.removeAttribute("aria-label");
-    else button.setAttribute("aria-label", name);
-  };
-  showButton(submitButton, p.submit_btn, "➤", "Submit");
-  showButton(stopButton, p.stop_btn, "■", "Stop");
+  const buttons = submitStopButtons(ctx);
+  const { submit: submitButton, stop: stopButton } = buttons;
+  buttons.show({ submit_btn: p.submit_btn, stop_btn: p.stop_btn });
   const { element, setLabel } = block(c, "textbox", [h("div", { class: "textbox-row" }, field, submitButton, stopButton)], {
     labelFor: id,
   });
@@ -83,8 +72,7 @@ export function textbox(c: ComponentConfig, ctx: WidgetContext): Widget {
     setLabel,
     update(u) {
       if (typeof u.placeholder === "string") field.placeholder = u.placeholder;
-      if ("submit_btn" in u) showButton(submitButton, u.submit_btn, "➤", "Submit");
-      if ("stop_btn" in u) showButton(stopButton, u.stop_btn, "■", "Stop");
+      buttons.show(u);
     },
   };
 }
