@@ -210,3 +210,16 @@ export function resolveLocalhostSubdomains(): void {
     (system as (...args: unknown[]) => void)(/\.localhost\.?$/i.test(host) ? "127.0.0.1" : host, options, callback)) as typeof dns.lookup;
   dns.lookup = Object.assign(lookup, { localhost: true as const });
 }
+
+/**
+ * The curl flow of Gradio's API page, over fetch: POST `{url}/gradio_api/call/<endpoint>` with
+ * `{data}`, then the GET's whole SSE text (`event: generating` / `complete` / `error` frames).
+ *
+ * @example
+ * await callStream(server.url, "spell", ["abc"]) // → 'event: generating\ndata: ["a"]\n\n…event: complete\ndata: ["abc"]\n\n'
+ */
+export async function callStream(url: string, endpoint: string, data: unknown[]): Promise<string> {
+  const base = `${url}/gradio_api/call/${endpoint}`;
+  const { event_id } = (await (await fetch(base, { method: "POST", body: JSON.stringify({ data }) })).json()) as { event_id: string };
+  return (await fetch(`${base}/${event_id}`)).text();
+}

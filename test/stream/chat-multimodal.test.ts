@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { demo as echoBot } from "../../examples/gradio/chatinterface_multimodal/app.ts";
 import * as gr from "../../src/index.ts";
+import { callStream } from "../helpers.ts";
 
 /** What fn saw, call by call: the message, each file's bytes read from its path, and the history. */
 const seen: { message: gr.MultimodalValue; bytes: Buffer[]; history: gr.ChatMessage[] }[] = [];
@@ -118,10 +119,9 @@ describe("a multimodal ChatInterface through the pristine client", () => {
     const form = new FormData();
     form.append("files", new Blob([new Uint8Array(png)], { type: "image/png" }), "dot.png");
     const [path] = (await (await fetch(`${server.url}/gradio_api/upload`, { method: "POST", body: form })).json()) as string[];
-    const base = `${server.url}/gradio_api/call/chat`;
-    const body = { data: [{ text: "curl", files: [{ path, orig_name: "dot.png", meta: { _type: "gradio.FileData" } }] }] };
-    const { event_id } = (await (await fetch(base, { method: "POST", body: JSON.stringify(body) })).json()) as { event_id: string };
-    const stream = await (await fetch(`${base}/${event_id}`)).text();
+    const stream = await callStream(server.url, "chat", [
+      { text: "curl", files: [{ path, orig_name: "dot.png", meta: { _type: "gradio.FileData" } }] },
+    ]);
     expect(stream).toContain("event: complete");
     const data = JSON.parse(
       stream

@@ -9,6 +9,7 @@ import * as gr from "../../src/index.ts";
 import { openShared } from "../../src/gradio/shared/index.ts";
 import type { SharedBackend } from "../../src/gradio/shared/backend.ts";
 import { Cluster, has } from "../cluster.ts";
+import { callStream } from "../helpers.ts";
 
 const finallyRan: Record<string, number> = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,11 +136,7 @@ async function collect(endpoint: string, data: unknown[]): Promise<{ values: unk
 }
 
 /** The curl flow's frames: POST /call/<name>, then the GET's SSE text. */
-async function curl(endpoint: string, data: unknown[]): Promise<string> {
-  const base = `${server.url}/gradio_api/call/${endpoint}`;
-  const { event_id } = (await (await fetch(base, { method: "POST", body: JSON.stringify({ data }) })).json()) as { event_id: string };
-  return (await fetch(`${base}/${event_id}`)).text();
-}
+const curl = (endpoint: string, data: unknown[]) => callStream(server.url, endpoint, data);
 
 describe("a generator fn", () => {
   test("submit() sees every yield in order, then the last again as the result (as Gradio sends it)", async () => {
