@@ -53,6 +53,8 @@ export class Markdown extends BaseComponent<string | null, string | null> {
   readonly sanitize: boolean;
   readonly lineBreaks: boolean;
   private readonly extra: Record<string, unknown>;
+  /** The last value with raw HTML and its rendering, for `props()`. */
+  private rendered?: { value: string; html: string };
 
   constructor(options: MarkdownOptions | string = {}) {
     const o = typeof options === "string" ? { value: options } : options;
@@ -116,6 +118,9 @@ export class Markdown extends BaseComponent<string | null, string | null> {
   override props(): Record<string, unknown> {
     const props = super.props();
     const value = props.value;
-    return typeof value === "string" && /<[a-z!/]/i.test(value) ? { ...props, html: this.toHtml(value) } : props;
+    if (typeof value !== "string" || !/<[a-z!/]/i.test(value)) return props;
+    // /config is built per request: render a value once, not on every visit.
+    if (this.rendered?.value !== value) this.rendered = { value, html: this.toHtml(value) };
+    return { ...props, html: this.rendered.html };
   }
 }
